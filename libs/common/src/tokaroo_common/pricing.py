@@ -1,0 +1,70 @@
+"""The pricing function: what a tenant pays for one request. Pure, exact (integer nano-USD).
+
+Inputs: the mode the client asked (`auto`, `fast`, `max` or a concrete model id), the actual
+upstream cost, the market baseline (what the request would cost on the tier's reference model)
+and the cache outcome.
+
+- `auto` (value-first): upstream cost plus a share of what routing saved against the baseline;
+  never more than the baseline, never less than the upstream cost (unless the baseline is lower).
+- `fast` (speed-first): like auto with a larger share, because latency is bought, capped at the
+  larger of baseline and a fixed markup over upstream.
+- `max` (premium): upstream cost plus a premium markup; no cap, no cache.
+- a concrete model id: upstream cost plus a small markup.
+- a cache hit (exact or semantic): a small fraction of the baseline; no upstream was paid.
+Every result is an integer ≥ 0; fractions round up to the next nano-USD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tokaroo_common.money import Nano
+
+VIRTUAL_MODES = ("auto", "fast", "max")
+
+
+@dataclass(frozen=True)
+class PricingPolicy:
+    auto_savings_share_pct: int = 40
+    fast_savings_share_pct: int = 60
+    fast_min_markup_pct: int = 15
+    max_markup_pct: int = 25
+    direct_markup_pct: int = 10
+    cache_hit_baseline_pct: int = 5
+
+
+DEFAULT_POLICY = PricingPolicy()
+
+
+def _pct(amount: Nano, pct: int) -> Nano:
+    return -((-amount * pct) // 100)  # ceiling division for non-negative amounts
+
+
+def price(*, mode: str, upstream_cost: Nano, baseline_cost: Nano, cache_outcome: str,
+          policy: PricingPolicy = DEFAULT_POLICY) -> Nano:
+    upstream = max(upstream_cost, 0)
+    baseline = max(baseline_cost, 0)
+    if cache_outcome in ("exact", "semantic"):
+        return _pct(baseline, policy.cache_hit_baseline_pct)
+    if mode == "auto":
+        savings = max(baseline - upstream, 0)
+        return min(upstream + _pct(savings, policy.auto_savings_share_pct), max(baseline, 0)) \
+            if baseline > 0 else upstream
+    if mode == "fast":
+        savings = max(baseline - upstream, 0)
+        charged = upstream + _pct(savings, policy.fast_savings_share_pct)
+        return min(charged, max(baseline, upstream + _pct(upstream, policy.fast_min_markup_pct)))
+    if mode == "max":
+        return upstream + _pct(upstream, policy.max_markup_pct)
+    return upstream + _pct(upstream, policy.direct_markup_pct)
+
+
+def cost(input_tokens: int, output_tokens: int, input_nano_per_token: Nano,
+         output_nano_per_token: Nano, cached_tokens: int = 0,
+         cached_input_nano_per_token: Nano | None = None) -> Nano:
+    """Cost of a request at per-token prices; cached input tokens at their own price."""
+    cached = min(max(cached_tokens, 0), max(input_tokens, 0))
+    cached_price = input_nano_per_token if cached_input_nano_per_token is None \
+        else cached_input_nano_per_token
+    return ((max(input_tokens, 0) - cached) * input_nano_per_token
+            + cached * cached_price + max(output_tokens, 0) * output_nano_per_token)

@@ -1,0 +1,69 @@
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Optional as _Optional
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class LookupRequest(_message.Message):
+    __slots__ = ("tenant_id", "exact_key", "policy", "semantic_text", "model")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    EXACT_KEY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    SEMANTIC_TEXT_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    exact_key: str
+    policy: str
+    semantic_text: str
+    model: str
+    def __init__(self, tenant_id: _Optional[str] = ..., exact_key: _Optional[str] = ..., policy: _Optional[str] = ..., semantic_text: _Optional[str] = ..., model: _Optional[str] = ...) -> None: ...
+
+class LookupResponse(_message.Message):
+    __slots__ = ("hit", "outcome", "response_json", "similarity")
+    HIT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_JSON_FIELD_NUMBER: _ClassVar[int]
+    SIMILARITY_FIELD_NUMBER: _ClassVar[int]
+    hit: bool
+    outcome: str
+    response_json: bytes
+    similarity: float
+    def __init__(self, hit: _Optional[bool] = ..., outcome: _Optional[str] = ..., response_json: _Optional[bytes] = ..., similarity: _Optional[float] = ...) -> None: ...
+
+class StoreRequest(_message.Message):
+    __slots__ = ("tenant_id", "exact_key", "policy", "semantic_text", "model", "response_json", "ttl_seconds")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    EXACT_KEY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    SEMANTIC_TEXT_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_JSON_FIELD_NUMBER: _ClassVar[int]
+    TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    exact_key: str
+    policy: str
+    semantic_text: str
+    model: str
+    response_json: bytes
+    ttl_seconds: int
+    def __init__(self, tenant_id: _Optional[str] = ..., exact_key: _Optional[str] = ..., policy: _Optional[str] = ..., semantic_text: _Optional[str] = ..., model: _Optional[str] = ..., response_json: _Optional[bytes] = ..., ttl_seconds: _Optional[int] = ...) -> None: ...
+
+class StoreResponse(_message.Message):
+    __slots__ = ("stored",)
+    STORED_FIELD_NUMBER: _ClassVar[int]
+    stored: bool
+    def __init__(self, stored: _Optional[bool] = ...) -> None: ...
+
+class InvalidateTenantRequest(_message.Message):
+    __slots__ = ("tenant_id", "older_than_unix_ms")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    OLDER_THAN_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    older_than_unix_ms: int
+    def __init__(self, tenant_id: _Optional[str] = ..., older_than_unix_ms: _Optional[int] = ...) -> None: ...
+
+class InvalidateTenantResponse(_message.Message):
+    __slots__ = ("deleted",)
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    deleted: int
+    def __init__(self, deleted: _Optional[int] = ...) -> None: ...

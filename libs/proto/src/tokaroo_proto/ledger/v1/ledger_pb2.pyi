@@ -1,0 +1,189 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class AuthenticateRequest(_message.Message):
+    __slots__ = ("key_hash",)
+    KEY_HASH_FIELD_NUMBER: _ClassVar[int]
+    key_hash: str
+    def __init__(self, key_hash: _Optional[str] = ...) -> None: ...
+
+class AuthenticateResponse(_message.Message):
+    __slots__ = ("ok", "tenant_id", "key_id")
+    OK_FIELD_NUMBER: _ClassVar[int]
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    ok: bool
+    tenant_id: str
+    key_id: str
+    def __init__(self, ok: _Optional[bool] = ..., tenant_id: _Optional[str] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class GetBalanceRequest(_message.Message):
+    __slots__ = ("tenant_id",)
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    def __init__(self, tenant_id: _Optional[str] = ...) -> None: ...
+
+class Balance(_message.Message):
+    __slots__ = ("tenant_id", "balance_nano")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_NANO_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    balance_nano: int
+    def __init__(self, tenant_id: _Optional[str] = ..., balance_nano: _Optional[int] = ...) -> None: ...
+
+class CreateKeyRequest(_message.Message):
+    __slots__ = ("tenant_id", "name")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    name: str
+    def __init__(self, tenant_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class KeyInfo(_message.Message):
+    __slots__ = ("id", "name", "prefix", "created_at_unix_ms", "last_used_at_unix_ms", "revoked")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    LAST_USED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    prefix: str
+    created_at_unix_ms: int
+    last_used_at_unix_ms: int
+    revoked: bool
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., prefix: _Optional[str] = ..., created_at_unix_ms: _Optional[int] = ..., last_used_at_unix_ms: _Optional[int] = ..., revoked: _Optional[bool] = ...) -> None: ...
+
+class CreatedKey(_message.Message):
+    __slots__ = ("key", "secret")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    key: KeyInfo
+    secret: str
+    def __init__(self, key: _Optional[_Union[KeyInfo, _Mapping]] = ..., secret: _Optional[str] = ...) -> None: ...
+
+class ListKeysRequest(_message.Message):
+    __slots__ = ("tenant_id",)
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    def __init__(self, tenant_id: _Optional[str] = ...) -> None: ...
+
+class ListKeysResponse(_message.Message):
+    __slots__ = ("keys",)
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[KeyInfo]
+    def __init__(self, keys: _Optional[_Iterable[_Union[KeyInfo, _Mapping]]] = ...) -> None: ...
+
+class RevokeKeyRequest(_message.Message):
+    __slots__ = ("tenant_id", "key_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    key_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., key_id: _Optional[str] = ...) -> None: ...
+
+class RevokeKeyResponse(_message.Message):
+    __slots__ = ("revoked",)
+    REVOKED_FIELD_NUMBER: _ClassVar[int]
+    revoked: bool
+    def __init__(self, revoked: _Optional[bool] = ...) -> None: ...
+
+class ListUsageRequest(_message.Message):
+    __slots__ = ("tenant_id", "limit", "cursor")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    limit: int
+    cursor: str
+    def __init__(self, tenant_id: _Optional[str] = ..., limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
+
+class UsageRecord(_message.Message):
+    __slots__ = ("id", "tier", "input_tokens", "output_tokens", "charged_nano", "latency_ms", "created_at_unix_ms", "cache_outcome", "status")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
+    INPUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    CHARGED_NANO_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    CACHE_OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    tier: str
+    input_tokens: int
+    output_tokens: int
+    charged_nano: int
+    latency_ms: int
+    created_at_unix_ms: int
+    cache_outcome: str
+    status: str
+    def __init__(self, id: _Optional[str] = ..., tier: _Optional[str] = ..., input_tokens: _Optional[int] = ..., output_tokens: _Optional[int] = ..., charged_nano: _Optional[int] = ..., latency_ms: _Optional[int] = ..., created_at_unix_ms: _Optional[int] = ..., cache_outcome: _Optional[str] = ..., status: _Optional[str] = ...) -> None: ...
+
+class ListUsageResponse(_message.Message):
+    __slots__ = ("records", "next_cursor")
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[UsageRecord]
+    next_cursor: str
+    def __init__(self, records: _Optional[_Iterable[_Union[UsageRecord, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
+
+class CreateTenantRequest(_message.Message):
+    __slots__ = ("name", "initial_credit_nano", "key_name", "pinned_secret")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_CREDIT_NANO_FIELD_NUMBER: _ClassVar[int]
+    KEY_NAME_FIELD_NUMBER: _ClassVar[int]
+    PINNED_SECRET_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    initial_credit_nano: int
+    key_name: str
+    pinned_secret: str
+    def __init__(self, name: _Optional[str] = ..., initial_credit_nano: _Optional[int] = ..., key_name: _Optional[str] = ..., pinned_secret: _Optional[str] = ...) -> None: ...
+
+class CreatedTenant(_message.Message):
+    __slots__ = ("tenant_id", "key")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    key: CreatedKey
+    def __init__(self, tenant_id: _Optional[str] = ..., key: _Optional[_Union[CreatedKey, _Mapping]] = ...) -> None: ...
+
+class ListTenantsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class TenantInfo(_message.Message):
+    __slots__ = ("id", "name", "balance_nano", "created_at_unix_ms")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_NANO_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    name: str
+    balance_nano: int
+    created_at_unix_ms: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., balance_nano: _Optional[int] = ..., created_at_unix_ms: _Optional[int] = ...) -> None: ...
+
+class ListTenantsResponse(_message.Message):
+    __slots__ = ("tenants",)
+    TENANTS_FIELD_NUMBER: _ClassVar[int]
+    tenants: _containers.RepeatedCompositeFieldContainer[TenantInfo]
+    def __init__(self, tenants: _Optional[_Iterable[_Union[TenantInfo, _Mapping]]] = ...) -> None: ...
+
+class AdjustRequest(_message.Message):
+    __slots__ = ("tenant_id", "amount_nano", "reason", "cause_id")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_NANO_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CAUSE_ID_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    amount_nano: int
+    reason: str
+    cause_id: str
+    def __init__(self, tenant_id: _Optional[str] = ..., amount_nano: _Optional[int] = ..., reason: _Optional[str] = ..., cause_id: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,78 @@
+"""Before the upstream call: route, cache lookup and balance check, all at once."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from tokaroo_common.errors import InsufficientBalance, ServiceUnavailable
+from tokaroo_common.outbox import Outbox
+from tokaroo_common.policy import cache_policy
+from tokaroo_proto.cache.v1 import cache_pb2
+from tokaroo_proto.ledger.v1 import ledger_pb2
+from tokaroo_proto.router.v1 import router_pb2
+
+from tokaroo_edge.auth import Principal
+from tokaroo_edge.internal import InternalClients, call
+from tokaroo_edge.request_key import exact_key
+from tokaroo_edge.schemas import ChatCompletionRequest
+from tokaroo_edge.tokens import Encoder, conversation_text, count_images, count_prompt_tokens
+
+MAX_CLASSIFY_CHARS = 8000
+RPC_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Admission:
+    decision: router_pb2.RouteDecision
+    lookup: cache_pb2.LookupResponse
+    policy: str
+    cache_key: str
+    semantic_text: str
+    prompt_tokens: int
+
+
+def _needs_json_schema(req: ChatCompletionRequest) -> bool:
+    return bool(req.response_format and req.response_format.get("type") == "json_schema")
+
+
+async def admit(clients: InternalClients, enc: Encoder, outbox: Outbox,
+                req: ChatCompletionRequest, principal: Principal, request_id: str,
+                *, no_cache: bool) -> Admission:
+    if outbox.pending > 0.9 * outbox.capacity:
+        raise ServiceUnavailable("Tokaroo is momentarily overloaded. Please retry.",
+                                 retry_after=1)
+    text = conversation_text(req)
+    prompt_tokens = count_prompt_tokens(enc, req)
+    policy = "none" if no_cache else cache_policy(req.model)
+    key = exact_key(req)
+    route = call(clients.router.Route(router_pb2.RouteRequest(
+        request_id=request_id, tenant_id=principal.tenant_id, model=req.model,
+        input_tokens=prompt_tokens, max_output_tokens=req.output_limit or 0,
+        needs_tools=bool(req.tools), needs_vision=count_images(req) > 0,
+        needs_json_schema=_needs_json_schema(req),
+        turns=sum(1 for m in req.messages if m.role == "user"),
+        text=text[-MAX_CLASSIFY_CHARS:], endpoint="chat.completions"), timeout=RPC_TIMEOUT_S))
+    balance = call(clients.ledger.GetBalance(
+        ledger_pb2.GetBalanceRequest(tenant_id=principal.tenant_id), timeout=RPC_TIMEOUT_S))
+    if policy == "none":
+        decision, bal = await asyncio.gather(route, balance)
+        lookup = cache_pb2.LookupResponse(hit=False, outcome="miss")
+    else:
+        lookup_call = _lookup(clients, principal.tenant_id, key, policy, text, req.model)
+        decision, bal, lookup = await asyncio.gather(route, balance, lookup_call)
+    if bal.balance_nano <= 0:
+        raise InsufficientBalance("Your credit balance is exhausted. Add credits at "
+                                  "/v1/billing/checkout to continue.")
+    return Admission(decision, lookup, policy, key, text, prompt_tokens)
+
+
+async def _lookup(clients: InternalClients, tenant_id: str, key: str, policy: str, text: str,
+                  model: str) -> cache_pb2.LookupResponse:
+    """A cache that is down is a miss, never an error."""
+    try:
+        return await clients.cache.Lookup(cache_pb2.LookupRequest(
+            tenant_id=tenant_id, exact_key=key, policy=policy, semantic_text=text, model=model),
+            timeout=0.5)
+    except Exception:  # noqa: BLE001 - any cache failure degrades to a miss
+        return cache_pb2.LookupResponse(hit=False, outcome="miss")

@@ -1,0 +1,58 @@
+"""The edge FastAPI app: wiring of routes, errors and the lifespan that builds clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from tokaroo_common.jetstream import connect
+from tokaroo_common.outbox import Outbox
+
+from tokaroo_edge import errors
+from tokaroo_edge.auth import Authenticator
+from tokaroo_edge.completion import Pipeline
+from tokaroo_edge.config import EdgeSettings
+from tokaroo_edge.internal import InternalClients
+from tokaroo_edge.providers.registry import build_providers
+from tokaroo_edge.request_id import RequestIdMiddleware
+from tokaroo_edge.routes import account, chat, health, models
+from tokaroo_edge.state import EdgeState
+from tokaroo_edge.tokens import load_encoder
+
+
+def create_app(settings: EdgeSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        clients = InternalClients.connect(settings.router_addr, settings.cache_addr,
+                                          settings.ledger_addr)
+        nc = await connect(settings.nats_url, "tokaroo-edge")
+        outbox = Outbox(nc, capacity=settings.outbox_capacity)
+        outbox.start()
+        providers = build_providers(settings)
+        pipeline = Pipeline(clients=clients, providers=providers, encoder=load_encoder(),
+                            outbox=outbox, first_token_timeout_s=settings.first_token_timeout_s,
+                            cache_ttl_s=settings.cache_ttl_s)
+        state = EdgeState(settings=settings, clients=clients,
+                          auth=Authenticator(clients.ledger, settings.auth_cache_ttl_s),
+                          pipeline=pipeline, outbox=outbox)
+        app.state.edge = state
+        try:
+            yield
+        finally:
+            state.draining = True
+            await outbox.close(timeout_s=settings.shutdown_grace_s)
+            await asyncio.gather(*(p.aclose() for p in providers.values()))
+            await nc.drain()
+            await clients.close()
+
+    app = FastAPI(title="Tokaroo", version="0.1.0", lifespan=lifespan,
+                  default_response_class=ORJSONResponse, docs_url=None, redoc_url=None)
+    errors.install(app)
+    for module in (chat, models, account, health):
+        app.include_router(module.router)
+    app.add_middleware(RequestIdMiddleware)
+    return app

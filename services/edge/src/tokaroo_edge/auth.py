@@ -1,0 +1,63 @@
+"""API-key authentication: hash the presented key, ask the ledger, remember briefly.
+
+The cache lives at most `ttl_s` (1 s by default), so a revoked key stops working on every
+edge replica within a second."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from tokaroo_common.errors import AuthenticationFailed
+from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+
+from tokaroo_edge.internal import call
+
+MAX_ENTRIES = 100_000
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: str
+    key_id: str
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise AuthenticationFailed("You didn't provide an API key. Send it in the "
+                                   "Authorization header as 'Bearer tok_...'.")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 512:
+        raise AuthenticationFailed("Malformed Authorization header: expected 'Bearer tok_...'.")
+    return token
+
+
+class Authenticator:
+    def __init__(self, ledger: ledger_pb2_grpc.LedgerServiceStub, ttl_s: float) -> None:
+        self._ledger = ledger
+        self._ttl = ttl_s
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
+
+    async def authenticate(self, authorization: str | None) -> Principal:
+        token = bearer_token(authorization)
+        digest = hash_key(token)
+        now = time.monotonic()
+        hit = self._cache.get(digest)
+        if hit is not None and hit[0] > now:
+            principal = hit[1]
+        else:
+            resp = await call(self._ledger.Authenticate(
+                ledger_pb2.AuthenticateRequest(key_hash=digest), timeout=5))
+            principal = Principal(resp.tenant_id, resp.key_id) if resp.ok else None
+            if len(self._cache) >= MAX_ENTRIES:
+                self._cache.clear()
+            self._cache[digest] = (now + self._ttl, principal)
+        if principal is None:
+            raise AuthenticationFailed("Incorrect API key provided.")
+        return principal

@@ -1,0 +1,26 @@
+"""FastAPI dependencies as Annotated aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from tokaroo_edge.auth import Principal
+from tokaroo_edge.state import EdgeState
+
+
+def get_state(request: Request) -> EdgeState:
+    state: EdgeState = request.app.state.edge
+    return state
+
+
+async def get_principal(request: Request) -> Principal:
+    state: EdgeState = request.app.state.edge
+    principal = await state.auth.authenticate(request.headers.get("authorization"))
+    request.state.tenant_id = principal.tenant_id
+    return principal
+
+
+State = Annotated[EdgeState, Depends(get_state)]
+Auth = Annotated[Principal, Depends(get_principal)]

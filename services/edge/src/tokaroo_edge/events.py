@@ -1,0 +1,61 @@
+"""Completion events: built here, published through the outbox without blocking."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from tokaroo_common.jetstream import COMPLETION_SUBJECT
+from tokaroo_common.outbox import Outbox, OutboxFull, OutboxItem
+from tokaroo_proto.events.v1 import events_pb2
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EventDraft:
+    request_id: str
+    tenant_id: str
+    key_id: str
+    model_requested: str
+    endpoint: str
+    streamed: bool
+    started: float
+    tier: str = ""
+    resolved_model: str = ""
+    provider: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    upstream_cost_nano: int = 0
+    baseline_cost_nano: int = 0
+    charged_nano: int = 0
+    cache_outcome: str = "miss"
+    ttft_ms: int = 0
+    status: str = "ok"
+    error_code: str = ""
+    attempts: int = 0
+
+    def to_proto(self) -> events_pb2.CompletionEvent:
+        return events_pb2.CompletionEvent(
+            request_id=self.request_id, tenant_id=self.tenant_id, key_id=self.key_id,
+            model_requested=self.model_requested, tier=self.tier,
+            resolved_model=self.resolved_model, provider=self.provider,
+            input_tokens=self.input_tokens, output_tokens=self.output_tokens,
+            cached_tokens=self.cached_tokens, upstream_cost_nano=self.upstream_cost_nano,
+            baseline_cost_nano=self.baseline_cost_nano, charged_nano=self.charged_nano,
+            cache_outcome=self.cache_outcome,
+            latency_ms=int((time.monotonic() - self.started) * 1000), ttft_ms=self.ttft_ms,
+            status=self.status, error_code=self.error_code, attempts=self.attempts,
+            created_at_unix_ms=int(time.time() * 1000), endpoint=self.endpoint,
+            streamed=self.streamed)
+
+
+def emit(outbox: Outbox, draft: EventDraft) -> None:
+    data = draft.to_proto().SerializeToString()
+    try:
+        outbox.put(OutboxItem(COMPLETION_SUBJECT, data, draft.request_id))
+    except OutboxFull:
+        log.error("event dropped: outbox full", extra={"request_id": draft.request_id,
+                                                       "tenant_id": draft.tenant_id})

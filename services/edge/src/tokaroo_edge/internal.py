@@ -1,0 +1,47 @@
+"""gRPC clients of the internal services, created once per process (in the app lifespan)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import grpc
+
+from tokaroo_common.errors import from_grpc
+from tokaroo_proto.cache.v1 import cache_pb2_grpc
+from tokaroo_proto.ledger.v1 import ledger_pb2_grpc
+from tokaroo_proto.router.v1 import router_pb2_grpc
+
+T = TypeVar("T")
+
+_OPTIONS = [("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)]
+
+
+@dataclass
+class InternalClients:
+    router: router_pb2_grpc.RouterServiceStub
+    cache: cache_pb2_grpc.CacheServiceStub
+    ledger: ledger_pb2_grpc.LedgerServiceStub
+    channels: tuple[grpc.aio.Channel, ...]
+
+    @staticmethod
+    def connect(router_addr: str, cache_addr: str, ledger_addr: str) -> InternalClients:
+        rc = grpc.aio.insecure_channel(router_addr, options=_OPTIONS)
+        cc = grpc.aio.insecure_channel(cache_addr, options=_OPTIONS)
+        lc = grpc.aio.insecure_channel(ledger_addr, options=_OPTIONS)
+        return InternalClients(router_pb2_grpc.RouterServiceStub(rc),
+                               cache_pb2_grpc.CacheServiceStub(cc),
+                               ledger_pb2_grpc.LedgerServiceStub(lc), (rc, cc, lc))
+
+    async def close(self) -> None:
+        for ch in self.channels:
+            await ch.close()
+
+
+async def call(awaitable: Awaitable[T]) -> T:
+    """Await an internal RPC, turning gRPC errors into Tokaroo errors."""
+    try:
+        return await awaitable
+    except grpc.aio.AioRpcError as exc:
+        raise from_grpc(exc.code(), exc.details()) from exc

@@ -1,0 +1,20 @@
+"""Build one adapter (one pooled client) per configured provider."""
+
+from __future__ import annotations
+
+from tokaroo_edge.config import EdgeSettings
+from tokaroo_edge.providers.base import ChatProvider
+from tokaroo_edge.providers.openai_compat import OpenAICompatProvider, Timeouts
+
+
+def build_providers(settings: EdgeSettings) -> dict[str, ChatProvider]:
+    timeouts = Timeouts(settings.connect_timeout_s, settings.first_token_timeout_s,
+                        settings.total_timeout_s)
+    providers: dict[str, ChatProvider] = {}
+    if settings.openai_base_url:
+        providers["openai"] = OpenAICompatProvider(
+            settings.openai_base_url, settings.openai_api_key.get_secret_value(), timeouts)
+    if settings.local_ai_base_url:
+        providers["local"] = OpenAICompatProvider(
+            settings.local_ai_base_url, settings.local_ai_api_key.get_secret_value(), timeouts)
+    return providers

@@ -1,0 +1,47 @@
+"""Router process: read settings, load the pool, serve gRPC until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import grpc
+
+from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
+from tokaroo_common.lifecycle import shutdown_event
+from tokaroo_common.logs import setup_logging
+from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
+
+from tokaroo_router.config import RouterSettings
+from tokaroo_router.pool import default_pool_path, load_pool, with_local_model
+from tokaroo_router.server import PoolHolder, RouterServicer
+
+SERVICE = router_pb2.DESCRIPTOR.services_by_name["RouterService"].full_name
+log = logging.getLogger("tokaroo_router")
+
+
+async def serve(settings: RouterSettings) -> None:
+    pool = load_pool(settings.pool_file or default_pool_path())
+    if settings.local_ai_base_url:
+        pool = with_local_model(pool, settings.local_default_model)
+    server = grpc.aio.server()
+    router_pb2_grpc.add_RouterServiceServicer_to_server(RouterServicer(PoolHolder(pool)), server)
+    health = add_health_and_reflection(server, [SERVICE])
+    server.add_insecure_port(f"{settings.bind_host}:{settings.router_grpc_port}")
+    await server.start()
+    await mark_serving(health, [SERVICE])
+    log.info("router serving", extra={"port": settings.router_grpc_port,
+                                      "pool_version": pool.version})
+    await shutdown_event().wait()
+    await mark_not_serving(health, [SERVICE])
+    await server.stop(grace=5)
+
+
+def main() -> None:
+    settings = RouterSettings()
+    setup_logging("router", settings.log_level)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Choose candidates for a request from the pool. Pure.
+
+Hard constraints first (kind, context window, output room, tools, vision, JSON schema), then:
+- auto: the cheapest model whose quality for the tier clears the bar (local first when capable);
+- fast: the lowest expected latency among models good enough for the tier;
+- max: frontier models only, best quality first; no cache;
+- a model id: that model on every provider serving it; unknown -> ModelNotFound.
+Each model contributes one candidate per deployment, so fallbacks cross providers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tokaroo_common.errors import InvalidRequest, ModelNotFound
+from tokaroo_common.policy import cache_policy
+
+from tokaroo_router.pool import ModelEntry, Pool
+
+DEFAULT_OUTPUT_ESTIMATE = 256
+MAX_CANDIDATES = 4
+
+
+@dataclass(frozen=True)
+class Need:
+    mode: str
+    kind: str  # chat | embedding
+    input_tokens: int
+    max_output_tokens: int
+    tools: bool
+    vision: bool
+    json_schema: bool
+    tier: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    model: ModelEntry
+    provider: str
+    upstream_model: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    tier: str
+    choices: tuple[Choice, ...]
+    baseline: ModelEntry
+    cache_policy: str
+
+
+def fits(m: ModelEntry, need: Need) -> bool:
+    if m.kind != need.kind:
+        return False
+    if need.kind == "embedding":
+        return need.input_tokens <= m.context_window
+    out = need.max_output_tokens or 1
+    if need.max_output_tokens and m.max_output and need.max_output_tokens > m.max_output:
+        return False
+    if need.input_tokens + out > m.context_window:
+        return False
+    if need.tools and not m.tools:
+        return False
+    if need.vision and not m.vision:
+        return False
+    return not (need.json_schema and not m.json_schema)
+
+
+def expected_cost(m: ModelEntry, need: Need) -> int:
+    out = need.max_output_tokens or DEFAULT_OUTPUT_ESTIMATE
+    out = min(out, DEFAULT_OUTPUT_ESTIMATE * 4)
+    return need.input_tokens * m.input_nano + out * m.output_nano
+
+
+def expected_latency_ms(m: ModelEntry, need: Need) -> float:
+    out = min(need.max_output_tokens or DEFAULT_OUTPUT_ESTIMATE, DEFAULT_OUTPUT_ESTIMATE)
+    return m.ttft_ms + 1000.0 * out / max(m.tokens_per_s, 1.0)
+
+
+def _expand(models: list[ModelEntry], healthy: frozenset[str] | None = None) -> list[Choice]:
+    out = [Choice(m, d.provider, d.upstream_model) for m in models for d in m.providers]
+    if healthy is not None:
+        ok = [c for c in out if c.provider in healthy]
+        out = ok + [c for c in out if c.provider not in healthy]
+    return out[:MAX_CANDIDATES]
+
+
+def select(pool: Pool, need: Need) -> Decision:
+    baseline = pool.by_id.get(pool.reference.get("embedding" if need.kind == "embedding"
+                                                  else need.tier, ""))
+    policy = cache_policy(need.mode, embedding=need.kind == "embedding")
+    if need.mode not in ("auto", "fast", "max"):
+        chosen = pool.by_id.get(need.mode)
+        if chosen is None or chosen.kind != need.kind:
+            raise ModelNotFound(f"The model '{need.mode}' does not exist or is not available.",
+                                param="model")
+        if not fits(chosen, need):
+            raise InvalidRequest(f"The request does not fit model '{need.mode}' (context "
+                                 "window, output size or capabilities).", param="messages")
+        return Decision(need.tier, tuple(_expand([chosen])), baseline or chosen, policy)
+    capable = [m for m in pool.models if fits(m, need)]
+    if not capable:
+        raise InvalidRequest("No available model can serve this request (it may exceed every "
+                             "model's context window or output limit).", param="messages")
+    if need.kind == "embedding":
+        ordered = sorted(capable, key=lambda m: expected_cost(m, need))
+    elif need.mode == "max":
+        frontier = [m for m in capable if m.frontier] or capable
+        ordered = sorted(frontier, key=lambda m: (-m.quality.get(need.tier, 0.0),
+                                                  expected_cost(m, need)))
+    else:
+        bar = pool.quality_bar.get(need.tier, 0.0)
+        good = [m for m in capable if m.quality.get(need.tier, 0.0) >= bar]
+        rest = sorted((m for m in capable if m not in good),
+                      key=lambda m: -m.quality.get(need.tier, 0.0))
+        if need.mode == "fast":
+            good.sort(key=lambda m: (expected_latency_ms(m, need), expected_cost(m, need)))
+        else:
+            good.sort(key=lambda m: (not m.local, expected_cost(m, need)))
+        ordered = good + rest
+    return Decision(need.tier, tuple(_expand(ordered)), baseline or ordered[0], policy)

@@ -1,0 +1,62 @@
+"""The gRPC RouterService: thin translation between protobuf and the pure selection logic."""
+
+from __future__ import annotations
+
+import grpc
+
+from tokaroo_common.errors import TokarooError
+from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
+
+from tokaroo_router.difficulty import Features, score, tier_of
+from tokaroo_router.pool import Pool
+from tokaroo_router.selection import Need, select
+
+
+class PoolHolder:
+    """The current pool; replaced atomically (one reference swap) on updates."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.current = pool
+
+
+class RouterServicer(router_pb2_grpc.RouterServiceServicer):
+    def __init__(self, pools: PoolHolder) -> None:
+        self._pools = pools
+
+    async def Route(self, request: router_pb2.RouteRequest,  # noqa: N802
+                    context: grpc.aio.ServicerContext) -> router_pb2.RouteDecision:
+        pool = self._pools.current
+        kind = "embedding" if request.endpoint == "embeddings" else "chat"
+        difficulty = score(Features(request.text, request.input_tokens, request.turns,
+                                    request.needs_tools, request.needs_vision))
+        tier = "instant" if kind == "embedding" else tier_of(difficulty)
+        need = Need(mode=request.model, kind=kind, input_tokens=request.input_tokens,
+                    max_output_tokens=request.max_output_tokens, tools=request.needs_tools,
+                    vision=request.needs_vision, json_schema=request.needs_json_schema,
+                    tier=tier)
+        try:
+            decision = select(pool, need)
+        except TokarooError as exc:
+            await context.abort(exc.grpc_status, exc.message)
+        base = decision.baseline
+        return router_pb2.RouteDecision(
+            tier=decision.tier,
+            candidates=[router_pb2.Candidate(
+                model_id=c.model.id, provider=c.provider, upstream_model=c.upstream_model,
+                input_nano_per_token=c.model.input_nano,
+                output_nano_per_token=c.model.output_nano,
+                cached_input_nano_per_token=c.model.cached_input_nano, local=c.model.local)
+                for c in decision.choices],
+            baseline_input_nano_per_token=base.input_nano,
+            baseline_output_nano_per_token=base.output_nano,
+            cache_policy=decision.cache_policy, difficulty=difficulty,
+            pool_version=pool.version)
+
+    async def ListModels(self, request: router_pb2.ListModelsRequest,  # noqa: N802
+                         context: grpc.aio.ServicerContext) -> router_pb2.ListModelsResponse:
+        pool = self._pools.current
+        return router_pb2.ListModelsResponse(models=[
+            router_pb2.PublicModel(id=m.id, owned_by=m.owned_by, created=m.created,
+                                   input_usd_per_1m=str(m.input_per_1m),
+                                   output_usd_per_1m=str(m.output_per_1m))
+            for m in pool.models])
