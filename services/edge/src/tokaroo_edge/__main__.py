@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uvicorn
-
 from tokaroo_common.logs import setup_logging
 
 from tokaroo_edge.app import create_app

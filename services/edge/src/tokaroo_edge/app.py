@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
-
 from tokaroo_common.jetstream import connect
 from tokaroo_common.outbox import Outbox
 
@@ -16,10 +14,12 @@ from tokaroo_edge import errors
 from tokaroo_edge.auth import Authenticator
 from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
+from tokaroo_edge.embeddings import EmbeddingPipeline
 from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.providers.registry import build_providers
 from tokaroo_edge.request_id import RequestIdMiddleware
-from tokaroo_edge.routes import account, chat, health, models
+from tokaroo_edge.responses import JsonResponse
+from tokaroo_edge.routes import account, chat, embeddings, health, models
 from tokaroo_edge.state import EdgeState
 from tokaroo_edge.tokens import load_encoder
 
@@ -38,7 +38,9 @@ def create_app(settings: EdgeSettings) -> FastAPI:
                             cache_ttl_s=settings.cache_ttl_s)
         state = EdgeState(settings=settings, clients=clients,
                           auth=Authenticator(clients.ledger, settings.auth_cache_ttl_s),
-                          pipeline=pipeline, outbox=outbox)
+                          pipeline=pipeline, outbox=outbox,
+                          embeddings=EmbeddingPipeline(clients, providers, pipeline.encoder,
+                                                       outbox))
         app.state.edge = state
         try:
             yield
@@ -50,9 +52,9 @@ def create_app(settings: EdgeSettings) -> FastAPI:
             await clients.close()
 
     app = FastAPI(title="Tokaroo", version="0.1.0", lifespan=lifespan,
-                  default_response_class=ORJSONResponse, docs_url=None, redoc_url=None)
+                  default_response_class=JsonResponse, docs_url=None, redoc_url=None)
     errors.install(app)
-    for module in (chat, models, account, health):
+    for module in (chat, embeddings, models, account, health):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
     return app

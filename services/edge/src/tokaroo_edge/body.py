@@ -7,7 +7,6 @@ from typing import TypeVar
 import orjson
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
-
 from tokaroo_common.errors import InvalidRequest, PayloadTooLarge
 
 M = TypeVar("M", bound=BaseModel)

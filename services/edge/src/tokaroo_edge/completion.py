@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-
 from tokaroo_common.errors import (
     InvalidRequest,
     TokarooError,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pydantic import AliasChoices, Field, SecretStr
-
 from tokaroo_common.settings import BaseServiceSettings
 
 

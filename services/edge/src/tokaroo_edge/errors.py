@@ -6,19 +6,19 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from tokaroo_common.errors import InternalError, InvalidRequest, NotFound, TokarooError
+
+from tokaroo_edge.responses import JsonResponse
 
 log = logging.getLogger(__name__)
 
 
-def error_response(exc: TokarooError) -> ORJSONResponse:
+def error_response(exc: TokarooError) -> JsonResponse:
     headers = {}
     if exc.retry_after is not None:
         headers["retry-after"] = str(max(1, round(exc.retry_after)))
-    return ORJSONResponse(exc.to_openai(), status_code=exc.status, headers=headers)
+    return JsonResponse(exc.to_openai(), status_code=exc.status, headers=headers)
 
 
 def validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
@@ -34,16 +34,16 @@ def validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(TokarooError)
-    async def _tokaroo(request: Request, exc: TokarooError) -> ORJSONResponse:
+    async def _tokaroo(request: Request, exc: TokarooError) -> JsonResponse:
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> ORJSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JsonResponse:
         message, param = validation_message(exc)
         return error_response(InvalidRequest(message, param=param))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> ORJSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JsonResponse:
         if exc.status_code == 404:
             return error_response(NotFound(
                 f"Unknown request URL: {request.method} {request.url.path}."))
@@ -59,7 +59,7 @@ def install(app: FastAPI) -> None:
         return resp2
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> ORJSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
         log.exception("unhandled error", extra={
             "request_id": getattr(request.state, "request_id", "")})
         return error_response(InternalError("The server had an error while processing your "

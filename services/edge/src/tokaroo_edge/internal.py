@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import grpc
-
 from tokaroo_common.errors import from_grpc
 from tokaroo_proto.cache.v1 import cache_pb2_grpc
 from tokaroo_proto.ledger.v1 import ledger_pb2_grpc

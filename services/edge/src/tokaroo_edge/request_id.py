@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from tokaroo_common.ids import new_request_id
 
 

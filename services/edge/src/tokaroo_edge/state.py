@@ -9,6 +9,7 @@ from tokaroo_common.outbox import Outbox
 from tokaroo_edge.auth import Authenticator
 from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
+from tokaroo_edge.embeddings import EmbeddingPipeline
 from tokaroo_edge.internal import InternalClients
 
 
@@ -18,5 +19,6 @@ class EdgeState:
     clients: InternalClients
     auth: Authenticator
     pipeline: Pipeline
+    embeddings: EmbeddingPipeline
     outbox: Outbox
     draining: bool = False

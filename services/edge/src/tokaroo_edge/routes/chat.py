@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Request
-from fastapi.responses import ORJSONResponse, StreamingResponse
-
+from fastapi.responses import StreamingResponse
 from tokaroo_common.money import format_usd
 
 from tokaroo_edge.admission import admit
 from tokaroo_edge.body import read_model
 from tokaroo_edge.deps import Auth, State
 from tokaroo_edge.events import EventDraft
+from tokaroo_edge.responses import JsonResponse
 from tokaroo_edge.schemas import ChatCompletionRequest
 
 router = APIRouter()
@@ -24,7 +24,7 @@ _BODY_SCHEMA = {"requestBody": {"required": True, "content": {"application/json"
 
 @router.post("/v1/chat/completions", openapi_extra=_BODY_SCHEMA, response_model=None)
 async def chat_completions(request: Request, state: State,
-                           principal: Auth) -> ORJSONResponse | StreamingResponse:
+                           principal: Auth) -> JsonResponse | StreamingResponse:
     started = time.monotonic()
     req = await read_model(request, ChatCompletionRequest, state.settings.max_body_bytes)
     request_id: str = request.state.request_id
@@ -40,5 +40,5 @@ async def chat_completions(request: Request, state: State,
         return StreamingResponse(stream, media_type="text/event-stream", headers={
             "x-tokaroo-cache": cache_header, "cache-control": "no-cache"})
     body, bill = await state.pipeline.complete(req, adm, draft)
-    return ORJSONResponse(body, headers={"x-tokaroo-cache": cache_header,
+    return JsonResponse(body, headers={"x-tokaroo-cache": cache_header,
                                          "x-tokaroo-cost": format_usd(bill.charged_nano)})

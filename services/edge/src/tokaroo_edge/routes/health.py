@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import ORJSONResponse
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tokaroo_edge.deps import State
+from tokaroo_edge.responses import JsonResponse
 
 router = APIRouter()
 
 
 @router.get("/healthz", include_in_schema=False)
-async def healthz() -> ORJSONResponse:
-    return ORJSONResponse({"status": "ok"})
+async def healthz() -> JsonResponse:
+    return JsonResponse({"status": "ok"})
 
 
 @router.get("/readyz", include_in_schema=False)
-async def readyz(state: State) -> ORJSONResponse:
+async def readyz(state: State) -> JsonResponse:
     checks: dict[str, bool] = {"draining": not state.draining,
                                "nats": state.outbox.connected}
     for name, channel in zip(("router", "cache", "ledger"), state.clients.channels, strict=True):
@@ -28,5 +28,5 @@ async def readyz(state: State) -> ORJSONResponse:
         except Exception:  # noqa: BLE001 - any failure means not ready
             checks[name] = False
     ok = all(checks.values())
-    return ORJSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
+    return JsonResponse({"status": "ready" if ok else "not_ready", "checks": checks},
                           status_code=200 if ok else 503)

@@ -6,13 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import ORJSONResponse
-
 from tokaroo_common.policy import VIRTUAL_MODELS
 from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_edge.deps import Auth, State
 from tokaroo_edge.internal import call
+from tokaroo_edge.responses import JsonResponse
 
 router = APIRouter()
 
@@ -27,7 +26,7 @@ def _num(value: str) -> float | int:
 
 
 @router.get("/v1/models")
-async def list_models(state: State, principal: Auth) -> ORJSONResponse:
+async def list_models(state: State, principal: Auth) -> JsonResponse:
     resp = await call(state.clients.router.ListModels(router_pb2.ListModelsRequest(),
                                                       timeout=5))
     data: list[dict[str, Any]] = [
@@ -37,4 +36,4 @@ async def list_models(state: State, principal: Auth) -> ORJSONResponse:
               "pricing": {"input_per_1m": _num(m.input_usd_per_1m),
                           "output_per_1m": _num(m.output_usd_per_1m)}}
              for m in resp.models]
-    return ORJSONResponse({"object": "list", "data": data})
+    return JsonResponse({"object": "list", "data": data})

@@ -1,0 +1,14 @@
+"""Create the Tokaroo database and apply every service's migrations (a command, not a side
+effect of starting a service)."""
+
+from __future__ import annotations
+
+from tokaroo_ledger.migrate import migrate
+
+from tokaroo_cli.infra.postgres import ensure_database
+from tokaroo_cli.stack import DATABASE
+
+
+async def prepare_database(admin_dsn: str, dsn: str) -> list[str]:
+    await ensure_database(admin_dsn, DATABASE)
+    return await migrate(dsn)

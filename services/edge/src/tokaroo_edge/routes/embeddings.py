@@ -1,0 +1,33 @@
+"""POST /v1/embeddings."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request
+
+from tokaroo_common.money import format_usd
+
+from tokaroo_edge.body import read_model
+from tokaroo_edge.deps import Auth, State
+from tokaroo_edge.events import EventDraft
+from tokaroo_edge.responses import JsonResponse
+from tokaroo_edge.schemas import EmbeddingRequest
+
+router = APIRouter()
+
+_BODY_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": EmbeddingRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+}}}}
+
+
+@router.post("/v1/embeddings", openapi_extra=_BODY_SCHEMA)
+async def embeddings(request: Request, state: State, principal: Auth) -> JsonResponse:
+    started = time.monotonic()
+    req = await read_model(request, EmbeddingRequest, state.settings.max_body_bytes)
+    draft = EventDraft(request_id=request.state.request_id, tenant_id=principal.tenant_id,
+                       key_id=principal.key_id, model_requested=req.model or "auto",
+                       endpoint="embeddings", streamed=False, started=started)
+    body, bill = await state.embeddings.embed(req, principal, draft)
+    return JsonResponse(body, headers={"x-tokaroo-cache": "miss",
+                                       "x-tokaroo-cost": format_usd(bill.charged_nano)})

@@ -1,0 +1,117 @@
+"""The whole local stack started for tests: the same process specs `tokaroo up` runs, on free
+ports in a temporary home, each process supervised so tests can kill and restart it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tokaroo_cli.bootstrap import ensure_bootstrap_tenant
+from tokaroo_cli.infra.ports import free_port
+from tokaroo_cli.infra.supervise import ManagedProcess
+from tokaroo_cli.stack import StackLayout, infra_specs, service_specs
+from tokaroo_cli.up import prepare
+from tokaroo_common.money import usd_to_nano
+from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+
+
+def wait_grpc(addr: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with grpc.insecure_channel(addr) as ch:
+                resp = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(),
+                                                            timeout=1)
+                if resp.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+        except grpc.RpcError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gRPC service at {addr} not ready")
+        time.sleep(0.1)
+
+
+@dataclass
+class Stack:
+    layout: StackLayout
+    api_key: str
+    procs: dict[str, ManagedProcess]
+
+    @property
+    def base_url(self) -> str:
+        return self.layout.base_url
+
+    def wait_grpc_ready(self, addr: str) -> None:
+        wait_grpc(addr)
+
+    def balance(self, key: str | None = None) -> Decimal:
+        resp = httpx.get(f"{self.base_url}/balance",
+                         headers={"Authorization": f"Bearer {key or self.api_key}"})
+        resp.raise_for_status()
+        return Decimal(resp.json()["balance_usd_exact"])
+
+    def new_tenant_key(self, credit_usd: str = "10", name: str = "test") -> str:
+        async def create() -> str:
+            async with grpc.aio.insecure_channel(self.layout.ledger_addr) as ch:
+                created = await ledger_pb2_grpc.LedgerServiceStub(ch).CreateTenant(
+                    ledger_pb2.CreateTenantRequest(
+                        name=name, initial_credit_nano=usd_to_nano(credit_usd),
+                        key_name="test"), timeout=10)
+                return str(created.key.secret)
+        return asyncio.run(create())
+
+
+def _ready_check(name: str, layout: StackLayout) -> Callable[[ManagedProcess], None]:
+    checks: dict[str, Callable[[ManagedProcess], None]] = {
+        "nats": lambda p: p.wait_ready_http(
+            f"http://127.0.0.1:{layout.nats_monitor_port}/healthz?js-enabled-only=true"),
+        "valkey": lambda p: p.wait_ready_redis(layout.valkey_port),
+        "postgres": lambda p: p.wait_ready_postgres(layout.admin_dsn),
+        "simulator": lambda p: p.wait_ready_http(f"{layout.simulator_url}/healthz"),
+        "router": lambda p: wait_grpc(f"127.0.0.1:{layout.router_port}"),
+        "cache": lambda p: wait_grpc(f"127.0.0.1:{layout.cache_port}"),
+        "ledger": lambda p: wait_grpc(layout.ledger_addr),
+        "edge": lambda p: p.wait_ready_http(
+            f"http://127.0.0.1:{layout.edge_port}/readyz", timeout=60),
+    }
+    return checks[name]
+
+
+def make_layout(home: Path, **env: str) -> StackLayout:
+    return StackLayout(
+        home=home, edge_port=free_port(), nats_port=free_port(),
+        nats_monitor_port=free_port(), valkey_port=free_port(), postgres_port=free_port(),
+        simulator_port=free_port(), router_port=free_port(), cache_port=free_port(),
+        ledger_port=free_port(), log_level="WARNING").with_env(**env)
+
+
+@contextlib.contextmanager
+def running_stack(home: Path, **env: str) -> Iterator[Stack]:
+    layout = make_layout(home, **env)
+    prepare(layout)
+    procs: dict[str, ManagedProcess] = {}
+    try:
+        for spec in infra_specs(layout) + service_specs(layout):
+            proc = ManagedProcess(
+                spec, layout.home / "logs", ready=_ready_check(spec.name, layout),
+                base_env=dict(os.environ) if spec.env else None,
+                stop_signal=signal.SIGINT if spec.name == "postgres" else signal.SIGTERM)
+            procs[spec.name] = proc
+            proc.start()
+        key = asyncio.run(ensure_bootstrap_tenant(layout.ledger_addr, layout.home,
+                                                  layout.bootstrap_credit_usd, None))
+        yield Stack(layout, key, procs)
+    finally:
+        for proc in reversed(list(procs.values())):
+            proc.stop()
