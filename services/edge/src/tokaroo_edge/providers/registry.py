@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from tokaroo_edge.config import EdgeSettings
+from tokaroo_edge.providers.anthropic import AnthropicProvider
 from tokaroo_edge.providers.base import ChatProvider
+from tokaroo_edge.providers.gemini import GeminiProvider
 from tokaroo_edge.providers.openai_compat import OpenAICompatProvider, Timeouts
 
 
@@ -14,6 +16,12 @@ def build_providers(settings: EdgeSettings) -> dict[str, ChatProvider]:
     if settings.openai_base_url:
         providers["openai"] = OpenAICompatProvider(
             settings.openai_base_url, settings.openai_api_key.get_secret_value(), timeouts)
+    if settings.anthropic_base_url:
+        providers["anthropic"] = AnthropicProvider(
+            settings.anthropic_base_url, settings.anthropic_api_key.get_secret_value(), timeouts)
+    if settings.gemini_base_url:
+        providers["gemini"] = GeminiProvider(
+            settings.gemini_base_url, settings.gemini_api_key.get_secret_value(), timeouts)
     if settings.local_ai_base_url:
         providers["local"] = OpenAICompatProvider(
             settings.local_ai_base_url, settings.local_ai_api_key.get_secret_value(), timeouts)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter, Request
-
 from tokaroo_common.money import format_usd
 
 from tokaroo_edge.body import read_model
