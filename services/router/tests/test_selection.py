@@ -1,7 +1,6 @@
 import random
 
 import pytest
-
 from tokaroo_common.errors import ModelNotFound
 from tokaroo_router.difficulty import Features, score, tier_of
 from tokaroo_router.pool import default_pool_path, load_pool, with_local_model
@@ -78,3 +77,10 @@ def test_difficulty_tiers() -> None:
                           3000, 4, True, False))
     assert tier_of(easy) == "instant"
     assert tier_of(hard) == "complex"
+
+
+def test_fallbacks_cross_providers() -> None:
+    pool = load_pool(default_pool_path())
+    d = select(pool, need())
+    providers = [c.provider for c in d.choices]
+    assert len(set(providers[:3])) >= 2

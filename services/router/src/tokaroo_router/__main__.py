@@ -6,7 +6,6 @@ import asyncio
 import logging
 
 import grpc
-
 from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
 from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.logs import setup_logging

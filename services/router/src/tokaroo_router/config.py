@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
-
 from tokaroo_common.settings import BaseServiceSettings
 
 

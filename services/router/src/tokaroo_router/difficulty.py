@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_CODE = re.compile(r"```|\bdef |\bclass |\bfunction\b|#include|\bSELECT\b|=>|\{\s*$", re.M)
+_CODE = re.compile(r"```|\bdef |\bclass |\bfunction\b|#include|\bSELECT\b|=>|\{\s*$", re.MULTILINE)
 _MATH = re.compile(r"\d+\s*[-+*/^=]\s*\d+|\bintegral\b|\bderivative\b|\bprove\b|\bequation\b",
-                   re.I)
+                   re.IGNORECASE)
 _REASONING = re.compile(r"\b(step by step|explain why|analy[sz]e|compare|design|optimi[sz]e|"
-                        r"trade-?offs?|architecture|proof|derive)\b", re.I)
+                        r"trade-?offs?|architecture|proof|derive)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

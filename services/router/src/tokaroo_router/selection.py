@@ -76,11 +76,18 @@ def expected_latency_ms(m: ModelEntry, need: Need) -> float:
     return m.ttft_ms + 1000.0 * out / max(m.tokens_per_s, 1.0)
 
 
-def _expand(models: list[ModelEntry], healthy: frozenset[str] | None = None) -> list[Choice]:
-    out = [Choice(m, d.provider, d.upstream_model) for m in models for d in m.providers]
-    if healthy is not None:
-        ok = [c for c in out if c.provider in healthy]
-        out = ok + [c for c in out if c.provider not in healthy]
+def _expand(models: list[ModelEntry]) -> list[Choice]:
+    """Every deployment of every model, in order, re-ordered so that the fallbacks right
+    after the first choice are on other providers (a provider outage is the common failure)."""
+    every = [Choice(m, d.provider, d.upstream_model) for m in models for d in m.providers]
+    if not every:
+        return []
+    out, seen = [every[0]], {every[0].provider}
+    for c in every[1:]:
+        if c.provider not in seen:
+            out.append(c)
+            seen.add(c.provider)
+    out += [c for c in every[1:] if c not in out]
     return out[:MAX_CANDIDATES]
 
 

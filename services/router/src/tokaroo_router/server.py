@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import grpc
-
 from tokaroo_common.errors import TokarooError
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
@@ -23,7 +22,7 @@ class RouterServicer(router_pb2_grpc.RouterServiceServicer):
     def __init__(self, pools: PoolHolder) -> None:
         self._pools = pools
 
-    async def Route(self, request: router_pb2.RouteRequest,  # noqa: N802
+    async def Route(self, request: router_pb2.RouteRequest,
                     context: grpc.aio.ServicerContext) -> router_pb2.RouteDecision:
         pool = self._pools.current
         kind = "embedding" if request.endpoint == "embeddings" else "chat"
@@ -52,7 +51,7 @@ class RouterServicer(router_pb2_grpc.RouterServiceServicer):
             cache_policy=decision.cache_policy, difficulty=difficulty,
             pool_version=pool.version)
 
-    async def ListModels(self, request: router_pb2.ListModelsRequest,  # noqa: N802
+    async def ListModels(self, request: router_pb2.ListModelsRequest,
                          context: grpc.aio.ServicerContext) -> router_pb2.ListModelsResponse:
         pool = self._pools.current
         return router_pb2.ListModelsResponse(models=[
