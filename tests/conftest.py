@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +11,12 @@ from tests.harness import Stack, running_stack
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    home: Path = tmp_path_factory.mktemp("stack")
-    with running_stack(home) as running:
-        yield running
+def stack() -> Iterator[Stack]:
+    # A short private path (the PostgreSQL socket path is limited to 107 bytes), outside
+    # pytest's numbered temp dirs, which concurrent pytest runs may clean up.
+    home = Path(tempfile.mkdtemp(prefix="tk-stack-"))
+    try:
+        with running_stack(home) as running:
+            yield running
+    finally:
+        shutil.rmtree(home, ignore_errors=True)

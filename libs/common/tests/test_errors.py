@@ -1,5 +1,4 @@
 import grpc
-
 from tokaroo_common.errors import (
     AuthenticationFailed,
     InsufficientBalance,
@@ -26,3 +25,8 @@ def test_grpc_round_trip() -> None:
     err = from_grpc(grpc.StatusCode.INTERNAL, "secret internals")
     assert isinstance(err, InternalError)
     assert "secret" not in err.message
+
+
+def test_exact_code_survives_grpc() -> None:
+    err = from_grpc(grpc.StatusCode.NOT_FOUND, "no model", "model_not_found")
+    assert isinstance(err, ModelNotFound) and err.message == "no model"

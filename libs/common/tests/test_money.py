@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 import pytest
-
 from tokaroo_common.money import (
     format_usd,
     nano_to_usd,

@@ -120,10 +120,33 @@ _BY_GRPC: dict[grpc.StatusCode, type[TokarooError]] = {
 }
 
 
-def from_grpc(code: grpc.StatusCode, details: str | None) -> TokarooError:
-    """Map a gRPC status from an internal call back to a Tokaroo error."""
+ERROR_CODE_METADATA = "tokaroo-error-code"
+
+
+def _by_code() -> dict[str, type[TokarooError]]:
+    out: dict[str, type[TokarooError]] = {}
+    stack: list[type[TokarooError]] = [TokarooError]
+    while stack:
+        cls = stack.pop()
+        out.setdefault(cls.code, cls)
+        stack.extend(cls.__subclasses__())
+    return out
+
+
+def from_grpc(code: grpc.StatusCode, details: str | None,
+              error_code: str | None = None) -> TokarooError:
+    """Map a gRPC status from an internal call back to a Tokaroo error. `error_code` (sent by
+    Tokaroo servicers in trailing metadata) restores the exact class, e.g. model_not_found."""
+    exact = _by_code().get(error_code or "")
+    if exact is not None and exact is not InternalError:
+        return exact(details or exact.code)
     cls = _BY_GRPC.get(code, InternalError)
-    if cls is InternalError or code in (grpc.StatusCode.UNAVAILABLE,
-                                         grpc.StatusCode.DEADLINE_EXCEEDED):
+    if cls in (InternalError, ServiceUnavailable):
         return cls("An internal service is temporarily unavailable. Please retry.")
     return cls(details or cls.code)
+
+
+async def abort_grpc(context: grpc.aio.ServicerContext, exc: TokarooError) -> None:
+    """Abort an RPC with the error's status, message and exact code (trailing metadata)."""
+    await context.abort(exc.grpc_status, exc.message,
+                        trailing_metadata=((ERROR_CODE_METADATA, exc.code),))

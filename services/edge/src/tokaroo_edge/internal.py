@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import grpc
-from tokaroo_common.errors import from_grpc
+from tokaroo_common.errors import ERROR_CODE_METADATA, from_grpc
 from tokaroo_proto.cache.v1 import cache_pb2_grpc
 from tokaroo_proto.ledger.v1 import ledger_pb2_grpc
 from tokaroo_proto.router.v1 import router_pb2_grpc
@@ -43,4 +43,6 @@ async def call(awaitable: Awaitable[T]) -> T:
     try:
         return await awaitable
     except grpc.aio.AioRpcError as exc:
-        raise from_grpc(exc.code(), exc.details()) from exc
+        code = next((str(v) for k, v in (exc.trailing_metadata() or ())
+                     if k == ERROR_CODE_METADATA), None)
+        raise from_grpc(exc.code(), exc.details(), code) from exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import grpc
-from tokaroo_common.errors import TokarooError
+from tokaroo_common.errors import TokarooError, abort_grpc
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
 from tokaroo_router.difficulty import Features, score, tier_of
@@ -36,7 +36,7 @@ class RouterServicer(router_pb2_grpc.RouterServiceServicer):
         try:
             decision = select(pool, need)
         except TokarooError as exc:
-            await context.abort(exc.grpc_status, exc.message)
+            await abort_grpc(context, exc)
         base = decision.baseline
         return router_pb2.RouteDecision(
             tier=decision.tier,

@@ -1,0 +1,74 @@
+"""The trained difficulty model: a sparse logistic regression over `features.extract`.
+
+The artifact is one small JSON file, versioned in its name and content, read once at startup:
+{"version", "target", "weights": {feature: weight}, "tiers": {"instant_below", "complex_from"},
+ "trained_on": {...}, "holdout": {...}}. Scoring is a dict lookup per feature: microseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tokaroo_router.features import extract
+
+ARTIFACT = "difficulty-v1.json"
+
+
+@dataclass(frozen=True)
+class DifficultyModel:
+    version: str
+    weights: Mapping[str, float]
+    instant_below: float = 0.35
+    complex_from: float = 0.65
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def logit(self, feats: Mapping[str, float]) -> float:
+        w = self.weights
+        return sum(w.get(name, 0.0) * value for name, value in feats.items())
+
+    def logit_text(self, text: str) -> float:
+        return self.logit(extract(text))
+
+    def score_text(self, text: str) -> float:
+        """P(the weak model fails on this prompt), in [0, 1]."""
+        return sigmoid(self.logit_text(text))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, **dict(self.meta),
+                "tiers": {"instant_below": self.instant_below,
+                          "complex_from": self.complex_from},
+                "weights": {k: round(v, 5) for k, v in sorted(self.weights.items())}}
+
+    @staticmethod
+    def from_json(raw: Mapping[str, Any]) -> DifficultyModel:
+        tiers = dict(raw.get("tiers", {}))
+        meta = {k: v for k, v in raw.items() if k not in ("version", "weights", "tiers")}
+        return DifficultyModel(version=str(raw["version"]),
+                               weights={str(k): float(v) for k, v in raw["weights"].items()},
+                               instant_below=float(tiers.get("instant_below", 0.35)),
+                               complex_from=float(tiers.get("complex_from", 0.65)), meta=meta)
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def default_model_path() -> Path:
+    return Path(__file__).with_name("data") / ARTIFACT
+
+
+def load_model(path: Path | None = None) -> DifficultyModel:
+    return DifficultyModel.from_json(json.loads((path or default_model_path()).read_text()))
+
+
+def save_model(model: DifficultyModel, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(model.to_json(), indent=0, sort_keys=False) + "\n")
