@@ -89,6 +89,7 @@ def service_env(layout: StackLayout) -> dict[str, str]:
         "TOKAROO_ANTHROPIC_API_KEY": "sim-anthropic-key",
         "TOKAROO_GEMINI_BASE_URL": f"{sim}/v1beta",
         "TOKAROO_GEMINI_API_KEY": "sim-gemini-key",
+        "TOKAROO_OUTBOX_SPILL_PATH": str(layout.home / "edge-outbox.jsonl"),
         "PYTHONUNBUFFERED": "1",
     }
     env.update(layout.extra_env)

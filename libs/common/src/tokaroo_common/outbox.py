@@ -1,11 +1,19 @@
 """A bounded local outbox: events are queued without blocking the response, and published to
-JetStream by background workers that retry until NATS takes them (deduplicated by msg id)."""
+JetStream by background workers that retry until NATS takes them (deduplicated by msg id).
+
+When the process stops while NATS is unreachable, what is still queued is spilled to a file
+(JSON lines) and re-queued by the next start, so a shutdown during a NATS outage loses no
+event; duplicates are harmless (Nats-Msg-Id dedup and idempotent consumers)."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
 
 from nats.aio.client import Client as NATS
 
@@ -28,13 +36,15 @@ class OutboxFull(Exception):
 
 class Outbox:
     def __init__(self, nc: NATS, *, capacity: int = 100_000, workers: int = 8,
-                 publish_timeout_s: float = 2.0) -> None:
+                 publish_timeout_s: float = 2.0, spill_path: Path | None = None) -> None:
+        self._spill = spill_path
         self._nc = nc
         self._queue: asyncio.Queue[OutboxItem] = asyncio.Queue(maxsize=capacity)
         self._workers = workers
         self._timeout = publish_timeout_s
         self._tasks: list[asyncio.Task[None]] = []
         self._stream_ready = False
+        self._inflight: dict[int, OutboxItem] = {}
 
     def put(self, item: OutboxItem) -> None:
         """Queue an event; never blocks. Raises OutboxFull when the bound is reached."""
@@ -56,6 +66,8 @@ class Outbox:
         return self._queue.qsize()
 
     def start(self) -> None:
+        for item in load_spill(self._spill):
+            self.put(item)
         self._tasks = [asyncio.create_task(self._worker(), name=f"outbox-{i}")
                        for i in range(self._workers)]
 
@@ -69,16 +81,25 @@ class Outbox:
 
     async def close(self, timeout_s: float = 10.0) -> None:
         drained = await self.flush(timeout_s)
-        if not drained:
-            log.error("outbox not drained at shutdown", extra={"pending": self.pending})
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if not drained:
+            left: list[OutboxItem] = list(self._inflight.values())
+            self._inflight.clear()
+            while not self._queue.empty():
+                left.append(self._queue.get_nowait())
+            if self._spill is not None:
+                write_spill(self._spill, left)
+                log.warning("outbox spilled to disk", extra={"pending": len(left)})
+            else:
+                log.error("outbox not drained at shutdown", extra={"pending": len(left)})
 
     async def _worker(self) -> None:
         js = self._nc.jetstream()
         while True:
             item = await self._queue.get()
+            self._inflight[id(item)] = item
             delay = 0.05
             while True:
                 try:
@@ -95,4 +116,30 @@ class Outbox:
                                 extra={"error": repr(exc), "request_id": item.msg_id})
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 2.0)
+            del self._inflight[id(item)]
             self._queue.task_done()
+
+
+def write_spill(path: Path, items: list[OutboxItem]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as fh:
+        for item in items:
+            fh.write(orjson.dumps({"subject": item.subject, "msg_id": item.msg_id,
+                                   "data": base64.b64encode(item.data).decode(),
+                                   "headers": item.headers}) + b"\n")
+
+
+def load_spill(path: Path | None) -> list[OutboxItem]:
+    """Read and remove a spill file; unreadable lines are skipped (and logged)."""
+    if path is None or not path.exists():
+        return []
+    items: list[OutboxItem] = []
+    for line in path.read_bytes().splitlines():
+        try:
+            row = orjson.loads(line)
+            items.append(OutboxItem(row["subject"], base64.b64decode(row["data"]),
+                                    row["msg_id"], row.get("headers")))
+        except (orjson.JSONDecodeError, KeyError, ValueError):
+            log.error("skipping a corrupt outbox spill line")
+    path.unlink()
+    return items

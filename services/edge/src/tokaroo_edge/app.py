@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,6 +24,8 @@ from tokaroo_edge.routes import account, chat, embeddings, health, models
 from tokaroo_edge.state import EdgeState
 from tokaroo_edge.tokens import load_encoder
 
+log = logging.getLogger(__name__)
+
 
 def create_app(settings: EdgeSettings) -> FastAPI:
     @asynccontextmanager
@@ -30,7 +33,8 @@ def create_app(settings: EdgeSettings) -> FastAPI:
         clients = InternalClients.connect(settings.router_addr, settings.cache_addr,
                                           settings.ledger_addr)
         nc = await connect(settings.nats_url, "tokaroo-edge")
-        outbox = Outbox(nc, capacity=settings.outbox_capacity)
+        outbox = Outbox(nc, capacity=settings.outbox_capacity,
+                        spill_path=settings.outbox_spill_path)
         outbox.start()
         providers = build_providers(settings)
         pipeline = Pipeline(clients=clients, providers=providers, encoder=load_encoder(),
@@ -48,7 +52,10 @@ def create_app(settings: EdgeSettings) -> FastAPI:
             state.draining = True
             await outbox.close(timeout_s=settings.shutdown_grace_s)
             await asyncio.gather(*(p.aclose() for p in providers.values()))
-            await nc.drain()
+            try:
+                await nc.drain()
+            except Exception as exc:  # NATS may already be gone when the whole stack stops
+                log.warning("NATS drain failed at shutdown", extra={"error": repr(exc)})
             await clients.close()
 
     app = FastAPI(title="Tokaroo", version="0.1.0", lifespan=lifespan,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import AliasChoices, Field, SecretStr
 from tokaroo_common.settings import BaseServiceSettings
 
@@ -19,6 +21,7 @@ class EdgeSettings(BaseServiceSettings):
     total_timeout_s: float = 600.0
     cache_ttl_s: int = 24 * 3600
     outbox_capacity: int = 100_000
+    outbox_spill_path: Path | None = None
     shutdown_grace_s: float = 20.0
 
     openai_base_url: str | None = None
