@@ -1,0 +1,1 @@
+"""Tokaroo ledger: tenants, hashed API keys, balances, usage and exactly-once settlement."""

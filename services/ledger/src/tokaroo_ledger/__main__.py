@@ -1,0 +1,114 @@
+"""Ledger process: `python -m tokaroo_ledger serve` or `python -m tokaroo_ledger migrate`.
+
+serve: the gRPC LedgerService and (unless TOKAROO_LEDGER_SETTLE=false) the settlement consumer,
+in one process. SIGTERM/SIGINT: report NOT_SERVING, stop accepting calls and finish those in
+flight, let the current batch finish and be acked, drain NATS, close the pool."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+import grpc  # type: ignore[import-untyped]
+from nats.aio.client import Client as NATS
+from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
+from tokaroo_common.jetstream import (
+    COMPLETION_SUBJECT,
+    ConsumerOptions,
+    connect,
+    run_pull_consumer,
+)
+from tokaroo_common.lifecycle import shutdown_event
+from tokaroo_common.logs import setup_logging
+from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
+
+from tokaroo_ledger.config import LedgerSettings
+from tokaroo_ledger.db import create_pool
+from tokaroo_ledger.migrate import migrate
+from tokaroo_ledger.repository import LedgerRepository
+from tokaroo_ledger.server import LedgerServicer
+from tokaroo_ledger.settlement import DURABLE, Settler
+
+SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name
+log = logging.getLogger("tokaroo_ledger")
+
+
+def consumer_options(settings: LedgerSettings) -> ConsumerOptions:
+    # max_deliver=-1: a charge is never dropped after N failed attempts (e.g. while PostgreSQL
+    # is down); bad events are terminated explicitly as poison instead.
+    return ConsumerOptions(durable=DURABLE, subject=COMPLETION_SUBJECT,
+                           batch=settings.ledger_batch_size,
+                           ack_wait_s=settings.ledger_ack_wait_s, max_deliver=-1)
+
+
+async def serve(settings: LedgerSettings) -> None:
+    stop = shutdown_event()
+    pool = await create_pool(settings.postgres_dsn.get_secret_value(),
+                             min_size=settings.ledger_pool_min, max_size=settings.ledger_pool_max,
+                             wait_s=settings.ledger_db_connect_timeout_s)
+    try:
+        repo = LedgerRepository(pool)
+        server = grpc.aio.server()
+        ledger_pb2_grpc.add_LedgerServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            LedgerServicer(repo), server)
+        health = add_health_and_reflection(server, [SERVICE])
+        server.add_insecure_port(f"{settings.bind_host}:{settings.ledger_grpc_port}")
+        await server.start()
+        await mark_serving(health, [SERVICE])
+        log.info("ledger serving", extra={"port": settings.ledger_grpc_port,
+                                          "settle": settings.ledger_settle})
+        consumer: asyncio.Task[None] | None = None
+        nc: NATS | None = None
+        if settings.ledger_settle:
+            nc = await connect(settings.nats_url, "tokaroo-ledger")
+            consumer = asyncio.create_task(run_pull_consumer(
+                nc, consumer_options(settings), Settler(repo).handle, stop))
+            consumer.add_done_callback(lambda _: stop.set())  # it only ends on stop or a bug
+        await stop.wait()
+        log.info("ledger stopping")
+        await mark_not_serving(health, [SERVICE])
+        await server.stop(grace=settings.ledger_shutdown_grace_s)
+        if consumer is not None:
+            await consumer  # returns once the batch in hand is settled and acked
+        if nc is not None:
+            await close_nats(nc)
+    finally:
+        await pool.close()
+    log.info("ledger stopped")
+
+
+async def close_nats(nc: NATS) -> None:
+    """Flush and close once the consumer loop has returned. Not `drain()`: with nats-py 2.x it
+    waits on the pull subscription's queue.join(), which fetch() never marks done, so it always
+    runs into drain_timeout (30 s). Nothing is lost: the loop confirmed (ack_sync) the acks of
+    its last batch and awaited every dead-letter publish before returning."""
+    with contextlib.suppress(Exception):  # NATS may already be gone
+        await nc.flush(timeout=2)
+    await nc.close()
+
+
+async def run_migrations(dsn: str) -> None:
+    applied = await migrate(dsn)
+    log.info("migrations done", extra={"applied": applied})
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tokaroo_ledger")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="serve gRPC and settle completion events")
+    mig = sub.add_parser("migrate", help="apply pending database migrations")
+    mig.add_argument("--dsn", help="PostgreSQL DSN (default: TOKAROO_POSTGRES_DSN)")
+    args = parser.parse_args(argv)
+    settings = LedgerSettings()
+    setup_logging("ledger", settings.log_level)
+    if args.command == "migrate":
+        asyncio.run(run_migrations(args.dsn or settings.postgres_dsn.get_secret_value()))
+    else:
+        asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()
