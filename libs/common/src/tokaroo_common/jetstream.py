@@ -74,7 +74,7 @@ class ConsumerOptions:
     batch: int = 256
     fetch_timeout_s: float = 1.0
     ack_wait_s: float = 30.0
-    max_deliver: int = 20
+    max_deliver: int = -1  # never drop a message after N failures (a charge must not vanish)
     nak_delay_s: float = 1.0
 
 
@@ -88,26 +88,34 @@ async def _ensure_consumer(js: JetStreamContext, opts: ConsumerOptions) -> JetSt
 
 async def run_pull_consumer(nc: NATS, opts: ConsumerOptions, handler: BatchHandler,
                             stop: asyncio.Event) -> None:
-    """Fetch batches until `stop` is set. Acks only after `handler` returned."""
+    """Fetch batches until `stop` is set. Acks only after `handler` returned. On return the
+    subscription is removed, so a following `drain()` does not wait on it."""
     js = nc.jetstream()
     sub: JetStreamContext.PullSubscription | None = None
-    while not stop.is_set():
-        try:
-            if sub is None:
-                await ensure_stream(js)
-                sub = await _ensure_consumer(js, opts)
+    try:
+        while not stop.is_set():
             try:
-                msgs = await sub.fetch(opts.batch, timeout=opts.fetch_timeout_s)
-            except NatsTimeoutError:
-                continue
-            await _handle_batch(js, msgs, handler, opts)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the loop must survive NATS restarts and handler bugs
-            log.warning("consumer loop error, retrying", extra={"error": repr(exc),
-                                                                 "durable": opts.durable})
-            sub = None if not nc.is_connected else sub
-            await _sleep_or_stop(stop, 0.5)
+                if sub is None:
+                    await ensure_stream(js)
+                    sub = await _ensure_consumer(js, opts)
+                try:
+                    msgs = await sub.fetch(opts.batch, timeout=opts.fetch_timeout_s)
+                except NatsTimeoutError:
+                    continue
+                await _handle_batch(js, msgs, handler, opts)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the loop must survive NATS restarts and handler bugs
+                log.warning("consumer loop error, retrying",
+                            extra={"error": repr(exc), "durable": opts.durable})
+                sub = None if not nc.is_connected else sub
+                await _sleep_or_stop(stop, 0.5)
+    finally:
+        if sub is not None:
+            try:
+                await sub.unsubscribe()
+            except Exception as exc:  # already closed or disconnected: nothing to release
+                log.debug("unsubscribe failed", extra={"error": repr(exc)})
 
 
 async def _handle_batch(js: JetStreamContext, msgs: Sequence[Msg], handler: BatchHandler,
@@ -124,8 +132,8 @@ async def _handle_batch(js: JetStreamContext, msgs: Sequence[Msg], handler: Batc
         if id(msg) in poison_ids:
             await js.publish(DLQ_PREFIX + opts.durable, msg.data, headers=msg.headers)
             await msg.term()
-        else:
-            await msg.ack_sync()
+    # Confirmed acks, pipelined: one round trip for the batch instead of one per message.
+    await asyncio.gather(*(m.ack_sync() for m in msgs if id(m) not in poison_ids))
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
