@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import signal
 import time
@@ -60,6 +61,19 @@ class Stack:
                          headers={"Authorization": f"Bearer {key or self.api_key}"})
         resp.raise_for_status()
         return Decimal(resp.json()["balance_usd_exact"])
+
+    def new_key(self, tenant_key: str, *, rpm: int = 0, tpm: int = 0) -> str:
+        """Another key of the tenant owning `tenant_key`, with per-key limits."""
+        async def create() -> str:
+            async with grpc.aio.insecure_channel(self.layout.ledger_addr) as ch:
+                stub = ledger_pb2_grpc.LedgerServiceStub(ch)
+                who = await stub.Authenticate(ledger_pb2.AuthenticateRequest(
+                    key_hash=hashlib.sha256(tenant_key.encode()).hexdigest()), timeout=10)
+                created = await stub.CreateKey(ledger_pb2.CreateKeyRequest(
+                    tenant_id=who.tenant_id, name="limited", requests_per_minute=rpm,
+                    tokens_per_minute=tpm), timeout=10)
+                return str(created.secret)
+        return asyncio.run(create())
 
     def new_tenant_key(self, credit_usd: str = "10", name: str = "test") -> str:
         async def create() -> str:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from redis.asyncio import Redis
 from tokaroo_common.jetstream import connect
 from tokaroo_common.outbox import Outbox
 
@@ -18,6 +19,7 @@ from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
 from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.providers.registry import build_providers
+from tokaroo_edge.ratelimit import RateLimiter
 from tokaroo_edge.request_id import RequestIdMiddleware
 from tokaroo_edge.responses import JsonResponse
 from tokaroo_edge.routes import account, chat, embeddings, health, models
@@ -45,6 +47,9 @@ def create_app(settings: EdgeSettings) -> FastAPI:
                           pipeline=pipeline, outbox=outbox,
                           embeddings=EmbeddingPipeline(clients, providers, pipeline.encoder,
                                                        outbox))
+        redis = Redis.from_url(settings.redis_url, socket_timeout=0.5,
+                               socket_connect_timeout=0.5) if settings.redis_url else None
+        state.limiter = RateLimiter(redis) if redis is not None else None
         app.state.edge = state
         try:
             yield
@@ -57,6 +62,8 @@ def create_app(settings: EdgeSettings) -> FastAPI:
             except Exception as exc:  # NATS may already be gone when the whole stack stops
                 log.warning("NATS drain failed at shutdown", extra={"error": repr(exc)})
             await clients.close()
+            if redis is not None:
+                await redis.aclose()
 
     app = FastAPI(title="Tokaroo", version="0.1.0", lifespan=lifespan,
                   default_response_class=JsonResponse, docs_url=None, redoc_url=None)

@@ -21,6 +21,8 @@ MAX_ENTRIES = 100_000
 class Principal:
     tenant_id: str
     key_id: str
+    requests_per_minute: int = 0
+    tokens_per_minute: int = 0
 
 
 def hash_key(secret: str) -> str:
@@ -54,7 +56,8 @@ class Authenticator:
         else:
             resp = await call(self._ledger.Authenticate(
                 ledger_pb2.AuthenticateRequest(key_hash=digest), timeout=5))
-            principal = Principal(resp.tenant_id, resp.key_id) if resp.ok else None
+            principal = Principal(resp.tenant_id, resp.key_id, resp.requests_per_minute,
+                                  resp.tokens_per_minute) if resp.ok else None
             if len(self._cache) >= MAX_ENTRIES:
                 self._cache.clear()
             self._cache[digest] = (now + self._ttl, principal)

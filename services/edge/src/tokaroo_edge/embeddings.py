@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tokaroo_common.errors import InsufficientBalance, InvalidRequest, TokarooError, UpstreamError
+from tokaroo_common.errors import InvalidRequest, TokarooError, UpstreamError
 from tokaroo_common.outbox import Outbox
-from tokaroo_proto.ledger.v1 import ledger_pb2
+from tokaroo_common.pricing import price
 from tokaroo_proto.router.v1 import router_pb2
 
+from tokaroo_edge.admission import hold
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.billing import Bill, bill
 from tokaroo_edge.events import EventDraft, emit
@@ -46,8 +47,8 @@ class EmbeddingPipeline:
     encoder: Encoder
     outbox: Outbox
 
-    async def embed(self, req: EmbeddingRequest, principal: Principal,
-                    draft: EventDraft) -> tuple[Json, Bill]:
+    async def embed(self, req: EmbeddingRequest, principal: Principal, draft: EventDraft,
+                    hold_ttl_ms: int) -> tuple[Json, Bill]:
         texts = input_texts(req)
         if not texts or len(texts) > MAX_INPUTS or any(not t for t in texts):
             raise InvalidRequest(f"'input' must hold 1 to {MAX_INPUTS} non-empty strings.",
@@ -58,11 +59,11 @@ class EmbeddingPipeline:
             request_id=draft.request_id, tenant_id=principal.tenant_id, model=mode,
             input_tokens=max(len(self.encoder.encode(t)) for t in texts),
             endpoint="embeddings"), timeout=5))
-        bal = await call(self.clients.ledger.GetBalance(
-            ledger_pb2.GetBalanceRequest(tenant_id=principal.tenant_id), timeout=5))
-        if bal.balance_nano <= 0:
-            raise InsufficientBalance("Your credit balance is exhausted. Add credits at "
-                                      "/v1/billing/checkout to continue.")
+        dearest = max((c.input_nano_per_token for c in decision.candidates), default=0)
+        await hold(self.clients, principal.tenant_id, draft.request_id,
+                   price(mode=mode, upstream_cost=tokens * dearest, baseline_cost=tokens * max(
+                       dearest, decision.baseline_input_nano_per_token), cache_outcome="miss"),
+                   hold_ttl_ms)
         draft.tier = decision.tier
         last: UpstreamFailure | None = None
         for cand in decision.candidates:

@@ -11,6 +11,7 @@ from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
 from tokaroo_edge.internal import InternalClients
+from tokaroo_edge.ratelimit import RateLimiter
 
 
 @dataclass
@@ -21,4 +22,10 @@ class EdgeState:
     pipeline: Pipeline
     embeddings: EmbeddingPipeline
     outbox: Outbox
+    limiter: RateLimiter | None = None
     draining: bool = False
+
+    @property
+    def hold_ttl_ms(self) -> int:
+        """A hold outlives the longest request, then expires if its edge died."""
+        return int((self.settings.total_timeout_s + 60) * 1000)

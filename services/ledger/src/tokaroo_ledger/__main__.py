@@ -27,6 +27,7 @@ from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 from tokaroo_ledger.config import LedgerSettings
 from tokaroo_ledger.db import create_pool
+from tokaroo_ledger.holds import HoldRepository
 from tokaroo_ledger.migrate import migrate
 from tokaroo_ledger.repository import LedgerRepository
 from tokaroo_ledger.server import LedgerServicer
@@ -53,7 +54,7 @@ async def serve(settings: LedgerSettings) -> None:
         repo = LedgerRepository(pool)
         server = grpc.aio.server()
         ledger_pb2_grpc.add_LedgerServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            LedgerServicer(repo), server)
+            LedgerServicer(repo, HoldRepository(pool)), server)
         health = add_health_and_reflection(server, [SERVICE])
         server.add_insecure_port(f"{settings.bind_host}:{settings.ledger_grpc_port}")
         await server.start()

@@ -28,7 +28,8 @@ from tokaroo_ledger.models import (
 
 LAST_USED_RESOLUTION_S = 60
 
-_KEY_COLS = "id, tenant_id, name, prefix, created_at, last_used_at, revoked_at"
+_KEY_COLS = ("id, tenant_id, name, prefix, created_at, last_used_at, revoked_at, "
+             "requests_per_minute, tokens_per_minute")
 _TENANT_COLS = "id, name, balance_nano, created_at"
 _USAGE_COLS = ("request_id, tier, input_tokens, output_tokens, charged_nano, latency_ms, "
                "created_at, cache_outcome, status")
@@ -82,7 +83,8 @@ def _tenant(row: Any) -> Tenant:
 
 def _key(row: Any) -> ApiKey:
     return ApiKey(row["id"], row["tenant_id"], row["name"], row["prefix"], row["created_at"],
-                  row["last_used_at"], row["revoked_at"])
+                  row["last_used_at"], row["revoked_at"], row["requests_per_minute"],
+                  row["tokens_per_minute"])
 
 
 def _usage(row: Any) -> UsageRecord:
@@ -94,6 +96,10 @@ def _usage(row: Any) -> UsageRecord:
 class LedgerRepository:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
 
     # ---- tenants ---------------------------------------------------------------------------
 
@@ -195,20 +201,24 @@ class LedgerRepository:
     # ---- keys ------------------------------------------------------------------------------
 
     async def _insert_key(self, conn: asyncpg.Connection, tenant_id: uuid.UUID, name: str,
-                          secret: str, key_hash: str) -> ApiKey:
+                          secret: str, key_hash: str, limits: tuple[int, int] = (0, 0)
+                          ) -> ApiKey:
         row = await conn.fetchrow(
-            f"INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash) "
-            f"SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2) "
-            f"RETURNING {_KEY_COLS}",
-            new_id(), tenant_id, name, keys.display_prefix(secret), key_hash)
+            f"INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, "
+            f"requests_per_minute, tokens_per_minute) "
+            f"SELECT $1, $2, $3, $4, $5, $6, $7 "
+            f"WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2) RETURNING {_KEY_COLS}",
+            new_id(), tenant_id, name, keys.display_prefix(secret), key_hash, *limits)
         if row is None:
             raise NotFound("Tenant not found.")
         return _key(row)
 
-    async def create_key(self, tenant_id: uuid.UUID, name: str) -> tuple[ApiKey, str]:
+    async def create_key(self, tenant_id: uuid.UUID, name: str,
+                         limits: tuple[int, int] = (0, 0)) -> tuple[ApiKey, str]:
         secret = keys.generate_secret()
         async with self._pool.acquire() as conn:
-            key = await self._insert_key(conn, tenant_id, name, secret, keys.hash_secret(secret))
+            key = await self._insert_key(conn, tenant_id, name, secret, keys.hash_secret(secret),
+                                         limits)
         return key, secret
 
     async def list_keys(self, tenant_id: uuid.UUID) -> list[ApiKey]:
@@ -227,7 +237,7 @@ class LedgerRepository:
     async def authenticate(self, key_hash: str) -> Principal | None:
         """The live key with that hash. last_used_at is written at most once a minute."""
         row = await self._pool.fetchrow(
-            "SELECT id, tenant_id, key_hash, "
+            "SELECT id, tenant_id, key_hash, requests_per_minute, tokens_per_minute, "
             "(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2)) AS stale"
             " FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
             key_hash, LAST_USED_RESOLUTION_S)
@@ -238,7 +248,8 @@ class LedgerRepository:
                 "UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND "
                 "(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))",
                 row["id"], LAST_USED_RESOLUTION_S)
-        return Principal(row["tenant_id"], row["id"])
+        return Principal(row["tenant_id"], row["id"], row["requests_per_minute"],
+                         row["tokens_per_minute"])
 
     # ---- usage and settlement --------------------------------------------------------------
 
@@ -270,6 +281,8 @@ class LedgerRepository:
             if not todo:
                 return SettleOutcome(0, 0, 0, frozenset(tenant_ids) - known)
             result = await conn.fetchrow(_SETTLE_SQL, *_columns(todo))
+            await conn.execute("DELETE FROM holds WHERE request_id = ANY($1::text[])",
+                               [e.request_id for e in todo])
         return SettleOutcome(result["inserted"], result["charged"], result["charged_nano"],
                              frozenset(tenant_ids) - known)
 

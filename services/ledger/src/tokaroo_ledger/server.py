@@ -19,10 +19,12 @@ from tokaroo_common.errors import (
     NotFound,
     ServiceUnavailable,
     TokarooError,
+    abort_grpc,
 )
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 from tokaroo_ledger import cursor, keys
+from tokaroo_ledger.holds import HoldRepository
 from tokaroo_ledger.models import ApiKey, Tenant, parse_id
 from tokaroo_ledger.repository import LedgerRepository
 
@@ -60,10 +62,13 @@ def rpc(fn: Handler[Req, Resp]) -> Handler[Req, Resp]:
         except Exception:
             log.exception("ledger rpc failed", extra={"rpc": fn.__name__})
             error = InternalError("Internal ledger error.")
-        await context.abort(error.grpc_status, error.message)
+        await abort_grpc(context, error)
         raise AssertionError("abort() returned")  # pragma: no cover
 
     return wrapper
+
+
+MAX_HOLD_TTL_MS = 3_600_000
 
 
 def unix_ms(value: datetime | None) -> int:
@@ -74,7 +79,9 @@ def key_info(key: ApiKey) -> ledger_pb2.KeyInfo:
     return ledger_pb2.KeyInfo(id=str(key.id), name=key.name, prefix=key.prefix,
                               created_at_unix_ms=unix_ms(key.created_at),
                               last_used_at_unix_ms=unix_ms(key.last_used_at),
-                              revoked=key.revoked_at is not None)
+                              revoked=key.revoked_at is not None,
+                              requests_per_minute=key.requests_per_minute,
+                              tokens_per_minute=key.tokens_per_minute)
 
 
 def tenant_info(tenant: Tenant) -> ledger_pb2.TenantInfo:
@@ -99,8 +106,22 @@ def usage_limit(requested: int) -> int:
 
 
 class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
-    def __init__(self, repo: LedgerRepository) -> None:
+    def __init__(self, repo: LedgerRepository, holds: HoldRepository) -> None:
         self._repo = repo
+        self._holds = holds
+
+    @rpc
+    async def Hold(self, request: ledger_pb2.HoldRequest,
+                   context: Ctx) -> ledger_pb2.HoldResponse:
+        tenant_id = parse_id(request.tenant_id)
+        if tenant_id is None or not request.request_id or request.amount_nano < 0:
+            raise InvalidRequest("A hold needs a tenant, a request id and an amount >= 0.")
+        ttl_ms = min(max(request.ttl_ms, 1_000), MAX_HOLD_TTL_MS)
+        result = await self._holds.hold(tenant_id, request.request_id, request.amount_nano,
+                                        ttl_ms)
+        if result is None:
+            raise NotFound("Tenant not found.")
+        return ledger_pb2.HoldResponse(ok=result.ok, available_nano=result.available_nano)
 
     @rpc
     async def Authenticate(self, request: ledger_pb2.AuthenticateRequest,
@@ -109,8 +130,10 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         principal = await self._repo.authenticate(key_hash) if key_hash else None
         if principal is None:
             return ledger_pb2.AuthenticateResponse(ok=False)
-        return ledger_pb2.AuthenticateResponse(ok=True, tenant_id=str(principal.tenant_id),
-                                               key_id=str(principal.key_id))
+        return ledger_pb2.AuthenticateResponse(
+            ok=True, tenant_id=str(principal.tenant_id), key_id=str(principal.key_id),
+            requests_per_minute=principal.requests_per_minute,
+            tokens_per_minute=principal.tokens_per_minute)
 
     @rpc
     async def GetBalance(self, request: ledger_pb2.GetBalanceRequest,
@@ -127,7 +150,11 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         tenant_id = parse_id(request.tenant_id)
         if tenant_id is None:
             raise NotFound("Tenant not found.")
-        key, secret = await self._repo.create_key(tenant_id, _name(request.name, "name"))
+        if request.requests_per_minute < 0 or request.tokens_per_minute < 0:
+            raise InvalidRequest("Rate limits must be zero (none) or positive.")
+        key, secret = await self._repo.create_key(
+            tenant_id, _name(request.name, "name"),
+            (request.requests_per_minute, request.tokens_per_minute))
         return ledger_pb2.CreatedKey(key=key_info(key), secret=secret)
 
     @rpc

@@ -27,6 +27,6 @@ async def embeddings(request: Request, state: State, principal: Auth) -> JsonRes
     draft = EventDraft(request_id=request.state.request_id, tenant_id=principal.tenant_id,
                        key_id=principal.key_id, model_requested=req.model or "auto",
                        endpoint="embeddings", streamed=False, started=started)
-    body, bill = await state.embeddings.embed(req, principal, draft)
+    body, bill = await state.embeddings.embed(req, principal, draft, state.hold_ttl_ms)
     return JsonResponse(body, headers={"x-tokaroo-cache": "miss",
                                        "x-tokaroo-cost": format_usd(bill.charged_nano)})

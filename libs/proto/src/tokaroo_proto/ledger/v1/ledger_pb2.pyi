@@ -13,14 +13,18 @@ class AuthenticateRequest(_message.Message):
     def __init__(self, key_hash: _Optional[str] = ...) -> None: ...
 
 class AuthenticateResponse(_message.Message):
-    __slots__ = ("ok", "tenant_id", "key_id")
+    __slots__ = ("ok", "tenant_id", "key_id", "requests_per_minute", "tokens_per_minute")
     OK_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
     ok: bool
     tenant_id: str
     key_id: str
-    def __init__(self, ok: _Optional[bool] = ..., tenant_id: _Optional[str] = ..., key_id: _Optional[str] = ...) -> None: ...
+    requests_per_minute: int
+    tokens_per_minute: int
+    def __init__(self, ok: _Optional[bool] = ..., tenant_id: _Optional[str] = ..., key_id: _Optional[str] = ..., requests_per_minute: _Optional[int] = ..., tokens_per_minute: _Optional[int] = ...) -> None: ...
 
 class GetBalanceRequest(_message.Message):
     __slots__ = ("tenant_id",)
@@ -37,28 +41,36 @@ class Balance(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., balance_nano: _Optional[int] = ...) -> None: ...
 
 class CreateKeyRequest(_message.Message):
-    __slots__ = ("tenant_id", "name")
+    __slots__ = ("tenant_id", "name", "requests_per_minute", "tokens_per_minute")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     name: str
-    def __init__(self, tenant_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+    requests_per_minute: int
+    tokens_per_minute: int
+    def __init__(self, tenant_id: _Optional[str] = ..., name: _Optional[str] = ..., requests_per_minute: _Optional[int] = ..., tokens_per_minute: _Optional[int] = ...) -> None: ...
 
 class KeyInfo(_message.Message):
-    __slots__ = ("id", "name", "prefix", "created_at_unix_ms", "last_used_at_unix_ms", "revoked")
+    __slots__ = ("id", "name", "prefix", "created_at_unix_ms", "last_used_at_unix_ms", "revoked", "requests_per_minute", "tokens_per_minute")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PREFIX_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     LAST_USED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     REVOKED_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     prefix: str
     created_at_unix_ms: int
     last_used_at_unix_ms: int
     revoked: bool
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., prefix: _Optional[str] = ..., created_at_unix_ms: _Optional[int] = ..., last_used_at_unix_ms: _Optional[int] = ..., revoked: _Optional[bool] = ...) -> None: ...
+    requests_per_minute: int
+    tokens_per_minute: int
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., prefix: _Optional[str] = ..., created_at_unix_ms: _Optional[int] = ..., last_used_at_unix_ms: _Optional[int] = ..., revoked: _Optional[bool] = ..., requests_per_minute: _Optional[int] = ..., tokens_per_minute: _Optional[int] = ...) -> None: ...
 
 class CreatedKey(_message.Message):
     __slots__ = ("key", "secret")
@@ -187,3 +199,65 @@ class AdjustRequest(_message.Message):
     reason: str
     cause_id: str
     def __init__(self, tenant_id: _Optional[str] = ..., amount_nano: _Optional[int] = ..., reason: _Optional[str] = ..., cause_id: _Optional[str] = ...) -> None: ...
+
+class HoldRequest(_message.Message):
+    __slots__ = ("tenant_id", "request_id", "amount_nano", "ttl_ms")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_NANO_FIELD_NUMBER: _ClassVar[int]
+    TTL_MS_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    request_id: str
+    amount_nano: int
+    ttl_ms: int
+    def __init__(self, tenant_id: _Optional[str] = ..., request_id: _Optional[str] = ..., amount_nano: _Optional[int] = ..., ttl_ms: _Optional[int] = ...) -> None: ...
+
+class HoldResponse(_message.Message):
+    __slots__ = ("ok", "available_nano")
+    OK_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_NANO_FIELD_NUMBER: _ClassVar[int]
+    ok: bool
+    available_nano: int
+    def __init__(self, ok: _Optional[bool] = ..., available_nano: _Optional[int] = ...) -> None: ...
+
+class CreateCheckoutRequest(_message.Message):
+    __slots__ = ("tenant_id", "amount_nano", "success_url", "cancel_url", "idempotency_key")
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_NANO_FIELD_NUMBER: _ClassVar[int]
+    SUCCESS_URL_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_URL_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    tenant_id: str
+    amount_nano: int
+    success_url: str
+    cancel_url: str
+    idempotency_key: str
+    def __init__(self, tenant_id: _Optional[str] = ..., amount_nano: _Optional[int] = ..., success_url: _Optional[str] = ..., cancel_url: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class CheckoutSession(_message.Message):
+    __slots__ = ("id", "url")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    url: str
+    def __init__(self, id: _Optional[str] = ..., url: _Optional[str] = ...) -> None: ...
+
+class StripeWebhookRequest(_message.Message):
+    __slots__ = ("payload", "signature")
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    payload: bytes
+    signature: str
+    def __init__(self, payload: _Optional[bytes] = ..., signature: _Optional[str] = ...) -> None: ...
+
+class StripeWebhookResponse(_message.Message):
+    __slots__ = ("credited", "tenant_id", "amount_nano", "event_type")
+    CREDITED_FIELD_NUMBER: _ClassVar[int]
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_NANO_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    credited: bool
+    tenant_id: str
+    amount_nano: int
+    event_type: str
+    def __init__(self, credited: _Optional[bool] = ..., tenant_id: _Optional[str] = ..., amount_nano: _Optional[int] = ..., event_type: _Optional[str] = ...) -> None: ...

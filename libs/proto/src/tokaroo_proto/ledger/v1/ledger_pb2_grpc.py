@@ -79,6 +79,21 @@ class LedgerServiceStub:
                 request_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.AdjustRequest.SerializeToString,
                 response_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.Balance.FromString,
                 _registered_method=True)
+        self.Hold = channel.unary_unary(
+                '/tokaroo.ledger.v1.LedgerService/Hold',
+                request_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.HoldRequest.SerializeToString,
+                response_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.HoldResponse.FromString,
+                _registered_method=True)
+        self.CreateCheckout = channel.unary_unary(
+                '/tokaroo.ledger.v1.LedgerService/CreateCheckout',
+                request_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CreateCheckoutRequest.SerializeToString,
+                response_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CheckoutSession.FromString,
+                _registered_method=True)
+        self.HandleStripeWebhook = channel.unary_unary(
+                '/tokaroo.ledger.v1.LedgerService/HandleStripeWebhook',
+                request_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.StripeWebhookRequest.SerializeToString,
+                response_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.StripeWebhookResponse.FromString,
+                _registered_method=True)
 
 
 class LedgerServiceServicer:
@@ -139,6 +154,28 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Hold(self, request, context):
+        """Reserve an estimated cost before the upstream call. Settlement of the request's
+        CompletionEvent removes the hold; a hold left by a crashed edge expires.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateCheckout(self, request, context):
+        """Stripe Checkout: create a session for the tenant (credits arrive by webhook).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HandleStripeWebhook(self, request, context):
+        """A Stripe webhook delivery: verified with the endpoint secret, credits exactly once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LedgerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -186,6 +223,21 @@ def add_LedgerServiceServicer_to_server(servicer, server):
                     servicer.Adjust,
                     request_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.AdjustRequest.FromString,
                     response_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.Balance.SerializeToString,
+            ),
+            'Hold': grpc.unary_unary_rpc_method_handler(
+                    servicer.Hold,
+                    request_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.HoldRequest.FromString,
+                    response_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.HoldResponse.SerializeToString,
+            ),
+            'CreateCheckout': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCheckout,
+                    request_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CreateCheckoutRequest.FromString,
+                    response_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CheckoutSession.SerializeToString,
+            ),
+            'HandleStripeWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.HandleStripeWebhook,
+                    request_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.StripeWebhookRequest.FromString,
+                    response_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.StripeWebhookResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -431,6 +483,87 @@ class LedgerService:
             '/tokaroo.ledger.v1.LedgerService/Adjust',
             tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.AdjustRequest.SerializeToString,
             tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.Balance.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Hold(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tokaroo.ledger.v1.LedgerService/Hold',
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.HoldRequest.SerializeToString,
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.HoldResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCheckout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tokaroo.ledger.v1.LedgerService/CreateCheckout',
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CreateCheckoutRequest.SerializeToString,
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CheckoutSession.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HandleStripeWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tokaroo.ledger.v1.LedgerService/HandleStripeWebhook',
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.StripeWebhookRequest.SerializeToString,
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.StripeWebhookResponse.FromString,
             options,
             channel_credentials,
             insecure,
