@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import grpc
@@ -12,7 +13,9 @@ from tokaroo_common.logs import setup_logging
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
 from tokaroo_router.config import RouterSettings
-from tokaroo_router.pool import default_pool_path, load_pool, with_local_model
+from tokaroo_router.model import load_model
+from tokaroo_router.pool import Pool, default_pool_path, load_pool, with_local_model
+from tokaroo_router.pool_watch import PoolWatcher, start_pool_watch
 from tokaroo_router.server import PoolHolder, RouterServicer
 
 SERVICE = router_pb2.DESCRIPTOR.services_by_name["RouterService"].full_name
@@ -20,20 +23,31 @@ log = logging.getLogger("tokaroo_router")
 
 
 async def serve(settings: RouterSettings) -> None:
-    pool = load_pool(settings.pool_file or default_pool_path())
-    if settings.local_ai_base_url:
-        pool = with_local_model(pool, settings.local_default_model)
+    base = load_pool(settings.pool_file or default_pool_path())
+
+    def local(p: Pool) -> Pool:
+        return with_local_model(p, settings.local_default_model) if settings.local_ai_base_url \
+            else p
+
+    holder = PoolHolder(local(base))
+    stop = shutdown_event()
+    watch = await start_pool_watch(PoolWatcher(holder, base, local), settings.nats_url, stop)
+    pool = holder.current
     server = grpc.aio.server()
-    router_pb2_grpc.add_RouterServiceServicer_to_server(RouterServicer(PoolHolder(pool)), server)
+    servicer = RouterServicer(holder, load_model())
+    router_pb2_grpc.add_RouterServiceServicer_to_server(servicer, server)
     health = add_health_and_reflection(server, [SERVICE])
     server.add_insecure_port(f"{settings.bind_host}:{settings.router_grpc_port}")
     await server.start()
     await mark_serving(health, [SERVICE])
     log.info("router serving", extra={"port": settings.router_grpc_port,
                                       "pool_version": pool.version})
-    await shutdown_event().wait()
+    await stop.wait()
     await mark_not_serving(health, [SERVICE])
     await server.stop(grace=5)
+    watch.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watch
 
 
 def main() -> None:

@@ -139,14 +139,14 @@ class PoolWatcher:
         try:
             while not stop.is_set():
                 try:
-                    entry = await watcher.updates(timeout=1.0)
+                    entry = await watcher.updates(timeout=1.0)  # type: ignore[no-untyped-call]
                 except NatsTimeoutError:
                     continue
                 if entry is None or entry.value is None or entry.operation is not None:
                     continue  # end of the initial values, or a delete/purge marker
                 self.offer(entry.value)
         finally:
-            await watcher.stop()
+            await watcher.stop()  # type: ignore[no-untyped-call]
 
 
 async def watch_pool(watcher: PoolWatcher, nats_url: str, stop: asyncio.Event) -> None:
