@@ -120,3 +120,9 @@ def service_specs(layout: StackLayout) -> list[ServerSpec]:
         ServerSpec("ledger", _py("tokaroo_ledger", "serve"), env, None),
         ServerSpec("edge", _py("tokaroo_edge"), env, None),
     ]
+
+
+def research_spec(layout: StackLayout) -> ServerSpec:
+    """The research job as a one-shot process (probe the configured providers, publish)."""
+    return ServerSpec("research", _py("tokaroo_research", "run", "--probe", "--publish"),
+                      service_env(layout), None)

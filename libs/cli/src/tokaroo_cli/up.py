@@ -11,6 +11,7 @@ import asyncio
 import os
 import shlex
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -28,7 +29,7 @@ from tokaroo_cli.infra.specs import (
     postgres_spec,
 )
 from tokaroo_cli.infra.supervise import ManagedProcess
-from tokaroo_cli.stack import StackLayout, infra_specs, service_specs
+from tokaroo_cli.stack import StackLayout, infra_specs, research_spec, service_specs
 
 
 def layout_from(settings: StackSettings) -> StackLayout:
@@ -77,6 +78,7 @@ def _announce(layout: StackLayout, settings: StackSettings, manager: Manager) ->
     else:
         print("[tokaroo] the edge did not become ready; see the logs above", flush=True)
         return
+    _research_once(layout)
     key = asyncio.run(ensure_bootstrap_tenant(layout.ledger_addr, layout.home,
                                               settings.bootstrap_credit_usd,
                                               settings.bootstrap_api_key))
@@ -88,6 +90,17 @@ def _announce(layout: StackLayout, settings: StackSettings, manager: Manager) ->
           f"'Authorization: Bearer {key}' -H 'Content-Type: application/json' "
           "-d '{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}'\n",
           flush=True)
+
+
+def _research_once(layout: StackLayout) -> None:
+    """The market-research job, once at start-up (a weekly CronJob in Kubernetes): it
+    publishes a validated pool snapshot that the router swaps in without a restart."""
+    spec = research_spec(layout)
+    result = subprocess.run(spec.argv, env={**os.environ, **spec.env}, capture_output=True,
+                            text=True, timeout=300, check=False)
+    verdict = "published a new model pool" if result.returncode == 0 else \
+        f"kept the current model pool (exit {result.returncode}: {result.stderr.strip()[-300:]})"
+    print(f"[tokaroo] research job {verdict}", flush=True)
 
 
 def _command(spec: ServerSpec) -> str:
