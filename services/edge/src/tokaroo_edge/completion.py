@@ -23,6 +23,7 @@ from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_edge.admission import Admission
 from tokaroo_edge.billing import Bill, bill
+from tokaroo_edge.breaker import Breakers
 from tokaroo_edge.events import EventDraft, emit
 from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.providers.base import ChatProvider, Json, Target, UpstreamFailure
@@ -49,6 +50,7 @@ class Pipeline:
     outbox: Outbox
     first_token_timeout_s: float
     cache_ttl_s: int
+    breakers: Breakers = field(default_factory=Breakers)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     # ---- shared pieces -------------------------------------------------------------------
@@ -89,6 +91,14 @@ class Pipeline:
         draft.status, draft.error_code = "error", exc.code
         emit(self.outbox, draft)
 
+    def _candidates(self, adm: Admission) -> list[router_pb2.Candidate]:
+        return self.breakers.order(list(adm.decision.candidates),
+                                   lambda c: (c.provider, c.upstream_model))
+
+    def _record(self, cand: router_pb2.Candidate, failure: UpstreamFailure) -> None:
+        if failure.retryable:
+            self.breakers.failure(cand.provider, cand.upstream_model)
+
     def _provider(self, cand: router_pb2.Candidate) -> ChatProvider | None:
         return self.providers.get(cand.provider)
 
@@ -111,15 +121,17 @@ class Pipeline:
         if adm.lookup.hit:
             return self._serve_hit(req, adm, draft, created)
         last: UpstreamFailure | None = None
-        for cand in adm.decision.candidates:
+        for cand in self._candidates(adm):
             provider = self._provider(cand)
             if provider is None:
                 continue
             draft.attempts += 1
             try:
                 body = await provider.complete(req, Target(cand.provider, cand.upstream_model))
+                self.breakers.success(cand.provider, cand.upstream_model)
             except UpstreamFailure as failure:
                 last = failure
+                self._record(cand, failure)
                 if not failure.retryable:
                     err = self._client_error(failure)
                     self._fail(draft, err)
@@ -161,7 +173,7 @@ class Pipeline:
         if adm.lookup.hit:
             return self._replay(req, adm, draft, created, include_usage)
         last: UpstreamFailure | None = None
-        for cand in adm.decision.candidates:
+        for cand in self._candidates(adm):
             provider = self._provider(cand)
             if provider is None:
                 continue
@@ -174,11 +186,13 @@ class Pipeline:
                 failure = exc if isinstance(exc, UpstreamFailure) else UpstreamFailure(
                     "timeout" if isinstance(exc, TimeoutError) else "protocol", retryable=True)
                 last = failure
+                self._record(cand, failure)
                 if not failure.retryable:
                     err = self._client_error(failure)
                     self._fail(draft, err)
                     raise err from exc
                 continue
+            self.breakers.success(cand.provider, cand.upstream_model)
             draft.ttft_ms = int((time.monotonic() - draft.started) * 1000)
             return self._relay(req, adm, draft, cand, upstream, first, created, include_usage)
         err = self._to_error(last)
