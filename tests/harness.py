@@ -112,7 +112,8 @@ def make_layout(home: Path, **env: str) -> StackLayout:
 
 @contextlib.contextmanager
 def running_stack(home: Path, **env: str) -> Iterator[Stack]:
-    layout = make_layout(home, **env)
+    # Every test client comes from 127.0.0.1: the failed-auth throttle is tested on its own.
+    layout = make_layout(home, **{"TOKAROO_AUTH_FAILURES_PER_MINUTE": "100000", **env})
     prepare(layout)
     procs: dict[str, ManagedProcess] = {}
     try:

@@ -14,6 +14,7 @@ from tokaroo_common.outbox import Outbox
 
 from tokaroo_edge import errors
 from tokaroo_edge.auth import Authenticator
+from tokaroo_edge.authguard import AuthFailureGuard
 from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
@@ -50,6 +51,7 @@ def create_app(settings: EdgeSettings) -> FastAPI:
         redis = Redis.from_url(settings.redis_url, socket_timeout=0.5,
                                socket_connect_timeout=0.5) if settings.redis_url else None
         state.limiter = RateLimiter(redis) if redis is not None else None
+        state.auth_guard = AuthFailureGuard(limit=settings.auth_failures_per_minute)
         app.state.edge = state
         try:
             yield

@@ -15,6 +15,7 @@ class EdgeSettings(BaseServiceSettings):
     cache_addr: str = "127.0.0.1:50052"
     ledger_addr: str = "127.0.0.1:50053"
     auth_cache_ttl_s: float = 1.0
+    auth_failures_per_minute: int = 30  # per client address, then 429
     redis_url: str | None = None  # per-key rate limits; unset = no per-key limits
     max_body_bytes: int = 8 * 1024 * 1024
     connect_timeout_s: float = 2.0

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from tokaroo_common.errors import AuthenticationFailed
+
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.state import EdgeState
 
@@ -17,7 +19,13 @@ def get_state(request: Request) -> EdgeState:
 
 async def get_principal(request: Request) -> Principal:
     state: EdgeState = request.app.state.edge
-    principal = await state.auth.authenticate(request.headers.get("authorization"))
+    address = request.client.host if request.client else "unknown"
+    state.auth_guard.check(address)
+    try:
+        principal = await state.auth.authenticate(request.headers.get("authorization"))
+    except AuthenticationFailed:
+        state.auth_guard.failed(address)
+        raise
     request.state.tenant_id = principal.tenant_id
     return principal
 

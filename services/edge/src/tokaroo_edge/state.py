@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tokaroo_common.outbox import Outbox
 
 from tokaroo_edge.auth import Authenticator
+from tokaroo_edge.authguard import AuthFailureGuard
 from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
@@ -23,6 +24,7 @@ class EdgeState:
     embeddings: EmbeddingPipeline
     outbox: Outbox
     limiter: RateLimiter | None = None
+    auth_guard: AuthFailureGuard = field(default_factory=AuthFailureGuard)
     draining: bool = False
 
     @property
