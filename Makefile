@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV ?= $(PYTHON) -m uv
 PYTEST_ARGS ?=
 
-.PHONY: run test deps uv proto proto-check lint typecheck bench clean
+.PHONY: run test deps uv proto proto-check lint typecheck bench clean images
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -29,6 +29,23 @@ lint: deps
 
 typecheck: deps
 	$(UV) run --frozen mypy libs/common/src services/router/src services/edge/src
+
+# Container images of the services, built from the repository root (the uv workspace):
+#   make images [IMAGE_PREFIX=tokaroo] [IMAGE_TAG=dev] [CONTAINER_ENGINE=docker|podman]
+images:
+	@engine="$${CONTAINER_ENGINE:-$$(command -v docker || command -v podman)}"; \
+	if [ -z "$$engine" ]; then \
+	  echo "make images: neither docker nor podman is installed (set CONTAINER_ENGINE)" >&2; \
+	  exit 1; \
+	fi; \
+	"$$engine" info >/dev/null 2>&1 || { \
+	  echo "make images: $$engine is installed but cannot reach its engine (daemon not running?)" >&2; \
+	  exit 1; }; \
+	for svc in edge router cache ledger research; do \
+	  image="$${IMAGE_PREFIX:-tokaroo}/$$svc:$${IMAGE_TAG:-dev}"; \
+	  echo "building $$image"; \
+	  "$$engine" build -f services/$$svc/Dockerfile -t "$$image" . || exit 1; \
+	done
 
 clean:
 	rm -rf .tokaroo .pytest_cache .mypy_cache .ruff_cache
