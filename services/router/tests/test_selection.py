@@ -1,8 +1,11 @@
+import dataclasses
 import random
 
 import pytest
-from tokaroo_common.errors import ModelNotFound
+from tokaroo_common.errors import InvalidRequest, ModelNotFound
 from tokaroo_router.difficulty import Features, score, tier_of
+from tokaroo_router.health import Health
+from tokaroo_router.model import load_model
 from tokaroo_router.pool import default_pool_path, load_pool, with_local_model
 from tokaroo_router.selection import Need, fits, select
 
@@ -52,31 +55,126 @@ def test_local_model_first_when_capable() -> None:
     assert select(pool, need(vision=True)).choices[0].model.id != "llama3.2"
 
 
+def random_need(rng: random.Random, modes: list[str]) -> Need:
+    return need(mode=rng.choice(modes),
+                input_tokens=rng.choice([10, 1000, 30_000, 127_000, 150_000, 199_000,
+                                         900_000, 1_048_000, rng.randint(1, 1_100_000)]),
+                max_output_tokens=rng.choice([0, 100, 16_384, 20_000, 60_000, 70_000]),
+                tools=rng.random() < 0.3, vision=rng.random() < 0.3,
+                json_schema=rng.random() < 0.3,
+                tier=rng.choice(["instant", "standard", "complex"]))
+
+
 def test_constraints_never_violated_on_random_requests() -> None:
+    """Property: whatever the request, every candidate can serve it (context window in
+    tokens, output room, tools, vision, JSON schema); max is frontier-only; a failure means
+    that no eligible model could have served it."""
     pool = with_local_model(load_pool(default_pool_path()), "llama3.2")
+    pool = pool.build(pool.version, [*pool.models, dataclasses.replace(
+        pool.by_id["gpt-4o-mini"], id="text-only", vision=False, tools=False,
+        json_schema=False, context_window=16_000)], pool.reference, pool.quality_bar)
+    ids = [m.id for m in pool.models if m.kind == "chat"]
     rng = random.Random(7)
-    for _ in range(2000):
-        n = need(mode=rng.choice(["auto", "fast", "max"]),
-                 input_tokens=rng.choice([10, 1000, 30_000, 150_000, 900_000]),
-                 max_output_tokens=rng.choice([0, 100, 20_000, 60_000]),
-                 tools=rng.random() < 0.3, vision=rng.random() < 0.3,
-                 json_schema=rng.random() < 0.3, tier=rng.choice(["instant", "standard",
-                                                                  "complex"]))
+    for _ in range(5000):
+        n = random_need(rng, ["auto", "fast", "max", *ids])
         try:
             d = select(pool, n)
-        except Exception:
-            assert not any(fits(m, n) for m in pool.models)
+        except (InvalidRequest, ModelNotFound):
+            if n.mode == "max":
+                eligible = [m for m in pool.models if m.frontier]
+            elif n.mode in ("auto", "fast"):
+                eligible = list(pool.models)
+            else:
+                eligible = [pool.by_id[n.mode]]
+            assert not any(fits(m, n) for m in eligible)
             continue
+        assert d.choices
         for c in d.choices:
-            assert fits(c.model, n)
+            m = c.model
+            assert fits(m, n)
+            assert not n.vision or m.vision
+            assert not n.tools or m.tools
+            assert not n.json_schema or m.json_schema
+            assert n.input_tokens + max(n.max_output_tokens, 1) <= m.context_window
+            assert any(dep.provider == c.provider for dep in m.providers)
+            if n.mode == "max":
+                assert m.frontier
+            elif n.mode not in ("auto", "fast"):
+                assert m.id == n.mode
 
 
-def test_difficulty_tiers() -> None:
-    easy = score(Features("hi there", 5, 1, False, False))
-    hard = score(Features("Prove step by step: ```def f(x): return x**2``` derivative of 3*x",
-                          3000, 4, True, False))
-    assert tier_of(easy) == "instant"
-    assert tier_of(hard) == "complex"
+def test_images_never_go_to_text_only_model() -> None:
+    pool = with_local_model(load_pool(default_pool_path()), "llama3.2")
+    for tier in ("instant", "standard", "complex"):
+        for mode in ("auto", "fast"):
+            d = select(pool, need(mode=mode, tier=tier, vision=True))
+            assert all(c.model.vision for c in d.choices)
+    with pytest.raises(InvalidRequest):
+        select(pool, need(mode="llama3.2", vision=True))
+
+
+def test_over_context_window_never_chosen() -> None:
+    pool = load_pool(default_pool_path())
+    d = select(pool, need(input_tokens=150_000))
+    assert all(c.model.context_window >= 150_001 for c in d.choices)
+    assert "gpt-4o-mini" not in {c.model.id for c in d.choices}
+    with pytest.raises(InvalidRequest):
+        select(pool, need(mode="gpt-4o", input_tokens=128_000))
+    with pytest.raises(InvalidRequest):
+        select(pool, need(input_tokens=2_000_000))
+
+
+def test_max_never_downgrades() -> None:
+    pool = load_pool(default_pool_path())
+    d = select(pool, need(mode="max", tier="complex"))
+    assert all(c.model.frontier for c in d.choices)
+    assert d.choices[0].model.quality["complex"] == max(
+        m.quality.get("complex", 0) for m in pool.models if m.frontier)
+
+
+def test_fast_follows_observed_latency() -> None:
+    pool = load_pool(default_pool_path())
+    first = select(pool, need(mode="fast")).choices[0]
+    health = Health()
+    for _ in range(5):
+        health.observe(first.provider, first.upstream_model, ok=True, now=1.0,
+                       ttft_ms=5000.0, tokens_per_s=5.0)
+    again = select(pool, need(mode="fast"), health, now=1.0).choices[0]
+    assert again.model.id != first.model.id
+
+
+def test_open_circuit_is_skipped_then_retried() -> None:
+    pool = load_pool(default_pool_path())
+    first = select(pool, need()).choices[0]
+    health = Health()
+    for i in range(5):
+        health.observe(first.provider, first.upstream_model, ok=False, now=float(i))
+    during = select(pool, need(), health, now=5.0)
+    assert all((c.provider, c.upstream_model) != (first.provider, first.upstream_model)
+               for c in during.choices)
+    after = select(pool, need(), health, now=5.0 + health.config.cooldown_s)
+    assert after.choices[0] == first
+
+
+def test_concrete_model_with_open_circuit_is_still_tried() -> None:
+    pool = load_pool(default_pool_path())
+    health = Health()
+    for i in range(5):
+        health.observe("openai", "gpt-4.1", ok=False, now=float(i))
+    assert select(pool, need(mode="gpt-4.1"), health, now=5.0).choices[0].model.id == "gpt-4.1"
+
+
+def test_difficulty_score_tiers_and_priors() -> None:
+    model = load_model()
+    plain = Features("Summarise this paragraph in one line.", 12, 1, False, False)
+    base = score(model, plain)
+    assert 0.0 <= base <= 1.0
+    loaded = Features(plain.text, 50_000, 6, True, True)
+    assert score(model, loaded) > base  # tools, images, turns and length only push up
+    assert tier_of(model.instant_below - 1e-9, model) == "instant"
+    assert tier_of(model.instant_below, model) == "standard"
+    assert tier_of(model.complex_from, model) == "complex"
+    assert tier_of(0.0) == "instant" and tier_of(1.0) == "complex"
 
 
 def test_fallbacks_cross_providers() -> None:

@@ -1,18 +1,26 @@
-"""A first difficulty model: a score in [0, 1] from cheap request features, and its tier.
+"""Request difficulty: a score in [0, 1] and its tier `instant | standard | complex`. Pure.
 
-Pure and fast (a few microseconds). The router issue replaces the weights with a trained model.
+The text part comes from the trained model (`model.DifficultyModel`, trained offline by
+`tokaroo_router.train` on the routing data): a training percentile of how much a frontier model
+helps on this text. The routing data is single-turn text, so it cannot teach what tools, images,
+many turns or very long inputs mean; those enter as fixed priors on the logit scale (below),
+which only ever push a request up, never down.
 """
 
 from __future__ import annotations
 
-import re
+import math
 from dataclasses import dataclass
 
-_CODE = re.compile(r"```|\bdef |\bclass |\bfunction\b|#include|\bSELECT\b|=>|\{\s*$", re.MULTILINE)
-_MATH = re.compile(r"\d+\s*[-+*/^=]\s*\d+|\bintegral\b|\bderivative\b|\bprove\b|\bequation\b",
-                   re.IGNORECASE)
-_REASONING = re.compile(r"\b(step by step|explain why|analy[sz]e|compare|design|optimi[sz]e|"
-                        r"trade-?offs?|architecture|proof|derive)\b", re.IGNORECASE)
+from tokaroo_router.model import DifficultyModel
+
+TOOLS_PRIOR = 0.15
+VISION_PRIOR = 0.10
+TURN_PRIOR = 0.03  # per turn after the first
+TURNS_PRIOR_MAX = 0.15
+LONG_INPUT_FROM = 2000  # tokens; each doubling beyond adds LONG_INPUT_PRIOR
+LONG_INPUT_PRIOR = 0.08
+LONG_INPUT_PRIOR_MAX = 0.3
 
 
 @dataclass(frozen=True)
@@ -24,26 +32,33 @@ class Features:
     vision: bool
 
 
-def score(f: Features) -> float:
-    s = 0.1
-    s += min(f.input_tokens / 4000.0, 0.3)
-    if _CODE.search(f.text):
-        s += 0.25
-    if _MATH.search(f.text):
-        s += 0.2
-    if _REASONING.search(f.text):
-        s += 0.2
+def prior_logit(f: Features) -> float:
+    s = 0.0
     if f.tools:
-        s += 0.1
+        s += TOOLS_PRIOR
     if f.vision:
-        s += 0.1
-    s += min(max(f.turns - 1, 0) * 0.02, 0.1)
-    return max(0.0, min(1.0, s))
+        s += VISION_PRIOR
+    s += min(max(f.turns - 1, 0) * TURN_PRIOR, TURNS_PRIOR_MAX)
+    if f.input_tokens > LONG_INPUT_FROM:
+        doublings = math.log2(f.input_tokens / LONG_INPUT_FROM)
+        s += min(doublings * LONG_INPUT_PRIOR, LONG_INPUT_PRIOR_MAX)
+    return s
 
 
-def tier_of(difficulty: float) -> str:
-    if difficulty < 0.35:
+def logit(model: DifficultyModel, f: Features) -> float:
+    return model.logit_text(f.text) + prior_logit(f)
+
+
+def score(model: DifficultyModel, f: Features) -> float:
+    """What the router serves: the logit as a training percentile, in [0, 1]."""
+    return model.percentile(logit(model, f))
+
+
+def tier_of(difficulty: float, model: DifficultyModel | None = None) -> str:
+    instant_below = model.instant_below if model else 0.35
+    complex_from = model.complex_from if model else 0.65
+    if difficulty < instant_below:
         return "instant"
-    if difficulty < 0.65:
+    if difficulty < complex_from:
         return "standard"
     return "complex"

@@ -1,12 +1,17 @@
 """The trained difficulty model: a sparse logistic regression over `features.extract`.
 
 The artifact is one small JSON file, versioned in its name and content, read once at startup:
-{"version", "target", "weights": {feature: weight}, "tiers": {"instant_below", "complex_from"},
- "trained_on": {...}, "holdout": {...}}. Scoring is a dict lookup per feature: microseconds.
+{"version", "target", "weights": {feature: weight}, "knots": [...], "tiers": {...},
+ "trained_on": {...}}. Scoring is a dict lookup per feature: microseconds.
+
+The score is a percentile: the raw logit is mapped through the training prompts' logit
+quantiles (`knots`, piecewise linear), so 0.7 means "harder than 70% of the training prompts"
+and the order (all that routing metrics look at) is the logit's.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 from collections.abc import Mapping
@@ -23,6 +28,7 @@ ARTIFACT = "difficulty-v1.json"
 class DifficultyModel:
     version: str
     weights: Mapping[str, float]
+    knots: tuple[float, ...] = ()  # logit quantiles at evenly spaced percentiles 0..1
     instant_below: float = 0.35
     complex_from: float = 0.65
     meta: Mapping[str, Any] = field(default_factory=dict)
@@ -34,12 +40,27 @@ class DifficultyModel:
     def logit_text(self, text: str) -> float:
         return self.logit(extract(text))
 
+    def percentile(self, logit: float) -> float:
+        """Where a logit falls among the training prompts', in [0, 1]."""
+        k = self.knots
+        if len(k) < 2:
+            return sigmoid(logit)
+        if logit <= k[0]:
+            return 0.0
+        if logit >= k[-1]:
+            return 1.0
+        i = bisect.bisect_right(k, logit) - 1
+        span = k[i + 1] - k[i]
+        frac = (logit - k[i]) / span if span > 0 else 0.0
+        return (i + frac) / (len(k) - 1)
+
     def score_text(self, text: str) -> float:
-        """P(the weak model fails on this prompt), in [0, 1]."""
-        return sigmoid(self.logit_text(text))
+        """How much a frontier model helps on this text, as a training percentile in [0, 1]."""
+        return self.percentile(self.logit_text(text))
 
     def to_json(self) -> dict[str, Any]:
         return {"version": self.version, **dict(self.meta),
+                "knots": [round(x, 5) for x in self.knots],
                 "tiers": {"instant_below": self.instant_below,
                           "complex_from": self.complex_from},
                 "weights": {k: round(v, 5) for k, v in sorted(self.weights.items())}}
@@ -47,9 +68,11 @@ class DifficultyModel:
     @staticmethod
     def from_json(raw: Mapping[str, Any]) -> DifficultyModel:
         tiers = dict(raw.get("tiers", {}))
-        meta = {k: v for k, v in raw.items() if k not in ("version", "weights", "tiers")}
+        meta = {k: v for k, v in raw.items()
+                if k not in ("version", "weights", "knots", "tiers")}
         return DifficultyModel(version=str(raw["version"]),
                                weights={str(k): float(v) for k, v in raw["weights"].items()},
+                               knots=tuple(float(x) for x in raw.get("knots", ())),
                                instant_below=float(tiers.get("instant_below", 0.35)),
                                complex_from=float(tiers.get("complex_from", 0.65)), meta=meta)
 
@@ -71,4 +94,4 @@ def load_model(path: Path | None = None) -> DifficultyModel:
 
 def save_model(model: DifficultyModel, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(model.to_json(), indent=0, sort_keys=False) + "\n")
+    path.write_text(json.dumps(model.to_json(), indent=0, separators=(",", ":")) + "\n")

@@ -6,6 +6,10 @@ Hard constraints first (kind, context window, output room, tools, vision, JSON s
 - max: frontier models only, best quality first; no cache;
 - a model id: that model on every provider serving it; unknown -> ModelNotFound.
 Each model contributes one candidate per deployment, so fallbacks cross providers.
+
+With a `Health` (circuit breakers and latency EWMAs fed by completion events), deployments whose
+circuit is open are skipped (unless nothing else is left: then they are tried as a last resort)
+and `fast` ranks by the observed time to first token and tokens/s instead of the pool's figures.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from dataclasses import dataclass
 from tokaroo_common.errors import InvalidRequest, ModelNotFound
 from tokaroo_common.policy import cache_policy
 
-from tokaroo_router.pool import ModelEntry, Pool
+from tokaroo_router.health import Health
+from tokaroo_router.pool import Deployment, ModelEntry, Pool
 
 DEFAULT_OUTPUT_ESTIMATE = 256
 MAX_CANDIDATES = 4
@@ -71,15 +76,49 @@ def expected_cost(m: ModelEntry, need: Need) -> int:
     return need.input_tokens * m.input_nano + out * m.output_nano
 
 
-def expected_latency_ms(m: ModelEntry, need: Need) -> float:
+def expected_latency_ms(m: ModelEntry, need: Need, health: Health | None = None,
+                        d: Deployment | None = None) -> float:
     out = min(need.max_output_tokens or DEFAULT_OUTPUT_ESTIMATE, DEFAULT_OUTPUT_ESTIMATE)
-    return m.ttft_ms + 1000.0 * out / max(m.tokens_per_s, 1.0)
+    ttft, tps = m.ttft_ms, m.tokens_per_s
+    if health is not None and d is not None:
+        ttft = health.ttft_ms(d.provider, d.upstream_model, ttft)
+        tps = health.tokens_per_s(d.provider, d.upstream_model, tps)
+    return ttft + 1000.0 * out / max(tps, 1.0)
 
 
-def _expand(models: list[ModelEntry]) -> list[Choice]:
+@dataclass(frozen=True)
+class _Ctx:
+    need: Need
+    health: Health | None
+    now: float
+
+    def up(self, d: Deployment) -> bool:
+        return self.health is None or self.health.available(d.provider, d.upstream_model,
+                                                            self.now)
+
+    def deployments(self, m: ModelEntry) -> list[Deployment]:
+        """Healthy deployments first; for `fast`, fastest first."""
+        ds = sorted(m.providers, key=lambda d: not self.up(d))
+        if self.need.mode == "fast":
+            ds.sort(key=lambda d: (not self.up(d), self.latency(m, d)))
+        return ds
+
+    def latency(self, m: ModelEntry, d: Deployment) -> float:
+        return expected_latency_ms(m, self.need, self.health, d)
+
+    def best_latency(self, m: ModelEntry) -> float:
+        live = [d for d in m.providers if self.up(d)] or list(m.providers)
+        return min((self.latency(m, d) for d in live), default=float("inf"))
+
+
+def _expand(models: list[ModelEntry], ctx: _Ctx) -> list[Choice]:
     """Every deployment of every model, in order, re-ordered so that the fallbacks right
-    after the first choice are on other providers (a provider outage is the common failure)."""
-    every = [Choice(m, d.provider, d.upstream_model) for m in models for d in m.providers]
+    after the first choice are on other providers (a provider outage is the common failure).
+    Deployments with an open circuit are dropped unless nothing else is left."""
+    every = [Choice(m, d.provider, d.upstream_model) for m in models
+             for d in ctx.deployments(m)]
+    live = [c for c in every if ctx.up(Deployment(c.provider, c.upstream_model))]
+    every = live or every
     if not every:
         return []
     out, seen = [every[0]], {every[0].provider}
@@ -91,7 +130,10 @@ def _expand(models: list[ModelEntry]) -> list[Choice]:
     return out[:MAX_CANDIDATES]
 
 
-def select(pool: Pool, need: Need) -> Decision:
+def select(pool: Pool, need: Need, health: Health | None = None, now: float = 0.0
+           ) -> Decision:
+    """`now` is the clock the health observations use (e.g. time.monotonic())."""
+    ctx = _Ctx(need, health, now)
     baseline = pool.by_id.get(pool.reference.get("embedding" if need.kind == "embedding"
                                                   else need.tier, ""))
     policy = cache_policy(need.mode, embedding=need.kind == "embedding")
@@ -103,25 +145,32 @@ def select(pool: Pool, need: Need) -> Decision:
         if not fits(chosen, need):
             raise InvalidRequest(f"The request does not fit model '{need.mode}' (context "
                                  "window, output size or capabilities).", param="messages")
-        return Decision(need.tier, tuple(_expand([chosen])), baseline or chosen, policy)
-    capable = [m for m in pool.models if fits(m, need)]
+        return Decision(need.tier, tuple(_expand([chosen], ctx)), baseline or chosen, policy)
+    capable = [m for m in pool.models if fits(m, need) and m.providers]
     if not capable:
         raise InvalidRequest("No available model can serve this request (it may exceed every "
                              "model's context window or output limit).", param="messages")
+    costs = {m.id: expected_cost(m, need) for m in capable}  # prices are Decimal: once each
+
+    def cost(m: ModelEntry) -> int:
+        return costs[m.id]
+
     if need.kind == "embedding":
-        ordered = sorted(capable, key=lambda m: expected_cost(m, need))
+        ordered = sorted(capable, key=cost)
     elif need.mode == "max":
-        frontier = [m for m in capable if m.frontier] or capable
-        ordered = sorted(frontier, key=lambda m: (-m.quality.get(need.tier, 0.0),
-                                                  expected_cost(m, need)))
+        frontier = [m for m in capable if m.frontier]
+        if not frontier:
+            raise InvalidRequest("No frontier model can serve this request (context window, "
+                                 "output size or capabilities).", param="messages")
+        ordered = sorted(frontier, key=lambda m: (-m.quality.get(need.tier, 0.0), cost(m)))
     else:
         bar = pool.quality_bar.get(need.tier, 0.0)
         good = [m for m in capable if m.quality.get(need.tier, 0.0) >= bar]
         rest = sorted((m for m in capable if m not in good),
                       key=lambda m: -m.quality.get(need.tier, 0.0))
         if need.mode == "fast":
-            good.sort(key=lambda m: (expected_latency_ms(m, need), expected_cost(m, need)))
+            good.sort(key=lambda m: (ctx.best_latency(m), cost(m)))
         else:
-            good.sort(key=lambda m: (not m.local, expected_cost(m, need)))
+            good.sort(key=lambda m: (not m.local, cost(m)))
         ordered = good + rest
-    return Decision(need.tier, tuple(_expand(ordered)), baseline or ordered[0], policy)
+    return Decision(need.tier, tuple(_expand(ordered, ctx)), baseline or ordered[0], policy)

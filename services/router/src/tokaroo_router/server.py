@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import grpc
 from tokaroo_common.errors import TokarooError, abort_grpc
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
 from tokaroo_router.difficulty import Features, score, tier_of
+from tokaroo_router.health import Health
+from tokaroo_router.model import DifficultyModel
 from tokaroo_router.pool import Pool
 from tokaroo_router.selection import Need, select
 
@@ -19,22 +24,36 @@ class PoolHolder:
 
 
 class RouterServicer(router_pb2_grpc.RouterServiceServicer):
-    def __init__(self, pools: PoolHolder) -> None:
+    """`model` is the trained difficulty model (loaded once at startup); `health` is fed by
+    `observe` (e.g. from completion events) and steers selection away from failing providers."""
+
+    def __init__(self, pools: PoolHolder, model: DifficultyModel, health: Health | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._pools = pools
+        self._model = model
+        self.health = health or Health()
+        self._clock = clock
+
+    def observe(self, provider: str, model: str, *, ok: bool, ttft_ms: float | None = None,
+                tokens_per_s: float | None = None) -> None:
+        """One completion's outcome for a (provider, upstream model) deployment."""
+        self.health.observe(provider, model, ok=ok, now=self._clock(), ttft_ms=ttft_ms,
+                            tokens_per_s=tokens_per_s)
 
     async def Route(self, request: router_pb2.RouteRequest,
                     context: grpc.aio.ServicerContext) -> router_pb2.RouteDecision:
         pool = self._pools.current
         kind = "embedding" if request.endpoint == "embeddings" else "chat"
-        difficulty = score(Features(request.text, request.input_tokens, request.turns,
-                                    request.needs_tools, request.needs_vision))
-        tier = "instant" if kind == "embedding" else tier_of(difficulty)
+        difficulty = score(self._model, Features(request.text, request.input_tokens,
+                                                 request.turns, request.needs_tools,
+                                                 request.needs_vision))
+        tier = "instant" if kind == "embedding" else tier_of(difficulty, self._model)
         need = Need(mode=request.model, kind=kind, input_tokens=request.input_tokens,
                     max_output_tokens=request.max_output_tokens, tools=request.needs_tools,
                     vision=request.needs_vision, json_schema=request.needs_json_schema,
                     tier=tier)
         try:
-            decision = select(pool, need)
+            decision = select(pool, need, self.health, self._clock())
         except TokarooError as exc:
             await abort_grpc(context, exc)
         base = decision.baseline

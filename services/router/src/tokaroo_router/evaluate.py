@@ -1,0 +1,177 @@
+"""Evaluate the router on routing data; prints JSON on stdout (wired as `tokaroo eval router`).
+
+    python -m tokaroo_router.evaluate --data DIR              # the shipped artifact
+    python -m tokaroo_router.evaluate --data DIR --holdout    # retrain per held-out fold
+    python -m tokaroo_router.evaluate --data DIR --router random
+
+`--router model` (the default) scores every prompt with the trained artifact, which is the right
+test on data it never saw; when the folder's files are the ones it was trained on, the output
+says so (`seen_in_training`) because those figures are then in-sample. `--holdout` is the honest
+figure on the development data: prompts are split into folds (MMLU by subject, so every test
+subject is unseen; other benchmarks by a hash of the prompt), a fresh model is trained on the
+other folds (all benchmarks) and scores the held-out one.
+
+Costs: weak = a cheap pool model, strong = a frontier one (`--weak-model`, `--strong-model`),
+each prompt priced at its pool prices with ceil(chars / 4) input tokens and 256 output tokens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tokaroo_router.dataset import Dataset, Row, bucket, load
+from tokaroo_router.difficulty import Features, logit
+from tokaroo_router.metrics import Vector, apgr, cpt, curve, routed_cost, share_for_quality
+from tokaroo_router.model import DifficultyModel, load_model
+from tokaroo_router.pool import ModelEntry, default_pool_path, load_pool
+from tokaroo_router.selection import DEFAULT_OUTPUT_ESTIMATE
+from tokaroo_router.train import VERSION, Params, fit
+
+WEAK_MODEL = "gpt-4o-mini"  # a cheap model of Mixtral-8x7B's standing
+STRONG_MODEL = "gpt-4.1"  # a frontier model in GPT-4's place
+QUALITY_SHARE = 0.95
+
+
+def folds_of(rows: Sequence[Row], k: int) -> list[int]:
+    """Benchmarks with at least k groups (MMLU subjects) split by group; the rest by prompt."""
+    groups: dict[str, set[str]] = {}
+    for r in rows:
+        groups.setdefault(r.benchmark, set()).add(r.group)
+    index = {b: {g: i % k for i, g in enumerate(sorted(gs))} for b, gs in groups.items()}
+    return [index[r.benchmark][r.group] if len(groups[r.benchmark]) >= k
+            else bucket(r.prompt, k) for r in rows]
+
+
+def served_logit(model: DifficultyModel, prompt: str) -> float:
+    """Scored exactly as the service scores a one-turn request without tools or images."""
+    return logit(model, Features(prompt, math.ceil(len(prompt) / 4), 1, False, False))
+
+
+def holdout_scores(rows: Sequence[Row], k: int, params: Params) -> Vector:
+    folds = folds_of(rows, k)
+    scores = np.zeros(len(rows))
+    for f in range(k):
+        train = [r for r, g in zip(rows, folds, strict=True) if g != f]
+        model = fit(train, params)
+        for i, (r, g) in enumerate(zip(rows, folds, strict=True)):
+            if g == f:
+                scores[i] = served_logit(model, r.prompt)
+    return scores
+
+
+def prompt_cost(m: ModelEntry, prompt: str) -> float:
+    return math.ceil(len(prompt) / 4) * m.input_nano + DEFAULT_OUTPUT_ESTIMATE * m.output_nano
+
+
+def report(rows: Sequence[Row], scores: Vector, weak_m: ModelEntry,
+           strong_m: ModelEntry) -> dict[str, Any]:
+    weak = np.array([r.weak for r in rows])
+    strong = np.array([r.strong for r in rows])
+    c = curve(scores, weak, strong)
+    target = QUALITY_SHARE * float(strong.mean())
+    share = share_for_quality(c, target)
+    wc = np.array([prompt_cost(weak_m, r.prompt) for r in rows])
+    sc = np.array([prompt_cost(strong_m, r.prompt) for r in rows])
+    at95: dict[str, Any] = {"quality_target": round(target, 4), "strong_share": share,
+                            "cost_saved": None}
+    if share is not None:
+        at95["cost_saved"] = round(1.0 - routed_cost(c, share, wc, sc) / float(sc.sum()), 4)
+    return {"rows": len(rows), "weak_quality": rnd(float(weak.mean())),
+            "strong_quality": rnd(float(strong.mean())), "apgr": rnd(apgr(c)),
+            "cpt_50": rnd(cpt(c, 0.5)), "cpt_80": rnd(cpt(c, 0.8)),
+            "at_95pct_strong_quality": at95}
+
+
+def rnd(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def seen_files(data: Dataset, model: DifficultyModel, bench: str) -> int:
+    trained = dict(model.meta.get("trained_on", {}).get("files", {}))
+    return sum(1 for path, sha in data.files.items()
+               if trained.get(path) == sha and (path.split("/")[0] == bench
+                                                or Path(path).stem == bench))
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    data = load(args.data)
+    pool = load_pool(args.pool or default_pool_path())
+    weak_m, strong_m = pool.by_id[args.weak_model], pool.by_id[args.strong_model]
+    model = load_model(args.artifact) if args.router == "model" and not args.holdout else None
+    all_rows = [r for b in sorted(data.rows) for r in data.rows[b]]
+    if args.router == "random":
+        rng = random.Random(args.seed)
+        all_scores = np.array([rng.random() for _ in all_rows])
+        split = "random scores (the APGR = 0.5 reference)"
+    elif args.holdout:
+        all_scores = holdout_scores(all_rows, args.folds, Params())
+        split = (f"held-out: {args.folds} folds, MMLU split by subject (test subjects unseen in "
+                 "training), other benchmarks by prompt hash; a fresh model per fold")
+    else:
+        assert model is not None
+        all_scores = np.array([served_logit(model, r.prompt) for r in all_rows])
+        split = f"shipped artifact {model.version}, no retraining"
+    out: dict[str, Any] = {
+        "router": "random" if args.router == "random" else (
+            f"{VERSION} trainer, retrained per fold" if args.holdout
+            else (model.version if model else VERSION)),
+        "split": split, "weak_model": weak_m.id, "strong_model": strong_m.id,
+        "cost_basis": f"pool {pool.version} prices; ceil(chars/4) input tokens, "
+                      f"{DEFAULT_OUTPUT_ESTIMATE} output tokens per prompt",
+        "benchmarks": {}}
+    start = 0
+    for bench in sorted(data.rows):
+        rows = data.rows[bench]
+        scores = all_scores[start:start + len(rows)]
+        start += len(rows)
+        if not rows:
+            continue
+        entry = report(rows, scores, weak_m, strong_m)
+        entry["contaminated_dropped"] = data.dropped.get(bench, 0)
+        if model is not None and not args.holdout:
+            seen = seen_files(data, model, bench)
+            entry["seen_in_training"] = seen > 0
+            if seen:
+                entry["note"] = "in-sample: the artifact was trained on these files"
+        out["benchmarks"][bench] = entry
+    return out
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m tokaroo_router.evaluate", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--router", choices=["model", "random"], default="model")
+    ap.add_argument("--holdout", action="store_true",
+                    help="retrain per fold and score only held-out folds")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--artifact", type=Path, default=None)
+    ap.add_argument("--pool", type=Path, default=None)
+    ap.add_argument("--weak-model", default=WEAK_MODEL)
+    ap.add_argument("--strong-model", default=STRONG_MODEL)
+    ap.add_argument("--seed", type=int, default=0)
+    return ap
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    try:
+        result = run(args)
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

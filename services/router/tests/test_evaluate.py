@@ -1,0 +1,76 @@
+import json
+import random
+from pathlib import Path
+
+import pytest
+from tokaroo_router import evaluate, train
+from tokaroo_router.dataset import load
+from tokaroo_router.model import load_model
+
+HARD = ["integral", "theorem", "lemma", "eigenvalue", "topology", "manifold"]
+EASY = ["apple", "river", "garden", "bread", "music", "window"]
+
+
+def write_data(root: Path, n: int = 400, seed: int = 1) -> None:
+    """MMLU-like subjects where prompts with 'hard' words are where the strong model helps."""
+    rng = random.Random(seed)
+    resp = root / "mmlu" / "responses"
+    resp.mkdir(parents=True)
+    for subject in ("algebra", "biology", "chemistry", "history", "law", "music"):
+        lines = ["prompt,mistralai/Mixtral-8x7B-Instruct-v0.1,gpt-4-1106-preview"]
+        for i in range(n // 6):
+            hard = rng.random() < 0.4
+            words = rng.sample(HARD if hard else EASY, 3) + rng.sample(EASY, 2)
+            weak = rng.random() < (0.3 if hard else 0.9)
+            strong = weak or rng.random() < (0.8 if hard else 0.5)
+            lines.append(f'"{subject} {i}: {" ".join(words)}?\nA. x\nB. y\nAnswer:",'
+                         f"{weak},{strong}")
+        (resp / f"mmlu_{subject}.csv").write_text("\n".join(lines) + "\n")
+    (root / "mmlu" / "contaminated_prompts.jsonl").write_text(json.dumps(
+        {"train_prompt": "x", "eval_prompt": lines[1].split('",')[0].strip('"')}) + "\n")
+    (root / "mtbench.jsonl").write_text("".join(
+        json.dumps({"prompt": f"q{i} {rng.choice(HARD + EASY)}", "weak": rng.randint(1, 8),
+                    "strong": rng.randint(3, 10)}) + "\n" for i in range(200)))
+
+
+def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:  # type: ignore[type-arg]
+    assert evaluate.main(argv) == 0
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def test_load_reads_csv_and_jsonl_and_drops_contaminated(tmp_path: Path) -> None:
+    write_data(tmp_path)
+    data = load(tmp_path)
+    assert set(data.rows) == {"mmlu", "mtbench"}
+    assert data.dropped["mmlu"] == 1
+    assert len(data.rows["mmlu"]) == 6 * (400 // 6) - 1
+    assert {r.group for r in data.rows["mmlu"]} >= {"algebra", "music"}
+    assert all(r.weak in (0.0, 1.0) for r in data.rows["mmlu"])
+
+
+def test_random_router_apgr_about_half(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    write_data(tmp_path, n=3000)
+    values = [run(capsys, ["--data", str(tmp_path), "--router", "random", "--seed", str(s)])
+              ["benchmarks"]["mmlu"]["apgr"] for s in range(8)]
+    assert abs(sum(values) / len(values) - 0.5) < 0.03
+
+
+def test_holdout_and_artifact_modes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, out = tmp_path / "data", tmp_path / "model.json"
+    write_data(data)
+    held = run(capsys, ["--data", str(data), "--holdout", "--folds", "3"])
+    mmlu = held["benchmarks"]["mmlu"]
+    assert "held-out" in held["split"]
+    assert mmlu["rows"] == 6 * (400 // 6) - 1 and mmlu["contaminated_dropped"] == 1
+    assert mmlu["apgr"] > 0.6  # learns the 'hard words' signal on unseen subjects
+    assert mmlu["cpt_50"] < 0.5 and mmlu["at_95pct_strong_quality"]["cost_saved"] > 0
+    assert train.main(["--data", str(data), "--out", str(out)]) == 0
+    capsys.readouterr()
+    shipped = run(capsys, ["--data", str(data), "--artifact", str(out)])
+    assert shipped["benchmarks"]["mmlu"]["seen_in_training"] is True
+    assert load_model(out).version == "difficulty-v1"
+
+
+def test_missing_folder_is_an_error(tmp_path: Path) -> None:
+    assert evaluate.main(["--data", str(tmp_path / "nope")]) == 2

@@ -1,0 +1,31 @@
+import time
+
+from tokaroo_router.features import HEAD_CHARS, TAIL_CHARS, clip, extract
+from tokaroo_router.model import DifficultyModel, load_model
+
+
+def test_features_fold_numbers_and_add_bigrams() -> None:
+    f = extract("Add 1947 and 2024.\nA. 1\nB. 2")
+    assert f["0000"] == 1.0 and f["add 0000"] == 1.0
+    assert f["#options"] > 0 and f["#bias"] == 1.0
+    assert len(clip("x" * 100_000)) == HEAD_CHARS + TAIL_CHARS + 1
+
+
+def test_shipped_artifact_loads_and_scores_fast() -> None:
+    model = load_model()
+    assert model.version == "difficulty-v1" and model.meta["trained_on"]["rows"]["mmlu"] > 0
+    assert 0 < model.instant_below < model.complex_from < 1
+    text = "Explain the trade-offs of B-trees versus LSM trees for write-heavy workloads. " * 20
+    start = time.perf_counter()
+    for _ in range(50):
+        s = model.score_text(text)
+    assert 0.0 <= s <= 1.0
+    assert (time.perf_counter() - start) / 50 < 0.005  # generous bound; bench/ has p50/p99
+
+
+def test_percentile_is_monotone_and_round_trips() -> None:
+    m = DifficultyModel("v", {"#bias": 0.1, "hard": 1.0}, knots=(-1.0, 0.0, 1.0))
+    assert m.percentile(-5) == 0.0 and m.percentile(5) == 1.0 and m.percentile(0.0) == 0.5
+    assert m.score_text("a hard one") > m.score_text("an easy one")
+    again = DifficultyModel.from_json(m.to_json())
+    assert again.knots == m.knots and again.weights == m.weights
