@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import logging
 
-import grpc
 from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
 from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.logs import setup_logging
+from tokaroo_common.observability import Observability
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
 from tokaroo_router.config import RouterSettings
+from tokaroo_router.event_feed import feed_health
 from tokaroo_router.model import load_model
 from tokaroo_router.pool import Pool, default_pool_path, load_pool, with_local_model
 from tokaroo_router.pool_watch import PoolWatcher, start_pool_watch
@@ -33,11 +34,16 @@ async def serve(settings: RouterSettings) -> None:
     stop = shutdown_event()
     watch = await start_pool_watch(PoolWatcher(holder, base, local), settings.nats_url, stop)
     pool = holder.current
-    server = grpc.aio.server()
+    obs = Observability.start("router", settings)
+    server = obs.grpc_server()
     servicer = RouterServicer(holder, load_model())
     router_pb2_grpc.add_RouterServiceServicer_to_server(servicer, server)
     health = add_health_and_reflection(server, [SERVICE])
     server.add_insecure_port(f"{settings.bind_host}:{settings.router_grpc_port}")
+    feed = asyncio.create_task(feed_health(
+        settings.nats_url, lambda: holder.current,
+        lambda o: servicer.observe(o.provider, o.upstream_model, ok=o.ok, ttft_ms=o.ttft_ms,
+                                   tokens_per_s=o.tokens_per_s), stop), name="health-feed")
     await server.start()
     await mark_serving(health, [SERVICE])
     log.info("router serving", extra={"port": settings.router_grpc_port,
@@ -48,6 +54,8 @@ async def serve(settings: RouterSettings) -> None:
     watch.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await watch
+    obs.close()
+    await feed
 
 
 def main() -> None:
