@@ -30,6 +30,12 @@ lint: deps
 typecheck: deps
 	$(UV) run --frozen mypy libs/common/src services/router/src services/edge/src
 
+# Tokaroo next to LiteLLM's proxy (installs wrk, hey, LiteLLM and py-spy under bench/.work/):
+#   make bench [BENCH_ARGS="--quick"]   -> bench/results/bench.json, RESULTS.md, profile-edge.txt
+bench: deps
+	bash bench/setup.sh
+	$(UV) run --frozen python bench/run.py $(BENCH_ARGS)
+
 # Container images of the services, built from the repository root (the uv workspace):
 #   make images [IMAGE_PREFIX=tokaroo] [IMAGE_TAG=dev] [CONTAINER_ENGINE=docker|podman]
 images:

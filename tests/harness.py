@@ -96,6 +96,7 @@ def _ready_check(name: str, layout: StackLayout) -> Callable[[ManagedProcess], N
         "router": lambda p: wait_grpc(f"127.0.0.1:{layout.router_port}"),
         "cache": lambda p: wait_grpc(f"127.0.0.1:{layout.cache_port}"),
         "ledger": lambda p: wait_grpc(layout.ledger_addr),
+        "analytics": lambda p: wait_grpc(f"127.0.0.1:{layout.analytics_port}", timeout=120),
         "edge": lambda p: p.wait_ready_http(
             f"http://127.0.0.1:{layout.edge_port}/readyz", timeout=60),
     }
@@ -107,7 +108,9 @@ def make_layout(home: Path, **env: str) -> StackLayout:
         home=home, edge_port=free_port(), nats_port=free_port(),
         nats_monitor_port=free_port(), valkey_port=free_port(), postgres_port=free_port(),
         simulator_port=free_port(), router_port=free_port(), cache_port=free_port(),
-        ledger_port=free_port(), log_level="WARNING").with_env(**env)
+        ledger_port=free_port(), analytics_port=free_port(), log_level="WARNING",
+        metrics_ports={name: free_port() for name in ("router", "cache", "ledger")},
+    ).with_env(**env)
 
 
 @contextlib.contextmanager

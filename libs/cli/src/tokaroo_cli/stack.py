@@ -27,10 +27,12 @@ class StackLayout:
     router_port: int
     cache_port: int
     ledger_port: int
+    analytics_port: int = 50054
     log_level: str = "INFO"
     simulator_latency_ms: int = 0
     bootstrap_credit_usd: Decimal = Decimal(10)
     extra_env: dict[str, str] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)  # service -> /metrics port
 
     @property
     def nats_url(self) -> str:
@@ -83,6 +85,8 @@ def service_env(layout: StackLayout) -> dict[str, str]:
         "TOKAROO_CACHE_ADDR": f"127.0.0.1:{layout.cache_port}",
         "TOKAROO_LEDGER_ADDR": layout.ledger_addr,
         "TOKAROO_PORT": str(layout.edge_port),
+        "TOKAROO_ANALYTICS_GRPC_PORT": str(layout.analytics_port),
+        "TOKAROO_CLICKHOUSE_DSN": f"chdb://{layout.home / 'clickhouse'}",
         "TOKAROO_OPENAI_BASE_URL": f"{sim}/v1",
         "TOKAROO_OPENAI_API_KEY": "sim-openai-key",
         "TOKAROO_ANTHROPIC_BASE_URL": sim,
@@ -109,15 +113,25 @@ def infra_specs(layout: StackLayout) -> list[ServerSpec]:
     ]
 
 
+def _metrics_env(env: dict[str, str], layout: StackLayout, name: str) -> dict[str, str]:
+    """Each process needs its own metrics port (they share one host here)."""
+    port = layout.metrics_ports.get(name)
+    return {**env, "TOKAROO_METRICS_PORT": str(port)} if port else env
+
+
 def service_specs(layout: StackLayout) -> list[ServerSpec]:
     env = service_env(layout)
     sim_args = ["--host", "127.0.0.1", "--port", str(layout.simulator_port),
                 "--latency-ms", str(layout.simulator_latency_ms)]
     return [
         ServerSpec("simulator", _py("tokaroo_simulator", *sim_args), env, None),
-        ServerSpec("router", _py("tokaroo_router"), env, None),
-        ServerSpec("cache", _py("tokaroo_cache"), env, None),
-        ServerSpec("ledger", _py("tokaroo_ledger", "serve"), env, None),
+        ServerSpec("router", _py("tokaroo_router"), _metrics_env(env, layout, "router"), None),
+        ServerSpec("cache", _py("tokaroo_cache"), _metrics_env(env, layout, "cache"), None),
+        ServerSpec("ledger", _py("tokaroo_ledger", "serve"),
+                   _metrics_env(env, layout, "ledger"), None),
+        # The embedded ClickHouse (chdb) allows one owner per directory: sink and query API
+        # run in one process locally; separate Deployments against a ClickHouse server.
+        ServerSpec("analytics", _py("tokaroo_ledger.analytics", "run"), env, None),
         ServerSpec("edge", _py("tokaroo_edge"), env, None),
     ]
 

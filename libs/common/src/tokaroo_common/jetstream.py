@@ -130,10 +130,20 @@ async def _handle_batch(js: JetStreamContext, msgs: Sequence[Msg], handler: Batc
     poison_ids = {id(m) for m in poison}
     for msg in msgs:
         if id(msg) in poison_ids:
-            await js.publish(DLQ_PREFIX + opts.durable, msg.data, headers=msg.headers)
+            await js.publish(DLQ_PREFIX + opts.durable, msg.data,
+                             headers=dead_letter_headers(msg.headers))
             await msg.term()
     # Confirmed acks, pipelined: one round trip for the batch instead of one per message.
     await asyncio.gather(*(m.ack_sync() for m in msgs if id(m) not in poison_ids))
+
+
+def dead_letter_headers(headers: dict[str, str] | None) -> dict[str, str]:
+    """The poison message's headers for its dead-letter copy. Its Nats-Msg-Id moves to
+    Tokaroo-Original-Msg-Id: the stream would otherwise drop the copy as a duplicate."""
+    out = {k: v for k, v in (headers or {}).items() if k != "Nats-Msg-Id"}
+    if headers and "Nats-Msg-Id" in headers:
+        out["Tokaroo-Original-Msg-Id"] = headers["Nats-Msg-Id"]
+    return out
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

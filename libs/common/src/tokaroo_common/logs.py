@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import orjson
+from opentelemetry import trace
 
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
@@ -33,6 +34,10 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 out[key] = value
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:  # only when tracing is on: logs join their trace
+            out["trace_id"] = format(span.trace_id, "032x")
+            out["span_id"] = format(span.span_id, "016x")
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
         return orjson.dumps(out, default=str).decode()

@@ -8,9 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
+from starlette.requests import Request
+from starlette.responses import Response
 from tokaroo_common.jetstream import connect
+from tokaroo_common.metrics import HttpMetrics, HttpMetricsMiddleware, exposition, new_registry
 from tokaroo_common.outbox import Outbox
+from tokaroo_common.telemetry import grpc_client_interceptors, instrument_fastapi
 
 from tokaroo_edge import errors
 from tokaroo_edge.auth import Authenticator
@@ -19,22 +24,27 @@ from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
 from tokaroo_edge.internal import InternalClients
+from tokaroo_edge.metrics import BreakerCollector, CompletionMetrics
 from tokaroo_edge.providers.registry import build_providers
 from tokaroo_edge.ratelimit import RateLimiter
 from tokaroo_edge.request_id import RequestIdMiddleware
 from tokaroo_edge.responses import JsonResponse
-from tokaroo_edge.routes import account, chat, embeddings, health, models
+from tokaroo_edge.routes import account, billing, chat, embeddings, health, models
 from tokaroo_edge.state import EdgeState
 from tokaroo_edge.tokens import load_encoder
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: EdgeSettings) -> FastAPI:
+def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = None) -> FastAPI:
+    registry = new_registry()
+    completion_metrics = CompletionMetrics(registry)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        clients = InternalClients.connect(settings.router_addr, settings.cache_addr,
-                                          settings.ledger_addr)
+        clients = InternalClients.connect(
+            settings.router_addr, settings.cache_addr, settings.ledger_addr,
+            interceptors=grpc_client_interceptors(tracer_provider))
         nc = await connect(settings.nats_url, "tokaroo-edge")
         outbox = Outbox(nc, capacity=settings.outbox_capacity,
                         spill_path=settings.outbox_spill_path)
@@ -42,12 +52,14 @@ def create_app(settings: EdgeSettings) -> FastAPI:
         providers = build_providers(settings)
         pipeline = Pipeline(clients=clients, providers=providers, encoder=load_encoder(),
                             outbox=outbox, first_token_timeout_s=settings.first_token_timeout_s,
-                            cache_ttl_s=settings.cache_ttl_s)
+                            cache_ttl_s=settings.cache_ttl_s, metrics=completion_metrics)
+        breakers = BreakerCollector(pipeline.breakers)
+        registry.register(breakers)
         state = EdgeState(settings=settings, clients=clients,
                           auth=Authenticator(clients.ledger, settings.auth_cache_ttl_s),
                           pipeline=pipeline, outbox=outbox,
                           embeddings=EmbeddingPipeline(clients, providers, pipeline.encoder,
-                                                       outbox))
+                                                       outbox, completion_metrics))
         redis = Redis.from_url(settings.redis_url, socket_timeout=0.5,
                                socket_connect_timeout=0.5) if settings.redis_url else None
         state.limiter = RateLimiter(redis) if redis is not None else None
@@ -66,11 +78,19 @@ def create_app(settings: EdgeSettings) -> FastAPI:
             await clients.close()
             if redis is not None:
                 await redis.aclose()
+            registry.unregister(breakers)
 
     app = FastAPI(title="Tokaroo", version="0.1.0", lifespan=lifespan,
                   default_response_class=JsonResponse, docs_url=None, redoc_url=None)
     errors.install(app)
-    for module in (chat, embeddings, models, account, health):
+    for module in (chat, embeddings, models, account, billing, health):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
+
+    async def metrics(_: Request) -> Response:
+        body, content_type = exposition(registry)
+        return Response(body, media_type=content_type)
+    app.add_route("/metrics", metrics, include_in_schema=False)
+    instrument_fastapi(app, tracer_provider)
     return app

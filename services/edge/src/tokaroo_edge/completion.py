@@ -24,7 +24,7 @@ from tokaroo_proto.router.v1 import router_pb2
 from tokaroo_edge.admission import Admission
 from tokaroo_edge.billing import Bill, bill
 from tokaroo_edge.breaker import Breakers
-from tokaroo_edge.events import EventDraft, emit
+from tokaroo_edge.events import EventDraft, EventObserver, emit
 from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.providers.base import ChatProvider, Json, Target, UpstreamFailure
 from tokaroo_edge.schemas import ChatCompletionRequest
@@ -51,6 +51,7 @@ class Pipeline:
     first_token_timeout_s: float
     cache_ttl_s: int
     breakers: Breakers = field(default_factory=Breakers)
+    metrics: EventObserver | None = None
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     # ---- shared pieces -------------------------------------------------------------------
@@ -84,12 +85,12 @@ class Pipeline:
         draft.charged_nano = b.charged_nano
         if cand is not None:
             draft.resolved_model, draft.provider = cand.model_id, cand.provider
-        emit(self.outbox, draft)
+        emit(self.outbox, draft, self.metrics)
         return b
 
     def _fail(self, draft: EventDraft, exc: TokarooError) -> None:
         draft.status, draft.error_code = "error", exc.code
-        emit(self.outbox, draft)
+        emit(self.outbox, draft, self.metrics)
 
     def _candidates(self, adm: Admission) -> list[router_pb2.Candidate]:
         return self.breakers.order(list(adm.decision.candidates),

@@ -16,7 +16,7 @@ from tokaroo_proto.router.v1 import router_pb2
 from tokaroo_edge.admission import hold
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.billing import Bill, bill
-from tokaroo_edge.events import EventDraft, emit
+from tokaroo_edge.events import EventDraft, EventObserver, emit
 from tokaroo_edge.internal import InternalClients, call
 from tokaroo_edge.providers.base import ChatProvider, Target, UpstreamFailure
 from tokaroo_edge.schemas import EmbeddingRequest
@@ -46,6 +46,7 @@ class EmbeddingPipeline:
     providers: Mapping[str, ChatProvider]
     encoder: Encoder
     outbox: Outbox
+    metrics: EventObserver | None = None
 
     async def embed(self, req: EmbeddingRequest, principal: Principal, draft: EventDraft,
                     hold_ttl_ms: int) -> tuple[Json, Bill]:
@@ -85,14 +86,14 @@ class EmbeddingPipeline:
             draft.input_tokens, draft.upstream_cost_nano = prompt, b.upstream_nano
             draft.baseline_cost_nano, draft.charged_nano = b.baseline_nano, b.charged_nano
             draft.resolved_model, draft.provider = cand.model_id, cand.provider
-            emit(self.outbox, draft)
+            emit(self.outbox, draft, self.metrics)
             return self._shape(body, req, mode, prompt), b
         err: TokarooError = UpstreamError("Every route for this embedding request failed. "
                                           "Please retry.")
         if last is not None and not last.retryable:
             err = InvalidRequest("The embedding request was rejected as invalid.")
         draft.status, draft.error_code = "error", err.code
-        emit(self.outbox, draft)
+        emit(self.outbox, draft, self.metrics)
         raise err
 
     @staticmethod

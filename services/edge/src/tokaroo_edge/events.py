@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from tokaroo_common.jetstream import COMPLETION_SUBJECT
 from tokaroo_common.outbox import Outbox, OutboxFull, OutboxItem
+from tokaroo_common.telemetry import trace_headers
 from tokaroo_proto.events.v1 import events_pb2
 
 log = logging.getLogger(__name__)
@@ -52,10 +54,18 @@ class EventDraft:
             streamed=self.streamed)
 
 
-def emit(outbox: Outbox, draft: EventDraft) -> None:
+class EventObserver(Protocol):
+    def observe(self, draft: EventDraft) -> None: ...
+
+
+def emit(outbox: Outbox, draft: EventDraft, observer: EventObserver | None = None) -> None:
+    """Queue the event, with the current trace context in its headers (so its consumers join
+    the request's trace), and count it in the metrics."""
     data = draft.to_proto().SerializeToString()
+    if observer is not None:
+        observer.observe(draft)
     try:
-        outbox.put(OutboxItem(COMPLETION_SUBJECT, data, draft.request_id))
+        outbox.put(OutboxItem(COMPLETION_SUBJECT, data, draft.request_id, trace_headers()))
     except OutboxFull:
         log.error("event dropped: outbox full", extra={"request_id": draft.request_id,
                                                        "tenant_id": draft.tenant_id})

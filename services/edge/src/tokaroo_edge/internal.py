@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -25,10 +25,12 @@ class InternalClients:
     channels: tuple[grpc.aio.Channel, ...]
 
     @staticmethod
-    def connect(router_addr: str, cache_addr: str, ledger_addr: str) -> InternalClients:
-        rc = grpc.aio.insecure_channel(router_addr, options=_OPTIONS)
-        cc = grpc.aio.insecure_channel(cache_addr, options=_OPTIONS)
-        lc = grpc.aio.insecure_channel(ledger_addr, options=_OPTIONS)
+    def connect(router_addr: str, cache_addr: str, ledger_addr: str, *,
+                interceptors: Sequence[grpc.aio.ClientInterceptor] = ()) -> InternalClients:
+        def channel(addr: str) -> grpc.aio.Channel:
+            return grpc.aio.insecure_channel(addr, options=_OPTIONS,
+                                             interceptors=list(interceptors) or None)
+        rc, cc, lc = channel(router_addr), channel(cache_addr), channel(ledger_addr)
         return InternalClients(router_pb2_grpc.RouterServiceStub(rc),
                                cache_pb2_grpc.CacheServiceStub(cc),
                                ledger_pb2_grpc.LedgerServiceStub(lc), (rc, cc, lc))

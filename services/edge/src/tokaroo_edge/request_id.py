@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tokaroo_common.ids import new_request_id
 
@@ -16,6 +17,7 @@ class RequestIdMiddleware:
             return
         rid = new_request_id()
         scope.setdefault("state", {})["request_id"] = rid
+        trace.get_current_span().set_attribute("tokaroo.request_id", rid)  # no-op untraced
         header = (b"x-request-id", rid.encode())
 
         async def send_with_id(message: Message) -> None:

@@ -12,22 +12,27 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-import grpc  # type: ignore[import-untyped]
 from nats.aio.client import Client as NATS
 from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
 from tokaroo_common.jetstream import (
     COMPLETION_SUBJECT,
+    BatchHandler,
     ConsumerOptions,
     connect,
     run_pull_consumer,
 )
 from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.logs import setup_logging
+from tokaroo_common.metrics import ConsumedEvents, ConsumerLag
+from tokaroo_common.observability import Observability
+from tokaroo_common.telemetry import traced_handler
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 from tokaroo_ledger.config import LedgerSettings
 from tokaroo_ledger.db import create_pool
 from tokaroo_ledger.holds import HoldRepository
+from tokaroo_ledger.stripe_config import StripeSettings
+from tokaroo_ledger.stripe_rpcs import StripeRpcs
 from tokaroo_ledger.migrate import migrate
 from tokaroo_ledger.repository import LedgerRepository
 from tokaroo_ledger.server import LedgerServicer
@@ -45,16 +50,25 @@ def consumer_options(settings: LedgerSettings) -> ConsumerOptions:
                            ack_wait_s=settings.ledger_ack_wait_s, max_deliver=-1)
 
 
+def settlement_handler(repo: LedgerRepository, obs: Observability) -> BatchHandler:
+    """The settlement batch handler, counted and traced (each event joins its request's
+    trace through the context in the message headers)."""
+    handler = ConsumedEvents(obs.registry, DURABLE).counted(Settler(repo).handle)
+    return traced_handler(obs.tracer("tokaroo_ledger.settlement"), DURABLE, handler)
+
+
 async def serve(settings: LedgerSettings) -> None:
     stop = shutdown_event()
+    obs = Observability.start("ledger", settings)
     pool = await create_pool(settings.postgres_dsn.get_secret_value(),
                              min_size=settings.ledger_pool_min, max_size=settings.ledger_pool_max,
                              wait_s=settings.ledger_db_connect_timeout_s)
+    stripe = StripeRpcs(pool, StripeSettings())
     try:
         repo = LedgerRepository(pool)
-        server = grpc.aio.server()
+        server = obs.grpc_server()
         ledger_pb2_grpc.add_LedgerServiceServicer_to_server(  # type: ignore[no-untyped-call]
-            LedgerServicer(repo, HoldRepository(pool)), server)
+            LedgerServicer(repo, HoldRepository(pool), stripe), server)
         health = add_health_and_reflection(server, [SERVICE])
         server.add_insecure_port(f"{settings.bind_host}:{settings.ledger_grpc_port}")
         await server.start()
@@ -63,21 +77,29 @@ async def serve(settings: LedgerSettings) -> None:
                                           "settle": settings.ledger_settle})
         consumer: asyncio.Task[None] | None = None
         nc: NATS | None = None
+        lag: asyncio.Task[None] | None = None
         if settings.ledger_settle:
             nc = await connect(settings.nats_url, "tokaroo-ledger")
             consumer = asyncio.create_task(run_pull_consumer(
-                nc, consumer_options(settings), Settler(repo).handle, stop))
+                nc, consumer_options(settings), settlement_handler(repo, obs), stop))
             consumer.add_done_callback(lambda _: stop.set())  # it only ends on stop or a bug
+            if obs.metrics_on:
+                lag = asyncio.create_task(ConsumerLag(obs.registry, DURABLE).poll(
+                    nc.jetstream(), stop))
         await stop.wait()
         log.info("ledger stopping")
         await mark_not_serving(health, [SERVICE])
         await server.stop(grace=settings.ledger_shutdown_grace_s)
         if consumer is not None:
             await consumer  # returns once the batch in hand is settled and acked
+        if lag is not None:
+            await lag
         if nc is not None:
             await close_nats(nc)
     finally:
+        await stripe.aclose()
         await pool.close()
+        obs.close()
     log.info("ledger stopped")
 
 

@@ -25,6 +25,7 @@ from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 from tokaroo_ledger import cursor, keys
 from tokaroo_ledger.holds import HoldRepository
+from tokaroo_ledger.stripe_rpcs import StripeRpcs
 from tokaroo_ledger.models import ApiKey, Tenant, parse_id
 from tokaroo_ledger.repository import LedgerRepository
 
@@ -106,9 +107,21 @@ def usage_limit(requested: int) -> int:
 
 
 class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
-    def __init__(self, repo: LedgerRepository, holds: HoldRepository) -> None:
+    def __init__(self, repo: LedgerRepository, holds: HoldRepository,
+                 stripe: StripeRpcs) -> None:
         self._repo = repo
         self._holds = holds
+        self._stripe = stripe
+
+    @rpc
+    async def CreateCheckout(self, request: ledger_pb2.CreateCheckoutRequest,
+                             context: Ctx) -> ledger_pb2.CheckoutSession:
+        return await self._stripe.create_checkout(request)
+
+    @rpc
+    async def HandleStripeWebhook(self, request: ledger_pb2.StripeWebhookRequest,
+                                  context: Ctx) -> ledger_pb2.StripeWebhookResponse:
+        return await self._stripe.handle_webhook(request)
 
     @rpc
     async def Hold(self, request: ledger_pb2.HoldRequest,
