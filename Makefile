@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV ?= $(PYTHON) -m uv
 PYTEST_ARGS ?=
 
-.PHONY: run test deps uv proto proto-check lint typecheck bench clean images
+.PHONY: run test deps uv proto proto-check lint typecheck bench clean chaos images
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -55,3 +55,8 @@ images:
 
 clean:
 	rm -rf .tokaroo .pytest_cache .mypy_cache .ruff_cache
+
+# Fault injection under load (kill -9 each service and server, slow/failing providers);
+# results in bench/results/chaos.json.
+chaos: deps
+	$(UV) run --frozen python -m tests.chaos --out bench/results/chaos.json
