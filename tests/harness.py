@@ -109,7 +109,7 @@ def make_layout(home: Path, **env: str) -> StackLayout:
         nats_monitor_port=free_port(), valkey_port=free_port(), postgres_port=free_port(),
         simulator_port=free_port(), router_port=free_port(), cache_port=free_port(),
         ledger_port=free_port(), analytics_port=free_port(), log_level="WARNING",
-        metrics_ports={name: free_port() for name in ("router", "cache", "ledger")},
+        metrics_ports={name: free_port() for name in ("router", "cache", "ledger", "analytics")},
     ).with_env(**env)
 
 

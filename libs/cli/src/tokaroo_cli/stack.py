@@ -131,7 +131,8 @@ def service_specs(layout: StackLayout) -> list[ServerSpec]:
                    _metrics_env(env, layout, "ledger"), None),
         # The embedded ClickHouse (chdb) allows one owner per directory: sink and query API
         # run in one process locally; separate Deployments against a ClickHouse server.
-        ServerSpec("analytics", _py("tokaroo_ledger.analytics", "run"), env, None),
+        ServerSpec("analytics", _py("tokaroo_ledger.analytics", "run"),
+                   _metrics_env(env, layout, "analytics"), None),
         ServerSpec("edge", _py("tokaroo_edge"), env, None),
     ]
 
