@@ -43,7 +43,7 @@ def _needs_json_schema(req: ChatCompletionRequest) -> bool:
 async def admit(clients: InternalClients, enc: Encoder, outbox: Outbox,
                 req: ChatCompletionRequest, principal: Principal, request_id: str,
                 *, no_cache: bool, hold_ttl_ms: int,
-                limiter: RateLimiter | None) -> Admission:
+                limiter: RateLimiter | None, cache_timeout_s: float = 0.15) -> Admission:
     if outbox.pending > 0.9 * outbox.capacity:
         raise ServiceUnavailable("Tokaroo is momentarily overloaded. Please retry.",
                                  retry_after=1)
@@ -66,7 +66,8 @@ async def admit(clients: InternalClients, enc: Encoder, outbox: Outbox,
         decision = await route
         lookup = cache_pb2.LookupResponse(hit=False, outcome="miss")
     else:
-        lookup_call = _lookup(clients, principal.tenant_id, key, policy, text, req.model)
+        lookup_call = _lookup(clients, principal.tenant_id, key, policy, text, req.model,
+                              cache_timeout_s)
         decision, lookup = await asyncio.gather(route, lookup_call)
     amount = estimate_hold(req.model, decision, prompt_tokens, req.output_limit, lookup.hit)
     await hold(clients, principal.tenant_id, request_id, amount, hold_ttl_ms)
@@ -103,11 +104,11 @@ async def hold(clients: InternalClients, tenant_id: str, request_id: str, amount
 
 
 async def _lookup(clients: InternalClients, tenant_id: str, key: str, policy: str, text: str,
-                  model: str) -> cache_pb2.LookupResponse:
+                  model: str, timeout_s: float) -> cache_pb2.LookupResponse:
     """A cache that is down is a miss, never an error."""
     try:
         return await clients.cache.Lookup(cache_pb2.LookupRequest(
             tenant_id=tenant_id, exact_key=key, policy=policy, semantic_text=text, model=model),
-            timeout=0.5)
+            timeout=timeout_s)
     except Exception:  # noqa: BLE001 - any cache failure degrades to a miss
         return cache_pb2.LookupResponse(hit=False, outcome="miss")

@@ -22,6 +22,8 @@ class EdgeSettings(BaseServiceSettings):
     first_token_timeout_s: float = 60.0
     total_timeout_s: float = 600.0
     cache_ttl_s: int = 24 * 3600
+    # A cache answer later than this is a miss: the upstream call is not held up waiting.
+    cache_lookup_timeout_s: float = 0.15
     outbox_capacity: int = 100_000
     outbox_spill_path: Path | None = None
     shutdown_grace_s: float = 20.0

@@ -12,7 +12,7 @@ from tokaroo_edge.auth import Principal
 from tokaroo_edge.state import EdgeState
 
 
-def get_state(request: Request) -> EdgeState:
+async def get_state(request: Request) -> EdgeState:
     state: EdgeState = request.app.state.edge
     return state
 

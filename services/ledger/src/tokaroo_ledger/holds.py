@@ -24,6 +24,9 @@ class HoldRepository:
         """Reserve amount_nano unless balance minus live holds cannot cover it. Returns None
         for an unknown tenant. Idempotent on request_id."""
         async with self._pool.acquire() as conn, conn.transaction():
+            # A hold is transient (it expires; settlement removes it): losing the last few on
+            # a database crash is harmless, so its commit need not wait for the WAL flush.
+            await conn.execute("SET LOCAL synchronous_commit = off")
             balance = await conn.fetchval(
                 "SELECT balance_nano FROM tenants WHERE id = $1 FOR UPDATE", tenant_id)
             if balance is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +41,15 @@ class ModelEntry:
     providers: tuple[Deployment, ...]
     created: int = 0
 
-    @property
+    @cached_property
     def input_nano(self) -> int:
         return per_million_to_nano_per_token(self.input_per_1m)
 
-    @property
+    @cached_property
     def output_nano(self) -> int:
         return per_million_to_nano_per_token(self.output_per_1m)
 
-    @property
+    @cached_property
     def cached_input_nano(self) -> int:
         return per_million_to_nano_per_token(self.cached_input_per_1m)
 

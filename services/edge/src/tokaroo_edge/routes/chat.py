@@ -31,7 +31,8 @@ async def chat_completions(request: Request, state: State,
     no_cache = "no-cache" in request.headers.get("x-tokaroo-cache-control", "").lower()
     adm = await admit(state.clients, state.pipeline.encoder, state.outbox, req, principal,
                       request_id, no_cache=no_cache, hold_ttl_ms=state.hold_ttl_ms,
-                      limiter=state.limiter)
+                      limiter=state.limiter,
+                      cache_timeout_s=state.settings.cache_lookup_timeout_s)
     draft = EventDraft(request_id=request_id, tenant_id=principal.tenant_id,
                        key_id=principal.key_id, model_requested=req.model,
                        endpoint="chat.completions", streamed=req.stream, started=started)
