@@ -110,14 +110,15 @@ def default_pool_path() -> Path:
 
 
 def with_local_model(pool: Pool, model_id: str | None) -> Pool:
-    """Add the configured local model (LOCAL_DEFAULT_MODEL): near-zero cost, routed first."""
+    """Add the configured local model (LOCAL_DEFAULT_MODEL): near-zero cost, so `auto` routes
+    instant and standard requests to it first; complex ones (and images) go to cloud models."""
     if not model_id or model_id in pool.by_id:
         return pool
     local = ModelEntry(
         id=model_id, owned_by="local", kind="chat", input_per_1m=Decimal("0.001"),
         output_per_1m=Decimal("0.001"), cached_input_per_1m=Decimal("0.001"),
         context_window=32768, max_output=4096, tools=True, vision=False, json_schema=True,
-        quality={"instant": 0.60, "standard": 0.45, "complex": 0.25}, ttft_ms=150,
+        quality={"instant": 0.80, "standard": 0.78, "complex": 0.50}, ttft_ms=150,
         tokens_per_s=60, frontier=False, local=True,
         providers=(Deployment("local", model_id),))
     return Pool.build(pool.version + "+local", [*pool.models, local], pool.reference,
