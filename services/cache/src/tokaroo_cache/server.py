@@ -1,42 +1,42 @@
-"""The gRPC CacheService: thin handlers over the exact cache."""
+"""The gRPC CacheService: thin handlers over CacheCore."""
 
 from __future__ import annotations
 
 import grpc
-
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
 
-from tokaroo_cache.exact import ExactCache
-
-MISS = cache_pb2.LookupResponse(hit=False, outcome="miss")
+from tokaroo_cache.exact import REDIS_ERRORS
+from tokaroo_cache.semantic import DB_ERRORS
+from tokaroo_cache.service import CacheCore
 
 
 class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
-    def __init__(self, exact: ExactCache, default_ttl_s: int) -> None:
-        self._exact = exact
-        self._ttl = default_ttl_s
+    def __init__(self, core: CacheCore) -> None:
+        self._core = core
 
-    async def Lookup(self, request: cache_pb2.LookupRequest,  # noqa: N802
+    async def Lookup(self, request: cache_pb2.LookupRequest,
                      context: grpc.aio.ServicerContext) -> cache_pb2.LookupResponse:
-        if request.policy == "none" or not request.tenant_id or not request.exact_key:
-            return MISS
-        body = await self._exact.get(request.tenant_id, request.exact_key)
-        if body is None:
-            return MISS
-        return cache_pb2.LookupResponse(hit=True, outcome="exact", response_json=body,
-                                        similarity=1.0)
+        out = await self._core.lookup(request.tenant_id, request.exact_key, request.policy,
+                                      request.semantic_text, request.model)
+        return cache_pb2.LookupResponse(hit=out.hit, outcome=out.outcome,
+                                        response_json=out.body, similarity=out.similarity)
 
-    async def Store(self, request: cache_pb2.StoreRequest,  # noqa: N802
+    async def Store(self, request: cache_pb2.StoreRequest,
                     context: grpc.aio.ServicerContext) -> cache_pb2.StoreResponse:
-        if request.policy == "none" or not request.tenant_id or not request.exact_key:
-            return cache_pb2.StoreResponse(stored=False)
-        ttl = request.ttl_seconds or self._ttl
-        stored = await self._exact.put(request.tenant_id, request.exact_key,
-                                       request.response_json, ttl)
+        stored = await self._core.store(request.tenant_id, request.exact_key, request.policy,
+                                        request.semantic_text, request.model,
+                                        request.response_json, request.ttl_seconds)
         return cache_pb2.StoreResponse(stored=stored)
 
-    async def InvalidateTenant(self, request: cache_pb2.InvalidateTenantRequest,  # noqa: N802
+    async def InvalidateTenant(self, request: cache_pb2.InvalidateTenantRequest,
                                context: grpc.aio.ServicerContext
                                ) -> cache_pb2.InvalidateTenantResponse:
-        deleted = await self._exact.invalidate_tenant(request.tenant_id)
+        if not request.tenant_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "tenant_id is required")
+        try:
+            deleted = await self._core.invalidate(request.tenant_id,
+                                                  request.older_than_unix_ms)
+        except (*REDIS_ERRORS, *DB_ERRORS) as exc:
+            await context.abort(grpc.StatusCode.UNAVAILABLE,
+                                f"cache store unavailable: {type(exc).__name__}")
         return cache_pb2.InvalidateTenantResponse(deleted=deleted)

