@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tests.e2e.nodetools import install_node_clients, run, stack_env
 from tests.harness import Stack
 
 
-def test_official_openai_node_sdk(stack: Stack) -> None:
+# auto, and one model per provider behind the gateway (OpenAI, Anthropic, Gemini wire formats)
+@pytest.mark.parametrize("model", ["auto", "gpt-4.1", "claude-sonnet-4-6", "gemini-2.5-flash"])
+def test_official_openai_node_sdk(stack: Stack, model: str) -> None:
     node_dir = install_node_clients()
     key = stack.new_tenant_key("5", name="openai-node")
     proc = run(["node", "--test", "--test-reporter=tap", "openai_sdk.test.mjs"], node_dir,
-               env=stack_env(stack, key), timeout=180)
-    assert "# fail 0" in proc.stdout and "# pass 6" in proc.stdout, proc.stdout[-3000:]
+               env={**stack_env(stack, key), "TOKAROO_MODEL": model}, timeout=180)
+    assert "# fail 0" in proc.stdout and "# pass 7" in proc.stdout, proc.stdout[-3000:]
     assert stack.balance(key) < Decimal("5")

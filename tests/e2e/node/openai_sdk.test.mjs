@@ -5,14 +5,16 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 
 const client = new OpenAI({ baseURL: process.env.OPENAI_BASE_URL, apiKey: process.env.OPENAI_API_KEY, maxRetries: 2 });
+// TOKAROO_MODEL picks the route: "auto", or a model id served by one provider behind Tokaroo.
+const MODEL = process.env.TOKAROO_MODEL || "auto";
 const unique = () => `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
 test("chat completion with the Tokaroo headers", async () => {
   const { data: res, response } = await client.chat.completions
-    .create({ model: "auto", messages: [{ role: "user", content: `Hello from openai-node ${unique()}` }] })
+    .create({ model: MODEL, messages: [{ role: "user", content: `Hello from openai-node ${unique()}` }] })
     .withResponse();
   assert.ok(res.choices[0].message.content);
-  assert.equal(res.model, "auto");
+  assert.equal(res.model, MODEL);
   assert.equal(res.choices[0].finish_reason, "stop");
   assert.ok(res.usage.total_tokens > 0);
   assert.equal(response.headers.get("x-tokaroo-cache"), "miss");
@@ -22,7 +24,7 @@ test("chat completion with the Tokaroo headers", async () => {
 
 test("stream with include_usage: text chunks, then a usage chunk with cost_usd", async () => {
   const stream = await client.chat.completions.create({
-    model: "auto",
+    model: MODEL,
     messages: [{ role: "user", content: `Tell me a story ${unique()}` }],
     stream: true,
     stream_options: { include_usage: true },
@@ -51,7 +53,7 @@ test("streamed tool call assembled by the SDK's stream helper", async () => {
     },
   }];
   const runner = client.chat.completions.stream({
-    model: "auto",
+    model: MODEL,
     messages: [{ role: "user", content: `What's the weather in Lyon? ${unique()}` }],
     tools,
     stream_options: { include_usage: true },
@@ -64,6 +66,40 @@ test("streamed tool call assembled by the SDK's stream helper", async () => {
   assert.equal(call.function.name, "get_weather");
   assert.ok(call.id);
   assert.equal(typeof JSON.parse(call.function.arguments), "object");
+  // the round trip: the tool's result goes back, the model answers in text (not streamed)
+  const answer = await client.chat.completions.create({
+    model: MODEL,
+    tools,
+    messages: [
+      { role: "user", content: `What's the weather in Lyon? ${unique()}` },
+      { role: "assistant", content: null, tool_calls: [call] },
+      { role: "tool", tool_call_id: call.id, content: '{"temp_c": 21}' },
+    ],
+  });
+  assert.equal(answer.choices[0].finish_reason, "stop");
+  assert.ok(answer.choices[0].message.content);
+});
+
+test("image input and JSON-schema output", async () => {
+  const pixel = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+  const seen = await client.chat.completions.create({
+    model: MODEL,
+    messages: [{ role: "user", content: [
+      { type: "text", text: `What is in this image? ${unique()}` },
+      { type: "image_url", image_url: { url: pixel } },
+    ] }],
+  });
+  assert.ok(seen.choices[0].message.content);
+  const schema = { type: "object", properties: { name: { type: "string" }, age: { type: "integer" } },
+                   required: ["name", "age"], additionalProperties: false };
+  const res = await client.chat.completions.create({
+    model: MODEL,
+    messages: [{ role: "user", content: `A person as JSON ${unique()}` }],
+    response_format: { type: "json_schema", json_schema: { name: "person", schema, strict: true } },
+  });
+  const person = JSON.parse(res.choices[0].message.content);
+  assert.equal(typeof person.name, "string");
+  assert.ok(Number.isInteger(person.age));
 });
 
 test("embeddings: the SDK's default base64 decodes to the same numbers as float", async () => {
