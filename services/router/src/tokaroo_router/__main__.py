@@ -55,7 +55,9 @@ async def serve(settings: RouterSettings) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         await watch
     obs.close()
-    await feed
+    feed.cancel()  # it may still be waiting for NATS: never hold the shutdown for it
+    with contextlib.suppress(asyncio.CancelledError):
+        await feed
 
 
 def main() -> None:
