@@ -48,7 +48,8 @@ async def admit(clients: InternalClients, enc: Encoder, outbox: Outbox,
         raise ServiceUnavailable("Tokaroo is momentarily overloaded. Please retry.",
                                  retry_after=1)
     text = conversation_text(req)
-    prompt_tokens = count_prompt_tokens(enc, req)
+    images = count_images(req)
+    prompt_tokens = count_prompt_tokens(enc, req, text, images)
     if limiter is not None:
         await limiter.check(principal.key_id, Limits(principal.requests_per_minute,
                                                      principal.tokens_per_minute),
@@ -58,7 +59,7 @@ async def admit(clients: InternalClients, enc: Encoder, outbox: Outbox,
     route = call(clients.router.Route(router_pb2.RouteRequest(
         request_id=request_id, tenant_id=principal.tenant_id, model=req.model,
         input_tokens=prompt_tokens, max_output_tokens=req.output_limit or 0,
-        needs_tools=bool(req.tools), needs_vision=count_images(req) > 0,
+        needs_tools=bool(req.tools), needs_vision=images > 0,
         needs_json_schema=_needs_json_schema(req),
         turns=sum(1 for m in req.messages if m.role == "user"),
         text=text[-MAX_CLASSIFY_CHARS:], endpoint="chat.completions"), timeout=RPC_TIMEOUT_S))

@@ -50,11 +50,14 @@ def count_images(req: ChatCompletionRequest) -> int:
     return n
 
 
-def count_prompt_tokens(enc: Encoder, req: ChatCompletionRequest) -> int:
-    text_tokens = len(enc.encode(conversation_text(req)))
+def count_prompt_tokens(enc: Encoder, req: ChatCompletionRequest, text: str,
+                        images: int) -> int:
+    """Prompt tokens of `req`, given its `conversation_text` and `count_images` (which the
+    caller needs anyway, so they are computed once)."""
+    text_tokens = len(enc.encode(text))
     tool_tokens = len(enc.encode(repr(req.tools))) if req.tools else 0
     return (text_tokens + tool_tokens + PER_MESSAGE_OVERHEAD * len(req.messages)
-            + PER_IMAGE_TOKENS * count_images(req))
+            + PER_IMAGE_TOKENS * images)
 
 
 def count_text_tokens(enc: Encoder, text: str) -> int:
