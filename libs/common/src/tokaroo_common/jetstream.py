@@ -40,11 +40,13 @@ async def connect(url: str, name: str, *, first_connect_timeout_s: float = 60.0)
     deadline = loop.time() + first_connect_timeout_s
     while True:
         try:
-            return await nats.connect(
+            # nats-py itself retries a first connection forever when reconnects are
+            # unlimited: the deadline is enforced here.
+            return await asyncio.wait_for(nats.connect(
                 url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.25,
                 connect_timeout=2, allow_reconnect=True,
-            )
-        except Exception as exc:  # NoServersError, OSError, ... until the deadline
+            ), timeout=max(deadline - loop.time(), 0.1))
+        except Exception as exc:  # NoServersError, OSError, TimeoutError until the deadline
             if loop.time() >= deadline:
                 raise
             log.info("waiting for NATS", extra={"error": repr(exc)})
