@@ -188,7 +188,7 @@ async def _analytics_total(stack: Stack, tenant: str) -> int | None:
 def run_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
               concurrency: int = 8, settle_timeout_s: float = 90) -> dict[str, Any]:
     key = stack.new_tenant_key("100", name="chaos")
-    tenant = asyncio.run(_tenant_of(stack, key))
+    tenant = stack.tenant_id(key)
     load = Load(stack.base_url, key, concurrency)
     runner = threading.Thread(target=lambda: asyncio.run(load.run()), daemon=True)
     runner.start()
@@ -230,18 +230,6 @@ def run_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
         "balance_drop_nano": usd_to_nano("100") - ledger["balance_nano"],
         "client_visible_cost_nano": sum(o.cost_nano or 0 for o in successes),
     }
-
-
-async def _tenant_of(stack: Stack, key: str) -> str:
-    import hashlib
-
-    import grpc
-
-    from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
-    async with grpc.aio.insecure_channel(stack.layout.ledger_addr) as ch:
-        who = await ledger_pb2_grpc.LedgerServiceStub(ch).Authenticate(
-            ledger_pb2.AuthenticateRequest(key_hash=hashlib.sha256(key.encode()).hexdigest()))
-    return str(who.tenant_id)
 
 
 def main(argv: list[str] | None = None) -> int:

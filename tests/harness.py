@@ -62,16 +62,25 @@ class Stack:
         resp.raise_for_status()
         return Decimal(resp.json()["balance_usd_exact"])
 
+    async def who(self, key: str) -> ledger_pb2.AuthenticateResponse:
+        """The ledger's answer for an API key: its tenant and key id."""
+        async with grpc.aio.insecure_channel(self.layout.ledger_addr) as ch:
+            return await ledger_pb2_grpc.LedgerServiceStub(ch).Authenticate(
+                ledger_pb2.AuthenticateRequest(
+                    key_hash=hashlib.sha256(key.encode()).hexdigest()), timeout=10)
+
+    def tenant_id(self, key: str) -> str:
+        return str(asyncio.run(self.who(key)).tenant_id)
+
     def new_key(self, tenant_key: str, *, rpm: int = 0, tpm: int = 0) -> str:
         """Another key of the tenant owning `tenant_key`, with per-key limits."""
         async def create() -> str:
+            who = await self.who(tenant_key)
             async with grpc.aio.insecure_channel(self.layout.ledger_addr) as ch:
-                stub = ledger_pb2_grpc.LedgerServiceStub(ch)
-                who = await stub.Authenticate(ledger_pb2.AuthenticateRequest(
-                    key_hash=hashlib.sha256(tenant_key.encode()).hexdigest()), timeout=10)
-                created = await stub.CreateKey(ledger_pb2.CreateKeyRequest(
-                    tenant_id=who.tenant_id, name="limited", requests_per_minute=rpm,
-                    tokens_per_minute=tpm), timeout=10)
+                created = await ledger_pb2_grpc.LedgerServiceStub(ch).CreateKey(
+                    ledger_pb2.CreateKeyRequest(
+                        tenant_id=who.tenant_id, name="limited", requests_per_minute=rpm,
+                        tokens_per_minute=tpm), timeout=10)
                 return str(created.secret)
         return asyncio.run(create())
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 
 import grpc
@@ -12,14 +11,6 @@ import httpx
 from tests.harness import Stack
 from tokaroo_common.money import usd_to_nano
 from tokaroo_proto.analytics.v1 import analytics_pb2, analytics_pb2_grpc
-from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
-
-
-async def _tenant_id(stack: Stack, key: str) -> str:
-    async with grpc.aio.insecure_channel(stack.layout.ledger_addr) as ch:
-        who = await ledger_pb2_grpc.LedgerServiceStub(ch).Authenticate(
-            ledger_pb2.AuthenticateRequest(key_hash=hashlib.sha256(key.encode()).hexdigest()))
-        return str(who.tenant_id)
 
 
 async def _summary(stack: Stack, tenant_id: str) -> analytics_pb2.UsageSummary:
@@ -37,7 +28,7 @@ def test_analytics_totals_equal_the_ledger(stack: Stack) -> None:
         body = {"model": "auto", "messages": [{"role": "user", "content": f"analytics {i % 8}"}]}
         assert httpx.post(f"{stack.base_url}/chat/completions", headers=headers,
                           json=body, timeout=30).status_code == 200
-    tenant_id = asyncio.run(_tenant_id(stack, key))
+    tenant_id = stack.tenant_id(key)
     deadline = time.monotonic() + 60
     while True:
         spent = usd_to_nano("2") - usd_to_nano(stack.balance(key))

@@ -12,7 +12,6 @@ seconds, well inside the edge's grace period.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import shutil
 import tempfile
@@ -23,7 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
-import grpc
 import httpx
 import nats
 import pytest
@@ -31,7 +29,6 @@ from tokaroo_common.ids import new_request_id
 from tokaroo_common.jetstream import COMPLETION_SUBJECT
 from tokaroo_common.money import NANO_PER_USD
 from tokaroo_proto.events.v1 import events_pb2
-from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 from tests.harness import Stack, running_stack
 
@@ -111,13 +108,6 @@ def httpx_refused(stack: Stack) -> bool:
     return resp.status_code == 503
 
 
-async def _who(stack: Stack, key: str) -> ledger_pb2.AuthenticateResponse:
-    async with grpc.aio.insecure_channel(stack.layout.ledger_addr) as ch:
-        return await ledger_pb2_grpc.LedgerServiceStub(ch).Authenticate(
-            ledger_pb2.AuthenticateRequest(key_hash=hashlib.sha256(key.encode()).hexdigest()),
-            timeout=10)
-
-
 async def _publish(url: str, events: list[events_pb2.CompletionEvent]) -> None:
     nc = await nats.connect(url)
     try:
@@ -145,7 +135,7 @@ def test_sigterm_mid_batch_settles_everything_exactly_once(paced: Stack) -> None
     stack = paced
     key = stack.new_tenant_key(credit_usd="5")
     before = stack.balance(key)
-    who = asyncio.run(_who(stack, key))
+    who = asyncio.run(stack.who(key))
     n, charge = 6000, 1000
     events = [events_pb2.CompletionEvent(
         request_id=new_request_id(), tenant_id=who.tenant_id, key_id=who.key_id,
