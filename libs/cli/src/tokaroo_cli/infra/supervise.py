@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,20 @@ class ManagedProcess:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._proc.pid, sig)
 
+    def _wait_group_gone(self, timeout: float = 10.0) -> None:
+        """Wait until no process of the group is left (a killed postmaster's backends hold
+        its shared memory for a moment; a restart before they are gone fails)."""
+        assert self._proc is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self._proc.pid, 0)
+            except ProcessLookupError:
+                return
+            except PermissionError:
+                return
+            time.sleep(0.02)
+
     def stop(self, timeout: float | None = None) -> int | None:
         """Send the stop signal to the process group, wait up to `timeout` seconds (default
         stop_timeout), then SIGKILL. Returns the exit code (None if never started)."""
@@ -112,6 +127,7 @@ class ManagedProcess:
                 self._signal_group(signal.SIGKILL)
                 self._proc.wait()
         self._signal_group(signal.SIGKILL)  # stragglers left in the group
+        self._wait_group_gone()
         return self._proc.returncode
 
     def kill(self) -> None:
@@ -120,6 +136,7 @@ class ManagedProcess:
             return
         self._signal_group(signal.SIGKILL)
         self._proc.wait()
+        self._wait_group_gone()
 
     def restart(self) -> ManagedProcess:
         self.stop()
