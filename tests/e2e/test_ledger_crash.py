@@ -49,9 +49,17 @@ def test_ledger_kill_and_restart_charges_each_completion_once(stack: Stack) -> N
             during = await asyncio.gather(*(_fire(client, url, key, i) for i in range(120, 140)))
             stack.procs["ledger"].restart()
             stack.wait_grpc_ready(stack.layout.ledger_addr)
-            await asyncio.sleep(1.5)  # auth cache entries expire; the ledger is back
+            # The edge finds the restarted ledger again within a few seconds (its reconnect
+            # backoff is capped at one second), not after gRPC's default two-minute backoff.
+            recovered = None
+            deadline = time.monotonic() + 10
+            while recovered is None and time.monotonic() < deadline:
+                recovered = await _fire(client, url, key, 1000)
+                if recovered is None:
+                    await asyncio.sleep(0.2)
+            assert recovered is not None, "the edge did not reach the restarted ledger"
             after = await asyncio.gather(*(_fire(client, url, key, i) for i in range(140, 200)))
-            return [*first, *during, *after]
+            return [*first, *during, recovered, *after]
 
     costs = asyncio.run(run())
     ok = [c for c in costs if c is not None]

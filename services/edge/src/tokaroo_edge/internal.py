@@ -14,7 +14,15 @@ from tokaroo_proto.router.v1 import router_pb2_grpc
 
 T = TypeVar("T")
 
-_OPTIONS = [("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)]
+# A restarted service is found again within about a second: gRPC's default reconnect
+# backoff grows to two minutes, which turned a ledger restart into minutes of 503s.
+_OPTIONS = [
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.enable_retries", 1),
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1_000),
+]
 
 
 @dataclass
