@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from tokaroo_cache.decide import Request, Thresholds, judge
 from tokaroo_cache.guards import (
+    direction_guard,
     edit_kind,
     entity_guard,
     guard_reason,
@@ -67,6 +68,30 @@ def test_scope_guard_blocks_quantifier_change() -> None:
     assert scope_guard("Do you always charge a fee?", "Do you never charge a fee?")
     assert scope_guard("Can I cancel before the trial ends?", "Can I cancel after the trial ends?")
     assert scope_guard("Can I change my address?", "Can I change the address?") is None
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("How do I move money from savings to current?", "How do I move money from current to savings?"),
+    ("Convert pounds to euros", "convert euros to pounds"),
+    ("Is tea healthier than coffee?", "Is coffee healthier than tea?"),
+    ("Should the primer go on before the paint?", "Should the paint go on before the primer?"),
+])
+def test_direction_guard_blocks_words_trading_sides(a: str, b: str) -> None:
+    assert direction_guard(a, b) == "swapped"
+    assert guard_reason(a, b) == "swapped"
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Can I add my partner to my car insurance policy?",
+     "To my car insurance policy, can I add my partner?"),  # a phrase moved to the front
+    ("Move money to current from savings", "Move money from savings to current"),
+    ("Transfer 50 from my savings to my current account",
+     "Move fifty from savings into my current account"),
+    ("How far is it from the station to the hotel?", "How far is it from the station to the hotel"),
+    ("How do I get from A to B to C?", "How do I get from C to B to A?"),  # twice: undecided here
+])
+def test_direction_guard_allows_same_direction(a: str, b: str) -> None:
+    assert direction_guard(a, b) is None
 
 
 def test_typos_are_the_same_word_but_numbers_are_not() -> None:

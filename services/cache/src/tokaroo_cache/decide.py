@@ -6,7 +6,8 @@ context). A cached entry may answer it only if
   (`context` threshold), carry the same numbers, dates and names, and the assistant turn
   the last message answers passes `turn_guard` (same offer, no flipped negation), so
   the whole conversation decides, not only the last message;
-- the last messages pass every guard (negation, numbers/dates, names, scope);
+- the last messages pass every guard (negation, numbers/dates, names, scope, words
+  trading sides of "to", "than", "before"...);
 - the last messages' similarity reaches the threshold for how far apart their content
   words are: `same` (typos, fillers, word order), `small` (one to three content words
   swapped: the shape of nearly every trap, so it needs a near-identical embedding) or

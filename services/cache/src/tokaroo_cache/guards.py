@@ -153,8 +153,44 @@ def scope_guard(a: str, b: str) -> str | None:
     return "scope" if sa != sb else None
 
 
+# Words whose two sides cannot trade places without changing the question: "pounds to
+# euros", "savings into current", "tea healthier than coffee", "A before B".
+DIRECTIONAL = frozenset({"to", "from", "into", "onto", "than", "versus", "vs", "over",
+                         "against", "per", "before", "after", "instead", "rather"})
+
+
+def _sides(toks: list[str], relation: str) -> tuple[list[str], list[str]] | None:
+    """Content words before and after the relation word, when it occurs exactly once."""
+    at = [i for i, t in enumerate(toks) if t == relation]
+    if len(at) != 1:
+        return None
+    words = [stem(t) if t not in STOPWORDS and t not in FILLERS and t not in NEGATORS else ""
+             for t in toks]
+    return [w for w in words[:at[0]] if w], [w for w in words[at[0] + 1:] if w]
+
+
+def _shares(xs: list[str], ys: list[str]) -> bool:
+    return any(same_word(x, y) for x in xs for y in ys)
+
+
+def direction_guard(a: str, b: str) -> str | None:
+    """Words that trade sides of a directional word: lowercase nouns the name guard does
+    not see ('from savings to current' vs 'from current to savings', 'tea healthier than
+    coffee' vs 'coffee healthier than tea'). A phrase moved to the front ('To my policy,
+    can I add my partner?') moves words one way only and passes."""
+    ta, tb = tokens(a), tokens(b)
+    for relation in DIRECTIONAL.intersection(ta).intersection(tb):
+        sa, sb = _sides(ta, relation), _sides(tb, relation)
+        if sa is None or sb is None:
+            continue
+        (before_a, after_a), (before_b, after_b) = sa, sb
+        if _shares(before_a, after_b) and _shares(after_a, before_b):
+            return "swapped"
+    return None
+
+
 GUARDS: tuple[Callable[[str, str], str | None], ...] = (
-    negation_guard, number_guard, entity_guard, scope_guard)
+    negation_guard, number_guard, entity_guard, scope_guard, direction_guard)
 
 
 def guard_reason(a: str, b: str) -> str | None:
