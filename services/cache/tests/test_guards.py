@@ -71,7 +71,8 @@ def test_scope_guard_blocks_quantifier_change() -> None:
 
 
 @pytest.mark.parametrize(("a", "b"), [
-    ("How do I move money from savings to current?", "How do I move money from current to savings?"),
+    ("How do I move money from savings to current?",
+     "How do I move money from current to savings?"),
     ("Convert pounds to euros", "convert euros to pounds"),
     ("Is tea healthier than coffee?", "Is coffee healthier than tea?"),
     ("Should the primer go on before the paint?", "Should the paint go on before the primer?"),

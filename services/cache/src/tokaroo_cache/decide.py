@@ -34,7 +34,8 @@ class Thresholds:
     own tuning."""
 
     same: float = 0.94  # same content words: typos, fillers, case, word order
-    small: float = 1.01  # one to three content words swapped (the shape of nearly every trap): never served
+    # one to three content words swapped (the shape of nearly every trap): never served
+    small: float = 1.01
     reworded: float = 0.9608  # everything else
     context: float = 0.955  # the conversations before the last user messages
     max_context_messages: int = 16  # longer conversations are exact-cache only
