@@ -31,9 +31,9 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
+from tokaroo_common.money import usd_to_nano
 
 from tests.harness import Stack, running_stack
-from tokaroo_common.money import usd_to_nano
 
 PROCESS_FAULTS = ["router", "cache", "ledger", "analytics", "nats", "valkey", "postgres",
                   "edge"]
@@ -172,8 +172,8 @@ async def _ledger_check(stack: Stack, key_tenant: str, successes: list[Outcome])
 
 
 async def _analytics_total(stack: Stack, tenant: str) -> int | None:
-    from tokaroo_proto.analytics.v1 import analytics_pb2, analytics_pb2_grpc
     import grpc
+    from tokaroo_proto.analytics.v1 import analytics_pb2, analytics_pb2_grpc
     now = int(time.time() * 1000)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.layout.analytics_port}") as ch:
         try:

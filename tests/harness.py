@@ -17,7 +17,6 @@ from pathlib import Path
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-
 from tokaroo_cli.bootstrap import ensure_bootstrap_tenant
 from tokaroo_cli.infra.ports import free_port
 from tokaroo_cli.infra.supervise import ManagedProcess

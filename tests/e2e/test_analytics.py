@@ -7,10 +7,10 @@ import time
 
 import grpc
 import httpx
-
-from tests.harness import Stack
 from tokaroo_common.money import usd_to_nano
 from tokaroo_proto.analytics.v1 import analytics_pb2, analytics_pb2_grpc
+
+from tests.harness import Stack
 
 
 async def _summary(stack: Stack, tenant_id: str) -> analytics_pb2.UsageSummary:

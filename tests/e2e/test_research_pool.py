@@ -6,9 +6,9 @@ import os
 import subprocess
 
 import httpx
+from tokaroo_cli.stack import research_spec
 
 from tests.harness import Stack
-from tokaroo_cli.stack import research_spec
 
 
 def test_research_run_publishes_and_router_keeps_serving(stack: Stack) -> None:

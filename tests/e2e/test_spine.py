@@ -9,9 +9,9 @@ from decimal import Decimal
 import httpx
 import openai
 import pytest
+from tokaroo_router.pool import default_pool_path
 
 from tests.harness import Stack
-from tokaroo_router.pool import default_pool_path
 
 
 def balance(stack: Stack, key: str | None = None) -> Decimal:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.harness import Stack
 from tokaroo_cli.stack import service_env
+
+from tests.harness import Stack
 
 
 def test_logs_never_contain_api_keys_or_provider_keys(stack: Stack) -> None:

@@ -11,7 +11,6 @@ async def test_first_connect_gives_up_at_its_deadline() -> None:
     import time
 
     import pytest
-
     from tokaroo_common.jetstream import connect
     started = time.monotonic()
     with pytest.raises(TimeoutError):

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tokaroo_cli.infra import running_servers
 from tokaroo_common.jetstream import COMPLETION_SUBJECT, STREAM, connect, ensure_stream
 from tokaroo_common.outbox import Outbox, OutboxItem, load_spill, write_spill

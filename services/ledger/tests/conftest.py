@@ -16,12 +16,12 @@ import pytest
 from tokaroo_cli.infra import Servers, database_dsn, ensure_database, running_servers
 from tokaroo_common.ids import new_request_id
 from tokaroo_ledger.db import create_pool
+from tokaroo_ledger.holds import HoldRepository
 from tokaroo_ledger.migrate import migrate
 from tokaroo_ledger.repository import LedgerRepository
-from tokaroo_ledger.holds import HoldRepository
+from tokaroo_ledger.server import LedgerServicer
 from tokaroo_ledger.stripe_config import StripeSettings
 from tokaroo_ledger.stripe_rpcs import StripeRpcs
-from tokaroo_ledger.server import LedgerServicer
 from tokaroo_proto.events.v1 import events_pb2
 from tokaroo_proto.ledger.v1 import ledger_pb2_grpc
 
@@ -80,9 +80,9 @@ def nats_servers() -> Iterator[Servers]:
 @pytest.fixture
 async def stub(repo: LedgerRepository) -> AsyncIterator[ledger_pb2_grpc.LedgerServiceStub]:
     server = grpc.aio.server()
-    ledger_pb2_grpc.add_LedgerServiceServicer_to_server(LedgerServicer(repo, HoldRepository(repo.pool),
-                                        StripeRpcs(repo.pool, StripeSettings())),
-                                                         server)
+    servicer = LedgerServicer(repo, HoldRepository(repo.pool),
+                              StripeRpcs(repo.pool, StripeSettings()))
+    ledger_pb2_grpc.add_LedgerServiceServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")

@@ -80,7 +80,8 @@ class ConsumerOptions:
     nak_delay_s: float = 1.0
 
 
-async def _ensure_consumer(js: JetStreamContext, opts: ConsumerOptions) -> JetStreamContext.PullSubscription:
+async def _ensure_consumer(js: JetStreamContext,
+                           opts: ConsumerOptions) -> JetStreamContext.PullSubscription:
     config = ConsumerConfig(durable_name=opts.durable, ack_policy=AckPolicy.EXPLICIT,
                             ack_wait=opts.ack_wait_s, max_deliver=opts.max_deliver,
                             filter_subject=opts.subject, max_ack_pending=opts.batch * 8)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-
 from nats.aio.client import Client as NATS
 
 from tokaroo_common.jetstream import ensure_stream, publish

@@ -31,12 +31,12 @@ from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from tokaroo_ledger.config import LedgerSettings
 from tokaroo_ledger.db import create_pool
 from tokaroo_ledger.holds import HoldRepository
-from tokaroo_ledger.stripe_config import StripeSettings
-from tokaroo_ledger.stripe_rpcs import StripeRpcs
 from tokaroo_ledger.migrate import migrate
 from tokaroo_ledger.repository import LedgerRepository
 from tokaroo_ledger.server import LedgerServicer
 from tokaroo_ledger.settlement import DURABLE, Settler
+from tokaroo_ledger.stripe_config import StripeSettings
+from tokaroo_ledger.stripe_rpcs import StripeRpcs
 
 SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["LedgerService"].full_name
 log = logging.getLogger("tokaroo_ledger")

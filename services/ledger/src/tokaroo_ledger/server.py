@@ -25,9 +25,9 @@ from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 from tokaroo_ledger import cursor, keys
 from tokaroo_ledger.holds import HoldRepository
-from tokaroo_ledger.stripe_rpcs import StripeRpcs
 from tokaroo_ledger.models import ApiKey, Tenant, parse_id
 from tokaroo_ledger.repository import LedgerRepository
+from tokaroo_ledger.stripe_rpcs import StripeRpcs
 
 log = logging.getLogger(__name__)
 
