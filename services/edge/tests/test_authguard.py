@@ -1,5 +1,4 @@
 import pytest
-
 from tokaroo_common.errors import RateLimited
 from tokaroo_edge.authguard import AuthFailureGuard
 

@@ -213,7 +213,8 @@ def instrument_fastapi(app: FastAPI, provider: TracerProvider | None) -> None:
 
 
 def instrument_httpx(provider: TracerProvider | None) -> None:
-    """Trace every httpx client of the process (the provider adapters' upstream calls)."""
+    """Trace every httpx client of the process (the edge's upstream calls use aiohttp and make
+    their own client spans: `tokaroo_edge.providers.transport`)."""
     if provider is None:
         return
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor

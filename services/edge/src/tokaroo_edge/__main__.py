@@ -8,7 +8,7 @@ from types import FrameType
 
 import uvicorn
 from tokaroo_common.logs import setup_logging
-from tokaroo_common.telemetry import instrument_httpx, setup_tracing, shutdown_tracing
+from tokaroo_common.telemetry import setup_tracing, shutdown_tracing
 
 from tokaroo_edge.app import create_app
 from tokaroo_edge.config import EdgeSettings
@@ -25,8 +25,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _exit_cleanly)
     settings = EdgeSettings()
     setup_logging("edge", settings.log_level)
+    # The upstream calls trace themselves (providers/transport.py): the edge has no httpx
+    # client left for `instrument_httpx` to instrument.
     tracing = setup_tracing("edge", settings)
-    instrument_httpx(tracing)
     app = create_app(settings, tracer_provider=tracing)
     try:
         uvicorn.run(app, host=settings.bind_host, port=settings.port, loop="uvloop",

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 from redis.asyncio import Redis
@@ -36,12 +37,21 @@ from tokaroo_edge.tokens import load_encoder
 log = logging.getLogger(__name__)
 
 
+def load_anyio_backend() -> None:
+    """Starlette streams every response inside an anyio task group, and anyio imports its
+    asyncio backend when first used: tens of milliseconds, once per process. httpx used to pay
+    that on the first upstream call; now the first streamed answer after a start would, so the
+    lifespan pays it before the edge is ready instead. Needs the running event loop."""
+    anyio.get_cancelled_exc_class()
+
+
 def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = None) -> FastAPI:
     registry = new_registry()
     completion_metrics = CompletionMetrics(registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        load_anyio_backend()
         clients = InternalClients.connect(
             settings.router_addr, settings.cache_addr, settings.ledger_addr,
             interceptors=grpc_client_interceptors(tracer_provider))
@@ -49,7 +59,7 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         outbox = Outbox(nc, capacity=settings.outbox_capacity,
                         spill_path=settings.outbox_spill_path)
         outbox.start()
-        providers = build_providers(settings)
+        providers = build_providers(settings, tracer_provider)
         pipeline = Pipeline(clients=clients, providers=providers, encoder=load_encoder(),
                             outbox=outbox, first_token_timeout_s=settings.first_token_timeout_s,
                             cache_ttl_s=settings.cache_ttl_s, metrics=completion_metrics)

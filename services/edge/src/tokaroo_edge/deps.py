@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-
 from tokaroo_common.errors import AuthenticationFailed
 
 from tokaroo_edge.auth import Principal

@@ -1,12 +1,11 @@
-"""Transport for Anthropic's Messages API: one pooled httpx client, SSE streaming."""
+"""Transport for Anthropic's Messages API: one pooled HTTP client, SSE streaming."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
 
-import httpx
-import orjson
+from opentelemetry.trace import Tracer
 
 from tokaroo_edge.providers.anthropic_wire import (
     AnthropicStreamTranslator,
@@ -18,9 +17,7 @@ from tokaroo_edge.providers.anthropic_wire import (
 from tokaroo_edge.providers.base import Json, Target, UpstreamFailure
 from tokaroo_edge.providers.transport import (
     Timeouts,
-    new_client,
-    open_stream,
-    post_json,
+    UpstreamClient,
     sse_events,
     stream_errors,
 )
@@ -32,17 +29,17 @@ _PATH = "/v1/messages"
 
 class AnthropicProvider:
     def __init__(self, base_url: str, api_key: str, timeouts: Timeouts,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._client = new_client(base_url, {"x-api-key": api_key,
-                                             "anthropic-version": ANTHROPIC_VERSION}, timeouts,
-                                  transport)
+                 tracer: Tracer | None = None) -> None:
+        self._client = UpstreamClient(base_url, {"x-api-key": api_key,
+                                                 "anthropic-version": ANTHROPIC_VERSION},
+                                      timeouts, tracer)
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
     async def complete(self, req: ChatCompletionRequest, target: Target) -> Json:
         body = to_messages_request(req, target.upstream_model, stream=False)
-        answer = await post_json(self._client, _PATH, body, error_failure)
+        answer = await self._client.post_json(_PATH, body, error_failure)
         return from_messages_response(answer, json_mode=json_mode(req), created=int(time.time()))
 
     async def embed(self, req: EmbeddingRequest, target: Target) -> Json:
@@ -50,10 +47,7 @@ class AnthropicProvider:
 
     async def stream(self, req: ChatCompletionRequest, target: Target) -> AsyncIterator[Json]:
         body = to_messages_request(req, target.upstream_model, stream=True)
-        request = self._client.build_request(
-            "POST", _PATH, content=orjson.dumps(body),
-            headers={"content-type": "application/json", "accept": "text/event-stream"})
-        resp = await open_stream(self._client, request, error_failure)
+        resp = await self._client.open_stream(_PATH, body, error_failure)
         translator = AnthropicStreamTranslator(json_mode=json_mode(req),
                                                created=int(time.time()))
         try:
@@ -68,4 +62,4 @@ class AnthropicProvider:
                 raise UpstreamFailure("protocol", retryable=True,
                                       detail="stream ended without message_stop")
         finally:
-            await resp.aclose()
+            resp.release()

@@ -1,12 +1,11 @@
-"""Transport for the Gemini API (generativelanguage v1beta): one pooled httpx client."""
+"""Transport for the Gemini API (generativelanguage v1beta): one pooled HTTP client."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
 
-import httpx
-import orjson
+from opentelemetry.trace import Tracer
 
 from tokaroo_edge.providers.base import Json, Target
 from tokaroo_edge.providers.gemini_wire import (
@@ -21,9 +20,7 @@ from tokaroo_edge.providers.gemini_wire import (
 )
 from tokaroo_edge.providers.transport import (
     Timeouts,
-    new_client,
-    open_stream,
-    post_json,
+    UpstreamClient,
     sse_events,
     stream_errors,
 )
@@ -32,32 +29,30 @@ from tokaroo_edge.schemas import ChatCompletionRequest, EmbeddingRequest
 
 class GeminiProvider:
     def __init__(self, base_url: str, api_key: str, timeouts: Timeouts,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._client = new_client(base_url, {"x-goog-api-key": api_key}, timeouts, transport)
+                 tracer: Tracer | None = None) -> None:
+        self._client = UpstreamClient(base_url, {"x-goog-api-key": api_key}, timeouts, tracer)
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
     async def complete(self, req: ChatCompletionRequest, target: Target) -> Json:
-        body = await post_json(self._client,
-                               f"/{model_path(target.upstream_model)}:generateContent",
-                               to_generate_request(req), error_failure)
+        body = await self._client.post_json(
+            f"/{model_path(target.upstream_model)}:generateContent", to_generate_request(req),
+            error_failure)
         return from_generate_response(body, model=target.upstream_model,
                                       created=int(time.time()))
 
     async def embed(self, req: EmbeddingRequest, target: Target) -> Json:
         texts = embedding_texts(req)
-        body = await post_json(self._client,
-                               f"/{model_path(target.upstream_model)}:batchEmbedContents",
-                               to_embed_request(req, target.upstream_model), error_failure)
+        body = await self._client.post_json(
+            f"/{model_path(target.upstream_model)}:batchEmbedContents",
+            to_embed_request(req, target.upstream_model), error_failure)
         return from_embed_response(body, texts, model=target.upstream_model)
 
     async def stream(self, req: ChatCompletionRequest, target: Target) -> AsyncIterator[Json]:
-        request = self._client.build_request(
-            "POST", f"/{model_path(target.upstream_model)}:streamGenerateContent",
-            params={"alt": "sse"}, content=orjson.dumps(to_generate_request(req)),
-            headers={"content-type": "application/json", "accept": "text/event-stream"})
-        resp = await open_stream(self._client, request, error_failure)
+        resp = await self._client.open_stream(
+            f"/{model_path(target.upstream_model)}:streamGenerateContent?alt=sse",
+            to_generate_request(req), error_failure)
         translator = GeminiStreamTranslator(model=target.upstream_model,
                                             created=int(time.time()))
         try:
@@ -70,4 +65,4 @@ class GeminiProvider:
                 for chunk in translator.close():  # raises when no finishReason came
                     yield chunk
         finally:
-            await resp.aclose()
+            resp.release()

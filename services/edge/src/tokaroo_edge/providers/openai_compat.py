@@ -1,21 +1,18 @@
-"""Transport for OpenAI-compatible upstreams: one pooled httpx client per provider."""
+"""Transport for OpenAI-compatible upstreams: one pooled HTTP client per provider."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-import orjson
+from opentelemetry.trace import Tracer
 
 from tokaroo_edge.providers.base import Json, Target, UpstreamFailure, classify_status
 from tokaroo_edge.providers.openai_wire import error_message, to_chat_request, to_embedding_request
 from tokaroo_edge.providers.transport import (
     DONE,
     Timeouts,
-    new_client,
-    open_stream,
-    post_json,
+    UpstreamClient,
     sse_events,
     stream_errors,
 )
@@ -31,28 +28,25 @@ def error_failure(body: Any, status: int) -> UpstreamFailure:
 
 class OpenAICompatProvider:
     def __init__(self, base_url: str, api_key: str, timeouts: Timeouts,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._client = new_client(base_url, {"Authorization": f"Bearer {api_key}"}, timeouts,
-                                  transport)
+                 tracer: Tracer | None = None) -> None:
+        self._client = UpstreamClient(base_url, {"Authorization": f"Bearer {api_key}"},
+                                      timeouts, tracer)
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
     async def complete(self, req: ChatCompletionRequest, target: Target) -> Json:
-        return await post_json(self._client, "/chat/completions",
-                               to_chat_request(req, target.upstream_model, stream=False),
-                               error_failure)
+        return await self._client.post_json(
+            "/chat/completions", to_chat_request(req, target.upstream_model, stream=False),
+            error_failure)
 
     async def embed(self, req: EmbeddingRequest, target: Target) -> Json:
-        return await post_json(self._client, "/embeddings",
-                               to_embedding_request(req, target.upstream_model), error_failure)
+        return await self._client.post_json(
+            "/embeddings", to_embedding_request(req, target.upstream_model), error_failure)
 
     async def stream(self, req: ChatCompletionRequest, target: Target) -> AsyncIterator[Json]:
         body = to_chat_request(req, target.upstream_model, stream=True)
-        request = self._client.build_request(
-            "POST", "/chat/completions", content=orjson.dumps(body),
-            headers={"content-type": "application/json", "accept": "text/event-stream"})
-        resp = await open_stream(self._client, request, error_failure)
+        resp = await self._client.open_stream("/chat/completions", body, error_failure)
         try:
             with stream_errors():
                 async for chunk in sse_events(resp):
@@ -65,4 +59,4 @@ class OpenAICompatProvider:
                 raise UpstreamFailure("protocol", retryable=True,
                                       detail="stream ended without [DONE]")
         finally:
-            await resp.aclose()
+            resp.release()
