@@ -3,10 +3,10 @@ gRPC until SIGTERM. Migrations are a separate command (tokaroo_cache.migrate).""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from redis.asyncio import Redis
+from tokaroo_common import lifecycle
 from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
 from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.logs import setup_logging
@@ -76,7 +76,7 @@ async def serve(settings: CacheSettings) -> None:
 def main() -> None:
     settings = CacheSettings()
     setup_logging("cache", settings.log_level)
-    asyncio.run(serve(settings))
+    lifecycle.run(serve(settings))
 
 
 if __name__ == "__main__":

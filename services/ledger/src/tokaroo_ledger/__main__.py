@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from nats.aio.client import Client as NATS
+from tokaroo_common import lifecycle
 from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
 from tokaroo_common.jetstream import (
     COMPLETION_SUBJECT,
@@ -130,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command == "migrate":
         asyncio.run(run_migrations(args.dsn or settings.postgres_dsn.get_secret_value()))
     else:
-        asyncio.run(serve(settings))
+        lifecycle.run(serve(settings))
 
 
 if __name__ == "__main__":

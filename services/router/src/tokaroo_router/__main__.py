@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from tokaroo_common import lifecycle
 from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
 from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.logs import setup_logging
@@ -63,7 +64,7 @@ async def serve(settings: RouterSettings) -> None:
 def main() -> None:
     settings = RouterSettings()
     setup_logging("router", settings.log_level)
-    asyncio.run(serve(settings))
+    lifecycle.run(serve(settings))
 
 
 if __name__ == "__main__":
