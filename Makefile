@@ -27,8 +27,10 @@ proto: deps
 lint: deps
 	$(UV) run --frozen ruff check .
 
+TYPED = sdks/python/src libs/common/src libs/cli/src services/edge/src services/router/src services/cache/src services/ledger/src services/research/src services/simulator/src
+
 typecheck: deps
-	$(UV) run --frozen mypy libs/common/src services/router/src services/edge/src
+	$(UV) run --frozen mypy $(TYPED)
 
 # Tokaroo next to LiteLLM's proxy (installs wrk, hey, LiteLLM and py-spy under bench/.work/):
 #   make bench [BENCH_ARGS="--quick"]   -> bench/results/bench.json, RESULTS.md, profile-edge.txt

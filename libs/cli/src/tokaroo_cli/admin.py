@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-import grpc  # type: ignore[import-untyped]
+import grpc
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from tokaroo_common.money import format_usd, usd_to_nano
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
@@ -151,7 +151,7 @@ def _when(ms: int) -> str:
 
 async def _run(command: Command, addr: str) -> list[str]:
     async with grpc.aio.insecure_channel(addr) as channel:
-        stub = ledger_pb2_grpc.LedgerServiceStub(channel)  # type: ignore[no-untyped-call]
+        stub = ledger_pb2_grpc.LedgerServiceStub(channel)
         return await execute(command, stub)
 
 

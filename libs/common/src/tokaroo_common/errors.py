@@ -146,7 +146,7 @@ def from_grpc(code: grpc.StatusCode, details: str | None,
     return cls(details or cls.code)
 
 
-async def abort_grpc(context: grpc.aio.ServicerContext, exc: TokarooError) -> None:
+async def abort_grpc(context: grpc.aio.ServicerContext[Any, Any], exc: TokarooError) -> None:
     """Abort an RPC with the error's status, message and exact code (trailing metadata)."""
     await context.abort(exc.grpc_status, exc.message,
                         trailing_metadata=((ERROR_CODE_METADATA, exc.code),))

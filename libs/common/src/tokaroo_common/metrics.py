@@ -128,7 +128,7 @@ class HttpMetricsMiddleware:
 
 # ---- gRPC servers --------------------------------------------------------------------------
 
-class GrpcMetrics(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class GrpcMetrics(grpc.aio.ServerInterceptor):
     """Unary calls by method and status code, and their latency by method."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
@@ -156,7 +156,7 @@ class GrpcMetrics(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         ok = self._requests.labels(method, "OK")
         requests = self._requests
 
-        async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             start = time.perf_counter()
             try:
                 response = await inner(request, context)

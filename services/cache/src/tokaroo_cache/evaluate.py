@@ -162,8 +162,8 @@ def tune(questions: Sequence[PairsFile], conversations: Sequence[PairsFile]) -> 
                 for m in _grid(0.96, 1.0, 0.0025) for r in _grid(0.90, 1.0, 0.005)]
         th = _best(questions, grid, TUNE_FALSE["questions"])
         top = {k: max((f.highest_trap(k) for f in questions), default=0.0) for k in KINDS}
-        th = Thresholds(*(min(1.0, max(getattr(th, k), round(top[k] + MARGIN, 4)))
-                          for k in KINDS), th.context, th.max_context_messages)
+        th = replace(th, **{k: min(1.0, max(getattr(th, k), round(top[k] + MARGIN, 4)))
+                            for k in KINDS})
     if conversations:
         grid = [replace(th, context=c, max_context_messages=n) for c in _grid(0.80, 1.0, 0.005)
                 for n in (0, 2, 4, 6, 8, 10, 12, 16, 20, 30, 40)]

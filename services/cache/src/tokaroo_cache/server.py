@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
 
@@ -15,21 +17,21 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
         self._core = core
 
     async def Lookup(self, request: cache_pb2.LookupRequest,
-                     context: grpc.aio.ServicerContext) -> cache_pb2.LookupResponse:
+                     context: grpc.aio.ServicerContext[Any, Any]) -> cache_pb2.LookupResponse:
         out = await self._core.lookup(request.tenant_id, request.exact_key, request.policy,
                                       request.semantic_text, request.model)
         return cache_pb2.LookupResponse(hit=out.hit, outcome=out.outcome,
                                         response_json=out.body, similarity=out.similarity)
 
     async def Store(self, request: cache_pb2.StoreRequest,
-                    context: grpc.aio.ServicerContext) -> cache_pb2.StoreResponse:
+                    context: grpc.aio.ServicerContext[Any, Any]) -> cache_pb2.StoreResponse:
         stored = await self._core.store(request.tenant_id, request.exact_key, request.policy,
                                         request.semantic_text, request.model,
                                         request.response_json, request.ttl_seconds)
         return cache_pb2.StoreResponse(stored=stored)
 
     async def InvalidateTenant(self, request: cache_pb2.InvalidateTenantRequest,
-                               context: grpc.aio.ServicerContext
+                               context: grpc.aio.ServicerContext[Any, Any]
                                ) -> cache_pb2.InvalidateTenantResponse:
         if not request.tenant_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "tenant_id is required")

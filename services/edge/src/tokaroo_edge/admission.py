@@ -108,8 +108,9 @@ async def _lookup(clients: InternalClients, tenant_id: str, key: str, policy: st
                   model: str, timeout_s: float) -> cache_pb2.LookupResponse:
     """A cache that is down is a miss, never an error."""
     try:
-        return await clients.cache.Lookup(cache_pb2.LookupRequest(
+        response: cache_pb2.LookupResponse = await clients.cache.Lookup(cache_pb2.LookupRequest(
             tenant_id=tenant_id, exact_key=key, policy=policy, semantic_text=text, model=model),
             timeout=timeout_s)
     except Exception:  # noqa: BLE001 - any cache failure degrades to a miss
         return cache_pb2.LookupResponse(hit=False, outcome="miss")
+    return response

@@ -68,7 +68,7 @@ async def serve(settings: LedgerSettings) -> None:
     try:
         repo = LedgerRepository(pool)
         server = obs.grpc_server()
-        ledger_pb2_grpc.add_LedgerServiceServicer_to_server(  # type: ignore[no-untyped-call]
+        ledger_pb2_grpc.add_LedgerServiceServicer_to_server(
             LedgerServicer(repo, HoldRepository(pool), stripe), server)
         health = add_health_and_reflection(server, [SERVICE])
         server.add_insecure_port(f"{settings.bind_host}:{settings.ledger_grpc_port}")

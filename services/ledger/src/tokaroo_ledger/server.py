@@ -9,10 +9,10 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
-import grpc  # type: ignore[import-untyped]
+import grpc
 from tokaroo_common.errors import (
     InternalError,
     InvalidRequest,
@@ -42,7 +42,7 @@ _UNAVAILABLE = (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
                 asyncpg.ConnectionDoesNotExistError, asyncpg.TooManyConnectionsError,
                 TimeoutError)
 
-Ctx: TypeAlias = grpc.aio.ServicerContext
+Ctx: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 Handler = Callable[["LedgerServicer", Req, Ctx], Awaitable[Resp]]

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import asyncpg  # type: ignore[import-untyped]
-from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
+from google.protobuf.message import DecodeError
 from nats.aio.msg import Msg
 from tokaroo_proto.events.v1 import events_pb2
 

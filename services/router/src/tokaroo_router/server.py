@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 from tokaroo_common.errors import TokarooError, abort_grpc
@@ -41,7 +42,7 @@ class RouterServicer(router_pb2_grpc.RouterServiceServicer):
                             tokens_per_s=tokens_per_s)
 
     async def Route(self, request: router_pb2.RouteRequest,
-                    context: grpc.aio.ServicerContext) -> router_pb2.RouteDecision:
+                    context: grpc.aio.ServicerContext[Any, Any]) -> router_pb2.RouteDecision:
         pool = self._pools.current
         kind = "embedding" if request.endpoint == "embeddings" else "chat"
         difficulty = score(self._model, Features(request.text, request.input_tokens,
@@ -70,8 +71,9 @@ class RouterServicer(router_pb2_grpc.RouterServiceServicer):
             cache_policy=decision.cache_policy, difficulty=difficulty,
             pool_version=pool.version)
 
-    async def ListModels(self, request: router_pb2.ListModelsRequest,
-                         context: grpc.aio.ServicerContext) -> router_pb2.ListModelsResponse:
+    async def ListModels(
+            self, request: router_pb2.ListModelsRequest,
+            context: grpc.aio.ServicerContext[Any, Any]) -> router_pb2.ListModelsResponse:
         pool = self._pools.current
         return router_pb2.ListModelsResponse(models=[
             router_pb2.PublicModel(id=m.id, owned_by=m.owned_by, created=m.created,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -22,7 +24,8 @@ async def readyz(state: State) -> JsonResponse:
                                "nats": state.outbox.connected}
     for name, channel in zip(("router", "cache", "ledger"), state.clients.channels, strict=True):
         try:
-            resp = await health_pb2_grpc.HealthStub(channel).Check(
+            stub: Any = health_pb2_grpc.HealthStub(channel)  # the stubs' types are sync-only
+            resp = await stub.Check(
                 health_pb2.HealthCheckRequest(service=""), timeout=1)
             checks[name] = resp.status == health_pb2.HealthCheckResponse.SERVING
         except Exception:  # noqa: BLE001 - any failure means not ready

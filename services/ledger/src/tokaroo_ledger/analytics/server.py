@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from tokaroo_proto.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 
@@ -25,8 +27,9 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
     def __init__(self, queries: UsageQueries) -> None:
         self._queries = queries
 
-    async def GetUsageSummary(self, request: analytics_pb2.UsageRequest,
-                              context: grpc.aio.ServicerContext) -> analytics_pb2.UsageSummary:
+    async def GetUsageSummary(
+            self, request: analytics_pb2.UsageRequest,
+            context: grpc.aio.ServicerContext[Any, Any]) -> analytics_pb2.UsageSummary:
         try:
             rng = TimeRange.aligned(request.start_unix_ms, request.end_unix_ms)
             usage = await self._queries.summary(request.tenant_id, rng, request.tier)
@@ -36,8 +39,9 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
                                           start_unix_ms=rng.start_ms, end_unix_ms=rng.end_ms,
                                           usage=usage_message(usage))
 
-    async def GetUsageSeries(self, request: analytics_pb2.UsageRequest,
-                             context: grpc.aio.ServicerContext) -> analytics_pb2.UsageSeries:
+    async def GetUsageSeries(
+            self, request: analytics_pb2.UsageRequest,
+            context: grpc.aio.ServicerContext[Any, Any]) -> analytics_pb2.UsageSeries:
         try:
             rng = TimeRange.aligned(request.start_unix_ms, request.end_unix_ms)
             series = await self._queries.series(request.tenant_id, rng, request.tier)
