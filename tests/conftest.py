@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -19,4 +20,7 @@ def stack() -> Iterator[Stack]:
         with running_stack(home) as running:
             yield running
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        if os.environ.get("TOKAROO_KEEP_TEST_STACK"):  # its logs, to read after a failure
+            print(f"\nshared test stack kept in {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)

@@ -44,6 +44,21 @@ def test_malformed_bodies_are_400(stack: Stack, body: bytes) -> None:
     _assert_error(_post(stack, body), 400)
 
 
+@pytest.mark.parametrize("body", [
+    b'{"input": "hi", "dimensions": 4947300}',  # millions of floats per input upstream
+    b'{"input": "hi", "dimensions": 0}',
+    b'{"input": ""}',
+    b'{"input": []}',
+    b'{"input": ["hi", ""]}',
+    b'{"input": [' + b",".join([b'"x"'] * 2049) + b']}',
+])
+def test_unbounded_embedding_requests_are_400(stack: Stack, body: bytes) -> None:
+    resp = httpx.post(f"{stack.base_url}/embeddings", content=body, timeout=30,
+                      headers={"Authorization": f"Bearer {stack.api_key}",
+                               "Content-Type": "application/json"})
+    _assert_error(resp, 400)
+
+
 def test_huge_max_tokens_is_a_clear_400(stack: Stack) -> None:
     resp = _post(stack, b'{"model": "auto", "messages": [{"role": "user", "content": "x"}], '
                         b'"max_tokens": 100000000}')

@@ -93,6 +93,10 @@ async def test_embed_content_and_batch(client: httpx.AsyncClient) -> None:
                              json=batch, headers=GEMINI)).json()
     assert out["embeddings"][0]["values"] == body["embedding"]["values"]
     assert len(out["embeddings"][1]["values"]) == 32
+    huge = {**one, "outputDimensionality": 4_947_300}  # as Gemini: at most 3072
+    resp = await client.post("/v1beta/models/text-embedding-004:embedContent", json=huge,
+                             headers=GEMINI)
+    assert resp.status_code == 400
 
 
 @pytest.mark.parametrize(("model", "status", "code"), [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -57,13 +57,25 @@ class ChatCompletionRequest(BaseModel):
         return self.max_completion_tokens or self.max_tokens
 
 
+# OpenAI's limits: at most 2048 inputs a request, none empty. No embedding model has
+# more than a few thousand dimensions; an unbounded `dimensions` let one request ask an
+# upstream for millions of floats per input.
+MAX_EMBEDDING_INPUTS = 2048
+MAX_EMBEDDING_DIMENSIONS = 8192
+
+
 class EmbeddingRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    input: str | list[str] | list[int] | list[list[int]]
+    input: (Annotated[str, Field(min_length=1)]
+            | Annotated[list[Annotated[str, Field(min_length=1)]],
+                        Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS)]
+            | Annotated[list[int], Field(min_length=1)]
+            | Annotated[list[Annotated[list[int], Field(min_length=1)]],
+                        Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS)])
     model: str | None = None
     encoding_format: Literal["float", "base64"] | None = None
-    dimensions: int | None = Field(default=None, ge=1)
+    dimensions: int | None = Field(default=None, ge=1, le=MAX_EMBEDDING_DIMENSIONS)
     user: str | None = None
 
 

@@ -14,6 +14,8 @@ import orjson
 from tokaroo_simulator.content import BadRequest, Prompt, Reply, Tool
 from tokaroo_simulator.dialect import ReplyContext
 
+MAX_GEMINI_DIMS = 3072
+
 NAME = "gemini"
 MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash", "text-embedding-004")
 SSE_END = b"\r\n\r\n"  # Google terminates each SSE event with CRLF CRLF
@@ -188,8 +190,10 @@ def embed_text(request: Any) -> tuple[str, int | None]:
     texts: list[str] = []
     _parts(request["content"].get("parts", []), texts)
     dims = _get(request, "outputDimensionality", "output_dimensionality")
-    if dims is not None and (not isinstance(dims, int) or dims < 1):
-        raise BadRequest("outputDimensionality must be a positive integer")
+    # Gemini's embedding models give at most 3072 dimensions; a bound here also keeps one
+    # request from asking the simulator for millions of floats.
+    if dims is not None and (not isinstance(dims, int) or not 1 <= dims <= MAX_GEMINI_DIMS):
+        raise BadRequest(f"outputDimensionality must be between 1 and {MAX_GEMINI_DIMS}")
     return " ".join(texts), dims
 
 
