@@ -8,8 +8,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from tokaroo_edge.providers.base import UpstreamFailure
 from tokaroo_edge.providers.openai_compat import OpenAICompatProvider
-from tokaroo_edge.providers.transport import Timeouts, client_timeout, env_proxy, sse_lines
+from tokaroo_edge.providers.transport import (
+    Timeouts,
+    client_timeout,
+    env_proxy,
+    read_capped,
+    sse_lines,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STREAMS = sorted(FIXTURES.glob("*/*.sse"))
@@ -81,3 +88,32 @@ def test_a_provider_is_made_outside_an_event_loop() -> None:
     """The aiohttp session needs a running loop: it is made on first use, not at __init__."""
     provider = OpenAICompatProvider("http://127.0.0.1:9/v1", "sk", Timeouts(1.0, 1.0, 1.0))
     asyncio.run(provider.aclose())  # closing a client that never sent anything
+
+
+class _Body:
+    """The parts of an aiohttp response `read_capped` uses."""
+
+    def __init__(self, chunks: list[bytes], announced: int | None) -> None:
+        self.content_length = announced
+        self._chunks = chunks
+        self.content = self
+
+    async def read(self) -> bytes:
+        return b"".join(self._chunks)
+
+    async def iter_any(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+
+async def test_answers_past_the_cap_are_a_retryable_protocol_failure() -> None:
+    assert await read_capped(_Body([b"ab", b"cd"], None), limit=4) == b"abcd"
+    assert await read_capped(_Body([b"abcd"], 4), limit=4) == b"abcd"
+    for body in (_Body([b"abc", b"de"], None), _Body([b"abcde"], 5)):
+        with pytest.raises(UpstreamFailure) as info:
+            await read_capped(body, limit=4)
+        assert info.value.kind == "protocol" and info.value.retryable
+    with pytest.raises(UpstreamFailure):
+        [line async for line in sse_lines(feed([b"data: ", b"x" * 10, b"y" * 10]), limit=16)]
+    ok = [line async for line in sse_lines(feed([b"data: 1\n", b"data: 2\n"]), limit=8)]
+    assert ok == [b"data: 1", b"data: 2"]

@@ -29,6 +29,10 @@ KEEPALIVE_S = 4.0
 """Idle pooled connections are dropped before common servers drop them (uvicorn after 5 s):
 a POST is not retried by aiohttp, so reusing a connection the server is closing would fail."""
 
+MAX_ANSWER_BYTES = 64 << 20
+"""An upstream answer (a whole body, or one SSE line) larger than this is a protocol failure,
+not something to hold in memory: no chat or embeddings answer comes near it."""
+
 JSON_HEADERS = {"content-type": "application/json"}
 SSE_HEADERS = {"content-type": "application/json", "accept": "text/event-stream"}
 
@@ -142,7 +146,7 @@ class UpstreamClient:
         with connect_errors():
             resp = await self._send(path, body, JSON_HEADERS)
             try:
-                content = await resp.read()
+                content = await read_capped(resp)
             finally:
                 resp.release()  # back to the pool (a no-op once the whole body was read)
         return json_or_fail(resp.status, content, to_failure)
@@ -157,7 +161,7 @@ class UpstreamClient:
         if resp.status >= 400:
             try:
                 with stream_errors():
-                    content = await resp.read()
+                    content = await read_capped(resp)
             finally:
                 resp.release()
             json_or_fail(resp.status, content, to_failure)
@@ -188,19 +192,48 @@ class UpstreamClient:
                                          allow_redirects=False)
 
 
-async def sse_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+def _too_large() -> UpstreamFailure:
+    return UpstreamFailure("protocol", retryable=True,
+                           detail=f"answer over {MAX_ANSWER_BYTES} bytes")
+
+
+async def read_capped(resp: aiohttp.ClientResponse, limit: int = MAX_ANSWER_BYTES) -> bytes:
+    """The whole body, refused past `limit` bytes (announced or read)."""
+    if resp.content_length is not None:
+        if resp.content_length > limit:
+            raise _too_large()
+        return await resp.read()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def sse_lines(chunks: AsyncIterator[bytes],
+                    limit: int = MAX_ANSWER_BYTES) -> AsyncIterator[bytes]:
     """The lines of a byte stream without their ends (LF, CRLF or CR, as SSE allows), of any
     length: aiohttp's `readline` gives up past twice its read buffer size, and one event (a big
     tool call, a long answer in one piece) can be longer."""
     pending: list[bytes] = []  # the start of a line not ended yet, kept in pieces
+    pending_size = 0
     async for chunk in chunks:
         # A held CR may be the first half of a CRLF: only the next byte tells.
         if b"\n" not in chunk and b"\r" not in chunk and not (
                 pending and pending[-1].endswith(b"\r")):
             pending.append(chunk)
+            pending_size += len(chunk)
+            if pending_size > limit:
+                raise _too_large()
             continue
         lines = b"".join((*pending, chunk)).splitlines(keepends=True)
         pending = [] if lines[-1].endswith(b"\n") else [lines.pop()]
+        pending_size = len(pending[0]) if pending else 0
+        if pending_size > limit:
+            raise _too_large()
         for line in lines:
             yield line.rstrip(b"\r\n")
     if pending:
