@@ -20,7 +20,7 @@ from tokaroo_common.telemetry import grpc_client_interceptors, instrument_fastap
 
 from tokaroo_edge import errors
 from tokaroo_edge.auth import Authenticator
-from tokaroo_edge.authguard import AuthFailureGuard
+from tokaroo_edge.authguard import AuthFailureGuard, SharedFailureCount
 from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
@@ -74,6 +74,8 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
                                socket_connect_timeout=0.5) if settings.redis_url else None
         state.limiter = RateLimiter(redis) if redis is not None else None
         state.auth_guard = AuthFailureGuard(limit=settings.auth_failures_per_minute)
+        if redis is not None:
+            state.auth_failures_shared = SharedFailureCount(redis)
         app.state.edge = state
         try:
             yield

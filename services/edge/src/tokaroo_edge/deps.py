@@ -24,6 +24,10 @@ async def get_principal(request: Request) -> Principal:
         principal = await state.auth.authenticate(request.headers.get("authorization"))
     except AuthenticationFailed:
         state.auth_guard.failed(address)
+        if state.auth_failures_shared is not None:
+            shared = await state.auth_failures_shared.add(address)
+            if shared is not None and shared[0] >= state.auth_guard.limit:
+                state.auth_guard.block(address, shared[1])
         raise
     request.state.tenant_id = principal.tenant_id
     return principal

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from tokaroo_common.outbox import Outbox
 
 from tokaroo_edge.auth import Authenticator
-from tokaroo_edge.authguard import AuthFailureGuard
+from tokaroo_edge.authguard import AuthFailureGuard, SharedFailureCount
 from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
@@ -25,6 +25,7 @@ class EdgeState:
     outbox: Outbox
     limiter: RateLimiter | None = None
     auth_guard: AuthFailureGuard = field(default_factory=AuthFailureGuard)
+    auth_failures_shared: SharedFailureCount | None = None
     draining: bool = False
 
     @property
