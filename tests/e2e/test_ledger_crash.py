@@ -70,3 +70,29 @@ def test_ledger_kill_and_restart_charges_each_completion_once(stack: Stack) -> N
         time.sleep(0.2)
     assert stack.balance(key) == expected
     assert _usage_count(stack, key) == len(ok)
+
+
+def test_edge_killed_during_a_nats_outage_loses_no_charge(stack: Stack) -> None:
+    """Answers given while NATS is down wait in the edge's outbox; a SIGKILLed edge (no
+    chance to spill) republishes them from its journal when it starts again."""
+    key = stack.new_tenant_key(credit_usd="5")
+    before = stack.balance(key)
+    url = f"{stack.base_url}/chat/completions"
+    stack.procs["nats"].kill()
+    try:
+        async def run() -> list[Decimal | None]:
+            async with httpx.AsyncClient(timeout=30) as client:
+                return await asyncio.gather(*(_fire(client, url, key, 5000 + i)
+                                              for i in range(30)))
+        costs = [c for c in asyncio.run(run()) if c is not None]
+        assert len(costs) == 30  # answering does not wait for NATS
+        stack.procs["edge"].kill()
+    finally:
+        stack.procs["nats"].start()
+    stack.procs["edge"].start()
+    expected = before - sum(costs, Decimal(0))
+    deadline = time.monotonic() + 60
+    while stack.balance(key) != expected and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert stack.balance(key) == expected
+    assert _usage_count(stack, key) == 30

@@ -82,3 +82,34 @@ def test_spill_round_trip_and_corrupt_lines(base: Path) -> None:
     items = load_spill(path)
     assert items == [OutboxItem("s", b"\x00\xff", "id1", None)]
     assert not path.exists()
+
+
+async def test_a_killed_outbox_leaves_a_journal_the_next_start_publishes(base: Path) -> None:
+    journal = base / "journal"
+    with running_servers(base, nats=True, valkey=False, postgres=False) as servers:
+        nc = await connect(servers.nats_url, "t")
+        await ensure_stream(nc.jetstream())
+        outbox = Outbox(nc, capacity=100, workers=2, publish_timeout_s=0.5, journal_dir=journal)
+        outbox.start()
+        for i in range(5):
+            outbox.put(OutboxItem(COMPLETION_SUBJECT, b"p", f"d-{i}"))
+        assert await outbox.flush(10)  # published: their segment is no longer needed
+        assert servers.nats is not None
+        servers.nats.stop()
+        for i in range(20):
+            outbox.put(OutboxItem(COMPLETION_SUBJECT, b"k", f"e-{i}", {"k": "v"}))
+        await asyncio.sleep(0.3)
+        # SIGKILL: no close, no spill; only what the journal wrote ahead remains.
+        for task in outbox._tasks:
+            task.cancel()
+        await asyncio.gather(*outbox._tasks, return_exceptions=True)
+        assert list(journal.iterdir())
+        servers.nats.start()
+        await asyncio.sleep(0.5)
+        again = Outbox(nc, capacity=100, workers=2, journal_dir=journal)
+        again.start()
+        assert await again.flush(30)
+        await again.close(5)
+        await nc.close()
+        assert await _count(servers.nats_url) == 25  # d-0..4 once (deduplicated), e-0..19
+        assert not list(journal.iterdir())

@@ -94,6 +94,7 @@ def service_env(layout: StackLayout) -> dict[str, str]:
         "TOKAROO_GEMINI_BASE_URL": f"{sim}/v1beta",
         "TOKAROO_GEMINI_API_KEY": "sim-gemini-key",
         "TOKAROO_OUTBOX_SPILL_PATH": str(layout.home / "edge-outbox.jsonl"),
+        "TOKAROO_OUTBOX_JOURNAL_DIR": str(layout.home / "edge-outbox"),
         "PYTHONUNBUFFERED": "1",
     }
     env.update(layout.extra_env)

@@ -3,20 +3,21 @@ JetStream by background workers that retry until NATS takes them (deduplicated b
 
 When the process stops while NATS is unreachable, what is still queued is spilled to a file
 (JSON lines) and re-queued by the next start, so a shutdown during a NATS outage loses no
-event; duplicates are harmless (Nats-Msg-Id dedup and idempotent consumers)."""
+event; duplicates are harmless (Nats-Msg-Id dedup and idempotent consumers). With a journal
+folder, every event is also written ahead to disk before it is queued (`journal.Journal`),
+so even a SIGKILL loses nothing that was queued."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
 from nats.aio.client import Client as NATS
 
 from tokaroo_common.jetstream import ensure_stream, publish
+from tokaroo_common.journal import Journal, decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,13 @@ class OutboxFull(Exception):
 
 class Outbox:
     def __init__(self, nc: NATS, *, capacity: int = 100_000, workers: int = 8,
-                 publish_timeout_s: float = 2.0, spill_path: Path | None = None) -> None:
+                 publish_timeout_s: float = 2.0, spill_path: Path | None = None,
+                 journal_dir: Path | None = None) -> None:
         self._spill = spill_path
+        self._journal = Journal(journal_dir) if journal_dir is not None else None
         self._nc = nc
-        self._queue: asyncio.Queue[OutboxItem] = asyncio.Queue(maxsize=capacity)
+        # Each event with its journal segment (-1 without a journal).
+        self._queue: asyncio.Queue[tuple[OutboxItem, int]] = asyncio.Queue(maxsize=capacity)
         self._workers = workers
         self._timeout = publish_timeout_s
         self._tasks: list[asyncio.Task[None]] = []
@@ -47,10 +51,10 @@ class Outbox:
 
     def put(self, item: OutboxItem) -> None:
         """Queue an event; never blocks. Raises OutboxFull when the bound is reached."""
-        try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull as exc:
-            raise OutboxFull("event outbox is full") from exc
+        if self._queue.full():
+            raise OutboxFull("event outbox is full")
+        segment = self._journal.append(item) if self._journal is not None else -1
+        self._queue.put_nowait((item, segment))
 
     @property
     def connected(self) -> bool:
@@ -67,6 +71,13 @@ class Outbox:
     def start(self) -> None:
         for item in load_spill(self._spill):
             self.put(item)
+        if self._journal is not None:
+            recovered = self._journal.recover()
+            for subject, data, msg_id, headers in recovered:
+                self.put(OutboxItem(subject, data, msg_id, headers))  # journaled afresh
+            self._journal.forget_recovered()
+            if recovered:
+                log.warning("outbox journal replayed", extra={"events": len(recovered)})
         self._tasks = [asyncio.create_task(self._worker(), name=f"outbox-{i}")
                        for i in range(self._workers)]
 
@@ -83,12 +94,16 @@ class Outbox:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._journal is not None:
+            self._journal.close()  # keeps every segment with unpublished events
         if not drained:
             left: list[OutboxItem] = list(self._inflight.values())
             self._inflight.clear()
             while not self._queue.empty():
-                left.append(self._queue.get_nowait())
-            if self._spill is not None:
+                left.append(self._queue.get_nowait()[0])
+            if self._journal is not None:
+                log.warning("outbox left in its journal", extra={"pending": len(left)})
+            elif self._spill is not None:
                 write_spill(self._spill, left)
                 log.warning("outbox spilled to disk", extra={"pending": len(left)})
             else:
@@ -97,7 +112,7 @@ class Outbox:
     async def _worker(self) -> None:
         js = self._nc.jetstream()
         while True:
-            item = await self._queue.get()
+            item, segment = await self._queue.get()
             self._inflight[id(item)] = item
             delay = 0.05
             while True:
@@ -116,6 +131,8 @@ class Outbox:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 2.0)
             del self._inflight[id(item)]
+            if self._journal is not None and segment >= 0:
+                self._journal.done(segment)
             self._queue.task_done()
 
 
@@ -123,9 +140,7 @@ def write_spill(path: Path, items: list[OutboxItem]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("ab") as fh:
         for item in items:
-            fh.write(orjson.dumps({"subject": item.subject, "msg_id": item.msg_id,
-                                   "data": base64.b64encode(item.data).decode(),
-                                   "headers": item.headers}) + b"\n")
+            fh.write(encode(item))
 
 
 def load_spill(path: Path | None) -> list[OutboxItem]:
@@ -135,10 +150,8 @@ def load_spill(path: Path | None) -> list[OutboxItem]:
     items: list[OutboxItem] = []
     for line in path.read_bytes().splitlines():
         try:
-            row = orjson.loads(line)
-            items.append(OutboxItem(row["subject"], base64.b64decode(row["data"]),
-                                    row["msg_id"], row.get("headers")))
-        except (orjson.JSONDecodeError, KeyError, ValueError):
+            items.append(OutboxItem(*decode(line)))
+        except ValueError:
             log.error("skipping a corrupt outbox spill line")
     path.unlink()
     return items

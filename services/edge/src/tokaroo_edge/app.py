@@ -57,7 +57,8 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
             interceptors=grpc_client_interceptors(tracer_provider))
         nc = await connect(settings.nats_url, "tokaroo-edge")
         outbox = Outbox(nc, capacity=settings.outbox_capacity,
-                        spill_path=settings.outbox_spill_path)
+                        spill_path=settings.outbox_spill_path,
+                        journal_dir=settings.outbox_journal_dir)
         outbox.start()
         providers = build_providers(settings, tracer_provider)
         pipeline = Pipeline(clients=clients, providers=providers, encoder=load_encoder(),

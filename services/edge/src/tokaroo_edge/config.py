@@ -26,6 +26,9 @@ class EdgeSettings(BaseServiceSettings):
     cache_lookup_timeout_s: float = 0.15
     outbox_capacity: int = 100_000
     outbox_spill_path: Path | None = None
+    # Events written ahead here before they are queued: a SIGKILLed edge loses none. In
+    # Kubernetes an emptyDir volume keeps them across container restarts of the pod.
+    outbox_journal_dir: Path | None = None
     shutdown_grace_s: float = 20.0
 
     openai_base_url: str | None = None
