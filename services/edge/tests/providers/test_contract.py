@@ -454,6 +454,16 @@ async def test_stream_error_before_first_token_is_retryable(case: Case,
     assert info.value.retryable and info.value.status >= 500
 
 
+async def failure_of(provider: ChatProvider, case: Case, streamed: bool) -> UpstreamFailure:
+    """The failure a text request (streamed or not) ends with."""
+    with pytest.raises(UpstreamFailure) as info:
+        if streamed:
+            await collect(provider, case, TEXT_REQ)
+        else:
+            await provider.complete(chat(TEXT_REQ), Target(case.name, case.model))
+    return info.value
+
+
 @pytest.mark.parametrize(("fault", "kind"), [("refused", "connect"), ("stalled", "timeout")])
 @pytest.mark.parametrize("streamed", [False, True], ids=["complete", "stream"])
 async def test_transport_errors(case: Case, upstream: Upstream, fault: str, kind: str,
@@ -462,14 +472,10 @@ async def test_transport_errors(case: Case, upstream: Upstream, fault: str, kind
     origin = f"http://127.0.0.1:{closed_port()}" if fault == "refused" else upstream.url
     provider = case.make(origin, FAST_TIMEOUTS)
     try:
-        with pytest.raises(UpstreamFailure) as info:
-            if streamed:
-                await collect(provider, case, TEXT_REQ)
-            else:
-                await provider.complete(chat(TEXT_REQ), Target(case.name, case.model))
+        failure = await failure_of(provider, case, streamed)
     finally:
         await provider.aclose()
-    assert info.value.kind == kind and info.value.retryable
+    assert failure.kind == kind and failure.retryable
     assert bool(upstream.requests) is (fault == "stalled")
 
 
@@ -485,17 +491,13 @@ async def test_failure_detail_never_holds_the_api_key(case: Case, streamed: bool
     server = await asyncio.start_server(garbage, "127.0.0.1", 0)
     provider = case.make(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
     try:
-        with pytest.raises(UpstreamFailure) as info:
-            if streamed:
-                await collect(provider, case, TEXT_REQ)
-            else:
-                await provider.complete(chat(TEXT_REQ), Target(case.name, case.model))
+        failure = await failure_of(provider, case, streamed)
     finally:
         await provider.aclose()
         server.close()
         await server.wait_closed()
-    assert info.value.kind == "connect" and info.value.retryable
-    assert info.value.detail and case.api_key not in info.value.detail
+    assert failure.kind == "connect" and failure.retryable
+    assert failure.detail and case.api_key not in failure.detail
 
 
 async def test_embeddings(case: Case, upstream: Upstream) -> None:
