@@ -26,7 +26,9 @@ from tokaroo_common.money import usd_to_nano
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 
-def wait_grpc(addr: str, timeout: float = 30.0) -> None:
+def wait_grpc(addr: str, timeout: float = 60.0, proc: ManagedProcess | None = None) -> None:
+    """Until the gRPC health check says SERVING; fails at once, with the process's log tail,
+    when the process exits, and with the same tail when the time is up."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -37,8 +39,12 @@ def wait_grpc(addr: str, timeout: float = 30.0) -> None:
                     return
         except grpc.RpcError:
             pass
+        if proc is not None and not proc.running:
+            raise RuntimeError(f"{proc.spec.name} exited with {proc.returncode} before serving "
+                               f"on {addr}; log:\n{proc.log_tail()}")
         if time.monotonic() > deadline:
-            raise TimeoutError(f"gRPC service at {addr} not ready")
+            tail = f"; log:\n{proc.log_tail()}" if proc is not None else ""
+            raise TimeoutError(f"gRPC service at {addr} not ready after {timeout:.0f} s{tail}")
         time.sleep(0.1)
 
 
@@ -101,10 +107,11 @@ def _ready_check(name: str, layout: StackLayout) -> Callable[[ManagedProcess], N
         "valkey": lambda p: p.wait_ready_redis(layout.valkey_port),
         "postgres": lambda p: p.wait_ready_postgres(layout.admin_dsn),
         "simulator": lambda p: p.wait_ready_http(f"{layout.simulator_url}/healthz"),
-        "router": lambda p: wait_grpc(f"127.0.0.1:{layout.router_port}"),
-        "cache": lambda p: wait_grpc(f"127.0.0.1:{layout.cache_port}"),
-        "ledger": lambda p: wait_grpc(layout.ledger_addr),
-        "analytics": lambda p: wait_grpc(f"127.0.0.1:{layout.analytics_port}", timeout=120),
+        "router": lambda p: wait_grpc(f"127.0.0.1:{layout.router_port}", proc=p),
+        "cache": lambda p: wait_grpc(f"127.0.0.1:{layout.cache_port}", proc=p),
+        "ledger": lambda p: wait_grpc(layout.ledger_addr, proc=p),
+        "analytics": lambda p: wait_grpc(f"127.0.0.1:{layout.analytics_port}", timeout=120,
+                                         proc=p),
         "edge": lambda p: p.wait_ready_http(
             f"http://127.0.0.1:{layout.edge_port}/readyz", timeout=60),
     }
