@@ -23,7 +23,7 @@ def test_paraphrase_hits_within_a_tenant_only(stack: Stack) -> None:
     a, b = stack.new_tenant_key("1"), stack.new_tenant_key("1")
     first = _ask(stack, a, "How do I reverse a list in Python?")
     assert first.headers["x-tokaroo-cache"] == "miss"
-    time.sleep(1)  # the store happens after the answer
+    time.sleep(2)  # the store (embedding included) happens after the answer
     hit = _ask(stack, a, "How can I reverse a list in Python?")
     assert hit.headers["x-tokaroo-cache"] == "hit"
     assert hit.json()["choices"][0]["message"]["content"] == \
