@@ -67,8 +67,11 @@ def _missing(words: Iterable[str], other: Iterable[str]) -> list[str]:
 
 
 def content_words(text: str) -> list[str]:
-    return [stem(t) for t in tokens(text)
-            if t not in STOPWORDS and t not in FILLERS and t not in NEGATORS]
+    return _content(tokens(text))
+
+
+def _content(toks: list[str]) -> list[str]:
+    return [stem(t) for t in toks if t not in STOPWORDS and t not in FILLERS and t not in NEGATORS]
 
 
 def numbers(text: str) -> set[str]:
@@ -164,9 +167,7 @@ def _sides(toks: list[str], relation: str) -> tuple[list[str], list[str]] | None
     at = [i for i, t in enumerate(toks) if t == relation]
     if len(at) != 1:
         return None
-    words = [stem(t) if t not in STOPWORDS and t not in FILLERS and t not in NEGATORS else ""
-             for t in toks]
-    return [w for w in words[:at[0]] if w], [w for w in words[at[0] + 1:] if w]
+    return _content(toks[:at[0]]), _content(toks[at[0] + 1:])
 
 
 def _shares(xs: list[str], ys: list[str]) -> bool:
