@@ -36,7 +36,11 @@ from tokaroo_cache.semantic import SemanticStore, create_pool
 from tokaroo_cache.server import CacheServicer
 from tokaroo_cache.service import CacheCore
 from tokaroo_cli.infra import database_dsn, ensure_database, running_servers
+from tokaroo_common.turns import user_says
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
+from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
+
+SHAPE = cpb.AnswerShape(digest="bench-plain")
 
 QUESTIONS = [
     "How do I reset my password?", "What are your delivery charges?",
@@ -71,9 +75,11 @@ async def bulk_load(dsn: str, tenant: str, n: int, seed: int = 7) -> float:
             v = rng.standard_normal((min(10_000, n - start), 384)).astype(np.float32)
             v /= np.linalg.norm(v, axis=1, keepdims=True)
             await conn.copy_records_to_table("cache_semantic_entries", columns=[
-                "tenant_id", "model", "exact_key", "normalized_text", "embedding",
-                "last_embedding", "response_json", "size_bytes", "created_at", "expires_at"],
-                records=[(tenant, "auto", f"bulk-{start + i}", f"user\nbulk entry {start + i}",
+                "tenant_id", "model", "exact_key", "shape_digest", "completion_tokens",
+                "conversation", "embedding", "last_embedding", "response_json", "size_bytes",
+                "created_at", "expires_at"],
+                records=[(tenant, "auto", f"bulk-{start + i}", SHAPE.digest, 20,
+                          user_says(f"bulk entry {start + i}").SerializeToString(),
                           row, row, b"{}", 2, now, now + timedelta(days=1))
                          for i, row in enumerate(v)])
         await conn.execute("SET maintenance_work_mem = '512MB'")
@@ -121,7 +127,8 @@ async def measure(redis_url: str, dsn: str, tenant: str, entries: int, lookups: 
             for i, q in enumerate(QUESTIONS):
                 await stub.Store(cache_pb2.StoreRequest(
                     tenant_id=tenant, exact_key=f"q{i}", policy="full",
-                    semantic_text=f"user\n{q}", model="auto", response_json=body))
+                    conversation=user_says(q), shape=SHAPE, model="auto", response_json=body,
+                    answer=cache_pb2.Answer(completion_tokens=200, finish_reason="stop")))
             exact_ms, semantic_ms, search_ms, hits = [], [], [], 0
             for i in range(lookups):
                 req = cache_pb2.LookupRequest(tenant_id=tenant, exact_key=f"q{i % 8}",
@@ -133,8 +140,8 @@ async def measure(redis_url: str, dsn: str, tenant: str, entries: int, lookups: 
             for i in range(lookups):
                 q = "Hi, " + QUESTIONS[i % 8].lower() + " Thanks!"
                 req = cache_pb2.LookupRequest(tenant_id=tenant, exact_key=f"unseen{i}",
-                                              policy="full", semantic_text=f"user\n{q}",
-                                              model="auto")
+                                              policy="full", conversation=user_says(q),
+                                              shape=SHAPE, model="auto")
                 t0 = time.perf_counter()
                 out = await stub.Lookup(req)
                 semantic_ms.append((time.perf_counter() - t0) * 1e3)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import orjson
+from tokaroo_common.turns import user_says
+from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 
 LUA = Path(__file__).with_name("wrk_chat.lua")
 QUESTION = "in two sentences, why do gateways cache answers?"
@@ -154,24 +156,26 @@ async def _hop_timing(router: str, cache: str, ledger: str, api_key: str, n: int
         key_hash = hashlib.sha256(api_key.encode()).hexdigest()
         who = await ls.Authenticate(ledger_pb2.AuthenticateRequest(key_hash=key_hash), timeout=5)
         tenant = who.tenant_id
-        text = f"user\nRequest hop: {QUESTION}"
+        text = f"Request hop: {QUESTION}"
+        plain = cpb.AnswerShape(digest="bench-plain")
         calls = {
             "ledger.Authenticate": lambda i: ls.Authenticate(
                 ledger_pb2.AuthenticateRequest(key_hash=key_hash), timeout=5),
             "router.Route(fast)": lambda i: rs.Route(router_pb2.RouteRequest(
                 request_id=f"hop-{i}", tenant_id=tenant, model="fast", input_tokens=20,
-                max_output_tokens=64, turns=1, text=f"{text} {i}",
+                max_output_tokens=64, conversation=user_says(f"{text} {i}"),
                 endpoint="chat.completions"), timeout=5),
             "router.Route(auto)": lambda i: rs.Route(router_pb2.RouteRequest(
                 request_id=f"hop-{i}", tenant_id=tenant, model="auto", input_tokens=20,
-                max_output_tokens=64, turns=1, text=f"{text} {i}",
+                max_output_tokens=64, conversation=user_says(f"{text} {i}"),
                 endpoint="chat.completions"), timeout=5),
             "cache.Lookup(exact miss)": lambda i: cs.Lookup(cache_pb2.LookupRequest(
                 tenant_id=tenant, exact_key=f"hop-miss-{time.time_ns()}-{i}", policy="exact",
-                semantic_text=text, model="fast"), timeout=5),
+                conversation=user_says(text), shape=plain, model="fast"), timeout=5),
             "cache.Lookup(full miss, semantic)": lambda i: cs.Lookup(cache_pb2.LookupRequest(
                 tenant_id=tenant, exact_key=f"hop-miss-{time.time_ns()}-{i}", policy="full",
-                semantic_text=f"user\nhop {i} {time.time_ns()}: {QUESTION}", model="auto"),
+                conversation=user_says(f"hop {i} {time.time_ns()}: {QUESTION}"), shape=plain,
+                model="auto"),
                 timeout=10),
             "ledger.Hold": lambda i: ls.Hold(ledger_pb2.HoldRequest(
                 tenant_id=tenant, request_id=f"hop-hold-{time.time_ns()}-{i}",

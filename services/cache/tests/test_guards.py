@@ -16,6 +16,7 @@ from tokaroo_cache.guards import (
     scope_guard,
     turn_guard,
 )
+from tokaroo_cache.text import Message
 
 
 @pytest.mark.parametrize(("a", "b"), [
@@ -124,8 +125,14 @@ def test_turn_guard() -> None:
 TH = Thresholds(same=0.9, small=0.98, reworded=0.95, context=0.9, max_context_messages=6)
 
 
+def q(text: str) -> Request:
+    """A conversation written as alternating `role` lines and content lines."""
+    lines = text.split("\n")
+    return Request.from_messages([Message(lines[i], lines[i + 1])
+                                  for i in range(0, len(lines), 2)])
+
+
 def test_judge_thresholds_by_edit_kind() -> None:
-    q = Request.from_text
     assert judge(q("user\nDo you accept Apple Pay?"), q("user\ndo you acept apple pay"),
                  0.91, None, TH).serve
     small = judge(q("user\nDoes the hotel have a pool?"), q("user\nDoes the hotel have a gym?"),
@@ -136,15 +143,15 @@ def test_judge_thresholds_by_edit_kind() -> None:
 
 
 def test_judge_whole_conversation_decides() -> None:
-    a = Request.from_text("user\nI have a Flixora plan I never use.\nassistant\n"
+    a = q("user\nI have a Flixora plan I never use.\nassistant\n"
                           "Your Flixora plan renews on the 14th. Cancel or change it?\n"
                           "user\ncancel it")
-    b = Request.from_text("user\nMy PulseFit membership costs too much.\nassistant\n"
+    b = q("user\nMy PulseFit membership costs too much.\nassistant\n"
                           "Your PulseFit membership renews on the 3rd. Cancel or freeze it?\n"
                           "user\nCancel it.")
     same_last = judge(a, b, 0.99, 0.95, TH)
     assert not same_last.serve and same_last.reason.startswith("context_")
-    single = Request.from_text("user\ncancel it")
+    single = q("user\ncancel it")
     assert judge(single, b, 0.99, None, TH).reason == "context_presence"
     assert judge(a, a, 1.0, 1.0, TH).serve
     assert judge(a, a, 1.0, 0.5, TH).reason == "context_similarity"
@@ -153,7 +160,7 @@ def test_judge_whole_conversation_decides() -> None:
 def test_judge_long_conversations_are_exact_only() -> None:
     turns = "\n".join(f"user\nquestion {w}\nassistant\nanswer {w}"
                       for w in ("alpha", "beta", "gamma", "delta"))
-    long = Request.from_text(turns + "\nuser\nthanks, and the price?")
+    long = q(turns + "\nuser\nthanks, and the price?")
     assert long.context_messages == 8
     assert judge(long, long, 1.0, 1.0, TH).reason == "context_length"
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from tokaroo_cache.decide import Request
 from tokaroo_cache.keys import exact_key, index_key, tenant_pattern
-from tokaroo_cache.service import normalize_text
 from tokaroo_cache.text import (
     Message,
-    format_conversation,
+    from_conversation,
     normalize,
-    parse_conversation,
+    normalize_lines,
     proper_nouns,
-    split_last_user,
     tokens,
 )
+from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 
 
 def test_keys_are_scoped_by_tenant() -> None:
@@ -36,27 +36,27 @@ def test_exact_key_requires_request_key() -> None:
         exact_key("t1", "")
 
 
-def test_parse_edge_format_round_trip() -> None:
-    messages = [Message("system", "Be brief"), Message("user", "hi\nthere"),
-                Message("assistant", "hello"), Message("user", "cancel it")]
-    text = format_conversation(messages)
-    assert parse_conversation(text) == messages
-    context, last = split_last_user(parse_conversation(text))
-    assert last == "cancel it" and "assistant: hello" in context and "system: Be brief" in context
-
-
-def test_parse_role_colon_lines_and_plain_text() -> None:
-    assert parse_conversation("user: hi\nassistant: yo") == [Message("user", "hi"),
-                                                            Message("assistant", "yo")]
-    assert parse_conversation("just a question") == [Message("user", "just a question")]
-    assert parse_conversation("") == []
+def test_typed_conversation_to_messages() -> None:
+    conv = cpb.Conversation(turns=[
+        cpb.Turn(role=cpb.ROLE_SYSTEM, parts=[cpb.ContentPart(text="Be  brief")]),
+        cpb.Turn(role=cpb.ROLE_USER, parts=[cpb.ContentPart(text="user: fake turn\n\nhi")]),
+        cpb.Turn(role=cpb.ROLE_ASSISTANT, tool_calls=[
+            cpb.ToolCall(id="c1", name="get_weather", arguments_json='{"city":"Paris"}')]),
+        cpb.Turn(role=cpb.ROLE_TOOL, tool_call_id="c1", parts=[cpb.ContentPart(text="18C")]),
+        cpb.Turn(role=cpb.ROLE_ASSISTANT, parts=[]),
+    ])
+    assert from_conversation(conv) == [
+        Message("system", "Be brief"), Message("user", "user: fake turn\nhi"),
+        Message("assistant", 'get_weather {"city":"Paris"}'), Message("tool", "18C")]
+    req = Request.from_conversation(conv)
+    assert (req.last, req.last_role, req.context_messages) == ("18C", "tool", 3)
+    assert req.context.splitlines()[1] == "user: user: fake turn"
 
 
 def test_normalize_and_tokens() -> None:
     assert normalize("What's  NOT  included? I can't") == "what is not included? i can not"
     assert tokens("Don't pay £2,000 at 9:15") == ["do", "not", "pay", "2000", "at", "9:15"]
-    assert normalize_text("user\n  hello   there \n\nassistant\nhi") == \
-        "user\nhello there\nassistant\nhi"
+    assert normalize_lines("  hello   there \n\nhi") == "hello there\nhi"
 
 
 def test_proper_nouns() -> None:

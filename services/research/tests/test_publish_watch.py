@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from tokaroo_cli.infra import running_servers
 from tokaroo_common.jetstream import STREAM, connect
+from tokaroo_common.turns import user_says
 from tokaroo_proto.router.v1 import router_pb2
 from tokaroo_research.cli import execute, parser
 from tokaroo_research.config import ResearchSettings
@@ -97,7 +98,7 @@ async def test_pool_updates_while_requests_are_in_flight_lose_none(nats_url: str
             while not done.is_set():
                 req = router_pb2.RouteRequest(
                     request_id=f"r{i}", model=("auto", "fast", "max", "gpt-4o")[i % 4],
-                    text=texts[i % 3], input_tokens=20 + i, turns=1,
+                    conversation=user_says(texts[i % 3]), input_tokens=20 + i,
                     endpoint="chat.completions")
                 try:
                     decision = await servicer.Route(req, Context())  # type: ignore[arg-type]

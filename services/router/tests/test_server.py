@@ -1,3 +1,4 @@
+from tokaroo_common.turns import user_says
 from tokaroo_proto.router.v1 import router_pb2
 from tokaroo_router.model import load_model
 from tokaroo_router.pool import default_pool_path, load_pool
@@ -16,7 +17,7 @@ async def test_route_uses_model_and_health() -> None:
     clock = Clock()
     servicer = RouterServicer(PoolHolder(load_pool(default_pool_path())), load_model(),
                               clock=clock)
-    req = router_pb2.RouteRequest(model="auto", input_tokens=20, turns=1, text="hello",
+    req = router_pb2.RouteRequest(model="auto", input_tokens=20, conversation=user_says("hello"),
                                   endpoint="chat.completions")
     first = await servicer.Route(req, None)  # type: ignore[arg-type]
     assert 0.0 <= first.difficulty <= 1.0 and first.tier in ("instant", "standard", "complex")

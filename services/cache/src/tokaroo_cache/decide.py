@@ -1,7 +1,10 @@
 """The semantic hit decision, shared by the service and `tokaroo eval cache`. Pure.
 
-A request is split into its last user message and the conversation before it (the
-context). A cached entry may answer it only if
+A request is the whole conversation up to its final message, whatever its role: that message
+(last) and everything before it (the context). The service asks this only for
+conversations that end in the user's own words and whose answer-shaping fields agree
+(`service.semantic_eligible`). A cached entry may answer it only if
+- the final messages have the same role;
 - both have a context or neither has; when both have one, the contexts are similar
   (`context` threshold), carry the same numbers, dates and names, and the assistant turn
   the last message answers passes `turn_guard` (same offer, no flipped negation), so
@@ -18,8 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
+
 from tokaroo_cache.guards import edit_kind, entity_guard, guard_reason, number_guard, turn_guard
-from tokaroo_cache.text import parse_conversation, split_last_user
+from tokaroo_cache.text import Message, from_conversation
 
 
 @dataclass(frozen=True)
@@ -46,23 +51,32 @@ DEFAULT_THRESHOLDS = Thresholds()
 
 @dataclass(frozen=True)
 class Request:
-    """What the semantic cache compares: the conversation before the last user message
-    (context), the assistant turn that message answers (reply_to) and the message (last)."""
+    """What the semantic cache compares: the conversation before the final message
+    (context), the assistant turn a final user message answers (reply_to), the final
+    message (last) and its role."""
 
     context: str
     last: str
     reply_to: str = ""
     context_messages: int = 0
+    last_role: str = "user"
 
     @classmethod
-    def from_text(cls, semantic_text: str) -> Request:
-        messages = parse_conversation(semantic_text)
-        context, last = split_last_user(messages)
-        users = [i for i, m in enumerate(messages) if m.role == "user"]
+    def from_messages(cls, messages: list[Message]) -> Request:
+        if not messages:
+            return cls("", "")
+        *before, final = messages
+        context = "\n".join(f"{m.role}: {m.content}" for m in before)
         reply_to = ""
-        if len(users) >= 2:
-            reply_to = "\n".join(m.content for m in messages[users[-2] + 1:users[-1]])
-        return cls(context, last, reply_to, users[-1] if users else len(messages))
+        if final.role == "user":
+            users = [i for i, m in enumerate(before) if m.role == "user"]
+            if users:
+                reply_to = "\n".join(m.content for m in before[users[-1] + 1:])
+        return cls(context, final.content, reply_to, len(before), final.role)
+
+    @classmethod
+    def from_conversation(cls, conv: cpb.Conversation) -> Request:
+        return cls.from_messages(from_conversation(conv))
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,8 @@ def assess(cached: Request, new: Request, last_similarity: float,
     blocked: str | None = None
     if not cached.last or not new.last:
         blocked = "empty"
+    elif cached.last_role != new.last_role:
+        blocked = "role"
     elif cached.context and new.context and context_similarity is None:
         blocked = "context_similarity"
     blocked = (blocked or context_guard(cached, new)

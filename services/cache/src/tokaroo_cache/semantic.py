@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg  # type: ignore[import-untyped]
 import numpy as np
 from pgvector.asyncpg import register_vector
+from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 
 from tokaroo_cache.embed import Vectors
 
@@ -18,18 +19,21 @@ log = logging.getLogger(__name__)
 DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 _SEARCH = """
-SELECT id, normalized_text, last_embedding, context_embedding, response_json
+SELECT id, conversation, last_embedding, context_embedding, response_json
 FROM cache_semantic_entries
-WHERE tenant_id = $1 AND model = $2 AND expires_at > now()
-ORDER BY embedding <=> $3
-LIMIT $4
+WHERE tenant_id = $1 AND model = $2 AND shape_digest = $3
+  AND ($4 = 0 OR completion_tokens <= $4) AND expires_at > now()
+ORDER BY embedding <=> $5
+LIMIT $6
 """
 _INSERT = """
-INSERT INTO cache_semantic_entries (tenant_id, model, exact_key, normalized_text, embedding,
-    last_embedding, context_embedding, response_json, size_bytes, created_at, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+INSERT INTO cache_semantic_entries (tenant_id, model, exact_key, shape_digest,
+    completion_tokens, conversation, embedding, last_embedding, context_embedding,
+    response_json, size_bytes, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (tenant_id, exact_key) DO UPDATE SET model = EXCLUDED.model,
-    normalized_text = EXCLUDED.normalized_text, embedding = EXCLUDED.embedding,
+    shape_digest = EXCLUDED.shape_digest, completion_tokens = EXCLUDED.completion_tokens,
+    conversation = EXCLUDED.conversation, embedding = EXCLUDED.embedding,
     last_embedding = EXCLUDED.last_embedding, context_embedding = EXCLUDED.context_embedding,
     response_json = EXCLUDED.response_json, size_bytes = EXCLUDED.size_bytes,
     created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
@@ -43,7 +47,7 @@ DELETE FROM cache_semantic_entries WHERE tenant_id = $1 AND (expires_at <= now()
 
 @dataclass(frozen=True)
 class Candidate:
-    text: str
+    conversation: cpb.Conversation
     last_embedding: Vectors
     context_embedding: Vectors | None
     response_json: bytes
@@ -54,7 +58,9 @@ class NewEntry:
     tenant_id: str
     model: str
     exact_key: str
-    text: str
+    shape_digest: str
+    completion_tokens: int
+    conversation: cpb.Conversation
     key_embedding: Vectors
     last_embedding: Vectors
     context_embedding: Vectors | None
@@ -89,15 +95,19 @@ class SemanticStore:
         self._max_entries = max_entries_per_tenant
         self._k = candidates
 
-    async def search(self, tenant_id: str, model: str, key: Vectors) -> list[Candidate]:
+    async def search(self, tenant_id: str, model: str, shape: cpb.AnswerShape,
+                     key: Vectors) -> list[Candidate]:
+        """The nearest entries with the same answer shape whose answers fit its limit."""
         try:
-            rows = await self._pool.fetch(_SEARCH, tenant_id, model,
+            rows = await self._pool.fetch(_SEARCH, tenant_id, model, shape.digest,
+                                          shape.max_output_tokens,
                                           np.asarray(key, np.float32), self._k)
         except DB_ERRORS as exc:
             log.warning("semantic lookup failed; treating as miss",
                         extra={"error": repr(exc), "tenant_id": tenant_id})
             return []
-        return [Candidate(r["normalized_text"], _array(r["last_embedding"]),
+        return [Candidate(cpb.Conversation.FromString(bytes(r["conversation"])),
+                          _array(r["last_embedding"]),
                           None if r["context_embedding"] is None
                           else _array(r["context_embedding"]),
                           bytes(r["response_json"])) for r in rows]
@@ -109,7 +119,9 @@ class SemanticStore:
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 await conn.execute(
-                    _INSERT, entry.tenant_id, entry.model, entry.exact_key, entry.text,
+                    _INSERT, entry.tenant_id, entry.model, entry.exact_key,
+                    entry.shape_digest, entry.completion_tokens,
+                    entry.conversation.SerializeToString(),
                     np.asarray(entry.key_embedding, np.float32),
                     np.asarray(entry.last_embedding, np.float32), ctx, entry.response_json,
                     len(entry.response_json), now, now + timedelta(seconds=entry.ttl_s))

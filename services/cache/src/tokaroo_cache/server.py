@@ -19,15 +19,16 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
     async def Lookup(self, request: cache_pb2.LookupRequest,
                      context: grpc.aio.ServicerContext[Any, Any]) -> cache_pb2.LookupResponse:
         out = await self._core.lookup(request.tenant_id, request.exact_key, request.policy,
-                                      request.semantic_text, request.model)
+                                      request.model, request.conversation, request.shape)
         return cache_pb2.LookupResponse(hit=out.hit, outcome=out.outcome,
                                         response_json=out.body, similarity=out.similarity)
 
     async def Store(self, request: cache_pb2.StoreRequest,
                     context: grpc.aio.ServicerContext[Any, Any]) -> cache_pb2.StoreResponse:
         stored = await self._core.store(request.tenant_id, request.exact_key, request.policy,
-                                        request.semantic_text, request.model,
-                                        request.response_json, request.ttl_seconds)
+                                        request.model, request.response_json,
+                                        request.conversation, request.shape, request.answer,
+                                        request.ttl_seconds)
         return cache_pb2.StoreResponse(stored=stored)
 
     async def InvalidateTenant(self, request: cache_pb2.InvalidateTenantRequest,

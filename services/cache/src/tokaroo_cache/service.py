@@ -1,6 +1,7 @@
 """Cache policy: exact first (Redis), then semantic (pgvector + guards) for policy `full`.
-A store writes both (semantic only for `full`). A failing store or embedder gives a miss or
-a skipped store, never an error."""
+A store writes both (semantic only for `full`, for conversations ending in the user's words
+and complete text answers; see `semantic_eligible` and `semantic_answer`). A failing store
+or embedder gives a miss or a skipped store, never an error."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+from tokaroo_common.turns import has_media
+from tokaroo_proto.cache.v1 import cache_pb2 as cpb_cache
+from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 
 from tokaroo_cache.decide import DEFAULT_THRESHOLDS, Request, Thresholds, judge
 from tokaroo_cache.embed import Embedder, Vectors
@@ -30,9 +34,21 @@ class Outcome:
 MISS = Outcome(False, "miss")
 
 
-def normalize_text(text: str) -> str:
-    """Whitespace-normalized conversation text (lines kept: they carry the roles)."""
-    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+def semantic_eligible(conv: cpb.Conversation) -> bool:
+    """Conversations the semantic cache may compare: ending in the user's own words, with
+    no image, audio or file anywhere (their identity is all the cache has of them: only the
+    exact cache can match them). A conversation ending in a tool result is exact-only: a
+    tool's output is data (ids, numbers, records) that similar text does not make equal."""
+    if not conv.turns or conv.turns[-1].role != cpb.ROLE_USER:
+        return False
+    return not any(has_media(t) for t in conv.turns)
+
+
+def semantic_answer(answer: cpb_cache.Answer) -> bool:
+    """Answers the semantic cache keeps: complete text answers. A tool call is bound to the
+    conversation it was made in (its id, its arguments): it is cached for that exact
+    conversation only. A cut-off answer (`length`) fits only the same limit: exact only."""
+    return answer.finish_reason == "stop" and not answer.tool_calls
 
 
 def key_vector(last: Vectors, context: Vectors | None) -> Vectors:
@@ -54,8 +70,8 @@ class CacheCore:
         self._max_bytes = max_entry_bytes
         self._thresholds = thresholds
 
-    def _semantic_on(self, policy: str, text: str) -> bool:
-        return policy == "full" and bool(text.strip()) and self._semantic is not None
+    def _semantic_on(self, policy: str, conv: cpb.Conversation) -> bool:
+        return policy == "full" and self._semantic is not None and semantic_eligible(conv)
 
     async def _vectors(self, req: Request) -> tuple[Vectors, Vectors | None] | None:
         assert self._embedder is not None
@@ -67,21 +83,22 @@ class CacheCore:
             return None
         return rows[0], (rows[1] if req.context else None)
 
-    async def lookup(self, tenant_id: str, exact_key: str, policy: str, semantic_text: str,
-                     model: str) -> Outcome:
+    async def lookup(self, tenant_id: str, exact_key: str, policy: str, model: str,
+                     conv: cpb.Conversation, shape: cpb.AnswerShape) -> Outcome:
         if policy not in ("full", "exact") or not tenant_id:
             return MISS
         if exact_key:
             body = await self._exact.get(tenant_id, exact_key)
             if body is not None:
                 return Outcome(True, "exact", body, 1.0)
-        if not self._semantic_on(policy, semantic_text):
+        if not self._semantic_on(policy, conv) or not shape.digest:
             return MISS
-        return await self._semantic_lookup(tenant_id, model, semantic_text)
+        return await self._semantic_lookup(tenant_id, model, conv, shape)
 
-    async def _semantic_lookup(self, tenant_id: str, model: str, text: str) -> Outcome:
+    async def _semantic_lookup(self, tenant_id: str, model: str, conv: cpb.Conversation,
+                               shape: cpb.AnswerShape) -> Outcome:
         assert self._semantic is not None
-        req = Request.from_text(normalize_text(text))
+        req = Request.from_conversation(conv)
         if not req.last:
             return MISS
         vectors = await self._vectors(req)
@@ -89,8 +106,9 @@ class CacheCore:
             return MISS
         last, context = vectors
         best: Outcome = MISS
-        for cand in await self._semantic.search(tenant_id, model, key_vector(last, context)):
-            cached = Request.from_text(cand.text)
+        for cand in await self._semantic.search(tenant_id, model, shape,
+                                                key_vector(last, context)):
+            cached = Request.from_conversation(cand.conversation)
             ctx_sim = (float(cand.context_embedding @ context)
                        if cand.context_embedding is not None and context is not None else None)
             verdict = judge(cached, req, float(cand.last_embedding @ last), ctx_sim,
@@ -99,26 +117,27 @@ class CacheCore:
                 best = Outcome(True, "semantic", cand.response_json, verdict.similarity)
         return best
 
-    async def store(self, tenant_id: str, exact_key: str, policy: str, semantic_text: str,
-                    model: str, body: bytes, ttl_s: int = 0) -> bool:
+    async def store(self, tenant_id: str, exact_key: str, policy: str, model: str,
+                    body: bytes, conv: cpb.Conversation, shape: cpb.AnswerShape,
+                    answer: cpb_cache.Answer, ttl_s: int = 0) -> bool:
         if policy not in ("full", "exact") or not tenant_id or not exact_key or not body:
             return False
         if len(body) > self._max_bytes:
             return False
         ttl = ttl_s if ttl_s > 0 else self._ttl
         stored = await self._exact.put(tenant_id, exact_key, body, ttl)
-        if not self._semantic_on(policy, semantic_text):
+        if (not self._semantic_on(policy, conv) or not shape.digest
+                or not semantic_answer(answer)):
             return stored
         assert self._semantic is not None
-        text = normalize_text(semantic_text)
-        req = Request.from_text(text)
+        req = Request.from_conversation(conv)
         vectors = await self._vectors(req) if req.last else None
         if vectors is None:
             return stored
         last, context = vectors
         semantic = await self._semantic.put(NewEntry(
-            tenant_id, model, exact_key, text, key_vector(last, context), last, context, body,
-            ttl))
+            tenant_id, model, exact_key, shape.digest, answer.completion_tokens, conv,
+            key_vector(last, context), last, context, body, ttl))
         return stored or semantic
 
     async def invalidate(self, tenant_id: str, older_than_unix_ms: int = 0) -> int:

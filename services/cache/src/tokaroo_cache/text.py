@@ -1,12 +1,13 @@
-"""Pure text handling for the semantic cache: parse the edge's conversation text into messages,
-normalize it, and split it into the token features the guards compare. No I/O."""
+"""Pure text handling for the semantic cache: the typed conversation's turns as normalized text,
+and the token features the guards compare. No I/O."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
+from tokaroo_common.turns import role_name, turn_text
+from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 
 _CONTRACTIONS = (
     (re.compile(r"\bcan['’]t\b"), "can not"), (re.compile(r"\bwon['’]t\b"), "will not"),
@@ -38,42 +39,16 @@ class Message:
     content: str
 
 
-def parse_conversation(text: str) -> list[Message]:
-    """Messages from the edge's conversation text: a line holding only a role name (or
-    `role: text`) starts a message; the following lines are its content. Text without any
-    role line is one user message."""
-    messages: list[Message] = []
-    role: str | None = None
-    lines: list[str] = []
-    for line in text.splitlines():
-        head, sep, rest = line.partition(":")
-        name = line.strip().lower()
-        if name in ROLES or (sep and head.strip().lower() in ROLES and rest.strip()):
-            if role is not None:
-                messages.append(Message(role, "\n".join(lines).strip()))
-            role = name if name in ROLES else head.strip().lower()
-            lines = [] if name in ROLES else [rest.strip()]
-        else:
-            lines.append(line)
-    if role is not None:
-        messages.append(Message(role, "\n".join(lines).strip()))
-    elif text.strip():
-        messages.append(Message("user", text.strip()))
-    return [m for m in messages if m.content]
+def normalize_lines(text: str) -> str:
+    """Whitespace collapsed inside each line; empty lines dropped (lines are kept)."""
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
-def format_conversation(messages: list[Message]) -> str:
-    """The edge's conversation text: each message as its role line, then its content."""
-    return "\n".join(f"{m.role}\n{m.content}" for m in messages)
-
-
-def split_last_user(messages: list[Message]) -> tuple[str, str]:
-    """(context, last user message): the request being answered and everything before it."""
-    for i in range(len(messages) - 1, -1, -1):
-        if messages[i].role == "user":
-            context = "\n".join(f"{m.role}: {m.content}" for m in messages[:i])
-            return context, messages[i].content
-    return "\n".join(f"{m.role}: {m.content}" for m in messages), ""
+def from_conversation(conv: cpb.Conversation) -> list[Message]:
+    """The typed conversation's turns as (role name, normalized text), empty turns left out
+    (a tool call is text here: its name and arguments)."""
+    out = [Message(role_name(t), normalize_lines(turn_text(t))) for t in conv.turns]
+    return [m for m in out if m.content]
 
 
 def normalize(text: str) -> str:

@@ -12,6 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from tokaroo_common.turns import last_user_text
+from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
+from tokaroo_proto.router.v1 import router_pb2
+
 from tokaroo_router.model import DifficultyModel
 
 TOOLS_PRIOR = 0.15
@@ -30,6 +34,16 @@ class Features:
     turns: int
     tools: bool
     vision: bool
+
+
+def request_features(request: router_pb2.RouteRequest) -> Features:
+    """The features of a route request: the text is the user's latest request in their own
+    words, as the model was trained on (single prompts, not a role-annotated transcript);
+    the rest of the conversation enters through the turn and length priors."""
+    conv = request.conversation
+    turns = sum(1 for t in conv.turns if t.role == cpb.ROLE_USER)
+    return Features(last_user_text(conv), request.input_tokens, turns, request.needs_tools,
+                    request.needs_vision)
 
 
 def prior_logit(f: Features) -> float:

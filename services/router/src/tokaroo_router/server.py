@@ -10,7 +10,7 @@ import grpc
 from tokaroo_common.errors import TokarooError, abort_grpc
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
-from tokaroo_router.difficulty import Features, score, tier_of
+from tokaroo_router.difficulty import request_features, score, tier_of
 from tokaroo_router.health import Health
 from tokaroo_router.model import DifficultyModel
 from tokaroo_router.pool import Pool
@@ -45,9 +45,7 @@ class RouterServicer(router_pb2_grpc.RouterServiceServicer):
                     context: grpc.aio.ServicerContext[Any, Any]) -> router_pb2.RouteDecision:
         pool = self._pools.current
         kind = "embedding" if request.endpoint == "embeddings" else "chat"
-        difficulty = score(self._model, Features(request.text, request.input_tokens,
-                                                 request.turns, request.needs_tools,
-                                                 request.needs_vision))
+        difficulty = score(self._model, request_features(request))
         tier = "instant" if kind == "embedding" else tier_of(difficulty, self._model)
         need = Need(mode=request.model, kind=kind, input_tokens=request.input_tokens,
                     max_output_tokens=request.max_output_tokens, tools=request.needs_tools,

@@ -1,22 +1,26 @@
+from tokaroo_proto.conversation.v1 import conversation_pb2 as _conversation_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from typing import ClassVar as _ClassVar, Optional as _Optional
+from collections.abc import Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class LookupRequest(_message.Message):
-    __slots__ = ("tenant_id", "exact_key", "policy", "semantic_text", "model")
+    __slots__ = ("tenant_id", "exact_key", "policy", "model", "conversation", "shape")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     EXACT_KEY_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
-    SEMANTIC_TEXT_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_FIELD_NUMBER: _ClassVar[int]
+    SHAPE_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     exact_key: str
     policy: str
-    semantic_text: str
     model: str
-    def __init__(self, tenant_id: _Optional[str] = ..., exact_key: _Optional[str] = ..., policy: _Optional[str] = ..., semantic_text: _Optional[str] = ..., model: _Optional[str] = ...) -> None: ...
+    conversation: _conversation_pb2.Conversation
+    shape: _conversation_pb2.AnswerShape
+    def __init__(self, tenant_id: _Optional[str] = ..., exact_key: _Optional[str] = ..., policy: _Optional[str] = ..., model: _Optional[str] = ..., conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ..., shape: _Optional[_Union[_conversation_pb2.AnswerShape, _Mapping]] = ...) -> None: ...
 
 class LookupResponse(_message.Message):
     __slots__ = ("hit", "outcome", "response_json", "similarity")
@@ -31,22 +35,36 @@ class LookupResponse(_message.Message):
     def __init__(self, hit: _Optional[bool] = ..., outcome: _Optional[str] = ..., response_json: _Optional[bytes] = ..., similarity: _Optional[float] = ...) -> None: ...
 
 class StoreRequest(_message.Message):
-    __slots__ = ("tenant_id", "exact_key", "policy", "semantic_text", "model", "response_json", "ttl_seconds")
+    __slots__ = ("tenant_id", "exact_key", "policy", "model", "response_json", "ttl_seconds", "conversation", "shape", "answer")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     EXACT_KEY_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
-    SEMANTIC_TEXT_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     RESPONSE_JSON_FIELD_NUMBER: _ClassVar[int]
     TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_FIELD_NUMBER: _ClassVar[int]
+    SHAPE_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     exact_key: str
     policy: str
-    semantic_text: str
     model: str
     response_json: bytes
     ttl_seconds: int
-    def __init__(self, tenant_id: _Optional[str] = ..., exact_key: _Optional[str] = ..., policy: _Optional[str] = ..., semantic_text: _Optional[str] = ..., model: _Optional[str] = ..., response_json: _Optional[bytes] = ..., ttl_seconds: _Optional[int] = ...) -> None: ...
+    conversation: _conversation_pb2.Conversation
+    shape: _conversation_pb2.AnswerShape
+    answer: Answer
+    def __init__(self, tenant_id: _Optional[str] = ..., exact_key: _Optional[str] = ..., policy: _Optional[str] = ..., model: _Optional[str] = ..., response_json: _Optional[bytes] = ..., ttl_seconds: _Optional[int] = ..., conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ..., shape: _Optional[_Union[_conversation_pb2.AnswerShape, _Mapping]] = ..., answer: _Optional[_Union[Answer, _Mapping]] = ...) -> None: ...
+
+class Answer(_message.Message):
+    __slots__ = ("completion_tokens", "finish_reason", "tool_calls")
+    COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    FINISH_REASON_FIELD_NUMBER: _ClassVar[int]
+    TOOL_CALLS_FIELD_NUMBER: _ClassVar[int]
+    completion_tokens: int
+    finish_reason: str
+    tool_calls: bool
+    def __init__(self, completion_tokens: _Optional[int] = ..., finish_reason: _Optional[str] = ..., tool_calls: _Optional[bool] = ...) -> None: ...
 
 class StoreResponse(_message.Message):
     __slots__ = ("stored",)

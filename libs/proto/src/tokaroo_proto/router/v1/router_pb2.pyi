@@ -1,3 +1,4 @@
+from tokaroo_proto.conversation.v1 import conversation_pb2 as _conversation_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -7,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class RouteRequest(_message.Message):
-    __slots__ = ("request_id", "tenant_id", "model", "input_tokens", "max_output_tokens", "needs_tools", "needs_vision", "needs_json_schema", "turns", "text", "endpoint")
+    __slots__ = ("request_id", "tenant_id", "model", "input_tokens", "max_output_tokens", "needs_tools", "needs_vision", "needs_json_schema", "endpoint", "conversation")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -16,9 +17,8 @@ class RouteRequest(_message.Message):
     NEEDS_TOOLS_FIELD_NUMBER: _ClassVar[int]
     NEEDS_VISION_FIELD_NUMBER: _ClassVar[int]
     NEEDS_JSON_SCHEMA_FIELD_NUMBER: _ClassVar[int]
-    TURNS_FIELD_NUMBER: _ClassVar[int]
-    TEXT_FIELD_NUMBER: _ClassVar[int]
     ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     tenant_id: str
     model: str
@@ -27,10 +27,9 @@ class RouteRequest(_message.Message):
     needs_tools: bool
     needs_vision: bool
     needs_json_schema: bool
-    turns: int
-    text: str
     endpoint: str
-    def __init__(self, request_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., model: _Optional[str] = ..., input_tokens: _Optional[int] = ..., max_output_tokens: _Optional[int] = ..., needs_tools: _Optional[bool] = ..., needs_vision: _Optional[bool] = ..., needs_json_schema: _Optional[bool] = ..., turns: _Optional[int] = ..., text: _Optional[str] = ..., endpoint: _Optional[str] = ...) -> None: ...
+    conversation: _conversation_pb2.Conversation
+    def __init__(self, request_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., model: _Optional[str] = ..., input_tokens: _Optional[int] = ..., max_output_tokens: _Optional[int] = ..., needs_tools: _Optional[bool] = ..., needs_vision: _Optional[bool] = ..., needs_json_schema: _Optional[bool] = ..., endpoint: _Optional[str] = ..., conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ...) -> None: ...
 
 class Candidate(_message.Message):
     __slots__ = ("model_id", "provider", "upstream_model", "input_nano_per_token", "output_nano_per_token", "cached_input_nano_per_token", "local")
