@@ -1,7 +1,7 @@
 import pytest
 from tokaroo_common.errors import AuthenticationFailed
 from tokaroo_edge.auth import bearer_token, hash_key
-from tokaroo_edge.request_key import exact_key
+from tokaroo_edge.conversation import exact_key
 from tokaroo_edge.schemas import ChatCompletionRequest
 
 

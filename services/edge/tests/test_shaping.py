@@ -1,5 +1,6 @@
 from tokaroo_edge.shaping import (
     StreamAggregate,
+    pieces,
     read_usage,
     replay_chunks,
     shape_chunk,
@@ -49,3 +50,30 @@ def test_usage_with_cost() -> None:
     assert u["total_tokens"] == 15
     assert u["cost_usd"] == "0.000012500"
     assert u["prompt_tokens_details"] == {"cached_tokens": 2}
+
+
+def test_pieces_rebuild_the_text_at_spaces() -> None:
+    text = "The quick brown fox jumps over the lazy dog, again and again and again."
+    parts = pieces(text)
+    assert "".join(parts) == text
+    assert len(parts) > 3 and all(len(p) <= 16 for p in parts)
+    assert all(p.startswith(" ") for p in parts[1:])
+    assert pieces("x" * 40) == ["x" * 16, "x" * 16, "x" * 8]
+    assert pieces("") == []
+
+
+def test_a_replayed_answer_streams_in_many_chunks() -> None:
+    content = "word " * 40
+    args = '{"city": "Paris", "unit": "celsius", "days": 3}'
+    done = {"choices": [{"index": 0, "finish_reason": "stop", "message": {
+        "role": "assistant", "content": content, "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "w", "arguments": args}}]}}]}
+    chunks = replay_chunks(done)
+    text = [c["choices"][0]["delta"].get("content") for c in chunks]
+    assert sum(1 for t in text if t) > 10
+    agg = StreamAggregate()
+    for c in chunks:
+        agg.add(c)
+    assert agg.to_completion()["choices"][0]["message"]["content"] == content
+    assert agg.to_completion()["choices"][0]["message"]["tool_calls"][0]["function"][
+        "arguments"] == args

@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Protocol
 
+import orjson
 from tokaroo_common.errors import InsufficientBalance, ServiceUnavailable
 from tokaroo_common.money import format_usd
-from tokaroo_common.outbox import Outbox
 from tokaroo_common.policy import cache_policy
 from tokaroo_common.pricing import cost, price
+from tokaroo_common.turns import tool_call_ids
 from tokaroo_proto.cache.v1 import cache_pb2
 from tokaroo_proto.ledger.v1 import ledger_pb2
 from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_edge.auth import Principal
+from tokaroo_edge.chat_request import ChatRequest, parse_chat
 from tokaroo_edge.internal import InternalClients, call
-from tokaroo_edge.ratelimit import Limits, RateLimiter
-from tokaroo_edge.request_key import exact_key
+from tokaroo_edge.ratelimit import Limits
+from tokaroo_edge.record import RequestRecord
 from tokaroo_edge.schemas import ChatCompletionRequest
-from tokaroo_edge.tokens import Encoder, conversation_text, count_images, count_prompt_tokens
+from tokaroo_edge.shaping import Json, read_usage
+from tokaroo_edge.tokens import Encoder
 
-MAX_CLASSIFY_CHARS = 8000
 DEFAULT_HOLD_OUTPUT_TOKENS = 4096
 RPC_TIMEOUT_S = 5.0
+OVERLOAD_FRACTION = 0.9
+MISS = cache_pb2.LookupResponse(hit=False, outcome="miss")
 
 
 @dataclass(frozen=True)
@@ -31,48 +36,74 @@ class Admission:
     decision: router_pb2.RouteDecision
     lookup: cache_pb2.LookupResponse
     policy: str
-    cache_key: str
-    semantic_text: str
-    prompt_tokens: int
+    chat: ChatRequest
+    hit_body: Json | None = None  # the cached answer, parsed, when the lookup hit
+
+    @property
+    def prompt_tokens(self) -> int:
+        return self.chat.prompt_tokens
 
 
-def _needs_json_schema(req: ChatCompletionRequest) -> bool:
-    return bool(req.response_format and req.response_format.get("type") == "json_schema")
+class Backlog(Protocol):
+    """How full the event outbox is (the Outbox)."""
+
+    @property
+    def pending(self) -> int: ...
+
+    @property
+    def capacity(self) -> int: ...
 
 
-async def admit(clients: InternalClients, enc: Encoder, outbox: Outbox,
-                req: ChatCompletionRequest, principal: Principal, request_id: str,
-                *, no_cache: bool, hold_ttl_ms: int,
-                limiter: RateLimiter | None, cache_timeout_s: float = 0.15) -> Admission:
-    if outbox.pending > 0.9 * outbox.capacity:
+class Limiter(Protocol):
+    """Per-key rate limits (the RateLimiter); raises RateLimited."""
+
+    async def check(self, key_id: str, limits: Limits, tokens: int) -> None: ...
+
+
+def check_capacity(backlog: Backlog) -> None:
+    """503 while the event outbox is nearly full: an answer whose event could not be queued
+    would be a request nobody is billed for."""
+    if backlog.pending > OVERLOAD_FRACTION * backlog.capacity:
         raise ServiceUnavailable("Tokaroo is momentarily overloaded. Please retry.",
                                  retry_after=1)
-    text = conversation_text(req)
-    images = count_images(req)
-    prompt_tokens = count_prompt_tokens(enc, req, text, images)
+
+
+async def check_rate(limiter: Limiter | None, principal: Principal, tokens: int) -> None:
+    """The key's requests and tokens per minute (no limiter: no Redis, unlimited)."""
     if limiter is not None:
         await limiter.check(principal.key_id, Limits(principal.requests_per_minute,
-                                                     principal.tokens_per_minute),
-                            prompt_tokens + (req.output_limit or 0))
+                                                     principal.tokens_per_minute), tokens)
+
+
+async def admit(clients: InternalClients, enc: Encoder, backlog: Backlog,
+                req: ChatCompletionRequest, principal: Principal, record: RequestRecord,
+                *, no_cache: bool, hold_ttl_ms: int,
+                limiter: Limiter | None, cache_timeout_s: float = 0.15) -> Admission:
+    request_id = record.draft.request_id
+    check_capacity(backlog)
+    chat = parse_chat(req, enc)
+    prompt_tokens = chat.prompt_tokens
+    await check_rate(limiter, principal, prompt_tokens + (req.output_limit or 0))
     policy = "none" if no_cache else cache_policy(req.model)
-    key = exact_key(req)
     route = call(clients.router.Route(router_pb2.RouteRequest(
         request_id=request_id, tenant_id=principal.tenant_id, model=req.model,
         input_tokens=prompt_tokens, max_output_tokens=req.output_limit or 0,
-        needs_tools=bool(req.tools), needs_vision=images > 0,
-        needs_json_schema=_needs_json_schema(req),
-        turns=sum(1 for m in req.messages if m.role == "user"),
-        text=text[-MAX_CLASSIFY_CHARS:], endpoint="chat.completions"), timeout=RPC_TIMEOUT_S))
+        needs_tools=bool(req.tools), needs_vision=chat.needs_vision,
+        needs_json_schema=chat.needs_json_schema, conversation=chat.conversation,
+        endpoint="chat.completions"), timeout=RPC_TIMEOUT_S))
+    hit_body: Json | None = None
     if policy == "none":
         decision = await route
-        lookup = cache_pb2.LookupResponse(hit=False, outcome="miss")
+        lookup = MISS
     else:
-        lookup_call = _lookup(clients, principal.tenant_id, key, policy, text, req.model,
-                              cache_timeout_s)
+        lookup_call = _lookup(clients, principal.tenant_id, chat, policy, cache_timeout_s)
         decision, lookup = await asyncio.gather(route, lookup_call)
+        hit_body = cached_answer(chat, lookup)
+        if hit_body is None:
+            lookup = MISS
     amount = estimate_hold(req.model, decision, prompt_tokens, req.output_limit, lookup.hit)
-    await hold(clients, principal.tenant_id, request_id, amount, hold_ttl_ms)
-    return Admission(decision, lookup, policy, key, text, prompt_tokens)
+    await hold(clients, record, amount, hold_ttl_ms)
+    return Admission(decision, lookup, policy, chat, hit_body)
 
 
 def estimate_hold(mode: str, decision: router_pb2.RouteDecision, prompt_tokens: int,
@@ -90,27 +121,55 @@ def estimate_hold(mode: str, decision: router_pb2.RouteDecision, prompt_tokens: 
                  cache_outcome="miss")
 
 
-async def hold(clients: InternalClients, tenant_id: str, request_id: str, amount: int,
+async def hold(clients: InternalClients, record: RequestRecord, amount: int,
                ttl_ms: int) -> None:
-    """Reserve the estimate; 402 when the balance (minus other live holds) cannot cover it.
-    The hold is removed when the request's event is settled, or expires."""
+    """Reserve the estimate for the record's request; 402 when the balance (minus other live
+    holds) cannot cover it. The hold is removed when the record's event is settled (emitted
+    whatever way the request ends), or expires."""
+    draft = record.draft
     resp = await call(clients.ledger.Hold(ledger_pb2.HoldRequest(
-        tenant_id=tenant_id, request_id=request_id, amount_nano=amount, ttl_ms=ttl_ms),
-        timeout=RPC_TIMEOUT_S))
-    if not resp.ok:
+        tenant_id=draft.tenant_id, request_id=draft.request_id, amount_nano=amount,
+        ttl_ms=ttl_ms), timeout=RPC_TIMEOUT_S))
+    if resp.ok:
+        record.held(amount)
+    else:
         raise InsufficientBalance(
             f"Insufficient balance: this request may cost up to ${format_usd(amount)} and "
             f"${format_usd(max(resp.available_nano, 0))} is available. Add credits at "
             "/v1/billing/checkout, or lower max_tokens.")
 
 
-async def _lookup(clients: InternalClients, tenant_id: str, key: str, policy: str, text: str,
-                  model: str, timeout_s: float) -> cache_pb2.LookupResponse:
+async def _lookup(clients: InternalClients, tenant_id: str, chat: ChatRequest, policy: str,
+                  timeout_s: float) -> cache_pb2.LookupResponse:
     """A cache that is down is a miss, never an error."""
     try:
         response: cache_pb2.LookupResponse = await clients.cache.Lookup(cache_pb2.LookupRequest(
-            tenant_id=tenant_id, exact_key=key, policy=policy, semantic_text=text, model=model),
-            timeout=timeout_s)
+            tenant_id=tenant_id, exact_key=chat.exact_key, policy=policy, model=chat.body.model,
+            conversation=chat.conversation, shape=chat.shape), timeout=timeout_s)
     except Exception:  # noqa: BLE001 - any cache failure degrades to a miss
-        return cache_pb2.LookupResponse(hit=False, outcome="miss")
+        return MISS
     return response
+
+
+def cached_answer(chat: ChatRequest, lookup: cache_pb2.LookupResponse) -> Json | None:
+    """The hit's answer, parsed, when it fits the request; None for a miss or an answer that
+    does not fit (unreadable, longer than the output limit, or repeating a tool call the
+    conversation already holds: that would send an agent round its loop again). Pure."""
+    if not lookup.hit:
+        return None
+    try:
+        body = orjson.loads(lookup.response_json)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(body, dict) or not body.get("choices"):
+        return None
+    limit = chat.body.output_limit
+    usage = read_usage(body.get("usage"))
+    if limit and (usage is None or usage[1] > limit):
+        return None
+    seen = tool_call_ids(chat.conversation)
+    for choice in body["choices"]:
+        calls = (choice.get("message") or {}).get("tool_calls") or []
+        if any(isinstance(c, dict) and c.get("id") in seen for c in calls):
+            return None
+    return body

@@ -62,15 +62,16 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         outbox.start()
         providers = build_providers(settings, tracer_provider)
         pipeline = Pipeline(clients=clients, providers=providers, encoder=load_encoder(),
-                            outbox=outbox, first_token_timeout_s=settings.first_token_timeout_s,
-                            cache_ttl_s=settings.cache_ttl_s, metrics=completion_metrics)
+                            first_token_timeout_s=settings.first_token_timeout_s,
+                            cache_ttl_s=settings.cache_ttl_s)
         breakers = BreakerCollector(pipeline.breakers)
         registry.register(breakers)
         state = EdgeState(settings=settings, clients=clients,
                           auth=Authenticator(clients.ledger, settings.auth_cache_ttl_s),
-                          pipeline=pipeline, outbox=outbox,
+                          pipeline=pipeline, outbox=outbox, metrics=completion_metrics,
                           embeddings=EmbeddingPipeline(clients, providers, pipeline.encoder,
-                                                       outbox, completion_metrics))
+                                                       backlog=outbox,
+                                                       breakers=pipeline.breakers))
         redis = Redis.from_url(settings.redis_url, socket_timeout=0.5,
                                socket_connect_timeout=0.5) if settings.redis_url else None
         state.limiter = RateLimiter(redis) if redis is not None else None

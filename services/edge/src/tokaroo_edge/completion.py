@@ -1,5 +1,6 @@
 """The chat-completion pipeline after admission: cache hit, or attempts across candidates
-with fallback before the first token, pricing, the event, and the cache store."""
+with fallback before the first token, pricing, and the cache store. The request's record
+emits the event: the pipeline fills in its draft and says when the outcome is final."""
 
 from __future__ import annotations
 
@@ -11,22 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from tokaroo_common.errors import (
-    InvalidRequest,
-    TokarooError,
-    UpstreamError,
-    UpstreamTimeout,
-)
-from tokaroo_common.outbox import Outbox
 from tokaroo_proto.cache.v1 import cache_pb2
 from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_edge.admission import Admission
+from tokaroo_edge.attempts import attempt, first_chunk
 from tokaroo_edge.billing import Bill, bill
 from tokaroo_edge.breaker import Breakers
-from tokaroo_edge.events import EventDraft, EventObserver, emit
+from tokaroo_edge.events import EventDraft
 from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.providers.base import ChatProvider, Json, Target, UpstreamFailure
+from tokaroo_edge.record import RequestRecord
 from tokaroo_edge.schemas import ChatCompletionRequest
 from tokaroo_edge.shaping import (
     StreamAggregate,
@@ -47,11 +43,9 @@ class Pipeline:
     clients: InternalClients
     providers: Mapping[str, ChatProvider]
     encoder: Encoder
-    outbox: Outbox
     first_token_timeout_s: float
     cache_ttl_s: int
     breakers: Breakers = field(default_factory=Breakers)
-    metrics: EventObserver | None = None
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     # ---- shared pieces -------------------------------------------------------------------
@@ -64,19 +58,23 @@ class Pipeline:
         if adm.policy == "none":
             return
         body = orjson.dumps(completion)
-        self._spawn(self._store_call(draft.tenant_id, adm, body, draft.model_requested))
+        self._spawn(self._store_call(draft.tenant_id, adm, body, completion,
+                                     draft.model_requested))
 
-    async def _store_call(self, tenant_id: str, adm: Admission, body: bytes, model: str) -> None:
+    async def _store_call(self, tenant_id: str, adm: Admission, body: bytes, answer: Json,
+                          model: str) -> None:
         try:
             await self.clients.cache.Store(cache_pb2.StoreRequest(
-                tenant_id=tenant_id, exact_key=adm.cache_key, policy=adm.policy,
-                semantic_text=adm.semantic_text, model=model, response_json=body,
-                ttl_seconds=self.cache_ttl_s), timeout=2)
+                tenant_id=tenant_id, exact_key=adm.chat.exact_key, policy=adm.policy,
+                model=model, response_json=body, ttl_seconds=self.cache_ttl_s,
+                conversation=adm.chat.conversation, shape=adm.chat.shape,
+                answer=answer_facts(answer)), timeout=2)
         except Exception as exc:  # noqa: BLE001 - a failed store only costs a future miss
             log.warning("cache store failed", extra={"error": type(exc).__name__})
 
     def _finish(self, draft: EventDraft, adm: Admission, cand: router_pb2.Candidate | None,
                 prompt: int, completion: int, cached: int) -> Bill:
+        """Price the tokens and put the bill on the draft (the record emits it)."""
         b = bill(mode=draft.model_requested, decision=adm.decision, candidate=cand,
                  prompt=prompt, completion=completion, cached=cached,
                  cache_outcome=draft.cache_outcome)
@@ -85,78 +83,51 @@ class Pipeline:
         draft.charged_nano = b.charged_nano
         if cand is not None:
             draft.resolved_model, draft.provider = cand.model_id, cand.provider
-        emit(self.outbox, draft, self.metrics)
         return b
 
-    def _fail(self, draft: EventDraft, exc: TokarooError) -> None:
-        draft.status, draft.error_code = "error", exc.code
-        emit(self.outbox, draft, self.metrics)
-
-    def _candidates(self, adm: Admission) -> list[router_pb2.Candidate]:
-        return self.breakers.order(list(adm.decision.candidates),
-                                   lambda c: (c.provider, c.upstream_model))
-
-    def _record(self, cand: router_pb2.Candidate, failure: UpstreamFailure) -> None:
-        if failure.retryable:
-            self.breakers.failure(cand.provider, cand.upstream_model)
-
-    def _provider(self, cand: router_pb2.Candidate) -> ChatProvider | None:
-        return self.providers.get(cand.provider)
-
-    @staticmethod
-    def _to_error(failure: UpstreamFailure | None) -> TokarooError:
-        if failure is not None and failure.kind == "timeout":
-            return UpstreamTimeout("The model did not answer in time. Please retry.")
-        return UpstreamError("Every route for this request failed. Please retry.")
-
-    @staticmethod
-    def _client_error(failure: UpstreamFailure) -> TokarooError:
-        return InvalidRequest("The request was rejected upstream as invalid. Check the "
-                              "parameters (messages, tools, response_format, limits).")
+    def _bill_delivered(self, draft: EventDraft, adm: Admission, cand: router_pb2.Candidate,
+                        agg: StreamAggregate) -> Bill:
+        """A stream that ended early (client gone, upstream broke, body never started) is
+        billed the prompt plus the tokens delivered so far."""
+        return self._finish(draft, adm, cand, adm.prompt_tokens,
+                            count_text_tokens(self.encoder, agg.delivered_text()), 0)
 
     # ---- non-streaming -------------------------------------------------------------------
     async def complete(self, req: ChatCompletionRequest, adm: Admission,
-                       draft: EventDraft) -> tuple[Json, Bill]:
+                       record: RequestRecord) -> tuple[Json, Bill]:
+        draft = record.draft
         draft.tier = adm.decision.tier
         created = int(time.time())
         if adm.lookup.hit:
             return self._serve_hit(req, adm, draft, created)
-        last: UpstreamFailure | None = None
-        for cand in self._candidates(adm):
-            provider = self._provider(cand)
-            if provider is None:
-                continue
-            draft.attempts += 1
-            try:
-                body = await provider.complete(req, Target(cand.provider, cand.upstream_model))
-                self.breakers.success(cand.provider, cand.upstream_model)
-            except UpstreamFailure as failure:
-                last = failure
-                self._record(cand, failure)
-                if not failure.retryable:
-                    err = self._client_error(failure)
-                    self._fail(draft, err)
-                    raise err from failure
-                continue
-            usage = read_usage(body.get("usage"))
-            if usage is None:
-                usage = (adm.prompt_tokens, count_text_tokens(
-                    self.encoder, _completion_text(body)), 0)
-            b = self._finish(draft, adm, cand, *usage)
-            out = shape_completion(body, request_id=draft.request_id, model=req.model,
-                                   created=created)
-            out["usage"] = usage_with_cost(usage[0], usage[1], usage[2], b.charged_nano)
-            self._store(draft, adm, out)
-            return out, b
-        err = self._to_error(last)
-        self._fail(draft, err)
-        raise err
+
+        async def call(provider: ChatProvider, target: Target) -> Json:
+            return await provider.complete(req, target)
+
+        answer = await attempt(adm.decision.candidates, self.providers, self.breakers, draft,
+                               call)
+        body, cand = answer.value, answer.candidate
+        usage = read_usage(body.get("usage"))
+        if usage is None:
+            usage = (adm.prompt_tokens, count_text_tokens(
+                self.encoder, _completion_text(body)), 0)
+        b = self._finish(draft, adm, cand, *usage)
+        record.finish()
+        out = shape_completion(body, request_id=draft.request_id, model=req.model,
+                               created=created)
+        out["usage"] = usage_with_cost(usage[0], usage[1], usage[2], b.charged_nano)
+        self._store(draft, adm, out)
+        return out, b
 
     def _serve_hit(self, req: ChatCompletionRequest, adm: Admission, draft: EventDraft,
                    created: int) -> tuple[Json, Bill]:
-        stored = orjson.loads(adm.lookup.response_json)
+        stored = adm.hit_body or {}
         draft.cache_outcome = adm.lookup.outcome or "exact"
+        # The answer's own length; the prompt is this request's (an exact hit's is the same
+        # request, so the upstream's count of it stands).
         prompt, completion, _ = read_usage(stored.get("usage")) or (adm.prompt_tokens, 0, 0)
+        if draft.cache_outcome != "exact":
+            prompt = adm.prompt_tokens
         b = self._finish(draft, adm, None, prompt, completion, 0)
         out = shape_completion(stored, request_id=draft.request_id, model=req.model,
                                created=created)
@@ -165,47 +136,39 @@ class Pipeline:
 
     # ---- streaming -----------------------------------------------------------------------
     async def open_stream(self, req: ChatCompletionRequest, adm: Admission,
-                          draft: EventDraft) -> AsyncIterator[bytes]:
+                          record: RequestRecord) -> AsyncIterator[bytes]:
         """Find a candidate that produces a first chunk (fallback happens here, invisibly);
-        then return the SSE byte stream. Errors before the first token raise normally."""
+        then return the SSE byte stream. Errors before the first token raise normally.
+        From the first chunk on, the record owns the upstream stream and knows how to bill
+        it if the response ends early (even before its body generator started)."""
+        draft = record.draft
         draft.tier = adm.decision.tier
         created = int(time.time())
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
         if adm.lookup.hit:
             return self._replay(req, adm, draft, created, include_usage)
-        last: UpstreamFailure | None = None
-        for cand in self._candidates(adm):
-            provider = self._provider(cand)
-            if provider is None:
-                continue
-            draft.attempts += 1
-            upstream = provider.stream(req, Target(cand.provider, cand.upstream_model))
-            try:
-                first = await asyncio.wait_for(anext(upstream), self.first_token_timeout_s)
-            except (UpstreamFailure, TimeoutError, StopAsyncIteration) as exc:
-                await _close(upstream)
-                failure = exc if isinstance(exc, UpstreamFailure) else UpstreamFailure(
-                    "timeout" if isinstance(exc, TimeoutError) else "protocol", retryable=True)
-                last = failure
-                self._record(cand, failure)
-                if not failure.retryable:
-                    err = self._client_error(failure)
-                    self._fail(draft, err)
-                    raise err from exc
-                continue
-            self.breakers.success(cand.provider, cand.upstream_model)
-            draft.ttft_ms = int((time.monotonic() - draft.started) * 1000)
-            return self._relay(req, adm, draft, cand, upstream, first, created, include_usage)
-        err = self._to_error(last)
-        self._fail(draft, err)
-        raise err
 
-    async def _relay(self, req: ChatCompletionRequest, adm: Admission, draft: EventDraft,
-                     cand: router_pb2.Candidate, upstream: AsyncIterator[Json], first: Json,
-                     created: int, include_usage: bool) -> AsyncIterator[bytes]:
+        async def call(provider: ChatProvider,
+                       target: Target) -> tuple[AsyncIterator[Json], Json]:
+            return await first_chunk(provider.stream(req, target), self.first_token_timeout_s)
+
+        answer = await attempt(adm.decision.candidates, self.providers, self.breakers, draft,
+                               call)
+        (upstream, first), cand = answer.value, answer.candidate
+        draft.ttft_ms = int((time.monotonic() - draft.started) * 1000)
         agg = StreamAggregate()
+        record.own(upstream, on_abandon=lambda: self._bill_delivered(draft, adm, cand, agg))
+        return self._relay(req, adm, record, cand, upstream, first, agg, created,
+                           include_usage)
+
+    async def _relay(self, req: ChatCompletionRequest, adm: Admission, record: RequestRecord,
+                     cand: router_pb2.Candidate, upstream: AsyncIterator[Json], first: Json,
+                     agg: StreamAggregate, created: int,
+                     include_usage: bool) -> AsyncIterator[bytes]:
+        """The SSE body. It settles and emits the record when the stream finishes or breaks
+        upstream; a client that leaves mid-way is billed by the record (prompt + delivered)."""
+        draft = record.draft
         rid, model = draft.request_id, req.model
-        finished = False
         try:
             chunk: Json | None = first
             while chunk is not None:
@@ -213,32 +176,28 @@ class Pipeline:
                 if chunk.get("choices"):
                     yield _sse(shape_chunk(chunk, request_id=rid, model=model, created=created))
                 chunk = await _next(upstream)
-            finished = True
         except UpstreamFailure as failure:
             draft.status, draft.error_code = "partial", "stream_interrupted"
             log.warning("upstream stream broke after first token",
                         extra={"request_id": rid, "kind": failure.kind})
+            self._bill_delivered(draft, adm, cand, agg)
+            record.finish()
             yield _sse({"error": {"message": "The response stream was interrupted before it "
                                   "finished. You were billed only for what was delivered.",
                                   "type": "api_error", "param": None,
                                   "code": "stream_interrupted"}})
-        finally:
-            if not finished and draft.status == "ok":
-                draft.status, draft.error_code = "partial", "client_closed"
-            usage = read_usage(agg.usage) if finished else None
-            if usage is None:
-                usage = (adm.prompt_tokens, count_text_tokens(self.encoder,
-                                                               agg.delivered_text()), 0)
-            b = self._finish(draft, adm, cand, *usage)  # billed even when the client left
-            await _close(upstream)
-        if finished:
-            completion = agg.to_completion()
-            completion["usage"] = usage_with_cost(usage[0], usage[1], usage[2], b.charged_nano)
-            self._store(draft, adm, completion)
-            if include_usage:
-                yield _sse(usage_chunk(completion["usage"], request_id=rid, model=model,
-                                       created=created))
-            yield b"data: [DONE]\n\n"
+            return
+        usage = read_usage(agg.usage) or (
+            adm.prompt_tokens, count_text_tokens(self.encoder, agg.delivered_text()), 0)
+        b = self._finish(draft, adm, cand, *usage)
+        record.finish()
+        completion = agg.to_completion()
+        completion["usage"] = usage_with_cost(usage[0], usage[1], usage[2], b.charged_nano)
+        self._store(draft, adm, completion)
+        if include_usage:
+            yield _sse(usage_chunk(completion["usage"], request_id=rid, model=model,
+                                   created=created))
+        yield b"data: [DONE]\n\n"
 
     async def _replay(self, req: ChatCompletionRequest, adm: Admission, draft: EventDraft,
                       created: int, include_usage: bool) -> AsyncIterator[bytes]:
@@ -263,13 +222,13 @@ async def _next(it: AsyncIterator[Json]) -> Json | None:
         return None
 
 
-async def _close(it: AsyncIterator[Json]) -> None:
-    aclose = getattr(it, "aclose", None)
-    if aclose is not None:
-        try:
-            await aclose()
-        except Exception:  # noqa: BLE001 - closing a broken upstream stream may fail again
-            log.debug("upstream stream close failed")
+def answer_facts(completion: Json) -> cache_pb2.Answer:
+    """What the cache needs to know of an answer it stores, typed. Pure."""
+    choice = (completion.get("choices") or [{}])[0]
+    usage = read_usage(completion.get("usage"))
+    return cache_pb2.Answer(completion_tokens=usage[1] if usage else 0,
+                            finish_reason=str(choice.get("finish_reason") or ""),
+                            tool_calls=bool((choice.get("message") or {}).get("tool_calls")))
 
 
 def _completion_text(body: Json) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tokaroo_common.jetstream import COMPLETION_SUBJECT
-from tokaroo_common.outbox import Outbox, OutboxFull, OutboxItem
+from tokaroo_common.outbox import OutboxFull, OutboxItem
 from tokaroo_common.telemetry import trace_headers
 from tokaroo_proto.events.v1 import events_pb2
 
@@ -58,7 +58,13 @@ class EventObserver(Protocol):
     def observe(self, draft: EventDraft) -> None: ...
 
 
-def emit(outbox: Outbox, draft: EventDraft, observer: EventObserver | None = None) -> None:
+class EventSink(Protocol):
+    """Where events are queued: the Outbox (OutboxFull when it is at its bound)."""
+
+    def put(self, item: OutboxItem) -> None: ...
+
+
+def emit(outbox: EventSink, draft: EventDraft, observer: EventObserver | None = None) -> None:
     """Queue the event, with the current trace context in its headers (so its consumers join
     the request's trace), and count it in the metrics."""
     data = draft.to_proto().SerializeToString()

@@ -103,18 +103,42 @@ class StreamAggregate:
             "usage": self.usage}
 
 
+REPLAY_PIECE_CHARS = 16  # about four tokens: a replayed answer streams like a live one
+
+
+def pieces(text: str, size: int = REPLAY_PIECE_CHARS) -> list[str]:
+    """`text` cut into pieces of about `size` characters, at spaces where there are some
+    (each piece starts with its space, as tokens do). Joined, they give `text` back."""
+    out: list[str] = []
+    start = 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            cut = text.rfind(" ", start + 1, end + 1)
+            end = cut if cut > start else end
+        out.append(text[start:end])
+        start = end
+    return out
+
+
+def _delta(delta: Json, finish_reason: str | None = None) -> Json:
+    return {"choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+
+
 def replay_chunks(completion: Json) -> list[Json]:
-    """A stored completion as the chunk sequence a stream would have produced (no ids yet)."""
+    """A stored completion as the chunk sequence a live stream produces (no ids yet): the
+    role, the content a few tokens at a time, each tool call's id and name and then its
+    arguments in pieces, and the finish reason."""
     choice = (completion.get("choices") or [{}])[0]
     message = choice.get("message") or {}
-    chunks: list[Json] = [{"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                        "finish_reason": None}]}]
-    if message.get("content"):
-        chunks.append({"choices": [{"index": 0, "delta": {"content": message["content"]},
-                                    "finish_reason": None}]})
+    chunks: list[Json] = [_delta({"role": "assistant", "content": ""})]
+    chunks.extend(_delta({"content": p}) for p in pieces(str(message.get("content") or "")))
     for i, call in enumerate(message.get("tool_calls") or []):
-        chunks.append({"choices": [{"index": 0, "delta": {"tool_calls": [
-            {"index": i, **call}]}, "finish_reason": None}]})
-    chunks.append({"choices": [{"index": 0, "delta": {},
-                                "finish_reason": choice.get("finish_reason", "stop")}]})
+        fn = call.get("function") or {}
+        chunks.append(_delta({"tool_calls": [{
+            "index": i, "id": call.get("id"), "type": call.get("type", "function"),
+            "function": {"name": fn.get("name", ""), "arguments": ""}}]}))
+        chunks.extend(_delta({"tool_calls": [{"index": i, "function": {"arguments": p}}]})
+                      for p in pieces(str(fn.get("arguments") or "")))
+    chunks.append(_delta({}, choice.get("finish_reason", "stop")))
     return chunks

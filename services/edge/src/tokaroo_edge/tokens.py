@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import orjson
 import quicktok
-
-from tokaroo_edge.schemas import ChatCompletionRequest
+from tokaroo_common.turns import media_count, turn_text
+from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 
 PER_MESSAGE_OVERHEAD = 3
 PER_IMAGE_TOKENS = 765
@@ -21,43 +22,15 @@ def load_encoder() -> Encoder:
     return enc
 
 
-def conversation_text(req: ChatCompletionRequest) -> str:
-    """All text of the conversation (for token counting, classification and the cache)."""
-    parts: list[str] = []
-    for m in req.messages:
-        parts.append(m.role)
-        parts.extend(_content_texts(m.content))
-        for call in m.tool_calls or []:
-            fn = call.get("function") or {}
-            parts.append(str(fn.get("name", "")))
-            parts.append(str(fn.get("arguments", "")))
-    return "\n".join(parts)
-
-
-def _content_texts(content: str | list[dict[str, Any]] | None) -> list[str]:
-    if content is None:
-        return []
-    if isinstance(content, str):
-        return [content]
-    return [str(p.get("text", "")) for p in content if p.get("type") == "text"]
-
-
-def count_images(req: ChatCompletionRequest) -> int:
-    n = 0
-    for m in req.messages:
-        if isinstance(m.content, list):
-            n += sum(1 for p in m.content if p.get("type") in ("image_url", "input_image"))
-    return n
-
-
-def count_prompt_tokens(enc: Encoder, req: ChatCompletionRequest, text: str,
-                        images: int) -> int:
-    """Prompt tokens of `req`, given its `conversation_text` and `count_images` (which the
-    caller needs anyway, so they are computed once)."""
-    text_tokens = len(enc.encode(text))
-    tool_tokens = len(enc.encode(repr(req.tools))) if req.tools else 0
-    return (text_tokens + tool_tokens + PER_MESSAGE_OVERHEAD * len(req.messages)
-            + PER_IMAGE_TOKENS * images)
+def count_prompt_tokens(enc: Encoder, conv: cpb.Conversation,
+                        tools: list[dict[str, Any]] | None) -> int:
+    """Prompt tokens of a conversation and its tool definitions: the text of every turn
+    (one encoder call), a per-message overhead and a flat count per image."""
+    text = "\n".join(turn_text(t) for t in conv.turns)
+    text_tokens = len(enc.encode(text)) if text else 0
+    tool_tokens = len(enc.encode(orjson.dumps(tools).decode())) if tools else 0
+    return (text_tokens + tool_tokens + PER_MESSAGE_OVERHEAD * len(conv.turns)
+            + PER_IMAGE_TOKENS * media_count(conv, "image"))
 
 
 def count_text_tokens(enc: Encoder, text: str) -> int:

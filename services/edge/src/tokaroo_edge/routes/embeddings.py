@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter, Request
 from tokaroo_common.money import format_usd
 
 from tokaroo_edge.body import read_model
 from tokaroo_edge.deps import Auth, State
-from tokaroo_edge.events import EventDraft
 from tokaroo_edge.responses import JsonResponse
 from tokaroo_edge.schemas import EmbeddingRequest
 
@@ -22,11 +19,12 @@ _BODY_SCHEMA = {"requestBody": {"required": True, "content": {"application/json"
 
 @router.post("/v1/embeddings", openapi_extra=_BODY_SCHEMA)
 async def embeddings(request: Request, state: State, principal: Auth) -> JsonResponse:
-    started = time.monotonic()
-    req = await read_model(request, EmbeddingRequest, state.settings.max_body_bytes)
-    draft = EventDraft(request_id=request.state.request_id, tenant_id=principal.tenant_id,
-                       key_id=principal.key_id, model_requested=req.model or "auto",
-                       endpoint="embeddings", streamed=False, started=started)
-    body, bill = await state.embeddings.embed(req, principal, draft, state.hold_ttl_ms)
-    return JsonResponse(body, headers={"x-tokaroo-cache": "miss",
-                                       "x-tokaroo-cost": format_usd(bill.charged_nano)})
+    record = state.open_record(request.state.request_id, principal, "embeddings")
+    async with record.guard():
+        req = await read_model(request, EmbeddingRequest, state.settings.max_body_bytes)
+        record.draft.model_requested = req.model or "auto"
+        body, bill = await state.embeddings.embed(req, principal, record,
+                                                  hold_ttl_ms=state.hold_ttl_ms,
+                                                  limiter=state.limiter)
+        return JsonResponse(body, headers={"x-tokaroo-cache": "miss",
+                                           "x-tokaroo-cost": format_usd(bill.charged_nano)})

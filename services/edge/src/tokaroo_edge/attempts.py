@@ -1,0 +1,93 @@
+"""The one attempt loop of every upstream call (chat, streaming chat, embeddings).
+
+Candidates are tried in circuit-breaker order (open circuits last, never skipped), those whose
+provider this edge has no adapter for are skipped, and each attempt is counted on the draft.
+A retryable failure (connect error, timeout, 429, 5xx, a stream with no first chunk) counts
+against the candidate's breaker and moves on to the next; any other failure is the client's
+error at once. When every candidate failed: a timeout if the last one timed out, else an
+upstream error. A success closes the candidate's breaker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from tokaroo_common.errors import InvalidRequest, TokarooError, UpstreamError, UpstreamTimeout
+from tokaroo_proto.router.v1 import router_pb2
+
+from tokaroo_edge.breaker import Breakers
+from tokaroo_edge.events import EventDraft
+from tokaroo_edge.providers.base import ChatProvider, Target, UpstreamFailure
+from tokaroo_edge.record import close_quietly
+
+T = TypeVar("T")
+C = TypeVar("C")
+
+Call = Callable[[ChatProvider, Target], Awaitable[T]]
+
+CHAT_HINT = "Check the parameters (messages, tools, response_format, limits)."
+EMBEDDING_HINT = "Check the parameters (input, dimensions, encoding_format)."
+
+
+@dataclass(frozen=True)
+class Answer(Generic[T]):
+    candidate: router_pb2.Candidate
+    value: T
+
+
+def breaker_key(cand: router_pb2.Candidate) -> tuple[str, str]:
+    return cand.provider, cand.upstream_model
+
+
+def rejected(hint: str) -> TokarooError:
+    """The client's error for a non-retryable upstream failure (a 4xx about the request)."""
+    return InvalidRequest(f"The request was rejected upstream as invalid. {hint}")
+
+
+def exhausted(last: UpstreamFailure | None) -> TokarooError:
+    """The error when no candidate answered. Pure."""
+    if last is not None and last.kind == "timeout":
+        return UpstreamTimeout("The model did not answer in time. Please retry.")
+    return UpstreamError("Every route for this request failed. Please retry.")
+
+
+async def attempt(candidates: Sequence[router_pb2.Candidate],
+                  providers: Mapping[str, ChatProvider], breakers: Breakers,
+                  draft: EventDraft, call: Call[T], *, hint: str = CHAT_HINT) -> Answer[T]:
+    """Run `call` against each candidate until one succeeds; see the module notes."""
+    last: UpstreamFailure | None = None
+    for cand in breakers.order(list(candidates), breaker_key):
+        provider = providers.get(cand.provider)
+        if provider is None:
+            continue
+        draft.attempts += 1
+        try:
+            value = await call(provider, Target(cand.provider, cand.upstream_model))
+        except UpstreamFailure as failure:
+            if not failure.retryable:
+                raise rejected(hint) from failure
+            breakers.failure(*breaker_key(cand))
+            last = failure
+            continue
+        breakers.success(*breaker_key(cand))
+        return Answer(cand, value)
+    raise exhausted(last)
+
+
+async def first_chunk(upstream: AsyncIterator[C],
+                      timeout_s: float) -> tuple[AsyncIterator[C], C]:
+    """Await a stream's first chunk within `timeout_s`. On any failure (cancellation
+    included) the stream is closed; no first chunk in time, or none at all, is a retryable
+    failure."""
+    try:
+        first = await asyncio.wait_for(anext(upstream), timeout_s)
+    except BaseException as exc:
+        await close_quietly(upstream)
+        if isinstance(exc, TimeoutError):
+            raise UpstreamFailure("timeout", retryable=True) from exc
+        if isinstance(exc, StopAsyncIteration):
+            raise UpstreamFailure("protocol", retryable=True) from exc
+        raise
+    return upstream, first

@@ -1,0 +1,89 @@
+"""The admission steps chat and embeddings share: overload, rate limit, hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tokaroo_common.errors import InsufficientBalance, RateLimited, ServiceUnavailable
+from tokaroo_edge.admission import admit, check_capacity, check_rate, estimate_hold, hold
+from tokaroo_edge.ratelimit import Limits
+from tokaroo_edge.schemas import ChatCompletionRequest
+
+
+def chat(**extra: Any) -> ChatCompletionRequest:
+    return ChatCompletionRequest.model_validate(
+        {"model": "auto", "messages": [{"role": "user", "content": "hello there"}], **extra})
+
+
+async def admit_one(edge: Any, req: ChatCompletionRequest, record: Any) -> Any:
+    return await admit(edge.state.clients, edge.state.pipeline.encoder, edge.outbox, req,
+                       edge.principal, record, no_cache=True, hold_ttl_ms=60_000,
+                       limiter=edge.limiter)
+
+
+def test_capacity_refuses_when_the_outbox_is_nearly_full(edge: Any) -> None:
+    edge.outbox.pending = 90
+    check_capacity(edge.outbox)
+    edge.outbox.pending = 91
+    with pytest.raises(ServiceUnavailable) as err:
+        check_capacity(edge.outbox)
+    assert err.value.retry_after == 1
+
+
+async def test_rate_check_passes_the_keys_limits(edge: Any) -> None:
+    await check_rate(None, edge.principal, 5)  # no Redis: no per-key limit
+    await check_rate(edge.limiter, edge.principal, 5)
+    assert edge.limiter.checks == [(edge.principal.key_id, Limits(60, 10_000), 5)]
+    edge.limiter.exhausted = True
+    with pytest.raises(RateLimited):
+        await check_rate(edge.limiter, edge.principal, 5)
+
+
+async def test_hold_is_recorded_on_the_record(edge: Any) -> None:
+    record = edge.record("req-h")
+    await hold(edge.state.clients, record, 1234, 60_000)
+    assert record.hold_nano == 1234
+    (sent,) = edge.ledger.holds
+    assert (sent.tenant_id, sent.request_id, sent.amount_nano, sent.ttl_ms) == (
+        edge.principal.tenant_id, "req-h", 1234, 60_000)
+
+
+async def test_hold_refused_is_402_and_holds_nothing(edge: Any) -> None:
+    edge.ledger.available_nano = 10
+    record = edge.record()
+    with pytest.raises(InsufficientBalance, match="available"):
+        await hold(edge.state.clients, record, 11, 60_000)
+    assert record.hold_nano == 0 and edge.ledger.holds == []
+
+
+async def test_admit_routes_and_holds_the_estimate(edge: Any) -> None:
+    record = edge.record()
+    req = chat(max_tokens=50)
+    adm = await admit_one(edge, req, record)
+    assert adm.decision.tier == "standard" and not adm.lookup.hit
+    (route,) = edge.router.requests
+    assert route.request_id == "req-1" and route.max_output_tokens == 50
+    expected = estimate_hold("auto", adm.decision, adm.prompt_tokens, 50, False)
+    assert record.hold_nano == expected == edge.ledger.holds[0].amount_nano
+    (_, _, tokens), = edge.limiter.checks
+    assert tokens == adm.prompt_tokens + 50
+
+
+async def test_admit_stops_before_routing_when_overloaded_or_limited(edge: Any) -> None:
+    edge.outbox.pending = 100
+    with pytest.raises(ServiceUnavailable):
+        await admit_one(edge, chat(), edge.record())
+    edge.outbox.pending = 0
+    edge.limiter.exhausted = True
+    with pytest.raises(RateLimited):
+        await admit_one(edge, chat(), edge.record())
+    assert edge.router.requests == [] and edge.ledger.holds == []
+
+
+def test_estimate_hold_covers_the_dearest_candidate(edge: Any) -> None:
+    decision = edge.decision("a", "b")
+    decision.candidates[1].output_nano_per_token = 10_000
+    dear = estimate_hold("max", decision, 10, 100, False)
+    assert dear >= 10 * 100 + 100 * 10_000
+    assert estimate_hold("auto", decision, 10, None, True) < dear  # a hit costs less
