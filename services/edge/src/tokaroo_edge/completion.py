@@ -136,17 +136,19 @@ class Pipeline:
 
     # ---- streaming -----------------------------------------------------------------------
     async def open_stream(self, req: ChatCompletionRequest, adm: Admission,
-                          record: RequestRecord) -> AsyncIterator[bytes]:
+                          record: RequestRecord) -> AsyncIterator[Json]:
         """Find a candidate that produces a first chunk (fallback happens here, invisibly);
-        then return the SSE byte stream. Errors before the first token raise normally.
+        then return the stream of shaped chunks, in the chat-completions chunk shape: the
+        answer's chunks, then always one final chunk without choices that carries the usage
+        (with its cost), or an `{"error": ...}` chunk if the upstream broke mid-way. Each
+        dialect encodes these for the wire. Errors before the first token raise normally.
         From the first chunk on, the record owns the upstream stream and knows how to bill
         it if the response ends early (even before its body generator started)."""
         draft = record.draft
         draft.tier = adm.decision.tier
         created = int(time.time())
-        include_usage = bool(req.stream_options and req.stream_options.include_usage)
         if adm.lookup.hit:
-            return self._replay(req, adm, draft, created, include_usage)
+            return self._replay(req, adm, draft, created)
 
         async def call(provider: ChatProvider,
                        target: Target) -> tuple[AsyncIterator[Json], Json]:
@@ -158,14 +160,12 @@ class Pipeline:
         draft.ttft_ms = int((time.monotonic() - draft.started) * 1000)
         agg = StreamAggregate()
         record.own(upstream, on_abandon=lambda: self._bill_delivered(draft, adm, cand, agg))
-        return self._relay(req, adm, record, cand, upstream, first, agg, created,
-                           include_usage)
+        return self._relay(req, adm, record, cand, upstream, first, agg, created)
 
     async def _relay(self, req: ChatCompletionRequest, adm: Admission, record: RequestRecord,
                      cand: router_pb2.Candidate, upstream: AsyncIterator[Json], first: Json,
-                     agg: StreamAggregate, created: int,
-                     include_usage: bool) -> AsyncIterator[bytes]:
-        """The SSE body. It settles and emits the record when the stream finishes or breaks
+                     agg: StreamAggregate, created: int) -> AsyncIterator[Json]:
+        """The chunks. It settles and emits the record when the stream finishes or breaks
         upstream; a client that leaves mid-way is billed by the record (prompt + delivered)."""
         draft = record.draft
         rid, model = draft.request_id, req.model
@@ -174,7 +174,7 @@ class Pipeline:
             while chunk is not None:
                 agg.add(chunk)
                 if chunk.get("choices"):
-                    yield _sse(shape_chunk(chunk, request_id=rid, model=model, created=created))
+                    yield shape_chunk(chunk, request_id=rid, model=model, created=created)
                 chunk = await _next(upstream)
         except UpstreamFailure as failure:
             draft.status, draft.error_code = "partial", "stream_interrupted"
@@ -182,10 +182,9 @@ class Pipeline:
                         extra={"request_id": rid, "kind": failure.kind})
             self._bill_delivered(draft, adm, cand, agg)
             record.finish()
-            yield _sse({"error": {"message": "The response stream was interrupted before it "
-                                  "finished. You were billed only for what was delivered.",
-                                  "type": "api_error", "param": None,
-                                  "code": "stream_interrupted"}})
+            yield {"error": {"message": "The response stream was interrupted before it "
+                             "finished. You were billed only for what was delivered.",
+                             "type": "api_error", "param": None, "code": "stream_interrupted"}}
             return
         usage = read_usage(agg.usage) or (
             adm.prompt_tokens, count_text_tokens(self.encoder, agg.delivered_text()), 0)
@@ -194,25 +193,16 @@ class Pipeline:
         completion = agg.to_completion()
         completion["usage"] = usage_with_cost(usage[0], usage[1], usage[2], b.charged_nano)
         self._store(draft, adm, completion)
-        if include_usage:
-            yield _sse(usage_chunk(completion["usage"], request_id=rid, model=model,
-                                   created=created))
-        yield b"data: [DONE]\n\n"
+        yield usage_chunk(completion["usage"], request_id=rid, model=model, created=created)
 
     async def _replay(self, req: ChatCompletionRequest, adm: Admission, draft: EventDraft,
-                      created: int, include_usage: bool) -> AsyncIterator[bytes]:
+                      created: int) -> AsyncIterator[Json]:
         body, b = self._serve_hit(req, adm, draft, created)
         for chunk in replay_chunks(body):
-            yield _sse(shape_chunk(chunk, request_id=draft.request_id, model=req.model,
-                                   created=created))
-        if include_usage:
-            yield _sse(usage_chunk(body["usage"], request_id=draft.request_id, model=req.model,
-                                   created=created))
-        yield b"data: [DONE]\n\n"
-
-
-def _sse(obj: Json) -> bytes:
-    return b"data: " + orjson.dumps(obj) + b"\n\n"
+            yield shape_chunk(chunk, request_id=draft.request_id, model=req.model,
+                              created=created)
+        yield usage_chunk(body["usage"], request_id=draft.request_id, model=req.model,
+                          created=created)
 
 
 async def _next(it: AsyncIterator[Json]) -> Json | None:

@@ -142,3 +142,8 @@ def replay_chunks(completion: Json) -> list[Json]:
                       for p in pieces(str(fn.get("arguments") or "")))
     chunks.append(_delta({}, choice.get("finish_reason", "stop")))
     return chunks
+
+
+def is_usage_chunk(chunk: Json) -> bool:
+    """The stream's final chunk: no choices, the usage (and cost)."""
+    return not chunk.get("choices") and "usage" in chunk and "error" not in chunk

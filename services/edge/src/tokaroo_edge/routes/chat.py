@@ -11,6 +11,7 @@ from tokaroo_edge.deps import Auth, State
 from tokaroo_edge.record import RecordedStream
 from tokaroo_edge.responses import JsonResponse
 from tokaroo_edge.schemas import ChatCompletionRequest
+from tokaroo_edge.sse import chat_completions_sse
 
 router = APIRouter()
 
@@ -33,8 +34,9 @@ async def chat_completions(request: Request, state: State,
                           cache_timeout_s=state.settings.cache_lookup_timeout_s)
         cache_header = "hit" if adm.lookup.hit else "miss"
         if req.stream:
-            stream = await state.pipeline.open_stream(req, adm, record)
-            return RecordedStream(stream, record, headers={
+            chunks = await state.pipeline.open_stream(req, adm, record)
+            include_usage = bool(req.stream_options and req.stream_options.include_usage)
+            return RecordedStream(chat_completions_sse(chunks, include_usage), record, headers={
                 "x-tokaroo-cache": cache_header, "cache-control": "no-cache"})
         body, bill = await state.pipeline.complete(req, adm, record)
         return JsonResponse(body, headers={"x-tokaroo-cache": cache_header,
