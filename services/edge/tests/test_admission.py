@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 from tokaroo_common.errors import InsufficientBalance, RateLimited, ServiceUnavailable
-from tokaroo_edge.admission import admit, check_capacity, check_rate, estimate_hold, hold
+from tokaroo_edge.admission import (
+    MISS,
+    admit,
+    cached_answer,
+    check_capacity,
+    check_rate,
+    estimate_hold,
+    hold,
+)
+from tokaroo_edge.chat_request import parse_chat
 from tokaroo_edge.ratelimit import Limits
 from tokaroo_edge.schemas import ChatCompletionRequest
+from tokaroo_edge.tokens import load_encoder
+from tokaroo_proto.cache.v1 import cache_pb2
 
 
 def chat(**extra: Any) -> ChatCompletionRequest:
@@ -87,3 +99,36 @@ def test_estimate_hold_covers_the_dearest_candidate(edge: Any) -> None:
     dear = estimate_hold("max", decision, 10, 100, False)
     assert dear >= 10 * 100 + 100 * 10_000
     assert estimate_hold("auto", decision, 10, None, True) < dear  # a hit costs less
+
+
+def _hit(body: dict[str, Any]) -> Any:
+    return cache_pb2.LookupResponse(hit=True, outcome="semantic",
+                                    response_json=orjson.dumps(body))
+
+
+def _answer(content: str | None, completion_tokens: int, calls: tuple[str, ...] = ()) -> Any:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        message["tool_calls"] = [{"id": c, "type": "function",
+                                  "function": {"name": "f", "arguments": "{}"}} for c in calls]
+    return {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": completion_tokens}}
+
+
+def test_a_cached_answer_is_served_only_when_it_fits() -> None:
+    enc = load_encoder()
+    plain = parse_chat(chat(), enc)
+    assert cached_answer(plain, MISS) is None
+    assert cached_answer(plain, _hit(_answer("hi", 30))) is not None
+    short = parse_chat(chat(max_tokens=3), enc)
+    assert cached_answer(short, _hit(_answer("hi", 30))) is None
+    assert cached_answer(short, _hit(_answer("hi", 3))) is not None
+    after_tool = parse_chat(chat(messages=[
+        {"role": "user", "content": "weather?"},
+        {"role": "assistant", "tool_calls": [{"id": "call_9", "type": "function",
+                                              "function": {"name": "f", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "call_9", "content": "18C"}]), enc)
+    assert cached_answer(after_tool, _hit(_answer(None, 5, ("call_9",)))) is None
+    assert cached_answer(after_tool, _hit(_answer(None, 5, ("call_10",)))) is not None
+    broken = cache_pb2.LookupResponse(hit=True, outcome="exact", response_json=b"not json")
+    assert cached_answer(plain, broken) is None
