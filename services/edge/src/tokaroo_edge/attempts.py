@@ -4,12 +4,14 @@ Candidates are tried in circuit-breaker order (open circuits last, never skipped
 provider this edge has no adapter for are skipped, and each attempt is counted on the draft.
 A retryable failure (connect error, timeout, 429, 5xx, a stream with no first chunk) counts
 against the candidate's breaker and moves on to the next; any other failure is the client's
-error at once. When every candidate failed: a timeout if the last one timed out, else an
-upstream error. A success closes the candidate's breaker."""
+error at once. The time spent waiting on upstreams (a stream: until its first chunk) adds
+up on the draft's `upstream_s`. When every candidate failed: a timeout if the last one timed
+out, else an upstream error. A success closes the candidate's breaker."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -63,14 +65,17 @@ async def attempt(candidates: Sequence[router_pb2.Candidate],
         if provider is None:
             continue
         draft.attempts += 1
+        began = time.monotonic()
         try:
             value = await call(provider, Target(cand.provider, cand.upstream_model))
         except UpstreamFailure as failure:
+            draft.upstream_s += time.monotonic() - began
             if not failure.retryable:
                 raise rejected(hint) from failure
             breakers.failure(*breaker_key(cand))
             last = failure
             continue
+        draft.upstream_s += time.monotonic() - began
         breakers.success(*breaker_key(cand))
         return Answer(cand, value)
     raise exhausted(last)

@@ -112,10 +112,11 @@ class Pipeline:
             usage = (adm.prompt_tokens, count_text_tokens(
                 self.encoder, _completion_text(body)), 0)
         b = self._finish(draft, adm, cand, *usage)
-        record.finish()
         out = shape_completion(body, request_id=draft.request_id, model=req.model,
                                created=created)
         out["usage"] = usage_with_cost(usage[0], usage[1], usage[2], b.charged_nano)
+        draft.answered()
+        record.finish()
         self._store(draft, adm, out)
         return out, b
 
@@ -132,6 +133,7 @@ class Pipeline:
         out = shape_completion(stored, request_id=draft.request_id, model=req.model,
                                created=created)
         out["usage"] = usage_with_cost(prompt, completion, 0, b.charged_nano)
+        draft.answered()
         return out, b
 
     # ---- streaming -----------------------------------------------------------------------
@@ -157,7 +159,8 @@ class Pipeline:
         answer = await attempt(adm.decision.candidates, self.providers, self.breakers, draft,
                                call)
         (upstream, first), cand = answer.value, answer.candidate
-        draft.ttft_ms = int((time.monotonic() - draft.started) * 1000)
+        draft.answered()
+        draft.ttft_ms = int((draft.answered_at - draft.started) * 1000)
         agg = StreamAggregate()
         record.own(upstream, on_abandon=lambda: self._bill_delivered(draft, adm, cand, agg))
         return self._relay(req, adm, record, cand, upstream, first, agg, created)

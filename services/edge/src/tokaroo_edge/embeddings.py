@@ -101,8 +101,10 @@ class EmbeddingPipeline:
         draft.input_tokens, draft.upstream_cost_nano = prompt, b.upstream_nano
         draft.baseline_cost_nano, draft.charged_nano = b.baseline_nano, b.charged_nano
         draft.resolved_model, draft.provider = cand.model_id, cand.provider
+        out = self._shape(body, req, mode, prompt)
+        draft.answered()
         record.finish()
-        return self._shape(body, req, mode, prompt), b
+        return out, b
 
     @staticmethod
     def _shape(body: Json, req: EmbeddingRequest, mode: str, prompt: int) -> Json:

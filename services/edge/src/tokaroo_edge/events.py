@@ -38,6 +38,21 @@ class EventDraft:
     status: str = "ok"
     error_code: str = ""
     attempts: int = 0
+    # Internal timing (not in the event): seconds spent waiting on upstreams before the
+    # answer (a stream: until its first chunk), and when the answer (or a stream's first
+    # byte) was ready; the difference from `started` is what the gateway added.
+    upstream_s: float = 0.0
+    answered_at: float = 0.0
+
+    def answered(self) -> None:
+        self.answered_at = time.monotonic()
+
+    @property
+    def overhead_s(self) -> float | None:
+        """Seconds the gateway added before the answer was ready; None if it never was."""
+        if not self.answered_at:
+            return None
+        return max(self.answered_at - self.started - self.upstream_s, 0.0)
 
     def to_proto(self) -> events_pb2.CompletionEvent:
         return events_pb2.CompletionEvent(

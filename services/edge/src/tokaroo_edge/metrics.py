@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -15,6 +15,9 @@ from tokaroo_edge.events import EventDraft
 
 _CACHE_OUTCOMES = ("miss", "exact", "semantic")
 _STATUSES = ("ok", "error", "partial")
+# Sub-millisecond resolution where the budget is (2 ms added), up to a slow semantic lookup.
+OVERHEAD_BUCKETS = (0.0005, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02,
+                    0.03, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class CompletionMetrics:
@@ -34,6 +37,11 @@ class CompletionMetrics:
         self._fallbacks = Counter("tokaroo_fallbacks",
                                   "Requests answered or failed after more than one attempt",
                                   registry=registry)
+        self._overhead = Histogram(
+            "tokaroo_gateway_overhead_seconds",
+            "Time the gateway added before an answer (a stream: its first byte) was ready, "
+            "upstream time excluded", ["endpoint", "cache"], buckets=OVERHEAD_BUCKETS,
+            registry=registry)
 
     def observe(self, draft: EventDraft) -> None:
         self._tokens_in.inc(draft.input_tokens)
@@ -43,6 +51,10 @@ class CompletionMetrics:
         self._cache.get(draft.cache_outcome, self._cache_other).inc()
         if draft.attempts > 1:
             self._fallbacks.inc()
+        overhead = draft.overhead_s
+        if overhead is not None:
+            cache = "miss" if draft.cache_outcome == "miss" else "hit"
+            self._overhead.labels(draft.endpoint[:64], cache).observe(overhead)
         status = draft.status if draft.status in _STATUSES else "other"
         key = (draft.endpoint, status)
         child = self._event_children.get(key)
