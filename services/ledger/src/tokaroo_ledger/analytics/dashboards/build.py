@@ -1,7 +1,8 @@
 """Grafana dashboards built with grafana-foundation-sdk from the panel specs.
 
 The SDK has no ClickHouse query builder; `ClickHouseQuery` is the small Dataquery the
-grafana-clickhouse-datasource plugin reads (raw SQL editor).
+grafana-clickhouse-datasource plugin reads (raw SQL editor). Panels over the services'
+metrics read Prometheus (`PrometheusQuery`: one PromQL expression per series).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tokaroo_ledger.analytics.dashboards.specs import (
 )
 
 DATASOURCE = DataSourceRef(type_val="grafana-clickhouse-datasource", uid="tokaroo-clickhouse")
+PROMETHEUS = DataSourceRef(type_val="prometheus", uid="tokaroo-prometheus")
 _PANELS: dict[str, Any] = {"stat": stat.Panel, "timeseries": timeseries.Panel,
                            "table": table.Panel, "piechart": piechart.Panel,
                            "barchart": barchart.Panel}
@@ -58,11 +60,36 @@ class ClickHouseQueryBuilder(cogbuilder.Builder[cogvariants.Dataquery]):
         return self._query
 
 
+class PrometheusQuery(cogvariants.Dataquery):
+    def __init__(self, ref_id: str, expr: str, legend: str) -> None:
+        self.ref_id = ref_id
+        self.expr = expr
+        self.legend = legend
+
+    def to_json(self) -> dict[str, object]:
+        return {"refId": self.ref_id, "datasource": PROMETHEUS.to_json(), "expr": self.expr,
+                "legendFormat": self.legend, "range": True}
+
+
+class PrometheusQueryBuilder(cogbuilder.Builder[cogvariants.Dataquery]):
+    def __init__(self, ref_id: str, expr: str, legend: str) -> None:
+        self._query = PrometheusQuery(ref_id, expr, legend)
+
+    def build(self) -> cogvariants.Dataquery:
+        return self._query
+
+
 def _panel(spec: PanelSpec) -> Any:
     builder = _PANELS[spec.kind]()
-    return (builder.title(spec.title).description(spec.description).datasource(DATASOURCE)
-            .unit(spec.unit).span(spec.width).height(spec.height)
-            .with_target(ClickHouseQueryBuilder("A", spec.sql, spec.kind == "timeseries")))
+    source = PROMETHEUS if spec.promql else DATASOURCE
+    panel = (builder.title(spec.title).description(spec.description).datasource(source)
+             .unit(spec.unit).span(spec.width).height(spec.height))
+    if not spec.promql:
+        return panel.with_target(ClickHouseQueryBuilder("A", spec.sql,
+                                                        spec.kind == "timeseries"))
+    for i, (legend, expr) in enumerate(spec.promql):
+        panel = panel.with_target(PrometheusQueryBuilder(chr(ord("A") + i), expr, legend))
+    return panel
 
 
 def _tenant_variable() -> dashboard.QueryVariable:

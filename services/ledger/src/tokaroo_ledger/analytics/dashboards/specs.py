@@ -21,6 +21,9 @@ TENANT_VARIABLE_SQL = "SELECT DISTINCT tenant_id FROM usage_hourly ORDER BY tena
 
 @dataclass(frozen=True)
 class PanelSpec:
+    """A panel over ClickHouse (`sql`), or over the services' Prometheus metrics (`promql`:
+    one expression per series, `{legend: expr}`)."""
+
     title: str
     kind: Kind
     sql: str
@@ -28,6 +31,7 @@ class PanelSpec:
     width: int = 12
     height: int = 8
     description: str = ""
+    promql: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,15 @@ def _stat(title: str, expr: str, unit: str, where: str = T) -> PanelSpec:
     return PanelSpec(title, "stat", f"SELECT {expr} AS value FROM usage_hourly WHERE {where}",
                      unit, width=4, height=4)
 
+
+def _quantile(q: float, metric: str, by: str = "", labels: str = "") -> str:
+    return (f"histogram_quantile({q}, sum by (le{', ' + by if by else ''}) "
+            f"(rate({metric}_bucket{labels}[5m])))")
+
+
+OVERHEAD = "tokaroo_gateway_overhead_seconds"
+GRPC = "tokaroo_grpc_server_duration_seconds"
+MISS, HIT = '{cache="miss"}', '{cache="hit"}'
 
 FLEET = DashboardSpec("tokaroo-fleet", "Tokaroo / Fleet overview",
                       "Requests, spend, savings, cache, errors and latency across all tenants.", (
@@ -68,6 +81,15 @@ FLEET = DashboardSpec("tokaroo-fleet", "Tokaroo / Fleet overview",
               "sum(baseline_cost_nano) / 1e9 AS market_baseline, "
               f"sum(upstream_cost_nano) / 1e9 AS upstream_cost FROM usage_hourly WHERE {T} "
               "GROUP BY time ORDER BY time", "currencyUSD", width=24),
+    PanelSpec("Gateway overhead at the edge (upstream time excluded)", "timeseries", "",
+              "s", description="Time the edge added before an answer (a stream: its first "
+              "byte) was ready, cache misses and hits apart.", promql=(
+                  ("miss p50", _quantile(0.5, OVERHEAD, labels=MISS)),
+                  ("miss p99", _quantile(0.99, OVERHEAD, labels=MISS)),
+                  ("hit p50", _quantile(0.5, OVERHEAD, labels=HIT)))),
+    PanelSpec("Time per internal call, p50 (router, cache, ledger)", "timeseries", "", "s",
+              description="Each service's handler time per gRPC method.",
+              promql=(("{{method}}", _quantile(0.5, GRPC, "method")),)),
 ))
 
 TENANTS = DashboardSpec("tokaroo-tenant-spend", "Tokaroo / Tenant spend and savings",
