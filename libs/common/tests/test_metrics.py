@@ -137,3 +137,15 @@ async def test_metrics_server_on_a_port() -> None:
         assert resp.status_code == 200 and "python_info" in resp.text
     finally:
         await asyncio.to_thread(stop)
+
+
+async def test_loop_tasks_counts_the_tasks_of_the_loop() -> None:
+    registry = new_registry(asyncio.get_running_loop())
+    before = registry.get_sample_value("tokaroo_asyncio_tasks")
+    assert before is not None and before >= 1
+    gate = asyncio.Event()
+    tasks = [asyncio.create_task(gate.wait()) for _ in range(5)]
+    assert registry.get_sample_value("tokaroo_asyncio_tasks") == before + 5
+    gate.set()
+    await asyncio.gather(*tasks)
+    assert registry.get_sample_value("tokaroo_asyncio_tasks") == before

@@ -26,7 +26,7 @@ from prometheus_client import (
     generate_latest,
     start_http_server,
 )
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
@@ -46,13 +46,31 @@ Send = Callable[[Message], Awaitable[None]]
 Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-def new_registry() -> CollectorRegistry:
-    """A service's registry, with the process, GC and platform collectors."""
+def new_registry(loop: asyncio.AbstractEventLoop | None = None) -> CollectorRegistry:
+    """A service's registry, with the process, GC and platform collectors and the count of
+    tasks on its event loop (`loop`, or the loop running where /metrics is served)."""
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     GCCollector(registry=registry)
     PlatformCollector(registry=registry)
+    registry.register(LoopTasks(loop))
     return registry
+
+
+class LoopTasks(Collector):
+    """`tokaroo_asyncio_tasks`: tasks alive on the service's event loop; a leak of requests,
+    streams or background work shows as growth. Read at scrape time."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        self._loop = loop
+
+    def collect(self) -> Iterable[Metric]:
+        try:
+            tasks = asyncio.all_tasks(self._loop) if self._loop else asyncio.all_tasks()
+        except RuntimeError:  # no loop here (a scrape before the service started)
+            return
+        yield GaugeMetricFamily("tokaroo_asyncio_tasks", "Tasks alive on the event loop",
+                                value=len(tasks))
 
 
 def serve_metrics(registry: CollectorRegistry, host: str, port: int) -> Callable[[], None]:

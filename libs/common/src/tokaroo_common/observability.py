@@ -7,6 +7,7 @@ the tracing and metrics interceptors that are on; `close()` stops both at exit.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,7 +30,8 @@ class Observability:
 
     @classmethod
     def start(cls, service: str, settings: BaseServiceSettings) -> Observability:
-        registry = new_registry()
+        """Call from inside the service's running event loop."""
+        registry = new_registry(asyncio.get_running_loop())
         stop = serve_metrics(registry, settings.bind_host, settings.metrics_port)
         return cls(setup_tracing(service, settings), registry, settings.metrics_port != 0, stop)
 

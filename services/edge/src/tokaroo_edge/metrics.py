@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from tokaroo_common.outbox import Outbox
 
 from tokaroo_edge.breaker import Breakers
 from tokaroo_edge.events import EventDraft
@@ -74,3 +75,16 @@ class BreakerCollector(Collector):
         yield GaugeMetricFamily("tokaroo_circuit_breakers_open",
                                 "Open circuit breakers (provider, model) on this edge replica",
                                 value=len(self._breakers.open_circuits()))
+
+
+class OutboxCollector(Collector):
+    """`tokaroo_outbox_pending` / `_capacity`: events queued for NATS on this replica."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
+
+    def collect(self) -> Iterable[Metric]:
+        yield GaugeMetricFamily("tokaroo_outbox_pending", "Events waiting to be published",
+                                value=self._outbox.pending)
+        yield GaugeMetricFamily("tokaroo_outbox_capacity", "Outbox bound",
+                                value=self._outbox.capacity)
