@@ -7,7 +7,7 @@ PYTHON ?= python3
 UV ?= $(PYTHON) -m uv
 PYTEST_ARGS ?=
 
-.PHONY: run test deps uv proto proto-check lint typecheck bench clean chaos images
+.PHONY: run test deps uv proto proto-check lint typecheck bench clean chaos images soak
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -19,6 +19,7 @@ run: deps
 	$(UV) run --frozen tokaroo up
 
 test: deps
+	bash tests/e2e/setup_browser.sh
 	$(UV) run --frozen python -m pytest -q $(PYTEST_ARGS)
 
 proto: deps
@@ -62,3 +63,9 @@ clean:
 # results in bench/results/chaos.json.
 chaos: deps
 	$(UV) run --frozen python -m tests.chaos --out bench/results/chaos.json
+
+# A long run of steady mixed traffic, watching every service for leaks (RSS slope after
+# warm-up, descriptors, event-loop tasks, outbox depth); results in bench/results/soak.json.
+#   make soak [SOAK_ARGS="--minutes 30 --rate 20"]
+soak: deps
+	$(UV) run --frozen python -m bench.soak $(SOAK_ARGS) --out bench/results/soak.json

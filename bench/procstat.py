@@ -1,4 +1,4 @@
-"""CPU seconds and peak memory of process trees, read from /proc (Linux only)."""
+"""CPU seconds, memory and open descriptors of process trees, read from /proc (Linux only)."""
 
 from __future__ import annotations
 
@@ -75,3 +75,25 @@ def system_ticks() -> tuple[int, int]:
     vals = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
     return sum(vals) - idle, sum(vals)
+
+
+def resident_mb(roots: dict[str, int]) -> dict[str, float]:
+    """Current resident set (VmRSS) per named tree, summed over its processes, in MB."""
+    table = _table()
+    return {name: round(sum(_status_kb(p, "VmRSS") for p in _tree(root, table)) / 1024, 2)
+            for name, root in roots.items()}
+
+
+def open_fds(roots: dict[str, int]) -> dict[str, int]:
+    """Open file descriptors per named tree (every process's /proc/PID/fd)."""
+    table = _table()
+    out = {}
+    for name, root in roots.items():
+        n = 0
+        for pid in _tree(root, table):
+            try:
+                n += len(os.listdir(f"/proc/{pid}/fd"))
+            except OSError:
+                pass
+        out[name] = n
+    return out

@@ -1,0 +1,241 @@
+"""`make soak`: steady mixed traffic through the local stack for a long time, watching every
+service for leaks.
+
+Traffic (loopback only, bounded in time and in count): chat completions that miss the cache,
+streamed ones, repeats that hit it, two-step tool loops, embeddings, and requests that must be
+refused (malformed body, unknown key). Every few seconds each service's resident memory and
+open descriptors are read from /proc (the whole process tree), and its /metrics for the tasks
+on its event loop (`tokaroo_asyncio_tasks`) and, at the edge, the outbox depth. The report
+gives, per service, the slope of RSS after warm-up (least squares, MB per hour), the growth
+of descriptors and tasks, and every answer that was not the one expected.
+
+    uv run --frozen python -m bench.soak [--minutes 30] [--out bench/results/soak.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import platform
+import random
+import shutil
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import procstat
+from tests.harness import Stack, running_stack
+
+SERVICES = ("edge", "router", "cache", "ledger", "analytics", "simulator", "nats", "valkey",
+            "postgres")
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {
+    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+
+
+def slope_per_hour(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, value) points, per hour. Pure."""
+    if len(points) < 3:
+        return 0.0
+    n = len(points)
+    mx = sum(t for t, _ in points) / n
+    my = sum(v for _, v in points) / n
+    var = sum((t - mx) ** 2 for t, _ in points)
+    if var == 0:
+        return 0.0
+    return sum((t - mx) * (v - my) for t, v in points) / var * 3600
+
+
+def after_warmup(points: list[tuple[float, float]], warmup_s: float) -> list[tuple[float, float]]:
+    return [(t, v) for t, v in points if t >= warmup_s]
+
+
+def metric_value(text: str, name: str) -> float | None:
+    """The value of an unlabelled sample `name` in a Prometheus exposition. Pure."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+@dataclass
+class Traffic:
+    outcomes: Counter[str] = field(default_factory=Counter)
+    unexpected: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    def note(self, kind: str, status: int, expected: int) -> None:
+        self.requests += 1
+        self.outcomes[f"{kind}:{status}"] += 1
+        if status != expected and len(self.unexpected) < 50:
+            self.unexpected.append(f"{kind}: HTTP {status}, expected {expected}")
+
+
+async def one(client: httpx.AsyncClient, key: str, n: int, traffic: Traffic) -> None:
+    auth = {"Authorization": f"Bearer {key}"}
+    kind = random.choices(["miss", "stream", "hit", "tools", "embed", "bad-body", "bad-key"],
+                          weights=[35, 15, 15, 10, 10, 10, 5])[0]
+    if kind == "miss":
+        r = await client.post("/chat/completions", headers=auth, json={
+            "model": "fast", "messages": [{"role": "user", "content": f"Soak question {n}?"}]})
+        traffic.note(kind, r.status_code, 200)
+    elif kind == "hit":
+        r = await client.post("/chat/completions", headers=auth, json={
+            "model": "auto", "messages": [{"role": "user", "content": "What is a soak test?"}]})
+        traffic.note(kind, r.status_code, 200)
+    elif kind == "stream":
+        async with client.stream("POST", "/chat/completions", headers=auth, json={
+                "model": "auto", "stream": True, "stream_options": {"include_usage": True},
+                "messages": [{"role": "user", "content": f"Tell me a story, {n}."}]}) as r:
+            async for _ in r.aiter_lines():
+                pass
+        traffic.note(kind, r.status_code, 200)
+    elif kind == "tools":
+        messages: list[dict[str, Any]] = [
+            {"role": "user", "content": f"What is the weather in city {n % 50}?"}]
+        r = await client.post("/chat/completions", headers=auth, json={
+            "model": "auto", "messages": messages, "tools": TOOLS})
+        traffic.note(kind, r.status_code, 200)
+        calls = (r.json()["choices"][0]["message"].get("tool_calls") or []
+                 if r.status_code == 200 else [])
+        if calls:
+            messages += [r.json()["choices"][0]["message"],
+                         {"role": "tool", "tool_call_id": calls[0]["id"], "content": "18C"}]
+            r = await client.post("/chat/completions", headers=auth, json={
+                "model": "auto", "messages": messages, "tools": TOOLS})
+            traffic.note("tool-result", r.status_code, 200)
+    elif kind == "embed":
+        r = await client.post("/embeddings", headers=auth, json={
+            "model": "auto", "input": [f"soak text {n}", "another"]})
+        traffic.note(kind, r.status_code, 200)
+    elif kind == "bad-body":
+        r = await client.post("/chat/completions", headers=auth, content=b"{not json")
+        traffic.note(kind, r.status_code, 400)
+    else:
+        r = await client.post("/chat/completions", headers={"Authorization": "Bearer tok_x"},
+                              json={"model": "auto", "messages": [
+                                  {"role": "user", "content": "hi"}]})
+        traffic.note(kind, r.status_code, 401)
+
+
+async def drive(stack: Stack, deadline: float, max_requests: int, rate: float,
+                traffic: Traffic) -> None:
+    counter = itertools.count()
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=60) as client:
+        async def worker() -> None:
+            while time.monotonic() < deadline and traffic.requests < max_requests:
+                started = time.monotonic()
+                try:
+                    await one(client, stack.api_key, next(counter), traffic)
+                except httpx.HTTPError as exc:
+                    traffic.note(f"transport:{type(exc).__name__}", 0, 200)
+                await asyncio.sleep(max(0.0, 4 / rate - (time.monotonic() - started)))
+        await asyncio.gather(*(worker() for _ in range(4)))
+
+
+async def sample(stack: Stack, stop: asyncio.Event, every_s: float, t0: float,
+                 series: dict[str, dict[str, list[tuple[float, float]]]]) -> None:
+    layout = stack.layout
+    metrics_urls = {name: f"http://127.0.0.1:{port}/metrics"
+                    for name, port in layout.metrics_ports.items()}
+    metrics_urls["edge"] = f"http://127.0.0.1:{layout.edge_port}/metrics"
+    async with httpx.AsyncClient(timeout=5) as client:
+        while not stop.is_set():
+            roots = {n: p.pid for n, p in stack.procs.items() if n in SERVICES and p.pid}
+            now = time.monotonic() - t0
+            for name, mb in procstat.resident_mb(roots).items():
+                series.setdefault(name, {}).setdefault("rss_mb", []).append((now, mb))
+            for name, fds in procstat.open_fds(roots).items():
+                series[name].setdefault("fds", []).append((now, fds))
+            for name, url in metrics_urls.items():
+                try:
+                    text = (await client.get(url)).text
+                except httpx.HTTPError:
+                    continue
+                for metric, label in (("tokaroo_asyncio_tasks", "tasks"),
+                                      ("tokaroo_outbox_pending", "outbox_pending")):
+                    value = metric_value(text, metric)
+                    if value is not None:
+                        series.setdefault(name, {}).setdefault(label, []).append((now, value))
+            try:
+                await asyncio.wait_for(stop.wait(), every_s)
+            except TimeoutError:
+                pass
+
+
+def summarize(series: dict[str, dict[str, list[tuple[float, float]]]],
+              warmup_s: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, kinds in sorted(series.items()):
+        rss = kinds.get("rss_mb", [])
+        steady = after_warmup(rss, warmup_s)
+        row: dict[str, Any] = {
+            "rss_slope_mb_per_hour": round(slope_per_hour(steady), 2),
+            "rss_mb_after_warmup": steady[0][1] if steady else None,
+            "rss_mb_end": rss[-1][1] if rss else None,
+            "rss_mb_max": max((v for _, v in rss), default=None),
+        }
+        for kind in ("fds", "tasks", "outbox_pending"):
+            points = after_warmup(kinds.get(kind, []), warmup_s)
+            if points:
+                row[f"{kind}_after_warmup"] = points[0][1]
+                row[f"{kind}_end"] = points[-1][1]
+                row[f"{kind}_max"] = max(v for _, v in points)
+                row[f"{kind}_slope_per_hour"] = round(slope_per_hour(points), 2)
+        out[name] = row
+    return out
+
+
+async def soak(stack: Stack, minutes: float, rate: float, every_s: float,
+               max_requests: int) -> dict[str, Any]:
+    t0 = time.monotonic()
+    series: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    traffic = Traffic()
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(sample(stack, stop, every_s, t0, series))
+    await drive(stack, t0 + minutes * 60, max_requests, rate, traffic)
+    stop.set()
+    await sampler
+    warmup_s = min(120.0, minutes * 60 / 5)
+    return {"minutes": minutes, "warmup_s": warmup_s, "rate_target_per_s": rate,
+            "requests": traffic.requests, "outcomes": dict(sorted(traffic.outcomes.items())),
+            "unexpected": traffic.unexpected, "services": summarize(series, warmup_s),
+            "samples": {n: {k: v for k, v in kinds.items()} for n, kinds in series.items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minutes", type=float, default=30)
+    ap.add_argument("--rate", type=float, default=20, help="requests per second (target)")
+    ap.add_argument("--every", type=float, default=5, help="seconds between samples")
+    ap.add_argument("--max-requests", type=int, default=200_000)
+    ap.add_argument("--out", type=Path, default=Path("bench/results/soak.json"))
+    args = ap.parse_args(argv)
+    home = Path(tempfile.mkdtemp(prefix="tk-soak-"))
+    try:
+        with running_stack(home) as stack:
+            result = asyncio.run(soak(stack, args.minutes, args.rate, args.every,
+                                      args.max_requests))
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    result["command"] = (f"uv run --frozen python -m bench.soak --minutes {args.minutes:g} "
+                         f"--rate {args.rate:g}")
+    result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    for name, row in result["services"].items():
+        print(f"{name:10} rss slope {row['rss_slope_mb_per_hour']:+8.2f} MB/h  "
+              f"end {row['rss_mb_end']} MB  tasks {row.get('tasks_end')}  fds {row.get('fds_end')}")
+    print(f"{result['requests']} requests, unexpected answers: {len(result['unexpected'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

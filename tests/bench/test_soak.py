@@ -1,0 +1,21 @@
+"""The soak run's pure parts: the RSS slope and reading an exposition."""
+
+from __future__ import annotations
+
+from bench.soak import after_warmup, metric_value, slope_per_hour
+
+
+def test_slope_per_hour_of_a_steady_climb_and_of_noise() -> None:
+    climb = [(t, 100 + t / 360) for t in range(0, 1800, 5)]  # +10 MB/hour
+    assert abs(slope_per_hour(climb) - 10.0) < 1e-6
+    flat = [(t, 100.0 + (0.5 if (t // 5) % 2 else -0.5)) for t in range(0, 1800, 5)]
+    assert abs(slope_per_hour(flat)) < 0.1
+    assert slope_per_hour([(0, 1.0), (5, 2.0)]) == 0.0  # too few points to say
+    assert after_warmup(climb, 1791) == [(1795, 100 + 1795 / 360)]
+
+
+def test_metric_value_reads_unlabelled_samples() -> None:
+    text = ('# HELP tokaroo_asyncio_tasks x\ntokaroo_asyncio_tasks 17.0\n'
+            'tokaroo_outbox_pending{replica="a"} 3.0\n')
+    assert metric_value(text, "tokaroo_asyncio_tasks") == 17.0
+    assert metric_value(text, "tokaroo_outbox_pending") is None
