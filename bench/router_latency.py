@@ -4,8 +4,10 @@
         --out bench/results/router-latency.json
 
 Requests: every prompt in the routing data (MMLU, GSM8K) plus synthetic chat requests up to
-~200 KB of text (which the scorer clips to a head and a tail), in random modes with random
-constraints, the artifact loaded once beforehand. Timed per request twice: wall clock
+~200 KB of text (which the scorer clips to a head and a tail), as typed `Conversation`s (30%
+with a system prompt and an earlier turn), in random modes with random constraints, the
+artifact loaded once beforehand. Timed: conversation features + scoring (with its
+explanation) + selection, as the servicer does per request. Timed per request twice: wall clock
 (perf_counter_ns) and this thread's CPU time (thread_time_ns), which leaves out the time the
 process was preempted on a shared machine; the load average is recorded next to them.
 """
@@ -23,8 +25,11 @@ import sys
 import time
 from pathlib import Path
 
+from tokaroo_common.turns import user_says
+from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
+from tokaroo_proto.router.v1 import router_pb2
 from tokaroo_router.dataset import load
-from tokaroo_router.difficulty import Features, score, tier_of
+from tokaroo_router.difficulty import explain, request_features, tier_of
 from tokaroo_router.health import Health
 from tokaroo_router.model import load_model
 from tokaroo_router.pool import default_pool_path, load_pool
@@ -55,8 +60,8 @@ def main(argv: list[str]) -> int:
     model, pool, health = load_model(), load_pool(default_pool_path()), Health()
     for m in pool.models:  # health populated so the `fast` path reads real entries
         for d in m.providers:
-            health.observe(d.provider, d.upstream_model, ok=True, now=0.0, ttft_ms=300,
-                           tokens_per_s=100)
+            health.observe(d.provider, d.upstream_model, ok=True, now=0.0,
+                           slowness=rng.uniform(0.5, 2.0))
     reqs = texts(args.data, rng)
     modes = ["auto", "auto", "auto", "fast", "max", "gpt-4.1", "gemini-2.5-flash"]
     total, scoring, cpu = [], [], []
@@ -64,11 +69,18 @@ def main(argv: list[str]) -> int:
     gc.freeze()  # the benchmark's own 12k prompts are not what a router process holds
     for text in reqs:
         tokens = len(text) // 4
-        f = Features(text, tokens, rng.choice([1, 1, 3]), rng.random() < 0.2,
-                     rng.random() < 0.1)
+        conv = user_says(text)
+        if rng.random() < 0.3:  # a system prompt and earlier turns, as agents send them
+            conv.turns.insert(0, cpb.Turn(role=cpb.ROLE_SYSTEM,
+                                          parts=[cpb.ContentPart(text="You are helpful. " * 200)]))
+            conv.turns.insert(1, cpb.Turn(role=cpb.ROLE_USER, parts=[cpb.ContentPart(text="hi")]))
+        req = router_pb2.RouteRequest(model="auto", input_tokens=tokens, conversation=conv,
+                                      needs_tools=rng.random() < 0.2,
+                                      needs_vision=rng.random() < 0.1)
         c0 = time.thread_time_ns()
         t0 = time.perf_counter_ns()
-        d = score(model, f)
+        f = request_features(req)
+        d = explain(model, f).score
         t1 = time.perf_counter_ns()
         need = Need(mode=rng.choice(modes), kind="chat", input_tokens=tokens,
                     max_output_tokens=rng.choice([0, 512, 4096]), tools=f.tools,

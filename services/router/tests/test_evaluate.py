@@ -69,8 +69,32 @@ def test_holdout_and_artifact_modes(tmp_path: Path, capsys: pytest.CaptureFixtur
     capsys.readouterr()
     shipped = run(capsys, ["--data", str(data), "--artifact", str(out)])
     assert shipped["benchmarks"]["mmlu"]["seen_in_training"] is True
-    assert load_model(out).version == "difficulty-v1"
+    assert load_model(out).version == "difficulty-v2"
+    assert load_model(out).category_gain["stem"] > load_model(out).category_gain["writing"]
 
 
 def test_missing_folder_is_an_error(tmp_path: Path) -> None:
     assert evaluate.main(["--data", str(tmp_path / "nope")]) == 2
+
+
+def test_reports_files_read_and_skipped_and_groups(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    write_data(tmp_path)
+    (tmp_path / "notes.md").write_text("hello")
+    (tmp_path / "other.jsonl").write_text('{"question": "q", "answer": 1}\n')
+    (tmp_path / "mmlu" / "responses" / "broken.csv").write_text("text,score\nx,1\n")
+    out = run(capsys, ["--data", str(tmp_path), "--router", "random"])
+    assert "mtbench.jsonl" in out["files_read"]
+    skipped = out["files_skipped"]
+    assert "not routing data" in skipped["notes.md"]
+    assert '"prompt", "weak" and "strong"' in skipped["other.jsonl"]
+    assert "prompt column" in skipped["mmlu/responses/broken.csv"]
+    assert set(out["benchmarks"]["mmlu"]["by_group"]) >= {"algebra", "music"}
+
+
+def test_a_folder_with_no_known_file_says_why(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "data.jsonl").write_text('{"text": "no prompt here"}\n')
+    assert evaluate.main(["--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "data.jsonl" in err and '"prompt"' in err and "KeyError" not in err

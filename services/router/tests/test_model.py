@@ -13,7 +13,8 @@ def test_features_fold_numbers_and_add_bigrams() -> None:
 
 def test_shipped_artifact_loads_and_scores_fast() -> None:
     model = load_model()
-    assert model.version == "difficulty-v1" and model.meta["trained_on"]["rows"]["mmlu"] > 0
+    assert model.version == "difficulty-v2" and model.meta["trained_on"]["rows"]["mmlu"] > 0
+    assert model.category_gain["math"] > model.category_gain["writing"] > 0
     assert 0 < model.instant_below < model.complex_from < 1
     text = "Explain the trade-offs of B-trees versus LSM trees for write-heavy workloads. " * 20
     start = time.perf_counter()
@@ -29,3 +30,16 @@ def test_percentile_is_monotone_and_round_trips() -> None:
     assert m.score_text("a hard one") > m.score_text("an easy one")
     again = DifficultyModel.from_json(m.to_json())
     assert again.knots == m.knots and again.weights == m.weights
+
+
+def test_category_prior_orders_task_kinds() -> None:
+    """Code, math and reasoning gain more from a strong model than chit-chat or writing."""
+    model = load_model()
+    hard = model.score_text("Prove there are infinitely many twin primes or explain why it is "
+                            "open; then write a Rust segmented sieve with SIMD and analyse it.")
+    easy = model.score_text("Write a two-line birthday message for my coworker.")
+    assert hard > easy
+    _, prior, cats = model.explain_text("Solve the equation and implement it in Python")
+    assert {"code", "math"} <= set(cats) and prior > 0
+    _, exam_prior, exam_cats = model.explain_text("What is 2+2?\nA. 3\nB. 4\nC. 5\nD. 6")
+    assert exam_cats == () and exam_prior == 0.0  # exam questions: the learned model alone

@@ -4,7 +4,7 @@ import random
 import pytest
 from tokaroo_common.errors import InvalidRequest, ModelNotFound
 from tokaroo_router.difficulty import Features, score, tier_of
-from tokaroo_router.health import Health
+from tokaroo_router.health import Health, HealthConfig
 from tokaroo_router.model import load_model
 from tokaroo_router.pool import default_pool_path, load_pool, with_local_model
 from tokaroo_router.selection import Need, fits, select
@@ -138,7 +138,7 @@ def test_fast_follows_observed_latency() -> None:
     health = Health()
     for _ in range(5):
         health.observe(first.provider, first.upstream_model, ok=True, now=1.0,
-                       ttft_ms=5000.0, tokens_per_s=5.0)
+                       slowness=10.0)
     again = select(pool, need(mode="fast"), health, now=1.0).choices[0]
     assert again.model.id != first.model.id
 
@@ -182,3 +182,23 @@ def test_fallbacks_cross_providers() -> None:
     d = select(pool, need())
     providers = [c.provider for c in d.choices]
     assert len(set(providers[:3])) >= 2
+
+
+def test_fast_leaves_a_provider_that_turns_slow_and_returns_when_it_recovers() -> None:
+    """Replay of the e2e scenario on the pure logic: every deployment observed quick, the fast
+    one's provider turns slow (non-streamed latency: slowness 1.0 against ~0.01 elsewhere)."""
+    pool = load_pool(default_pool_path())
+    health = Health(HealthConfig(half_life_s=1.0))
+    for m in pool.models:
+        for d in m.providers:
+            health.observe(d.provider, d.upstream_model, ok=True, now=0.0, slowness=0.01)
+    first = select(pool, need(mode="fast"), health, now=0.0).choices[0]
+    health.observe(first.provider, first.upstream_model, ok=True, now=0.1, slowness=1.0)
+    now, picks = 0.1, []
+    for _ in range(200):  # the traffic that keeps the others' estimates fresh
+        now += 0.1
+        c = select(pool, need(mode="fast"), health, now=now).choices[0]
+        picks.append(c.provider)
+        health.observe(c.provider, c.upstream_model, ok=True, now=now, slowness=0.01)
+    assert picks[0] != first.provider  # the very next request leaves the slow provider
+    assert first.provider in picks  # and once its estimate decayed, it is tried again

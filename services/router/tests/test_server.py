@@ -30,3 +30,19 @@ async def test_route_uses_model_and_health() -> None:
     clock.now += 60
     third = await servicer.Route(req, None)  # type: ignore[arg-type]
     assert third.candidates[0].model_id == top.model_id
+
+
+async def test_decisions_are_counted_with_tier_and_reason_not_text() -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    registry = CollectorRegistry()
+    servicer = RouterServicer(PoolHolder(load_pool(default_pool_path())), load_model(),
+                              registry=registry)
+    secret = "Implement a lock-free ring buffer in Rust and prove it is race free"
+    req = router_pb2.RouteRequest(model="auto", input_tokens=30, endpoint="chat.completions",
+                                  conversation=user_says(secret))
+    decision = await servicer.Route(req, None)  # type: ignore[arg-type]
+    text = generate_latest(registry).decode()
+    assert (f'tokaroo_router_decisions_total{{mode="auto",reason="code",tier="{decision.tier}"}} '
+            "1.0") in text
+    assert "ring buffer" not in text

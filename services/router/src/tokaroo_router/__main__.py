@@ -15,6 +15,7 @@ from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
 from tokaroo_router.config import RouterSettings
 from tokaroo_router.event_feed import feed_health
+from tokaroo_router.health import Health, HealthConfig
 from tokaroo_router.model import load_model
 from tokaroo_router.pool import Pool, default_pool_path, load_pool, with_local_model
 from tokaroo_router.pool_watch import PoolWatcher, start_pool_watch
@@ -37,14 +38,15 @@ async def serve(settings: RouterSettings) -> None:
     pool = holder.current
     obs = Observability.start("router", settings)
     server = obs.grpc_server()
-    servicer = RouterServicer(holder, load_model())
+    servicer = RouterServicer(holder, load_model(), Health(HealthConfig(
+        half_life_s=settings.router_latency_half_life_s)), registry=obs.registry)
     router_pb2_grpc.add_RouterServiceServicer_to_server(servicer, server)
     health = add_health_and_reflection(server, [SERVICE])
     server.add_insecure_port(f"{settings.bind_host}:{settings.router_grpc_port}")
     feed = asyncio.create_task(feed_health(
         settings.nats_url, lambda: holder.current,
-        lambda o: servicer.observe(o.provider, o.upstream_model, ok=o.ok, ttft_ms=o.ttft_ms,
-                                   tokens_per_s=o.tokens_per_s), stop), name="health-feed")
+        lambda o: servicer.observe(o.provider, o.upstream_model, ok=o.ok,
+                                   slowness=o.slowness), stop), name="health-feed")
     await server.start()
     await mark_serving(health, [SERVICE])
     log.info("router serving", extra={"port": settings.router_grpc_port,

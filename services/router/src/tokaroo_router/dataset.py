@@ -7,6 +7,9 @@ Layout read from a folder (any depth):
 - `*.jsonl` (except `contaminated_prompts.jsonl`): one {"prompt", "weak", "strong"} object per
   line with numeric quality scores; an optional "category" or "subject" becomes the group.
 - `contaminated_prompts.jsonl`: prompts (`eval_prompt` and `train_prompt`) dropped everywhere.
+
+Every other file, or a CSV / JSONL file that is not in one of these shapes, is skipped with the
+reason (`Dataset.skipped`), never silently and never as a bare `KeyError`.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ class Row:
 class Dataset:
     rows: dict[str, list[Row]]  # benchmark -> rows, contaminated prompts removed
     dropped: dict[str, int]  # benchmark -> contaminated rows removed
-    files: dict[str, str]  # relative path -> sha256 of the file
+    files: dict[str, str]  # relative path -> sha256 of the file (the files read)
+    skipped: dict[str, str]  # relative path -> why it was not read
 
 
 def normalize(prompt: str) -> str:
@@ -66,26 +70,42 @@ def read_csv(path: Path, benchmark: str) -> list[Row]:
     rows = []
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
-        header = next(reader)
+        header = next(reader, None)
+        if header is None:
+            raise ValueError("empty file")
         cols = [i for i, h in enumerate(header) if h != "prompt" and not h.endswith("_response")]
         if "prompt" not in header or len(cols) < 2:
-            raise ValueError(f"{path}: expected a prompt column and two model columns")
+            raise ValueError("expected a prompt column and two model columns (weak, strong)")
         p, weak, strong = header.index("prompt"), cols[0], cols[1]
-        for rec in reader:
-            if rec:
+        for n, rec in enumerate(reader, 2):
+            if not rec:
+                continue
+            try:
                 rows.append(Row(benchmark, group, rec[p], _value(rec[weak]),
                                 _value(rec[strong])))
+            except (IndexError, ValueError):
+                raise ValueError(f"row {n}: the model columns must be booleans or numbers"
+                                 ) from None
     return rows
 
 
 def read_jsonl(path: Path, benchmark: str) -> list[Row]:
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
             obj = json.loads(line)
-            group = str(obj.get("category") or obj.get("subject") or benchmark)
-            rows.append(Row(benchmark, group, str(obj["prompt"]), float(obj["weak"]),
-                            float(obj["strong"])))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"line {n} is not JSON ({exc.msg})") from None
+        if not isinstance(obj, dict) or not all(k in obj for k in ("prompt", "weak", "strong")):
+            raise ValueError(f'line {n}: expected an object with "prompt", "weak" and "strong"')
+        try:
+            weak, strong = float(obj["weak"]), float(obj["strong"])
+        except (TypeError, ValueError):
+            raise ValueError(f'line {n}: "weak" and "strong" must be numbers') from None
+        group = str(obj.get("category") or obj.get("subject") or benchmark)
+        rows.append(Row(benchmark, group, str(obj["prompt"]), weak, strong))
     return rows
 
 
@@ -107,14 +127,23 @@ def load(root: Path) -> Dataset:
     rows: dict[str, list[Row]] = {}
     dropped: dict[str, int] = {}
     files: dict[str, str] = {}
-    for path in sorted([*root.rglob("*.csv"), *root.rglob("*.jsonl")]):
+    skipped: dict[str, str] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = str(path.relative_to(root))
         if path.name == CONTAMINATED:
+            continue  # read above
+        if path.suffix not in (".csv", ".jsonl"):
+            skipped[rel] = "not routing data (only .csv and .jsonl files are read)"
             continue
         bench = _benchmark_of(path, root)
         read = read_csv if path.suffix == ".csv" else read_jsonl
-        got = read(path, bench)
+        try:
+            got = read(path, bench)
+        except (ValueError, UnicodeDecodeError, csv.Error) as exc:
+            skipped[rel] = f"unknown format: {exc}"
+            continue
         kept = [r for r in got if normalize(r.prompt) not in bad]
         rows.setdefault(bench, []).extend(kept)
         dropped[bench] = dropped.get(bench, 0) + len(got) - len(kept)
-        files[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return Dataset(rows, dropped, files)
+        files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return Dataset(rows, dropped, files, skipped)

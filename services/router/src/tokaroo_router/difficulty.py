@@ -1,10 +1,17 @@
 """Request difficulty: a score in [0, 1] and its tier `instant | standard | complex`. Pure.
 
-The text part comes from the trained model (`model.DifficultyModel`, trained offline by
-`tokaroo_router.train` on the routing data): a training percentile of how much a frontier model
-helps on this text. The routing data is single-turn text, so it cannot teach what tools, images,
-many turns or very long inputs mean; those enter as fixed priors on the logit scale (below),
-which only ever push a request up, never down.
+The score has three parts, all on the logit scale, summed, then mapped to a training
+percentile (`model.DifficultyModel.percentile`):
+- the learned part: a logistic model over shape features and (heavily shrunk) word n-grams of
+  the user's latest request in their own words, trained offline on the routing data;
+- the category prior (code, math, reasoning, extraction, STEM gain most from a strong model;
+  writing, role-play, humanities least), seeded from Arena's per-category ratings and not
+  learned from the routing data (`categories`);
+- conversation priors the single-turn routing data cannot teach: tools offered, tool results
+  in the conversation (an agent loop), images, many turns, a large system prompt, very long
+  inputs. They only ever push a request up, never down.
+
+`explain` returns the parts, for internal logs and metrics (never for users).
 """
 
 from __future__ import annotations
@@ -12,16 +19,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tokaroo_common.turns import last_user_text
+from tokaroo_common.turns import has_media, last_user_text, turn_text
 from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_router.model import DifficultyModel
 
 TOOLS_PRIOR = 0.15
+TOOL_RESULTS_PRIOR = 0.05  # a conversation that already ran tools is an agent at work
 VISION_PRIOR = 0.10
-TURN_PRIOR = 0.03  # per turn after the first
+TURN_PRIOR = 0.03  # per user turn after the first
 TURNS_PRIOR_MAX = 0.15
+SYSTEM_FROM = 2000  # characters of system / developer prompt; each doubling adds SYSTEM_PRIOR
+SYSTEM_PRIOR = 0.03
+SYSTEM_PRIOR_MAX = 0.12
 LONG_INPUT_FROM = 2000  # tokens; each doubling beyond adds LONG_INPUT_PRIOR
 LONG_INPUT_PRIOR = 0.08
 LONG_INPUT_PRIOR_MAX = 0.3
@@ -31,32 +42,76 @@ LONG_INPUT_PRIOR_MAX = 0.3
 class Features:
     text: str
     input_tokens: int
-    turns: int
+    turns: int  # user turns
     tools: bool
     vision: bool
+    tool_results: int = 0
+    system_chars: int = 0
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a request got its score (internal only)."""
+
+    learned: float
+    category_prior: float
+    categories: tuple[str, ...]
+    conversation_prior: float
+    score: float
+
+    @property
+    def reason(self) -> str:
+        """A low-cardinality label for metrics: the main category, or `chat`."""
+        return self.categories[0] if self.categories else "chat"
+
+
+def conversation_features(conv: cpb.Conversation, input_tokens: int, tools: bool,
+                          vision: bool) -> Features:
+    """The text is the user's latest request in their own words, as the model was trained on
+    (single prompts, not a role-annotated transcript); the conversation's structure (user
+    turns, tool results, system prompt size, images) enters through the priors."""
+    users = tool_results = system_chars = 0
+    media = False
+    for t in conv.turns:
+        if t.role == cpb.ROLE_USER:
+            users += 1
+        elif t.role == cpb.ROLE_TOOL:
+            tool_results += 1
+        elif t.role in (cpb.ROLE_SYSTEM, cpb.ROLE_DEVELOPER):
+            system_chars += len(turn_text(t))
+        media = media or has_media(t)
+    return Features(last_user_text(conv), input_tokens, users, tools, vision or media,
+                    tool_results, system_chars)
 
 
 def request_features(request: router_pb2.RouteRequest) -> Features:
-    """The features of a route request: the text is the user's latest request in their own
-    words, as the model was trained on (single prompts, not a role-annotated transcript);
-    the rest of the conversation enters through the turn and length priors."""
-    conv = request.conversation
-    turns = sum(1 for t in conv.turns if t.role == cpb.ROLE_USER)
-    return Features(last_user_text(conv), request.input_tokens, turns, request.needs_tools,
-                    request.needs_vision)
+    return conversation_features(request.conversation, request.input_tokens,
+                                 request.needs_tools, request.needs_vision)
+
+
+def _doublings(value: float, start: float, per: float, cap: float) -> float:
+    return min(math.log2(value / start) * per, cap) if value > start else 0.0
 
 
 def prior_logit(f: Features) -> float:
     s = 0.0
     if f.tools:
         s += TOOLS_PRIOR
+    if f.tool_results:
+        s += TOOL_RESULTS_PRIOR
     if f.vision:
         s += VISION_PRIOR
     s += min(max(f.turns - 1, 0) * TURN_PRIOR, TURNS_PRIOR_MAX)
-    if f.input_tokens > LONG_INPUT_FROM:
-        doublings = math.log2(f.input_tokens / LONG_INPUT_FROM)
-        s += min(doublings * LONG_INPUT_PRIOR, LONG_INPUT_PRIOR_MAX)
+    s += _doublings(f.system_chars, SYSTEM_FROM, SYSTEM_PRIOR, SYSTEM_PRIOR_MAX)
+    s += _doublings(f.input_tokens, LONG_INPUT_FROM, LONG_INPUT_PRIOR, LONG_INPUT_PRIOR_MAX)
     return s
+
+
+def explain(model: DifficultyModel, f: Features) -> Explanation:
+    learned, cat_prior, cats = model.explain_text(f.text)
+    conv = prior_logit(f)
+    return Explanation(learned, cat_prior, cats, conv,
+                       model.percentile(learned + cat_prior + conv))
 
 
 def logit(model: DifficultyModel, f: Features) -> float:

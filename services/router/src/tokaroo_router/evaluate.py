@@ -4,6 +4,10 @@
     python -m tokaroo_router.evaluate --data DIR --holdout    # retrain per held-out fold
     python -m tokaroo_router.evaluate --data DIR --router random
 
+The output says which files were read (`files_read`) and which were skipped and why
+(`files_skipped`: other file types, or a CSV / JSONL file in no known shape), and breaks each
+benchmark down by category (chat) or subject (MMLU) in `by_group`.
+
 `--router model` (the default) scores every prompt with the trained artifact, which is the right
 test on data it never saw; when the folder's files are the ones it was trained on, the output
 says so (`seen_in_training`) because those figures are then in-sample. `--holdout` is the honest
@@ -22,7 +26,7 @@ import json
 import math
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +38,7 @@ from tokaroo_router.metrics import Vector, apgr, cpt, curve, routed_cost, share_
 from tokaroo_router.model import DifficultyModel, load_model
 from tokaroo_router.pool import ModelEntry, default_pool_path, load_pool
 from tokaroo_router.selection import DEFAULT_OUTPUT_ESTIMATE
-from tokaroo_router.train import VERSION, Params, fit
+from tokaroo_router.train import VERSION, Params, fit, load_gain
 
 WEAK_MODEL = "gpt-4o-mini"  # a cheap model of Mixtral-8x7B's standing
 STRONG_MODEL = "gpt-4.1"  # a frontier model in GPT-4's place
@@ -56,12 +60,13 @@ def served_logit(model: DifficultyModel, prompt: str) -> float:
     return logit(model, Features(prompt, math.ceil(len(prompt) / 4), 1, False, False))
 
 
-def holdout_scores(rows: Sequence[Row], k: int, params: Params) -> Vector:
+def holdout_scores(rows: Sequence[Row], k: int, params: Params,
+                   gain: Mapping[str, float] | None = None) -> Vector:
     folds = folds_of(rows, k)
     scores = np.zeros(len(rows))
     for f in range(k):
         train = [r for r, g in zip(rows, folds, strict=True) if g != f]
-        model = fit(train, params)
+        model = fit(train, params, gain=gain)
         for i, (r, g) in enumerate(zip(rows, folds, strict=True)):
             if g == f:
                 scores[i] = served_logit(model, r.prompt)
@@ -91,6 +96,21 @@ def report(rows: Sequence[Row], scores: Vector, weak_m: ModelEntry,
             "at_95pct_strong_quality": at95}
 
 
+def by_group(rows: Sequence[Row], scores: Vector, weak_m: ModelEntry, strong_m: ModelEntry,
+             min_rows: int = 10) -> dict[str, Any]:
+    """APGR and the rest per category (chat) or subject (MMLU), for groups of `min_rows`+."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault(r.group, []).append(i)
+    out: dict[str, Any] = {}
+    for g, idx in sorted(groups.items()):
+        if len(idx) >= min_rows and len(groups) > 1:
+            sub = [rows[i] for i in idx]
+            rep = report(sub, scores[idx], weak_m, strong_m)
+            out[g] = {k: rep[k] for k in ("rows", "weak_quality", "strong_quality", "apgr")}
+    return out
+
+
 def rnd(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
 
@@ -104,6 +124,9 @@ def seen_files(data: Dataset, model: DifficultyModel, bench: str) -> int:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     data = load(args.data)
+    if not any(data.rows.values()):
+        why = "; ".join(f"{p}: {r}" for p, r in sorted(data.skipped.items())) or "no files"
+        raise ValueError(f"no routing data in {args.data} ({why})")
     pool = load_pool(args.pool or default_pool_path())
     weak_m, strong_m = pool.by_id[args.weak_model], pool.by_id[args.strong_model]
     model = load_model(args.artifact) if args.router == "model" and not args.holdout else None
@@ -112,8 +135,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rng = random.Random(args.seed)
         all_scores = np.array([rng.random() for _ in all_rows])
         split = "random scores (the APGR = 0.5 reference)"
+    elif args.router == "length":
+        all_scores = np.array([float(len(r.prompt)) for r in all_rows])
+        split = "prompt length alone (baseline, no training)"
     elif args.holdout:
-        all_scores = holdout_scores(all_rows, args.folds, Params())
+        all_scores = holdout_scores(all_rows, args.folds, Params(), load_gain(args.arena))
         split = (f"held-out: {args.folds} folds, MMLU split by subject (test subjects unseen in "
                  "training), other benchmarks by prompt hash; a fresh model per fold")
     else:
@@ -121,12 +147,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         all_scores = np.array([served_logit(model, r.prompt) for r in all_rows])
         split = f"shipped artifact {model.version}, no retraining"
     out: dict[str, Any] = {
-        "router": "random" if args.router == "random" else (
+        "router": args.router if args.router in ("random", "length") else (
             f"{VERSION} trainer, retrained per fold" if args.holdout
             else (model.version if model else VERSION)),
         "split": split, "weak_model": weak_m.id, "strong_model": strong_m.id,
         "cost_basis": f"pool {pool.version} prices; ceil(chars/4) input tokens, "
                       f"{DEFAULT_OUTPUT_ESTIMATE} output tokens per prompt",
+        "files_read": sorted(data.files), "files_skipped": dict(sorted(data.skipped.items())),
         "benchmarks": {}}
     start = 0
     for bench in sorted(data.rows):
@@ -137,6 +164,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             continue
         entry = report(rows, scores, weak_m, strong_m)
         entry["contaminated_dropped"] = data.dropped.get(bench, 0)
+        groups = by_group(rows, scores, weak_m, strong_m, args.min_group_rows)
+        if groups:
+            entry["by_group"] = groups
         if model is not None and not args.holdout:
             seen = seen_files(data, model, bench)
             entry["seen_in_training"] = seen > 0
@@ -150,7 +180,8 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m tokaroo_router.evaluate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--router", choices=["model", "random"], default="model")
+    ap.add_argument("--router", choices=["model", "random", "length"], default="model",
+                    help="length: the prompt's length alone (a baseline with no training)")
     ap.add_argument("--holdout", action="store_true",
                     help="retrain per fold and score only held-out folds")
     ap.add_argument("--folds", type=int, default=5)
@@ -159,6 +190,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--weak-model", default=WEAK_MODEL)
     ap.add_argument("--strong-model", default=STRONG_MODEL)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--min-group-rows", type=int, default=10,
+                    help="report per category / subject for groups this large")
+    ap.add_argument("--arena", type=Path, default=None,
+                    help="Arena snapshot for the category prior when retraining (--holdout)")
     return ap
 
 
@@ -166,8 +201,12 @@ def main(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     try:
         result = run(args)
-    except (FileNotFoundError, KeyError, ValueError) as exc:
+    except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyError as exc:
+        print(f"error: no model {exc} in the pool (--weak-model / --strong-model)",
+              file=sys.stderr)
         return 2
     print(json.dumps(result, indent=2))
     return 0

@@ -1,6 +1,11 @@
 """Feed provider health from completion events: every router replica reads the event stream
-(an ordered, ephemeral consumer from now on) and records each completion's outcome, time to
-first token and tokens/s for its (provider, upstream model) deployment."""
+(an ordered, ephemeral consumer from now on) and records each completion's outcome and
+latency for its (provider, upstream model) deployment.
+
+Every successful request says something about latency: a streamed one its time to first token,
+a non-streamed one its whole latency (its time to first byte: the body comes in one piece).
+Both become one number, observed / what the pool expects for that kind of request (the model's
+TTFT; TTFT plus the answer's tokens at the model's tokens/s), which `Health` tracks."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from tokaroo_common.jetstream import COMPLETION_SUBJECT, connect, ensure_stream
 from tokaroo_proto.events.v1 import events_pb2
 
-from tokaroo_router.pool import Pool
+from tokaroo_router.pool import ModelEntry, Pool
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +29,7 @@ class Observation:
     provider: str
     upstream_model: str
     ok: bool
-    ttft_ms: float | None
-    tokens_per_s: float | None
+    slowness: float | None  # observed latency / the pool's expected latency
 
 
 def observation(event: events_pb2.CompletionEvent, pool: Pool) -> Observation | None:
@@ -37,11 +41,21 @@ def observation(event: events_pb2.CompletionEvent, pool: Pool) -> Observation | 
                      if d.provider == event.provider), None) if model else None
     if upstream is None:
         return None
+    assert model is not None
     ok = event.status == "ok"
-    ttft = float(event.ttft_ms) if event.streamed and event.ttft_ms > 0 else None
-    gen_s = (event.latency_ms - event.ttft_ms) / 1000 if event.streamed else 0.0
-    tps = event.output_tokens / gen_s if ok and gen_s > 0.05 and event.output_tokens else None
-    return Observation(event.provider, upstream, ok, ttft, tps)
+    return Observation(event.provider, upstream, ok, slowness(event, model) if ok else None)
+
+
+def slowness(event: events_pb2.CompletionEvent, m: ModelEntry) -> float | None:
+    """Observed / expected latency of one successful completion (None when it has no timing)."""
+    if event.streamed:
+        if event.ttft_ms <= 0:
+            return None
+        return event.ttft_ms / max(m.ttft_ms, 1.0)
+    if event.latency_ms <= 0:
+        return None
+    expected = m.ttft_ms + 1000.0 * event.output_tokens / max(m.tokens_per_s, 1.0)
+    return event.latency_ms / max(expected, 1.0)
 
 
 Observer = Callable[[Observation], None]

@@ -3,8 +3,9 @@
 Two kinds of feature, both plain strings mapped to a value so the trained weights are a dict:
 - word unigrams and bigrams (lower-cased; numbers folded to their digit count, so `1947` and
   `2024` are the same feature, `0000`), present-or-absent;
-- a few dense "shape" features (length, numbers, answer options, code, math and reasoning
-  cues) that carry over to subjects the model never saw.
+- a few dense "shape" features (length, numbers, answer options, code blocks, multi-part
+  questions, constraints, code, math and reasoning cues) that carry over to subjects the model
+  never saw; their names start with `#` and training penalises them far less than n-grams.
 
 Long texts are cut to a head and a tail, so feature extraction stays well under a millisecond.
 """
@@ -29,6 +30,10 @@ _REASONING = ("step by step", "explain why", "analyze", "analyse", "compare", "d
               "optimize", "optimise", "trade-off", "tradeoff", "architecture", "proof",
               "derive", "calculate", "compute", "estimate")
 _OPTIONS = ("\na.", "\nb.", "\nc.", "\nd.", "(a)", "(b)", "(c)", "(d)")
+_PARTS = ("\n1.", "\n2.", "\n3.", "\n- ", "\n* ", "1)", "2)", "then ", "also ", "finally",
+          "; ", "first,", "second,")
+_CONSTRAINTS = ("must", "at least", "at most", "exactly", "no more than", "without", "only ",
+                "do not", "don't", "should", "limit", "under ", "words", "format", "include")
 
 
 def clip(text: str) -> str:
@@ -68,6 +73,9 @@ def shape(low: str, toks: list[str]) -> dict[str, float]:
         "#code": 1.0 if any(c in low for c in _CODE) else 0.0,
         "#math": min(sum(1 for m in _MATH if m in low) / 3.0, 1.0),
         "#reasoning": 1.0 if any(r in low for r in _REASONING) else 0.0,
+        "#code_block": 1.0 if "```" in low else 0.0,
+        "#parts": min(sum(1 for c in _PARTS if c in low) / 3.0, 1.0),
+        "#constraints": min(sum(1 for c in _CONSTRAINTS if c in low) / 3.0, 1.0),
     }
     feats[_bucket("#len", len(low), (80, 200, 400, 800, 1600))] = 1.0
     feats[_bucket("#num", numbers, (1, 3, 6, 10, 20))] = 1.0
@@ -77,7 +85,11 @@ def shape(low: str, toks: list[str]) -> dict[str, float]:
 def extract(text: str) -> dict[str, float]:
     """All features of one text, as {name: value}. Structural request facts the training data
     cannot teach (tools, images, turns, very long inputs) are added in `difficulty`."""
-    low = clip(text).lower()
+    return extract_low(clip(text).lower())
+
+
+def extract_low(low: str) -> dict[str, float]:
+    """`extract` of text already clipped and lower-cased."""
     toks = tokens(low)
     feats = shape(low, toks)
     seen: set[str] = set(toks)

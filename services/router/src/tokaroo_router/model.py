@@ -1,8 +1,10 @@
-"""The trained difficulty model: a sparse logistic regression over `features.extract`.
+"""The trained difficulty model: a sparse logistic regression over `features.extract`, plus a
+category prior that is not learned from the routing data (`categories`: seeded from Arena).
 
 The artifact is one small JSON file, versioned in its name and content, read once at startup:
 {"version", "target", "weights": {feature: weight}, "knots": [...], "tiers": {...},
- "trained_on": {...}}. Scoring is a dict lookup per feature: microseconds.
+ "category_gain": {category: gain}, "prior_scale", "trained_on": {...}}. Scoring is a dict
+lookup per feature: microseconds.
 
 The score is a percentile: the raw logit is mapped through the training prompts' logit
 quantiles (`knots`, piecewise linear), so 0.7 means "harder than 70% of the training prompts"
@@ -19,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tokaroo_router.features import extract
+from tokaroo_router.categories import categories, learned_weight, prior, structure_prior
+from tokaroo_router.features import clip, extract_low
 
-ARTIFACT = "difficulty-v1.json"
+ARTIFACT = "difficulty-v2.json"
 
 
 @dataclass(frozen=True)
@@ -32,13 +35,31 @@ class DifficultyModel:
     instant_below: float = 0.35
     complex_from: float = 0.65
     meta: Mapping[str, Any] = field(default_factory=dict)
+    category_gain: Mapping[str, float] = field(default_factory=dict)
+    prior_scale: float = 0.0  # logit units for the most-gaining category
+    length_weight: float = 0.0  # times ln(characters), added to every request's logit
 
     def logit(self, feats: Mapping[str, float]) -> float:
         w = self.weights
         return sum(w.get(name, 0.0) * value for name, value in feats.items())
 
+    def explain_text(self, text: str) -> tuple[float, float, tuple[str, ...]]:
+        """(learned logit, prior for open-ended requests (category + structure), categories).
+
+        The learned part is the model's logit (weighted down outside the training data's kinds
+        of text, see `categories.learned_weight`) plus `length_weight` * ln(characters): on
+        held-out folds, length is the signal that carries across subjects and benchmarks."""
+        low = clip(text).lower()
+        cats = categories(low)
+        learned = self.logit(extract_low(low)) - self.weights.get("#bias", 0.0)
+        learned = learned * learned_weight(low, cats) + self.length_weight * math.log(
+            max(len(text), 1))
+        return (learned,
+                prior(cats, self.category_gain, self.prior_scale) + structure_prior(low), cats)
+
     def logit_text(self, text: str) -> float:
-        return self.logit(extract(text))
+        learned, cat_prior, _ = self.explain_text(text)
+        return learned + cat_prior
 
     def percentile(self, logit: float) -> float:
         """Where a logit falls among the training prompts', in [0, 1]."""
@@ -60,6 +81,8 @@ class DifficultyModel:
 
     def to_json(self) -> dict[str, Any]:
         return {"version": self.version, **dict(self.meta),
+                "category_gain": dict(self.category_gain), "prior_scale": self.prior_scale,
+                "length_weight": self.length_weight,
                 "knots": [round(x, 5) for x in self.knots],
                 "tiers": {"instant_below": self.instant_below,
                           "complex_from": self.complex_from},
@@ -68,13 +91,18 @@ class DifficultyModel:
     @staticmethod
     def from_json(raw: Mapping[str, Any]) -> DifficultyModel:
         tiers = dict(raw.get("tiers", {}))
-        meta = {k: v for k, v in raw.items()
-                if k not in ("version", "weights", "knots", "tiers")}
+        meta = {k: v for k, v in raw.items() if k not in (
+            "version", "weights", "knots", "tiers", "category_gain", "prior_scale",
+            "length_weight")}
         return DifficultyModel(version=str(raw["version"]),
                                weights={str(k): float(v) for k, v in raw["weights"].items()},
                                knots=tuple(float(x) for x in raw.get("knots", ())),
                                instant_below=float(tiers.get("instant_below", 0.35)),
-                               complex_from=float(tiers.get("complex_from", 0.65)), meta=meta)
+                               complex_from=float(tiers.get("complex_from", 0.65)), meta=meta,
+                               category_gain={str(k): float(v) for k, v in
+                                              dict(raw.get("category_gain", {})).items()},
+                               prior_scale=float(raw.get("prior_scale", 0.0)),
+                               length_weight=float(raw.get("length_weight", 0.0)))
 
 
 def sigmoid(x: float) -> float:

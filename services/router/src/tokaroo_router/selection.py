@@ -9,7 +9,8 @@ Each model contributes one candidate per deployment, so fallbacks cross provider
 
 With a `Health` (circuit breakers and latency EWMAs fed by completion events), deployments whose
 circuit is open are skipped (unless nothing else is left: then they are tried as a last resort)
-and `fast` ranks by the observed time to first token and tokens/s instead of the pool's figures.
+and `fast` ranks by the pool's latency figures scaled by each deployment's observed slowness
+(fed by every request, streamed or not, and decaying when not refreshed: see `health`).
 """
 
 from __future__ import annotations
@@ -77,13 +78,14 @@ def expected_cost(m: ModelEntry, need: Need) -> int:
 
 
 def expected_latency_ms(m: ModelEntry, need: Need, health: Health | None = None,
-                        d: Deployment | None = None) -> float:
+                        d: Deployment | None = None, now: float = 0.0) -> float:
+    """The pool's figure (TTFT + output at tokens/s) times the deployment's observed
+    slowness (1.0 until observed; see `health`)."""
     out = min(need.max_output_tokens or DEFAULT_OUTPUT_ESTIMATE, DEFAULT_OUTPUT_ESTIMATE)
-    ttft, tps = m.ttft_ms, m.tokens_per_s
+    base = m.ttft_ms + 1000.0 * out / max(m.tokens_per_s, 1.0)
     if health is not None and d is not None:
-        ttft = health.ttft_ms(d.provider, d.upstream_model, ttft)
-        tps = health.tokens_per_s(d.provider, d.upstream_model, tps)
-    return ttft + 1000.0 * out / max(tps, 1.0)
+        return base * health.slowness(d.provider, d.upstream_model, now)
+    return base
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class _Ctx:
         return ds
 
     def latency(self, m: ModelEntry, d: Deployment) -> float:
-        return expected_latency_ms(m, self.need, self.health, d)
+        return expected_latency_ms(m, self.need, self.health, d, self.now)
 
     def best_latency(self, m: ModelEntry) -> float:
         live = [d for d in m.providers if self.up(d)] or list(m.providers)

@@ -1,20 +1,31 @@
-"""The gRPC RouterService: thin translation between protobuf and the pure selection logic."""
+"""The gRPC RouterService: thin translation between protobuf and the pure selection logic.
+
+Every decision is explainable internally, never to users: a Prometheus counter
+`tokaroo_router_decisions_total{mode, tier, reason}` (reason = the request's main category, or
+`chat`) and a DEBUG log line per request with the score's parts (learned, category prior,
+conversation prior), the categories and the first candidate; no prompt text.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 import grpc
+from prometheus_client import CollectorRegistry, Counter
 from tokaroo_common.errors import TokarooError, abort_grpc
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
-from tokaroo_router.difficulty import request_features, score, tier_of
+from tokaroo_router.difficulty import explain, request_features, tier_of
 from tokaroo_router.health import Health
 from tokaroo_router.model import DifficultyModel
 from tokaroo_router.pool import Pool
 from tokaroo_router.selection import Need, select
+
+log = logging.getLogger(__name__)
+MODES = ("auto", "fast", "max")
 
 
 class PoolHolder:
@@ -29,23 +40,27 @@ class RouterServicer(router_pb2_grpc.RouterServiceServicer):
     `observe` (e.g. from completion events) and steers selection away from failing providers."""
 
     def __init__(self, pools: PoolHolder, model: DifficultyModel, health: Health | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 registry: CollectorRegistry | None = None) -> None:
         self._pools = pools
         self._model = model
         self.health = health or Health()
         self._clock = clock
+        self.decisions = Counter("tokaroo_router_decisions", "Routing decisions by mode, tier "
+                                 "and main reason (category)", ["mode", "tier", "reason"],
+                                 registry=registry or CollectorRegistry())
 
-    def observe(self, provider: str, model: str, *, ok: bool, ttft_ms: float | None = None,
-                tokens_per_s: float | None = None) -> None:
+    def observe(self, provider: str, model: str, *, ok: bool,
+                slowness: float | None = None) -> None:
         """One completion's outcome for a (provider, upstream model) deployment."""
-        self.health.observe(provider, model, ok=ok, now=self._clock(), ttft_ms=ttft_ms,
-                            tokens_per_s=tokens_per_s)
+        self.health.observe(provider, model, ok=ok, now=self._clock(), slowness=slowness)
 
     async def Route(self, request: router_pb2.RouteRequest,
                     context: grpc.aio.ServicerContext[Any, Any]) -> router_pb2.RouteDecision:
         pool = self._pools.current
         kind = "embedding" if request.endpoint == "embeddings" else "chat"
-        difficulty = score(self._model, request_features(request))
+        why = explain(self._model, request_features(request))
+        difficulty = why.score
         tier = "instant" if kind == "embedding" else tier_of(difficulty, self._model)
         need = Need(mode=request.model, kind=kind, input_tokens=request.input_tokens,
                     max_output_tokens=request.max_output_tokens, tools=request.needs_tools,
@@ -56,6 +71,19 @@ class RouterServicer(router_pb2_grpc.RouterServiceServicer):
         except TokarooError as exc:
             await abort_grpc(context, exc)
         base = decision.baseline
+        mode = request.model if request.model in MODES else "model"
+        reason = "embedding" if kind == "embedding" else why.reason
+        self.decisions.labels(mode, decision.tier, reason).inc()
+        if log.isEnabledFor(logging.DEBUG):
+            first = decision.choices[0] if decision.choices else None
+            log.debug("route", extra={
+                "request_id": request.request_id, "tenant_id": request.tenant_id,
+                "mode": request.model, "tier": decision.tier, "difficulty": round(difficulty, 4),
+                "learned": round(why.learned, 4), "category_prior": round(why.category_prior, 4),
+                "conversation_prior": round(why.conversation_prior, 4),
+                "categories": list(why.categories),
+                "model": first.model.id if first else None,
+                "provider": first.provider if first else None})
         return router_pb2.RouteDecision(
             tier=decision.tier,
             candidates=[router_pb2.Candidate(

