@@ -3,8 +3,10 @@ two-step tool loop (the model calls `get_weather`, the framework runs it and sen
 the model answers in text) and a structured-output call parsed into a schema. Each run is then
 repeated once every request of the first run is in the cache, and must come out the same.
 
-Python: pydantic-ai, openai-agents, LangChain and the openai SDK (in this process); Node: the
-Vercel AI SDK and the openai SDK's runner helpers (tests/e2e/node/frameworks)."""
+Python: pydantic-ai, openai-agents (chat completions, and its default Responses API model),
+LangChain and the openai SDK (in this process); Node: the Vercel AI SDK (chat completions, and
+its default provider model on the Responses API) and the openai SDK's runner helpers
+(tests/e2e/node/frameworks)."""
 
 from __future__ import annotations
 
@@ -122,9 +124,24 @@ async def _openai_agents_run(stack: Stack, key: str, recorder: Recorder,
         return await agents.Runner.run(agent, prompt, max_turns=MAX_TURNS)
 
 
-async def _openai_agents_loop(stack: Stack, key: str) -> LoopRun:
+async def _openai_agents_default_run(stack: Stack, key: str, recorder: Recorder,
+                                     agent_kwargs: dict[str, Any],
+                                     prompt: str) -> agents.RunResult:
+    """The default model, `OpenAIResponsesModel`: the Responses API."""
+    agents.set_tracing_disabled(True)
+    async with AsyncOpenAI(base_url=stack.base_url, api_key=key,
+                           http_client=recorder.async_client()) as client:
+        agents.set_default_openai_client(client, use_for_tracing=False)
+        agents.set_default_openai_api("responses")
+        agent = agents.Agent(name="weather", instructions="Answer the user's question.",
+                             model="auto", **agent_kwargs)
+        return await agents.Runner.run(agent, prompt, max_turns=MAX_TURNS)
+
+
+async def _openai_agents_loop(stack: Stack, key: str, responses: bool = False) -> LoopRun:
     recorder, weather = Recorder(), Weather()
-    result = await _openai_agents_run(
+    runner = _openai_agents_default_run if responses else _openai_agents_run
+    result = await runner(
         stack, key, recorder, {"tools": [agents.function_tool(weather.get_weather)]},
         LOOP_PROMPT)
     final_calls = [item for item in result.raw_responses[-1].output
@@ -133,10 +150,10 @@ async def _openai_agents_loop(stack: Stack, key: str) -> LoopRun:
                    len(weather.calls), recorder.exchanges)
 
 
-async def _openai_agents_object(stack: Stack, key: str) -> ObjectRun:
+async def _openai_agents_object(stack: Stack, key: str, responses: bool = False) -> ObjectRun:
     recorder = Recorder()
-    result = await _openai_agents_run(stack, key, recorder, {"output_type": CityReport},
-                                      OBJECT_PROMPT)
+    runner = _openai_agents_default_run if responses else _openai_agents_run
+    result = await runner(stack, key, recorder, {"output_type": CityReport}, OBJECT_PROMPT)
     return ObjectRun(result.final_output, recorder.exchanges)
 
 
@@ -206,22 +223,23 @@ def _openai_object(stack: Stack, key: str) -> ObjectRun:
 
 
 # ---- Node: the Vercel AI SDK and the openai SDK's helpers ---------------------------------
-def _node(script: str, scenario: str, stack: Stack, key: str) -> dict[str, Any]:
+def _node(script: str, scenario: str, stack: Stack, key: str,
+          *args: str) -> dict[str, Any]:
     """Run tests/e2e/node/frameworks/`script` once; its report is its last line of stdout."""
     node_dir = install_node_clients()
-    proc = run(["node", f"frameworks/{script}", scenario], node_dir,
+    proc = run(["node", f"frameworks/{script}", scenario, *args], node_dir,
                env=stack_env(stack, key), timeout=120)
     report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return report
 
 
-def _node_loop(script: str) -> Callable[[Stack, str], LoopRun]:
-    return lambda stack, key: LoopRun.of_report(_node(script, "tools", stack, key))
+def _node_loop(script: str, *args: str) -> Callable[[Stack, str], LoopRun]:
+    return lambda stack, key: LoopRun.of_report(_node(script, "tools", stack, key, *args))
 
 
-def _node_object(script: str) -> Callable[[Stack, str], ObjectRun]:
+def _node_object(script: str, *args: str) -> Callable[[Stack, str], ObjectRun]:
     def go(stack: Stack, key: str) -> ObjectRun:
-        report = _node(script, "object", stack, key)
+        report = _node(script, "object", stack, key, *args)
         return ObjectRun(CityReport.model_validate(report["parsed"]),
                          [Exchange.of(e) for e in report["exchanges"]])
     return go
@@ -230,9 +248,12 @@ def _node_object(script: str) -> Callable[[Stack, str], ObjectRun]:
 LOOPS: dict[str, Callable[[Stack, str], LoopRun]] = {
     "pydantic-ai": lambda stack, key: asyncio.run(_pydantic_ai_loop(stack, key)),
     "openai-agents": lambda stack, key: asyncio.run(_openai_agents_loop(stack, key)),
+    "openai-agents-responses": lambda stack, key: asyncio.run(
+        _openai_agents_loop(stack, key, responses=True)),
     "langchain": _langchain_loop,
     "openai-python": _openai_loop,
     "ai-sdk-node": _node_loop("ai_sdk.mjs"),
+    "ai-sdk-node-responses": _node_loop("ai_sdk.mjs", "responses"),
     "openai-node-runtools": _node_loop("openai_runner.mjs"),
 }
 OBJECTS: dict[str, Callable[[Stack, str], ObjectRun]] = {
@@ -241,9 +262,12 @@ OBJECTS: dict[str, Callable[[Stack, str], ObjectRun]] = {
     "pydantic-ai-native-output": lambda stack, key: asyncio.run(
         _pydantic_ai_object(stack, key, native=True)),
     "openai-agents": lambda stack, key: asyncio.run(_openai_agents_object(stack, key)),
+    "openai-agents-responses": lambda stack, key: asyncio.run(
+        _openai_agents_object(stack, key, responses=True)),
     "langchain": _langchain_object,
     "openai-python": _openai_object,
     "ai-sdk-node": _node_object("ai_sdk.mjs"),
+    "ai-sdk-node-responses": _node_object("ai_sdk.mjs", "responses"),
     "openai-node-parse": _node_object("openai_runner.mjs"),
 }
 

@@ -3,7 +3,8 @@
 Blocks read the stack through TOKAROO_BASE_URL / TOKAROO_API_KEY. `python` blocks run with this
 interpreter, `js` blocks as ES modules beside tests/e2e/node (the official `openai` package and
 the `tokaroo` SDK), `bash` blocks with bash. A fence marked `norun` (```bash norun) may only
-hold install commands. openclaw.md's configurations and commands run with OpenClaw (slow).
+hold install commands. openclaw.md's configurations and commands run with OpenClaw (slow),
+responses.md's Codex config.toml with Codex (tests/e2e/test_codex.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from tests.e2e.openclaw_tools import OpenClaw, install_openclaw
 from tests.harness import Stack
 
 DOCS = reference.REPO / "docs" / "clients"
-GUIDES = ("openai-python", "openai-node", "tokaroo-js", "tokaroo-python", "curl", "openclaw")
+GUIDES = ("openai-python", "openai-node", "tokaroo-js", "tokaroo-python", "curl", "openclaw",
+          "responses", "anthropic")
+# Configuration files, run by the client they configure: responses.md's Codex config.toml
+# is the one tests/e2e/test_codex.py gives Codex; anthropic.md's Claude Code commands (`sh`)
+# are run with Claude Code by tests/e2e/test_claude_code.py.
+CONFIG_LANGS = {"responses": "toml", "anthropic": "sh"}
 FENCE = re.compile(r"^```([\w+-]*)([^\n]*)\n(.*?)^```\s*$", re.M | re.S)
 RUNNERS = {"python", "js", "bash"}
 
@@ -49,7 +55,8 @@ def blocks(doc: str) -> list[Block]:
             for i, m in enumerate(FENCE.finditer(text))]
 
 
-RUNNABLE = [b for doc in GUIDES if doc != "openclaw" for b in blocks(doc) if not b.norun]
+RUNNABLE = [b for doc in GUIDES if doc != "openclaw" for b in blocks(doc)
+            if not b.norun and b.lang != CONFIG_LANGS.get(doc)]
 
 
 def test_every_guide_exists_and_every_block_is_run() -> None:
@@ -62,6 +69,8 @@ def test_every_guide_exists_and_every_block_is_run() -> None:
                 assert all(re.match(r"(npm|pip|uv) (install|add) ", ln) for ln in lines), b.id
             elif doc == "openclaw":
                 assert b.lang in {"json5", "bash"}, b.id
+            elif b.lang == CONFIG_LANGS.get(doc):
+                continue
             else:
                 assert b.lang in RUNNERS, f"{b.id}: no runner for {b.lang!r}"
     assert {b.doc for b in RUNNABLE} == set(GUIDES) - {"openclaw"}

@@ -3,6 +3,7 @@ streamed tool calls, base64 embeddings (its default) and the models list."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -19,4 +20,8 @@ def test_official_openai_node_sdk(stack: Stack, model: str) -> None:
     proc = run(["node", "--test", "--test-reporter=tap", "openai_sdk.test.mjs"], node_dir,
                env={**stack_env(stack, key), "TOKAROO_MODEL": model}, timeout=180)
     assert "# fail 0" in proc.stdout and "# pass 7" in proc.stdout, proc.stdout[-3000:]
+    # Charges settle asynchronously (edge outbox -> NATS -> ledger): wait for the first.
+    deadline = time.monotonic() + 30
+    while stack.balance(key) == Decimal("5") and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert stack.balance(key) < Decimal("5")

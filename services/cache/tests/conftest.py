@@ -52,7 +52,8 @@ async def migrated_dsn(servers: Servers) -> str:
     name = "cache_" + uuid.uuid4().hex[:10]
     await ensure_database(servers.postgres_dsn, name)
     dsn = database_dsn(servers.postgres_dsn, name)
-    assert await migrate(dsn) == ["0001_semantic_entries", "0002_answer_shape"]
+    assert await migrate(dsn) == ["0001_semantic_entries", "0002_answer_shape",
+                                  "0003_stored_responses"]
     return dsn
 
 

@@ -53,10 +53,28 @@ def test_tool_call_on_user_turn_with_deterministic_arguments() -> None:
     assert reply.tool_call is not None and reply.finish == "tool_calls"
     assert reply.tool_call.name == "get_weather"
     args = json.loads(reply.tool_call.arguments)
-    assert isinstance(args["city"], str) and args["unit"] in ("celsius", "fahrenheit")
-    assert 1 <= args["days"] <= 7
+    assert list(args) == ["city"] and isinstance(args["city"], str)  # optional ones left out
     assert "".join(reply.tool_call.fragments) == reply.tool_call.arguments
     assert plan_reply(prompt) == reply
+    every = plan_reply(Prompt(texts=("weather?",), tools=(Tool("w", {
+        "type": "object", "properties": WEATHER.parameters["properties"]}),)))
+    assert every.tool_call is not None  # no `required`: every property is given
+    args = json.loads(every.tool_call.arguments)
+    assert args["unit"] in ("celsius", "fahrenheit") and 1 <= args["days"] <= 7
+
+
+READ = Tool("Read", {"type": "object", "required": ["file_path"], "properties": {
+    "file_path": {"type": "string"}, "offset": {"type": "integer"}}})
+
+
+def test_the_tool_the_user_names_is_called_with_the_path_the_user_gives() -> None:
+    prompt = Prompt(texts=("You are an agent.", "Read the file /tmp/w/notes.txt, please."),
+                    tools=(WEATHER, READ))
+    reply = plan_reply(prompt)
+    assert reply.tool_call is not None and reply.tool_call.name == "Read"
+    assert json.loads(reply.tool_call.arguments) == {"file_path": "/tmp/w/notes.txt"}
+    unnamed = plan_reply(Prompt(texts=("weather in /tmp/x/y?",), tools=(WEATHER, READ)))
+    assert unnamed.tool_call is not None and unnamed.tool_call.name == "get_weather"
 
 
 def test_no_tool_call_after_tool_result_or_with_choice_none() -> None:

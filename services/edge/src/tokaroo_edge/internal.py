@@ -10,6 +10,7 @@ import grpc
 from tokaroo_common.errors import ERROR_CODE_METADATA, from_grpc
 from tokaroo_proto.cache.v1 import cache_pb2_grpc
 from tokaroo_proto.ledger.v1 import ledger_pb2_grpc
+from tokaroo_proto.responses.v1 import responses_pb2_grpc
 from tokaroo_proto.router.v1 import router_pb2_grpc
 
 T = TypeVar("T")
@@ -31,6 +32,7 @@ class InternalClients:
     cache: cache_pb2_grpc.CacheServiceStub
     ledger: ledger_pb2_grpc.LedgerServiceStub
     channels: tuple[grpc.aio.Channel, ...]
+    responses: responses_pb2_grpc.ResponseStoreStub | None = None  # served by the cache
 
     @staticmethod
     def connect(router_addr: str, cache_addr: str, ledger_addr: str, *,
@@ -41,7 +43,8 @@ class InternalClients:
         rc, cc, lc = channel(router_addr), channel(cache_addr), channel(ledger_addr)
         return InternalClients(router_pb2_grpc.RouterServiceStub(rc),
                                cache_pb2_grpc.CacheServiceStub(cc),
-                               ledger_pb2_grpc.LedgerServiceStub(lc), (rc, cc, lc))
+                               ledger_pb2_grpc.LedgerServiceStub(lc), (rc, cc, lc),
+                               responses=responses_pb2_grpc.ResponseStoreStub(cc))
 
     async def close(self) -> None:
         for ch in self.channels:

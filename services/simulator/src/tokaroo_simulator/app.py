@@ -14,7 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tokaroo_simulator import anthropic_format, embeddings, gemini_format, openai_format
+from tokaroo_simulator import (
+    anthropic_format,
+    embeddings,
+    gemini_format,
+    openai_format,
+    responses_format,
+)
 from tokaroo_simulator.config import Settings
 from tokaroo_simulator.content import BadRequest, count_tokens, plan_reply
 from tokaroo_simulator.dialect import Dialect, ReplyContext
@@ -254,6 +260,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(routes=[
         Route("/healthz", healthz),
         Route("/v1/chat/completions", _chat(openai_format, usage_in_stream=_include_usage),
+              methods=["POST"]),
+        Route("/v1/responses", _chat(responses_format, usage_in_stream=lambda _b: True),
               methods=["POST"]),
         Route("/v1/embeddings", openai_embeddings, methods=["POST"]),
         Route("/v1/models", list_models),

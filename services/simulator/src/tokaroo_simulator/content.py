@@ -23,6 +23,9 @@ from tokaroo_simulator.schema_values import value_for_schema
 IMAGE_TOKENS = 85  # what OpenAI charges for a low-detail image
 _PIECE = re.compile(r"\s*\S+|\s+$")
 _ARG_PIECE = re.compile(r"\w+|\W+")
+_WORD = re.compile(r"\w+")
+_PATH = re.compile(r"(?<![\w/])/[\w.~-]+(?:/[\w.~-]+)+")
+_PATH_ARG = re.compile(r"(?i)(path|file)")
 _WORDS = (
     "the quick answer is that this simulated provider returns plain deterministic text for "
     "every request so tests can compare results across runs while the gateway measures cost "
@@ -154,13 +157,42 @@ def _apply_limits(text: str, max_tokens: int | None,
 
 
 def _tool_to_call(prompt: Prompt) -> Tool | None:
+    """The tool named by tool_choice; else the tool the user's last words name (as a model
+    takes the tool it is asked to use: "Read the file ..." with a `Read` tool); else the
+    first tool."""
     if not prompt.tools or prompt.tool_choice == "none" or not prompt.user_turn:
         return None
     if prompt.forced_tool is not None:
         for t in prompt.tools:
             if t.name == prompt.forced_tool:
                 return t
-    return prompt.tools[0]
+    words = set(_WORD.findall(prompt.texts[-1])) if prompt.texts else set()
+    return next((t for t in prompt.tools if t.name in words), prompt.tools[0])
+
+
+def _required_only(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A tool's parameters without their optional properties, when it says which are
+    required: a model leaves optional arguments out unless it has a reason to give them."""
+    props, required = schema.get("properties"), schema.get("required")
+    if not isinstance(props, Mapping) or not isinstance(required, list) or not required:
+        return schema
+    return {**schema, "properties": {k: v for k, v in props.items() if k in required}}
+
+
+def _with_prompt_paths(args: dict[str, Any], tool: Tool, text: str) -> dict[str, Any]:
+    """A string argument meant to hold a path or file takes the absolute path the user's
+    last words give, when they give one (a model copies it from the request)."""
+    found = _PATH.search(text)
+    props = tool.parameters.get("properties")
+    if found is None or not isinstance(props, Mapping):
+        return args
+    path = found.group(0).rstrip(".,;:!?)")
+    out = dict(args)
+    for key, sub in props.items():
+        if (key in out and isinstance(out[key], str) and isinstance(sub, Mapping)
+                and "enum" not in sub and _PATH_ARG.search(key)):
+            out[key] = path
+    return out
 
 
 def plan_reply(prompt: Prompt) -> Reply:
@@ -168,9 +200,10 @@ def plan_reply(prompt: Prompt) -> Reply:
     p_tokens = prompt_tokens(prompt)
     tool = _tool_to_call(prompt)
     if tool is not None:
-        args = value_for_schema(tool.parameters, int(digest[8:16], 16))
+        args = value_for_schema(_required_only(tool.parameters), int(digest[8:16], 16))
         if not isinstance(args, dict):
             args = {}
+        args = _with_prompt_paths(args, tool, prompt.texts[-1] if prompt.texts else "")
         arguments = json.dumps(args, separators=(",", ":"), ensure_ascii=False)
         fragments = tuple(_ARG_PIECE.findall(arguments))
         call = ToolCall(call_id=_call_id(digest, tool.name), name=tool.name,

@@ -1,5 +1,6 @@
 // Vercel AI SDK (`ai` with `@ai-sdk/openai`) against Tokaroo: `provider.chat("auto")` speaks
-// chat completions. `node ai_sdk.mjs tools|object` prints one JSON report line.
+// chat completions, the default `provider("auto")` the Responses API.
+// `node ai_sdk.mjs tools|object [responses]` prints one JSON report line.
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, Output, stepCountIs, tool } from "ai";
 import { z } from "zod";
@@ -9,8 +10,11 @@ import { API_KEY, BASE_URL, LOOP_PROMPT, OBJECT_PROMPT, main, recordingFetch, we
 const MAX_STEPS = 5;
 const CityReport = z.object({ city: z.string(), temperature_c: z.number().int(), conditions: z.string() });
 
+const RESPONSES = process.argv[3] === "responses";
+
 function model(exchanges) {
-  return createOpenAI({ baseURL: BASE_URL, apiKey: API_KEY, fetch: recordingFetch(exchanges) }).chat("auto");
+  const provider = createOpenAI({ baseURL: BASE_URL, apiKey: API_KEY, fetch: recordingFetch(exchanges) });
+  return RESPONSES ? provider("auto") : provider.chat("auto");
 }
 
 async function tools() {

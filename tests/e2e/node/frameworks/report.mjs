@@ -1,6 +1,7 @@
 // Shared by the agent-framework scripts run from tests/e2e/test_agent_frameworks.py: the
-// weather tool, a fetch that records every chat-completion request the framework sends (its
-// JSON body and the x-tokaroo-cache header of the answer), and the one-line JSON report.
+// weather tool, a fetch that records every chat-completion (or Responses API) request the
+// framework sends (its JSON body, its path and the x-tokaroo-cache header of the answer),
+// and the one-line JSON report.
 
 export const BASE_URL = process.env.OPENAI_BASE_URL;
 export const API_KEY = process.env.OPENAI_API_KEY;
@@ -21,8 +22,9 @@ export function weatherTool() {
 export function recordingFetch(exchanges) {
   return async (url, init) => {
     const res = await fetch(url, init);
-    if (String(url).endsWith("/chat/completions")) {
-      exchanges.push({ body: JSON.parse(init.body), cache: res.headers.get("x-tokaroo-cache") ?? "" });
+    const path = ["/chat/completions", "/responses"].find((p) => String(url).endsWith(p));
+    if (path) {
+      exchanges.push({ body: JSON.parse(init.body), cache: res.headers.get("x-tokaroo-cache") ?? "", path });
     }
     return res;
   };
