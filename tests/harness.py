@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import os
 import signal
@@ -98,6 +99,27 @@ class Stack:
                         key_name="test"), timeout=10)
                 return str(created.key.secret)
         return asyncio.run(create())
+
+
+@contextlib.contextmanager
+def extra_edge(stack: Stack, name: str = "edge-2") -> Iterator[str]:
+    """A second edge replica on its own port against the stack's ledger, Valkey and NATS
+    (its own outbox files); yields its base URL."""
+    layout = stack.layout
+    port = free_port()
+    edge = next(s for s in service_specs(layout) if s.name == "edge")
+    env = {**edge.env, "TOKAROO_PORT": str(port),
+           "TOKAROO_OUTBOX_SPILL_PATH": str(layout.home / f"{name}-outbox.jsonl"),
+           "TOKAROO_OUTBOX_JOURNAL_DIR": str(layout.home / f"{name}-outbox")}
+    proc = ManagedProcess(
+        dataclasses.replace(edge, name=name, env=env), layout.home / "logs",
+        ready=lambda p: p.wait_ready_http(f"http://127.0.0.1:{port}/readyz", timeout=90),
+        base_env=dict(os.environ))
+    proc.start()
+    try:
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        proc.stop()
 
 
 def _ready_check(name: str, layout: StackLayout) -> Callable[[ManagedProcess], None]:

@@ -9,6 +9,8 @@ import {
   type ErrorBody,
 } from "./errors.js";
 import { metaFromHeaders, withMeta } from "./meta.js";
+import { Messages } from "./messages.js";
+import { Responses } from "./responses.js";
 import { ChatCompletionStream } from "./streaming.js";
 import type {
   ApiKeyList,
@@ -23,6 +25,11 @@ import type {
   RevokedApiKey,
   UsageListParams,
   UsagePage,
+  UsageSummary,
+  UsageSummaryParams,
+  ApiKey,
+  KeyCreateParams,
+  KeyUpdateParams,
   WithMeta,
 } from "./types.js";
 
@@ -111,6 +118,8 @@ export class Tokaroo {
   readonly balance: BalanceResource;
   readonly usage: Usage;
   readonly keys: Keys;
+  readonly responses: Responses;
+  readonly messages: Messages;
 
   constructor(options: ClientOptions = {}) {
     const apiKey = options.apiKey ?? env("TOKAROO_API_KEY");
@@ -133,6 +142,8 @@ export class Tokaroo {
     this.balance = new BalanceResource(this);
     this.usage = new Usage(this);
     this.keys = new Keys(this);
+    this.responses = new Responses(this);
+    this.messages = new Messages(this);
   }
 
   /**
@@ -361,7 +372,18 @@ class Usage {
   list(params: UsageListParams = {}, options: RequestOptions = {}): Promise<WithMeta<UsagePage>> {
     return this.client.call<UsagePage>("GET", "/usage", {
       ...options,
-      query: { limit: params.limit, cursor: params.cursor },
+      query: {
+        limit: params.limit, cursor: params.cursor, key_id: params.key_id, tier: params.tier,
+        cache: params.cache, since: params.since, until: params.until,
+      },
+    });
+  }
+
+  /** Per-day totals: spend, requests by tier and by cache outcome, savings vs the market. */
+  summary(params: UsageSummaryParams = {}, options: RequestOptions = {}): Promise<WithMeta<UsageSummary>> {
+    return this.client.call<UsageSummary>("GET", "/usage/summary", {
+      ...options,
+      query: { since: params.since, until: params.until, key_id: params.key_id },
     });
   }
 
@@ -380,9 +402,20 @@ class Usage {
 class Keys {
   constructor(private readonly client: Tokaroo) {}
 
-  /** A new API key named `name`; its secret `key` is returned only this once. */
-  create(name: string, options: RequestOptions = {}): Promise<WithMeta<CreatedApiKey>> {
-    return this.client.call<CreatedApiKey>("POST", "/keys", { ...options, body: { name } });
+  /**
+   * A new API key; its secret `key` is returned only this once. Pass a name, or the name and
+   * controls: `{ name, budget_usd, budget_period, rpm, tpm, allowed_models, expires_at }`.
+   */
+  create(params: string | KeyCreateParams = {}, options: RequestOptions = {}): Promise<WithMeta<CreatedApiKey>> {
+    const body = typeof params === "string" ? { name: params } : keyBody(params);
+    return this.client.call<CreatedApiKey>("POST", "/keys", { ...options, body });
+  }
+
+  /** Changes some controls of a key: those left out stay, `null` clears one. */
+  update(id: string, params: KeyUpdateParams, options: RequestOptions = {}): Promise<WithMeta<ApiKey>> {
+    return this.client.call<ApiKey>("PATCH", `/keys/${encodeURIComponent(id)}`, {
+      ...options, body: keyBody(params),
+    });
   }
 
   /** The tenant's keys (no secrets). */
@@ -394,6 +427,16 @@ class Keys {
   revoke(id: string, options: RequestOptions = {}): Promise<WithMeta<RevokedApiKey>> {
     return this.client.call<RevokedApiKey>("DELETE", `/keys/${encodeURIComponent(id)}`, options);
   }
+}
+
+/** The JSON body of a key's controls: what was given, dates as ISO strings. */
+export function keyBody(params: KeyCreateParams | KeyUpdateParams): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    body[field] = value instanceof Date ? value.toISOString() : value;
+  }
+  return body;
 }
 
 export type { ChatCompletions, Embeddings, BalanceResource, Usage, Keys };

@@ -9,6 +9,10 @@
 
 export { Tokaroo, VERSION, DEFAULT_BASE_URL, retryAfterMs, retryDelayMs } from "./client.js";
 export { ChatCompletionStream } from "./streaming.js";
+export { ResponseStream } from "./responses.js";
+export { MessageStream } from "./messages.js";
+export type { ContentBlock, Message, MessageCountTokensParams, MessageCreateParams, MessageStreamEvent, MessageUsage } from "./messages.js";
+export type { ResponseCreateParams, ResponseObject, ResponseOutputItem, ResponseStreamEvent, ResponseUsage } from "./responses.js";
 export {
   TokarooError,
   APIError,

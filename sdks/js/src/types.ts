@@ -212,6 +212,7 @@ export interface UsageRecord {
   cache?: string;
   status?: string;
   created_at: string;
+  key_id?: string | null;
 }
 
 export interface UsageListParams {
@@ -219,6 +220,48 @@ export interface UsageListParams {
   limit?: number;
   /** `next_cursor` of the previous page. */
   cursor?: string;
+  /** Only this key's requests. */
+  key_id?: string;
+  tier?: "instant" | "standard" | "complex" | (string & {});
+  cache?: "miss" | "exact" | "semantic";
+  /** ISO 8601 times (or dates): `since` <= created_at < `until`. */
+  since?: string;
+  until?: string;
+}
+
+export interface UsageSummaryParams {
+  /** Default: 30 days before `until`. */
+  since?: string;
+  /** Default: now. */
+  until?: string;
+  key_id?: string;
+}
+
+export interface UsageDay {
+  /** YYYY-MM-DD, UTC. */
+  date: string;
+  requests: number;
+  spend_usd: number;
+  spend_usd_exact: string;
+  /** What the same requests would have cost at the market baseline, and the difference. */
+  baseline_usd: number;
+  saved_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  by_tier: Record<string, number>;
+  /** Requests per cache outcome: miss, exact, semantic. */
+  by_cache: Record<string, number>;
+}
+
+export interface UsageSummary {
+  object?: "usage.summary";
+  data: UsageDay[];
+  requests: number;
+  spend_usd: number;
+  spend_usd_exact: string;
+  baseline_usd: number;
+  saved_usd: number;
+  saved_usd_exact: string;
 }
 
 export interface UsagePage {
@@ -237,6 +280,41 @@ export interface ApiKey {
   created_at: string;
   last_used_at?: string | null;
   revoked?: boolean;
+  expires_at?: string | null;
+  expired?: boolean;
+  /** Requests / tokens per minute; null = no limit. */
+  rpm?: number | null;
+  tpm?: number | null;
+  /** Model values this key may use (`auto`, `fast`, `max`, model ids); null = every one. */
+  allowed_models?: string[] | null;
+  /** Spend cap in USD for `budget_period`; null = no budget. */
+  budget_usd?: number | null;
+  budget_usd_exact?: string | null;
+  budget_period?: "day" | "month" | "total";
+  /** Settled spend of the current period, and when the period resets (null: never). */
+  spend_usd?: number;
+  spend_usd_exact?: string;
+  budget_resets_at?: string | null;
+}
+
+/** Controls of a key: left out = unchanged (update) or none (create); null clears one. */
+export interface KeyControls {
+  /** USD, as a number or an exact decimal string. */
+  budget_usd?: number | string | null;
+  budget_period?: "day" | "month" | "total";
+  rpm?: number | null;
+  tpm?: number | null;
+  allowed_models?: string[] | null;
+  /** ISO 8601 time (or a Date). */
+  expires_at?: string | Date | null;
+}
+
+export interface KeyCreateParams extends KeyControls {
+  name?: string;
+}
+
+export interface KeyUpdateParams extends KeyControls {
+  name?: string;
 }
 
 export interface CreatedApiKey extends ApiKey {

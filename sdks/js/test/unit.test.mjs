@@ -280,3 +280,47 @@ test("retryAfterMs reads seconds, milliseconds and HTTP dates", () => {
   assert.equal(retryAfterMs(h({ "retry-after": "Thu, 01 Jan 2026 00:00:03 GMT" }), now), 3000);
   assert.equal(retryAfterMs(h({})), null);
 });
+
+test("responses: create, retrieve, delete, and a stream with its final response", async () => {
+  const response = { id: "resp_1", object: "response", status: "completed", model: "auto",
+    output: [{ type: "message", id: "msg_1", role: "assistant", content: [{ type: "output_text", text: "hi", annotations: [] }] }],
+    usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2, cost_usd: "0.000001000" } };
+  const events = [
+    { type: "response.created", sequence_number: 0, response: { ...response, status: "in_progress", output: [] } },
+    { type: "response.output_text.delta", sequence_number: 1, delta: "hi" },
+    { type: "response.completed", sequence_number: 2, response },
+  ];
+  const sse = (list) => (req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.end(list.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join(""));
+  };
+  const srv = await serve([
+    json(200, response, { "x-tokaroo-cost": "0.000001000", "x-tokaroo-cache": "miss" }),
+    json(200, response),
+    json(200, { id: "resp_1", object: "response.deleted", deleted: true }),
+    sse(events),
+    sse([{ type: "error", sequence_number: 0, code: "stream_interrupted", message: "interrupted", param: null }]),
+  ]);
+  try {
+    const c = new Tokaroo({ apiKey: "tok_x", baseURL: `${srv.url}/v1`, maxRetries: 0 });
+    const res = await c.responses.create({ model: "auto", input: "Hello" });
+    assert.equal(res.output_text, "hi");
+    assert.equal(res._tokaroo.costExact, "0.000001000");
+    assert.equal((await c.responses.retrieve("resp_1")).id, "resp_1");
+    await c.responses.delete("resp_1");
+    const stream = c.responses.stream({ model: "auto", input: "Hi" });
+    const kinds = [];
+    for await (const e of stream) kinds.push(e.type);
+    assert.deepEqual(kinds, ["response.created", "response.output_text.delta", "response.completed"]);
+    assert.equal(stream.response.output_text, "hi");
+    assert.equal(stream._tokaroo.costExact, "0.000001000");
+    await assert.rejects(c.responses.stream({ model: "auto", input: "Hi" }).finalResponse(), APIError);
+    assert.deepEqual(srv.seen.map((s) => `${s.method} ${s.url}`), [
+      "POST /v1/responses", "GET /v1/responses/resp_1", "DELETE /v1/responses/resp_1",
+      "POST /v1/responses", "POST /v1/responses"]);
+    assert.equal(srv.seen[0].body.stream, false);
+    assert.equal(srv.seen[3].body.stream, true);
+  } finally {
+    await srv.close();
+  }
+});

@@ -260,3 +260,80 @@ def test_retry_after_parsing() -> None:
 def test_public_names() -> None:
     assert tokaroo.__version__ == "0.1.0"
     assert tokaroo.DEFAULT_BASE_URL == "https://api.tokaroo.com/v1"
+
+
+# --- the Responses API ---------------------------------------------------------------------
+
+RESPONSE = {"id": "resp_1", "object": "response", "status": "completed", "model": "auto",
+            "output": [{"type": "message", "id": "msg_1", "role": "assistant", "content": [
+                {"type": "output_text", "text": "hi", "annotations": []}]},
+                {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f",
+                 "arguments": "{}"}],
+            "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2,
+                      "cost_usd": "0.000001000"}}
+
+
+def _sse_events(*events: dict[str, Any]) -> bytes:
+    return b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+
+
+def test_responses_create_retrieve_delete() -> None:
+    seen: list[tuple[str, str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        seen.append((request.method, request.url.path, body))
+        if request.method == "DELETE":
+            return httpx.Response(200, json={"id": "resp_1", "object": "response.deleted",
+                                             "deleted": True})
+        return httpx.Response(200, json=RESPONSE, headers={"x-tokaroo-cost": "0.000001000",
+                                                           "x-tokaroo-cache": "miss"})
+
+    client = Tokaroo(api_key="tok_x", base_url="https://gw.example/v1",
+                     http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    res = client.responses.create(model="auto", input="Hello", store=True)
+    assert res.output_text == "hi" and res.function_calls[0]["call_id"] == "call_1"
+    assert res._tokaroo.cost == Decimal("0.000001000") and res._tokaroo.cache == "miss"
+    assert client.responses.retrieve("resp_1").id == "resp_1"
+    client.responses.delete("resp_1")
+    assert seen == [("POST", "/v1/responses", {"model": "auto", "input": "Hello", "store": True,
+                                               "stream": False}),
+                    ("GET", "/v1/responses/resp_1", None),
+                    ("DELETE", "/v1/responses/resp_1", None)]
+
+
+def test_responses_stream_and_its_error_event() -> None:
+    done = {"type": "response.completed", "sequence_number": 2, "response": RESPONSE}
+    bodies = [_sse_events({"type": "response.created", "sequence_number": 0,
+                           "response": {**RESPONSE, "status": "in_progress"}},
+                          {"type": "response.output_text.delta", "sequence_number": 1,
+                           "delta": "hi"}, done),
+              _sse_events({"type": "error", "sequence_number": 0, "code": "stream_interrupted",
+                           "message": "interrupted", "param": None})]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=bodies.pop(0),
+                              headers={"content-type": "text/event-stream"})
+
+    client = Tokaroo(api_key="tok_x", base_url="https://gw.example/v1", max_retries=0,
+                     http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    with client.responses.stream(model="auto", input="Hi") as stream:
+        kinds = [e.type for e in stream]
+    assert kinds == ["response.created", "response.output_text.delta", "response.completed"]
+    assert stream.response is not None and stream.response.output_text == "hi"
+    assert stream._tokaroo is not None and stream._tokaroo.cost == Decimal("0.000001000")
+    with pytest.raises(APIError), client.responses.stream(model="auto", input="Hi") as broken:
+        broken.final_response()
+
+
+def test_async_responses() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=RESPONSE)
+
+    async def go() -> str:
+        async with AsyncTokaroo(api_key="tok_x", base_url="https://gw.example/v1",
+                                http_client=httpx.AsyncClient(
+                                    transport=httpx.MockTransport(handler))) as client:
+            return (await client.responses.create(model="auto", input="Hi")).output_text
+
+    assert asyncio.run(go()) == "hi"

@@ -15,6 +15,7 @@ from tokaroo_common import jetstream
 from tokaroo_common.jetstream import COMPLETION_SUBJECT, STREAM, ConsumerOptions
 from tokaroo_ledger.repository import LedgerRepository
 from tokaroo_ledger.settlement import DURABLE, Settler
+from tokaroo_ledger.usage_store import UsageStore
 
 USD = 1_000_000_000
 
@@ -78,7 +79,7 @@ async def test_events_are_charged_exactly_once(nc: NATS, repo: LedgerRepository,
         await wait_until_settled(nc, repo, tenant.id, USD - total)
         assert await repo.ledger_sum(tenant.id) == USD - total
         assert await repo.reconcile() == []
-        usage = await repo.list_usage(tenant.id, 1000, None)
+        usage = await UsageStore(repo.pool).list_usage(tenant.id, 1000, None)
         assert sorted(u.request_id for u in usage) == sorted(ev.request_id for ev in events)
         async with _conn(repo) as conn:
             charges = await conn.fetchval(

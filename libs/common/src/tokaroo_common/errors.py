@@ -10,6 +10,7 @@
 | ModelNotFound          | 404  | invalid_request_error   | model_not_found       | NOT_FOUND          |
 | PayloadTooLarge        | 413  | invalid_request_error   | payload_too_large     | INVALID_ARGUMENT   |
 | RateLimited            | 429  | rate_limit_error        | rate_limit_exceeded   | RESOURCE_EXHAUSTED |
+| KeyBudgetExceeded      | 429  | insufficient_quota      | key_budget_exceeded   | RESOURCE_EXHAUSTED |
 | NotConfigured          | 501  | api_error               | not_configured        | UNIMPLEMENTED      |
 | UpstreamError          | 502  | api_error               | upstream_error        | UNAVAILABLE        |
 | ServiceUnavailable     | 503  | api_error               | service_unavailable   | UNAVAILABLE        |
@@ -31,6 +32,7 @@ class TokarooError(Exception):
     type: ClassVar[str] = "api_error"
     code: ClassVar[str] = "internal_error"
     grpc_status: ClassVar[grpc.StatusCode] = grpc.StatusCode.INTERNAL
+    should_retry: ClassVar[bool | None] = None  # False: answered with x-should-retry: false
 
     def __init__(self, message: str, *, param: str | None = None,
                  retry_after: float | None = None) -> None:
@@ -81,6 +83,17 @@ class PayloadTooLarge(TokarooError):
 class RateLimited(TokarooError):
     status, type, code, grpc_status = 429, "rate_limit_error", "rate_limit_exceeded", \
         grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+class KeyBudgetExceeded(TokarooError):
+    """An API key's spend cap for its period: 429 with type insufficient_quota, as OpenAI
+    answers a spent quota (402 stays the tenant's balance: a different fix, add credits)."""
+
+    status, type, code, grpc_status = 429, "insufficient_quota", "key_budget_exceeded", \
+        grpc.StatusCode.RESOURCE_EXHAUSTED
+    # Retrying cannot help until the budget resets or is raised: OpenAI's SDKs (and ours)
+    # honour `x-should-retry: false`.
+    should_retry: ClassVar[bool | None] = False
 
 
 class NotConfigured(TokarooError):

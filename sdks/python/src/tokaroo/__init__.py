@@ -26,6 +26,8 @@ from tokaroo._errors import (
     TokarooError,
     UnprocessableEntityError,
 )
+from tokaroo._messages import AsyncMessageStream, Message, MessageEvent, MessageStream
+from tokaroo._responses import AsyncResponseStream, Response, ResponseEvent, ResponseStream
 from tokaroo.types import ResponseMeta
 
 __version__ = VERSION
@@ -37,3 +39,5 @@ __all__ = [
     "NotFoundError", "PermissionDeniedError", "RateLimitError", "ResponseMeta", "Tokaroo",
     "TokarooError", "UnprocessableEntityError", "types",
 ]
+__all__ += ["AsyncResponseStream", "Response", "ResponseEvent", "ResponseStream"]
+__all__ += ["AsyncMessageStream", "Message", "MessageEvent", "MessageStream"]

@@ -10,21 +10,19 @@ from typing import Any, Literal, TypeVar, overload
 import httpx
 
 from tokaroo import _base
-from tokaroo._client import _pop_options, _quote
+from tokaroo._client import _pop_options
 from tokaroo._errors import APIConnectionError, APITimeoutError
+from tokaroo._keys import AsyncKeys, AsyncUsage
+from tokaroo._messages import AsyncMessages
+from tokaroo._responses import AsyncResponses
 from tokaroo.types import (
-    ApiKeyList,
     Balance,
     ChatCompletion,
     ChatCompletionChunk,
     CompletionUsage,
-    CreatedApiKey,
     CreateEmbeddingResponse,
     ResponseMeta,
-    RevokedApiKey,
     TokarooModel,
-    UsagePage,
-    UsageRecord,
     to_decimal,
 )
 
@@ -131,6 +129,8 @@ class AsyncTokaroo:
         self.balance = AsyncBalance(self)
         self.usage = AsyncUsage(self)
         self.keys = AsyncKeys(self)
+        self.responses = AsyncResponses(self)
+        self.messages = AsyncMessages(self)
 
     async def _send(self, method: str, path: str, *, body: Any = None,
                     params: Mapping[str, Any] | None = None, stream: bool = False,
@@ -253,28 +253,3 @@ class AsyncBalance(_AsyncResource):
         return await self._client._model(Balance, "GET", "/balance")
 
 
-class AsyncUsage(_AsyncResource):
-    async def list(self, *, limit: int | None = None, cursor: str | None = None) -> UsagePage:
-        return await self._client._model(UsagePage, "GET", "/usage",
-                                         params={"limit": limit, "cursor": cursor})
-
-    async def iterate(self, *, limit: int | None = None) -> AsyncIterator[UsageRecord]:
-        cursor: str | None = None
-        while True:
-            page = await self.list(limit=limit, cursor=cursor)
-            for record in page.data:
-                yield record
-            if not page.has_more or not page.next_cursor:
-                return
-            cursor = page.next_cursor
-
-
-class AsyncKeys(_AsyncResource):
-    async def create(self, name: str) -> CreatedApiKey:
-        return await self._client._model(CreatedApiKey, "POST", "/keys", body={"name": name})
-
-    async def list(self) -> ApiKeyList:
-        return await self._client._model(ApiKeyList, "GET", "/keys")
-
-    async def revoke(self, key_id: str) -> RevokedApiKey:
-        return await self._client._model(RevokedApiKey, "DELETE", f"/keys/{_quote(key_id)}")

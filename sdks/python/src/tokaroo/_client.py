@@ -11,19 +11,17 @@ import httpx
 
 from tokaroo import _base
 from tokaroo._errors import APIConnectionError, APITimeoutError
+from tokaroo._keys import Keys, Usage
+from tokaroo._messages import Messages
+from tokaroo._responses import Responses
 from tokaroo.types import (
-    ApiKeyList,
     Balance,
     ChatCompletion,
     ChatCompletionChunk,
     CompletionUsage,
-    CreatedApiKey,
     CreateEmbeddingResponse,
     ResponseMeta,
-    RevokedApiKey,
     TokarooModel,
-    UsagePage,
-    UsageRecord,
     to_decimal,
 )
 
@@ -106,6 +104,8 @@ class Tokaroo:
         self.balance = BalanceResource(self)
         self.usage = Usage(self)
         self.keys = Keys(self)
+        self.responses = Responses(self)
+        self.messages = Messages(self)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -231,36 +231,6 @@ class BalanceResource(_Resource):
     def get(self) -> Balance:
         """`balance_usd` (float) and `balance_usd_exact` (decimal string)."""
         return self._client._model(Balance, "GET", "/balance")
-
-
-class Usage(_Resource):
-    def list(self, *, limit: int | None = None, cursor: str | None = None) -> UsagePage:
-        """One page of usage records, newest first: `data`, `has_more`, `next_cursor`."""
-        return self._client._model(UsagePage, "GET", "/usage",
-                                   params={"limit": limit, "cursor": cursor})
-
-    def iterate(self, *, limit: int | None = None) -> Iterator[UsageRecord]:
-        """Every usage record, newest first, following `next_cursor`."""
-        cursor: str | None = None
-        while True:
-            page = self.list(limit=limit, cursor=cursor)
-            yield from page.data
-            if not page.has_more or not page.next_cursor:
-                return
-            cursor = page.next_cursor
-
-
-class Keys(_Resource):
-    def create(self, name: str) -> CreatedApiKey:
-        """A new API key; its secret `key` is returned only this once."""
-        return self._client._model(CreatedApiKey, "POST", "/keys", body={"name": name})
-
-    def list(self) -> ApiKeyList:
-        """The tenant's keys (no secrets)."""
-        return self._client._model(ApiKeyList, "GET", "/keys")
-
-    def revoke(self, key_id: str) -> RevokedApiKey:
-        return self._client._model(RevokedApiKey, "DELETE", f"/keys/{_quote(key_id)}")
 
 
 def _quote(segment: str) -> str:

@@ -197,6 +197,32 @@ class UsageRecord(TokarooModel):
     created_at: str | None = None
     cache: str | None = None
     status: str | None = None
+    key_id: str | None = None
+
+
+class UsageDay(TokarooModel):
+    date: str  # YYYY-MM-DD, UTC
+    requests: int = 0
+    spend_usd: float = 0.0
+    spend_usd_exact: str | None = None
+    #: what the same requests would have cost at the market baseline, and the difference
+    baseline_usd: float = 0.0
+    saved_usd: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    by_tier: dict[str, int] = {}
+    by_cache: dict[str, int] = {}  # miss | exact | semantic
+
+
+class UsageSummary(TokarooModel):
+    object: str | None = "usage.summary"
+    data: list[UsageDay] = []
+    requests: int = 0
+    spend_usd: float = 0.0
+    spend_usd_exact: str | None = None
+    baseline_usd: float = 0.0
+    saved_usd: float = 0.0
+    saved_usd_exact: str | None = None
 
 
 class UsagePage(TokarooModel):
@@ -213,6 +239,18 @@ class ApiKey(TokarooModel):
     created_at: str | None = None
     last_used_at: str | None = None
     revoked: bool | None = None
+    expires_at: str | None = None
+    expired: bool | None = None
+    rpm: int | None = None  # None = no limit
+    tpm: int | None = None
+    allowed_models: list[str] | None = None  # None = every model value
+    budget_usd: float | None = None  # None = no budget
+    budget_usd_exact: str | None = None
+    budget_period: str | None = None  # day | month | total
+    #: settled spend of the current budget period, and when that period resets
+    spend_usd: float | None = None
+    spend_usd_exact: str | None = None
+    budget_resets_at: str | None = None
 
 
 class CreatedApiKey(ApiKey):
@@ -236,5 +274,5 @@ __all__ = [
     "ChatCompletionMessage", "Choice", "ChoiceDelta", "ChoiceDeltaToolCall", "ChunkChoice",
     "CompletionUsage", "CreateEmbeddingResponse", "CreatedApiKey", "Embedding", "EmbeddingUsage",
     "Model", "ModelPricing", "ResponseMeta", "RevokedApiKey", "TokarooModel", "ToolCall",
-    "UsagePage", "UsageRecord",
+    "UsageDay", "UsagePage", "UsageRecord", "UsageSummary",
 ]

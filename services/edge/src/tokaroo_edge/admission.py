@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import orjson
-from tokaroo_common.errors import InsufficientBalance, ServiceUnavailable
-from tokaroo_common.money import format_usd
+from tokaroo_common.errors import ServiceUnavailable
 from tokaroo_common.policy import cache_policy
 from tokaroo_common.pricing import cost, price
 from tokaroo_common.turns import tool_call_ids
@@ -19,6 +18,7 @@ from tokaroo_proto.router.v1 import router_pb2
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.chat_request import ChatRequest, parse_chat
 from tokaroo_edge.internal import InternalClients, call
+from tokaroo_edge.key_limits import check_model, hold_refusal
 from tokaroo_edge.ratelimit import Limits
 from tokaroo_edge.record import RequestRecord
 from tokaroo_edge.schemas import ChatCompletionRequest
@@ -81,6 +81,7 @@ async def admit(clients: InternalClients, enc: Encoder, backlog: Backlog,
                 limiter: Limiter | None, cache_timeout_s: float = 0.15) -> Admission:
     request_id = record.draft.request_id
     check_capacity(backlog)
+    check_model(principal, req.model)
     chat = parse_chat(req, enc)
     prompt_tokens = chat.prompt_tokens
     await check_rate(limiter, principal, prompt_tokens + (req.output_limit or 0))
@@ -123,20 +124,19 @@ def estimate_hold(mode: str, decision: router_pb2.RouteDecision, prompt_tokens: 
 
 async def hold(clients: InternalClients, record: RequestRecord, amount: int,
                ttl_ms: int) -> None:
-    """Reserve the estimate for the record's request; 402 when the balance (minus other live
-    holds) cannot cover it. The hold is removed when the record's event is settled (emitted
-    whatever way the request ends), or expires."""
+    """Reserve the estimate for the record's request, against the tenant's balance and the
+    key's budget in one ledger call; 402 when the balance (minus other live holds) cannot
+    cover it, 429 key_budget_exceeded when the key's budget cannot (see key_limits). The hold
+    is removed when the record's event is settled (emitted whatever way the request ends),
+    or expires."""
     draft = record.draft
     resp = await call(clients.ledger.Hold(ledger_pb2.HoldRequest(
         tenant_id=draft.tenant_id, request_id=draft.request_id, amount_nano=amount,
-        ttl_ms=ttl_ms), timeout=RPC_TIMEOUT_S))
+        ttl_ms=ttl_ms, key_id=draft.key_id), timeout=RPC_TIMEOUT_S))
     if resp.ok:
         record.held(amount)
     else:
-        raise InsufficientBalance(
-            f"Insufficient balance: this request may cost up to ${format_usd(amount)} and "
-            f"${format_usd(max(resp.available_nano, 0))} is available. Add credits at "
-            "/v1/billing/checkout, or lower max_tokens.")
+        raise hold_refusal(resp, amount)
 
 
 async def _lookup(clients: InternalClients, tenant_id: str, chat: ChatRequest, policy: str,

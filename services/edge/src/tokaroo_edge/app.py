@@ -25,12 +25,22 @@ from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
 from tokaroo_edge.internal import InternalClients
-from tokaroo_edge.metrics import BreakerCollector, CompletionMetrics
+from tokaroo_edge.metrics import BreakerCollector, CompletionMetrics, OutboxCollector
 from tokaroo_edge.providers.registry import build_providers
 from tokaroo_edge.ratelimit import RateLimiter
 from tokaroo_edge.request_id import RequestIdMiddleware
 from tokaroo_edge.responses import JsonResponse
-from tokaroo_edge.routes import account, billing, chat, embeddings, health, models
+from tokaroo_edge.routes import (
+    account,
+    billing,
+    chat,
+    console,
+    embeddings,
+    health,
+    messages,
+    models,
+    responses,
+)
 from tokaroo_edge.state import EdgeState
 from tokaroo_edge.tokens import load_encoder
 
@@ -66,6 +76,8 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
                             cache_ttl_s=settings.cache_ttl_s)
         breakers = BreakerCollector(pipeline.breakers)
         registry.register(breakers)
+        queued = OutboxCollector(outbox)
+        registry.register(queued)
         state = EdgeState(settings=settings, clients=clients,
                           auth=Authenticator(clients.ledger, settings.auth_cache_ttl_s),
                           pipeline=pipeline, outbox=outbox, metrics=completion_metrics,
@@ -93,11 +105,13 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
             if redis is not None:
                 await redis.aclose()
             registry.unregister(breakers)
+            registry.unregister(queued)
 
     app = FastAPI(title="Tokaroo", version="0.1.0", lifespan=lifespan,
                   default_response_class=JsonResponse, docs_url=None, redoc_url=None)
     errors.install(app)
-    for module in (chat, embeddings, models, account, billing, health):
+    for module in (chat, messages, responses, embeddings, models, account, billing, console,
+                   health):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))

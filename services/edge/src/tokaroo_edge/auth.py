@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from tokaroo_common.errors import AuthenticationFailed
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
@@ -23,6 +24,8 @@ class Principal:
     key_id: str
     requests_per_minute: int = 0
     tokens_per_minute: int = 0
+    expires_at_unix_ms: int = 0  # 0 = never
+    allowed_models: tuple[str, ...] = ()  # empty = every model value
 
 
 def hash_key(secret: str) -> str:
@@ -40,14 +43,38 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
+def presented_key(authorization: str | None, x_api_key: str | None) -> str:
+    """The API key a request presents: `Authorization: Bearer tok_...` (OpenAI clients) or
+    `x-api-key: tok_...` (Anthropic clients), on every endpoint. With both, Authorization
+    wins. Pure."""
+    if authorization:
+        return bearer_token(authorization)
+    key = (x_api_key or "").strip()
+    if not x_api_key:
+        raise AuthenticationFailed("You didn't provide an API key. Send it in the "
+                                   "Authorization header as 'Bearer tok_...' or in the "
+                                   "x-api-key header.")
+    if not key or len(key) > 512:
+        raise AuthenticationFailed("Malformed x-api-key header: expected 'tok_...'.")
+    return key
+
+
+def check_expiry(principal: Principal, now_s: float) -> None:
+    """401 once the key's expiry has passed (checked on every request, cached or not). Pure."""
+    expires = principal.expires_at_unix_ms
+    if expires and expires <= now_s * 1000:
+        when = datetime.fromtimestamp(expires / 1000, UTC).isoformat().replace("+00:00", "Z")
+        raise AuthenticationFailed(f"This API key expired at {when}.")
+
+
 class Authenticator:
     def __init__(self, ledger: ledger_pb2_grpc.LedgerServiceStub, ttl_s: float) -> None:
         self._ledger = ledger
         self._ttl = ttl_s
         self._cache: dict[str, tuple[float, Principal | None]] = {}
 
-    async def authenticate(self, authorization: str | None) -> Principal:
-        token = bearer_token(authorization)
+    async def authenticate(self, token: str) -> Principal:
+        """The principal of a presented key (see `presented_key`)."""
         digest = hash_key(token)
         now = time.monotonic()
         hit = self._cache.get(digest)
@@ -57,10 +84,12 @@ class Authenticator:
             resp = await call(self._ledger.Authenticate(
                 ledger_pb2.AuthenticateRequest(key_hash=digest), timeout=5))
             principal = Principal(resp.tenant_id, resp.key_id, resp.requests_per_minute,
-                                  resp.tokens_per_minute) if resp.ok else None
+                                  resp.tokens_per_minute, resp.expires_at_unix_ms,
+                                  tuple(resp.allowed_models)) if resp.ok else None
             if len(self._cache) >= MAX_ENTRIES:
                 self._cache.clear()
             self._cache[digest] = (now + self._ttl, principal)
         if principal is None:
             raise AuthenticationFailed("Incorrect API key provided.")
+        check_expiry(principal, time.time())
         return principal

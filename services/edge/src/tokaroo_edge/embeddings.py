@@ -27,6 +27,7 @@ from tokaroo_edge.auth import Principal
 from tokaroo_edge.billing import Bill, bill
 from tokaroo_edge.breaker import Breakers
 from tokaroo_edge.internal import InternalClients, call
+from tokaroo_edge.key_limits import check_model
 from tokaroo_edge.providers.base import ChatProvider, Target
 from tokaroo_edge.record import RequestRecord
 from tokaroo_edge.schemas import EmbeddingRequest
@@ -78,6 +79,7 @@ class EmbeddingPipeline:
         check_capacity(self.backlog)
         counts = [len(self.encoder.encode(t)) for t in texts]
         tokens = sum(counts)
+        check_model(principal, req.model or "auto")
         await check_rate(limiter, principal, tokens)
         mode = req.model or "auto"
         decision = await call(self.clients.router.Route(router_pb2.RouteRequest(

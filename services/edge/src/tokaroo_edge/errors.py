@@ -1,11 +1,19 @@
-"""Every failure leaves the edge in OpenAI's error shape with the right status."""
+"""Every failure leaves the edge in its route's dialect error shape, with the right status.
+
+A route's dialect is named by its route class: `APIRouter(route_class=dialect_route(shape))`
+gives every route of that router the `shape` (a pure function of the error and the status);
+routes without one, and paths no route matched, answer in OpenAI's shape. The handlers find
+the route FastAPI matched in the ASGI scope, so an authentication failure, a validation error
+or a 405 on an Anthropic route is Anthropic-shaped too."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from tokaroo_common.errors import InternalError, InvalidRequest, NotFound, TokarooError
 
@@ -14,11 +22,37 @@ from tokaroo_edge.responses import JsonResponse
 log = logging.getLogger(__name__)
 
 
-def error_response(exc: TokarooError) -> JsonResponse:
+class ErrorShape(Protocol):
+    def __call__(self, exc: TokarooError, status: int) -> dict[str, Any]: ...
+
+
+def openai_shape(exc: TokarooError, status: int) -> dict[str, Any]:
+    return exc.to_openai()
+
+
+def dialect_route(shape: ErrorShape) -> type[APIRoute]:
+    """A route class whose errors are rendered by `shape`."""
+
+    class DialectRoute(APIRoute):
+        error_shape = staticmethod(shape)
+
+    return DialectRoute
+
+
+def shape_of(request: Request) -> ErrorShape:
+    shape: ErrorShape = getattr(request.scope.get("route"), "error_shape", openai_shape)
+    return shape
+
+
+def error_response(exc: TokarooError, shape: ErrorShape = openai_shape,
+                   status: int | None = None) -> JsonResponse:
     headers = {}
     if exc.retry_after is not None:
         headers["retry-after"] = str(max(1, round(exc.retry_after)))
-    return JsonResponse(exc.to_openai(), status_code=exc.status, headers=headers)
+    if exc.should_retry is False:
+        headers["x-should-retry"] = "false"
+    code = status or exc.status
+    return JsonResponse(shape(exc, code), status_code=code, headers=headers)
 
 
 def validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
@@ -35,32 +69,27 @@ def validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(TokarooError)
     async def _tokaroo(request: Request, exc: TokarooError) -> JsonResponse:
-        return error_response(exc)
+        return error_response(exc, shape_of(request))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JsonResponse:
         message, param = validation_message(exc)
-        return error_response(InvalidRequest(message, param=param))
+        return error_response(InvalidRequest(message, param=param), shape_of(request))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JsonResponse:
+        shape = shape_of(request)
         if exc.status_code == 404:
             return error_response(NotFound(
-                f"Unknown request URL: {request.method} {request.url.path}."))
+                f"Unknown request URL: {request.method} {request.url.path}."), shape)
         if exc.status_code == 405:
-            err = InvalidRequest(f"Method {request.method} is not allowed on "
-                                 f"{request.url.path}.")
-            resp = error_response(err)
-            resp.status_code = 405
-            return resp
-        err2 = InvalidRequest(str(exc.detail))
-        resp2 = error_response(err2)
-        resp2.status_code = exc.status_code
-        return resp2
+            return error_response(InvalidRequest(f"Method {request.method} is not allowed on "
+                                                 f"{request.url.path}."), shape, 405)
+        return error_response(InvalidRequest(str(exc.detail)), shape, exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
         log.exception("unhandled error", extra={
             "request_id": getattr(request.state, "request_id", "")})
         return error_response(InternalError("The server had an error while processing your "
-                                            "request. Please retry."))
+                                            "request. Please retry."), shape_of(request))

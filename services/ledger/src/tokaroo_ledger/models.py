@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from tokaroo_common.ids import new_request_id
+
+from tokaroo_ledger.key_controls import KeyControls
 
 
 def new_id() -> uuid.UUID:
@@ -41,8 +43,16 @@ class ApiKey:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
-    requests_per_minute: int = 0
-    tokens_per_minute: int = 0
+    controls: KeyControls = field(default_factory=KeyControls)
+    period_spent_nano: int = 0  # settled spend of the key's current budget period
+
+    @property
+    def requests_per_minute(self) -> int:
+        return self.controls.requests_per_minute
+
+    @property
+    def tokens_per_minute(self) -> int:
+        return self.controls.tokens_per_minute
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,8 @@ class Principal:
     key_id: uuid.UUID
     requests_per_minute: int = 0
     tokens_per_minute: int = 0
+    expires_at: datetime | None = None
+    allowed_models: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,29 @@ class UsageRecord:
     created_at: datetime
     cache_outcome: str
     status: str
+    key_id: uuid.UUID | None = None
+    error_code: str = ""
+
+
+@dataclass(frozen=True)
+class UsageFilter:
+    key_id: uuid.UUID | None = None
+    tier: str = ""
+    cache_outcome: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class UsageBucket:
+    day: str
+    tier: str
+    cache_outcome: str
+    requests: int
+    charged_nano: int
+    baseline_nano: int
+    input_tokens: int
+    output_tokens: int
 
 
 @dataclass(frozen=True)

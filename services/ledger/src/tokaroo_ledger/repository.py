@@ -6,33 +6,19 @@ sum of its ledger entries (`reconcile` checks it)."""
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from tokaroo_common.errors import InsufficientBalance, InvalidRequest, NotFound
 
 from tokaroo_ledger import keys
-from tokaroo_ledger.models import (
-    ApiKey,
-    Principal,
-    SettleOutcome,
-    Tenant,
-    UsageEvent,
-    UsageRecord,
-    new_id,
-)
+from tokaroo_ledger.key_store import KEY_COLS, insert_key
+from tokaroo_ledger.key_store import key_row as key_row_of
+from tokaroo_ledger.models import ApiKey, SettleOutcome, Tenant, UsageEvent, new_id
 
-LAST_USED_RESOLUTION_S = 60
-
-_KEY_COLS = ("id, tenant_id, name, prefix, created_at, last_used_at, revoked_at, "
-             "requests_per_minute, tokens_per_minute")
 _TENANT_COLS = "id, name, balance_nano, created_at"
-_USAGE_COLS = ("request_id, tier, input_tokens, output_tokens, charged_nano, latency_ms, "
-               "created_at, cache_outcome, status")
 
 # One statement per batch: usage rows (skipping request ids already settled), a charge entry
 # for each new row with a positive charge (cause_id = request id, unique), and one balance
@@ -56,7 +42,18 @@ WITH batch AS (
                        created_at)
     SELECT * FROM batch
     ON CONFLICT (request_id) DO NOTHING
-    RETURNING request_id, tenant_id, charged_nano
+    RETURNING request_id, tenant_id, key_id, charged_nano, created_at
+), spend AS (
+    -- Each key's spend per UTC day, from the newly inserted rows only: once per request.
+    INSERT INTO key_spend_daily AS s (key_id, tenant_id, day, spent_nano, requests)
+    SELECT i.key_id, i.tenant_id, (i.created_at AT TIME ZONE 'UTC')::date,
+           sum(i.charged_nano)::bigint, count(*)
+    FROM inserted i JOIN api_keys k ON k.id = i.key_id AND k.tenant_id = i.tenant_id
+    GROUP BY 1, 2, 3
+    ON CONFLICT (key_id, day) DO UPDATE
+        SET spent_nano = s.spent_nano + EXCLUDED.spent_nano,
+            requests = s.requests + EXCLUDED.requests
+    RETURNING 1
 ), charges AS (
     INSERT INTO ledger_entries (tenant_id, kind, amount_nano, cause_id, reason)
     SELECT tenant_id, 'charge', -charged_nano, request_id, 'usage'
@@ -79,18 +76,6 @@ SELECT (SELECT count(*) FROM inserted) AS inserted,
 
 def _tenant(row: Any) -> Tenant:
     return Tenant(row["id"], row["name"], row["balance_nano"], row["created_at"])
-
-
-def _key(row: Any) -> ApiKey:
-    return ApiKey(row["id"], row["tenant_id"], row["name"], row["prefix"], row["created_at"],
-                  row["last_used_at"], row["revoked_at"], row["requests_per_minute"],
-                  row["tokens_per_minute"])
-
-
-def _usage(row: Any) -> UsageRecord:
-    return UsageRecord(row["request_id"], row["tier"], row["input_tokens"],
-                       row["output_tokens"], row["charged_nano"], row["latency_ms"],
-                       row["created_at"], row["cache_outcome"], row["status"])
 
 
 class LedgerRepository:
@@ -123,7 +108,7 @@ class LedgerRepository:
                             "INSERT INTO ledger_entries (tenant_id, kind, amount_nano, cause_id,"
                             " reason) VALUES ($1, 'credit', $2, $3, 'initial credit')",
                             tenant.id, initial_credit_nano, f"tenant-initial:{tenant.id}")
-                    key = await self._insert_key(conn, tenant.id, key_name, secret, key_hash)
+                    key = await insert_key(conn, tenant.id, key_name, secret, key_hash)
                     return tenant, key, True
             except asyncpg.UniqueViolationError:
                 if not pinned or attempt == 2:  # a concurrent bootstrap won: read its tenant
@@ -132,13 +117,13 @@ class LedgerRepository:
 
     async def _tenant_of_key(self, conn: asyncpg.Connection,
                              key_hash: str) -> tuple[Tenant, ApiKey] | None:
-        key_row = await conn.fetchrow(f"SELECT {_KEY_COLS} FROM api_keys WHERE key_hash = $1",
+        key_row = await conn.fetchrow(f"SELECT {KEY_COLS} FROM api_keys WHERE key_hash = $1",
                                       key_hash)
         if key_row is None:
             return None
         tenant_row = await conn.fetchrow(f"SELECT {_TENANT_COLS} FROM tenants WHERE id = $1",
                                          key_row["tenant_id"])
-        return _tenant(tenant_row), _key(key_row)
+        return _tenant(tenant_row), key_row_of(key_row)
 
     async def list_tenants(self) -> list[Tenant]:
         rows = await self._pool.fetch(f"SELECT {_TENANT_COLS} FROM tenants ORDER BY created_at")
@@ -198,75 +183,7 @@ class LedgerRepository:
             "GROUP BY t.id HAVING t.balance_nano <> coalesce(sum(e.amount_nano), 0)")
         return [(r["id"], r["balance_nano"], r["total"]) for r in rows]
 
-    # ---- keys ------------------------------------------------------------------------------
-
-    async def _insert_key(self, conn: asyncpg.Connection, tenant_id: uuid.UUID, name: str,
-                          secret: str, key_hash: str, limits: tuple[int, int] = (0, 0)
-                          ) -> ApiKey:
-        row = await conn.fetchrow(
-            f"INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, "
-            f"requests_per_minute, tokens_per_minute) "
-            f"SELECT $1, $2, $3, $4, $5, $6, $7 "
-            f"WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2) RETURNING {_KEY_COLS}",
-            new_id(), tenant_id, name, keys.display_prefix(secret), key_hash, *limits)
-        if row is None:
-            raise NotFound("Tenant not found.")
-        return _key(row)
-
-    async def create_key(self, tenant_id: uuid.UUID, name: str,
-                         limits: tuple[int, int] = (0, 0)) -> tuple[ApiKey, str]:
-        secret = keys.generate_secret()
-        async with self._pool.acquire() as conn:
-            key = await self._insert_key(conn, tenant_id, name, secret, keys.hash_secret(secret),
-                                         limits)
-        return key, secret
-
-    async def list_keys(self, tenant_id: uuid.UUID) -> list[ApiKey]:
-        rows = await self._pool.fetch(
-            f"SELECT {_KEY_COLS} FROM api_keys WHERE tenant_id = $1 "
-            f"ORDER BY created_at DESC, id DESC", tenant_id)
-        return [_key(r) for r in rows]
-
-    async def revoke_key(self, tenant_id: uuid.UUID, key_id: uuid.UUID) -> bool:
-        """True if the tenant owns that key (now revoked; revoking twice is fine)."""
-        found = await self._pool.fetchval(
-            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) "
-            "WHERE id = $1 AND tenant_id = $2 RETURNING id", key_id, tenant_id)
-        return found is not None
-
-    async def authenticate(self, key_hash: str) -> Principal | None:
-        """The live key with that hash. last_used_at is written at most once a minute."""
-        row = await self._pool.fetchrow(
-            "SELECT id, tenant_id, key_hash, requests_per_minute, tokens_per_minute, "
-            "(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2)) AS stale"
-            " FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-            key_hash, LAST_USED_RESOLUTION_S)
-        if row is None or not hmac.compare_digest(row["key_hash"], key_hash):
-            return None
-        if row["stale"]:
-            await self._pool.execute(
-                "UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND "
-                "(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2))",
-                row["id"], LAST_USED_RESOLUTION_S)
-        return Principal(row["tenant_id"], row["id"], row["requests_per_minute"],
-                         row["tokens_per_minute"])
-
     # ---- usage and settlement --------------------------------------------------------------
-
-    async def list_usage(self, tenant_id: uuid.UUID, limit: int,
-                         before: tuple[datetime, str] | None) -> list[UsageRecord]:
-        """Newest first; `before` is the (created_at, request_id) of the last row seen."""
-        if before is None:
-            rows = await self._pool.fetch(
-                f"SELECT {_USAGE_COLS} FROM usage WHERE tenant_id = $1 "
-                f"ORDER BY created_at DESC, request_id DESC LIMIT $2", tenant_id, limit)
-        else:
-            rows = await self._pool.fetch(
-                f"SELECT {_USAGE_COLS} FROM usage WHERE tenant_id = $1 "
-                f"AND (created_at, request_id) < ($2, $3) "
-                f"ORDER BY created_at DESC, request_id DESC LIMIT $4",
-                tenant_id, before[0], before[1], limit)
-        return [_usage(r) for r in rows]
 
     async def settle(self, events: Sequence[UsageEvent]) -> SettleOutcome:
         """Apply a batch of completion events in one transaction, exactly once per request id.

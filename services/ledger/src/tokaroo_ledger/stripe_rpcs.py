@@ -23,6 +23,7 @@ from tokaroo_common.errors import (
     ServiceUnavailable,
     UpstreamError,
 )
+from tokaroo_common.money import usd_to_nano
 from tokaroo_proto.ledger.v1 import ledger_pb2
 
 from tokaroo_ledger import stripe_billing
@@ -55,6 +56,12 @@ class StripeRpcs:
     async def aclose(self) -> None:
         if self._http is not None:
             self._http.close()  # type: ignore[no-untyped-call]
+
+    def billing_config(self) -> ledger_pb2.BillingConfig:
+        s = self._settings
+        return ledger_pb2.BillingConfig(configured=self._client is not None,
+                                        min_nano=usd_to_nano(s.billing_min_usd),
+                                        max_nano=usd_to_nano(s.billing_max_usd))
 
     async def create_checkout(self, request: ledger_pb2.CreateCheckoutRequest
                               ) -> ledger_pb2.CheckoutSession:

@@ -16,6 +16,7 @@ from tokaroo_proto.ledger.v1 import ledger_pb2
 from tokaroo_edge.body import read_model
 from tokaroo_edge.deps import Auth, State
 from tokaroo_edge.internal import call
+from tokaroo_edge.key_api import usd_number
 from tokaroo_edge.responses import JsonResponse
 
 router = APIRouter()
@@ -48,6 +49,16 @@ async def create_checkout(request: Request, state: State, principal: Auth) -> Js
         tenant_id=principal.tenant_id, amount_nano=usd_to_nano(body.amount_usd),
         idempotency_key=idempotency_key(request)), timeout=STRIPE_TIMEOUT_S))
     return JsonResponse({"object": "checkout.session", "id": session.id, "url": session.url})
+
+
+@router.get("/v1/billing/config")
+async def billing_config(state: State, principal: Auth) -> JsonResponse:
+    """Whether credits can be bought here (Stripe configured) and the amounts accepted."""
+    config = await call(state.clients.ledger.GetBillingConfig(
+        ledger_pb2.GetBillingConfigRequest(), timeout=5))
+    return JsonResponse({"object": "billing.config", "configured": config.configured,
+                         "min_usd": usd_number(config.min_nano),
+                         "max_usd": usd_number(config.max_nano)})
 
 
 @router.post("/v1/billing/webhook")

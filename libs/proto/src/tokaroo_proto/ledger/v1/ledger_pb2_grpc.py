@@ -59,10 +59,20 @@ class LedgerServiceStub:
                 request_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.RevokeKeyRequest.SerializeToString,
                 response_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.RevokeKeyResponse.FromString,
                 _registered_method=True)
+        self.UpdateKey = channel.unary_unary(
+                '/tokaroo.ledger.v1.LedgerService/UpdateKey',
+                request_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.UpdateKeyRequest.SerializeToString,
+                response_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.KeyInfo.FromString,
+                _registered_method=True)
         self.ListUsage = channel.unary_unary(
                 '/tokaroo.ledger.v1.LedgerService/ListUsage',
                 request_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.ListUsageRequest.SerializeToString,
                 response_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.ListUsageResponse.FromString,
+                _registered_method=True)
+        self.UsageSummary = channel.unary_unary(
+                '/tokaroo.ledger.v1.LedgerService/UsageSummary',
+                request_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.UsageSummaryRequest.SerializeToString,
+                response_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.UsageSummaryResponse.FromString,
                 _registered_method=True)
         self.CreateTenant = channel.unary_unary(
                 '/tokaroo.ledger.v1.LedgerService/CreateTenant',
@@ -88,6 +98,11 @@ class LedgerServiceStub:
                 '/tokaroo.ledger.v1.LedgerService/CreateCheckout',
                 request_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CreateCheckoutRequest.SerializeToString,
                 response_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CheckoutSession.FromString,
+                _registered_method=True)
+        self.GetBillingConfig = channel.unary_unary(
+                '/tokaroo.ledger.v1.LedgerService/GetBillingConfig',
+                request_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.GetBillingConfigRequest.SerializeToString,
+                response_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.BillingConfig.FromString,
                 _registered_method=True)
         self.HandleStripeWebhook = channel.unary_unary(
                 '/tokaroo.ledger.v1.LedgerService/HandleStripeWebhook',
@@ -130,8 +145,22 @@ class LedgerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateKey(self, request, context):
+        """Change a key's name, limits, budget, allowed models or expiry (fields left unset stay).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListUsage(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UsageSummary(self, request, context):
+        """Per-day totals of the tenant's usage (spend, requests by tier and cache outcome, savings).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -164,6 +193,13 @@ class LedgerServiceServicer:
 
     def CreateCheckout(self, request, context):
         """Stripe Checkout: create a session for the tenant (credits arrive by webhook).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBillingConfig(self, request, context):
+        """Whether Checkout is configured here, and the amounts it accepts (for the console).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -204,10 +240,20 @@ def add_LedgerServiceServicer_to_server(servicer, server):
                     request_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.RevokeKeyRequest.FromString,
                     response_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.RevokeKeyResponse.SerializeToString,
             ),
+            'UpdateKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateKey,
+                    request_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.UpdateKeyRequest.FromString,
+                    response_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.KeyInfo.SerializeToString,
+            ),
             'ListUsage': grpc.unary_unary_rpc_method_handler(
                     servicer.ListUsage,
                     request_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.ListUsageRequest.FromString,
                     response_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.ListUsageResponse.SerializeToString,
+            ),
+            'UsageSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.UsageSummary,
+                    request_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.UsageSummaryRequest.FromString,
+                    response_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.UsageSummaryResponse.SerializeToString,
             ),
             'CreateTenant': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateTenant,
@@ -233,6 +279,11 @@ def add_LedgerServiceServicer_to_server(servicer, server):
                     servicer.CreateCheckout,
                     request_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CreateCheckoutRequest.FromString,
                     response_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CheckoutSession.SerializeToString,
+            ),
+            'GetBillingConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBillingConfig,
+                    request_deserializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.GetBillingConfigRequest.FromString,
+                    response_serializer=tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.BillingConfig.SerializeToString,
             ),
             'HandleStripeWebhook': grpc.unary_unary_rpc_method_handler(
                     servicer.HandleStripeWebhook,
@@ -386,6 +437,33 @@ class LedgerService:
             _registered_method=True)
 
     @staticmethod
+    def UpdateKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tokaroo.ledger.v1.LedgerService/UpdateKey',
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.UpdateKeyRequest.SerializeToString,
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.KeyInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListUsage(request,
             target,
             options=(),
@@ -402,6 +480,33 @@ class LedgerService:
             '/tokaroo.ledger.v1.LedgerService/ListUsage',
             tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.ListUsageRequest.SerializeToString,
             tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.ListUsageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UsageSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tokaroo.ledger.v1.LedgerService/UsageSummary',
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.UsageSummaryRequest.SerializeToString,
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.UsageSummaryResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -537,6 +642,33 @@ class LedgerService:
             '/tokaroo.ledger.v1.LedgerService/CreateCheckout',
             tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CreateCheckoutRequest.SerializeToString,
             tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.CheckoutSession.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBillingConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tokaroo.ledger.v1.LedgerService/GetBillingConfig',
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.GetBillingConfigRequest.SerializeToString,
+            tokaroo_dot_ledger_dot_v1_dot_ledger__pb2.BillingConfig.FromString,
             options,
             channel_credentials,
             insecure,
