@@ -5,11 +5,13 @@ Each route supplies only how its dialect reads a body and renders an answer."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from tokaroo_common.money import format_usd
 
 from tokaroo_edge.admission import Admission, admit
@@ -20,6 +22,7 @@ from tokaroo_edge.schemas import ChatCompletionRequest
 from tokaroo_edge.state import EdgeState
 
 Json = dict[str, Any]
+T = TypeVar("T")
 
 
 class Rendering(Protocol):
@@ -32,6 +35,31 @@ class Rendering(Protocol):
                request_id: str) -> AsyncIterator[bytes]: ...
 
 
+async def until_client_leaves(request: Request, work: Awaitable[T]) -> T:
+    """`work`'s result, unless the client disconnects first: then `work` (an upstream call
+    that nobody will read, say) is cancelled and `ClientDisconnect` ends the request, which
+    its record notes as `client_closed`. The body has been read by then, so the next ASGI
+    message can only be the disconnect."""
+    task = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watch.cancel()
+        if not task.done():
+            task.cancel()
+    if not task.done() or task.cancelled():
+        with contextlib.suppress(asyncio.CancelledError, ClientDisconnect):
+            await task
+        raise ClientDisconnect()
+    return task.result()
+
+
+async def _disconnected(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 async def serve_chat(request: Request, state: EdgeState, principal: Principal, endpoint: str,
                      read: Callable[[], Awaitable[ChatCompletionRequest]],
                      render: Rendering) -> JsonResponse | RecordedStream:
@@ -40,17 +68,18 @@ async def serve_chat(request: Request, state: EdgeState, principal: Principal, e
         req = await read()
         record.draft.model_requested, record.draft.streamed = req.model, req.stream
         no_cache = "no-cache" in request.headers.get("x-tokaroo-cache-control", "").lower()
-        adm = await admit(state.clients, state.pipeline.encoder, state.outbox, req, principal,
-                          record, no_cache=no_cache, hold_ttl_ms=state.hold_ttl_ms,
-                          limiter=state.limiter,
-                          cache_timeout_s=state.settings.cache_lookup_timeout_s)
+        adm = await until_client_leaves(request, admit(
+            state.clients, state.pipeline.encoder, state.outbox, req, principal, record,
+            no_cache=no_cache, hold_ttl_ms=state.hold_ttl_ms, limiter=state.limiter,
+            cache_timeout_s=state.settings.cache_lookup_timeout_s))
         cache_header = "hit" if adm.lookup.hit else "miss"
         request_id = record.draft.request_id
         if req.stream:
-            chunks = await state.pipeline.open_stream(req, adm, record)
+            chunks = await until_client_leaves(request,
+                                               state.pipeline.open_stream(req, adm, record))
             return RecordedStream(render.stream(chunks, req, adm, request_id), record, headers={
                 "x-tokaroo-cache": cache_header, "cache-control": "no-cache"})
-        body, bill = await state.pipeline.complete(req, adm, record)
+        body, bill = await until_client_leaves(request, state.pipeline.complete(req, adm, record))
         answer = render.body(body, req, request_id)
         if inspect.isawaitable(answer):  # a dialect that keeps its answer (Responses store)
             answer = await answer
