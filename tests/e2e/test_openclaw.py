@@ -84,3 +84,27 @@ def test_openclaw_with_tokaroo_beside_a_local_server(stack: Stack, openclaw_root
         assert local_calls() > calls, "the local provider reached the local server"
         time.sleep(1)
         assert stack.balance(key) == after, "the local model is not billed by Tokaroo"
+
+
+@pytest.mark.parametrize("api", ["openai-responses", "anthropic-messages"])
+def test_openclaw_over_the_other_dialects(stack: Stack, openclaw_root: Path, api: str) -> None:
+    """The same configuration with `api` set to the Responses or the Messages dialect. The
+    Anthropic client adds `/v1/messages` to its base URL itself, so that base URL is the
+    server's root (docs/clients/openclaw.md says so)."""
+    config = reference.adapt(reference.snippets()["openclaw"].code, stack.base_url).replace(
+        'api: "openai-completions"', f'api: "{api}"')
+    if api == "anthropic-messages":
+        config = config.replace(f'"{stack.base_url}"', f'"{stack.base_url.removesuffix("/v1")}"')
+    key = stack.new_tenant_key("5", name=f"openclaw-{api}")
+    with tempfile.TemporaryDirectory(prefix="tk-openclaw-") as home:
+        claw = OpenClaw(openclaw_root, Path(home), key)
+        claw.write_config(config)
+        assert "Config valid" in claw.run("config", "validate").stdout
+        before = stack.balance(key)
+        result = claw.infer("--model", "tokaroo/auto")
+        assert result["provider"] == "tokaroo" and _answer(result).strip()
+    assert _wait_below(stack, key, before) < before, "the prompt was billed through Tokaroo"
+    endpoint = {"openai-responses": "responses", "anthropic-messages": "messages"}[api]
+    usage = httpx.get(f"{stack.base_url}/usage",
+                      headers={"Authorization": f"Bearer {key}"}).json()["data"]
+    assert usage and all(u.get("endpoint", endpoint) == endpoint for u in usage), usage
