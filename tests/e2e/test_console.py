@@ -1,12 +1,15 @@
 """The tenant console in headless Chromium (Debian's, driven by Playwright, offline): sign in,
 create a key with a budget, use it, watch usage and the charts, hit the budget and see it,
 revoke the key; Stripe's return pages; phone width and keyboard; two tenants see only their
-own account in every view. Screenshots of each page go to docs/console/."""
+own account in every view. Screenshots of each page go to docs/console/ with
+TOKAROO_CONSOLE_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +25,7 @@ from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 from tests.harness import Stack
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
 TIMEOUT_MS = 60_000  # the machine is shared: generous, and every wait is bounded
 
 if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
@@ -66,8 +69,12 @@ def _page(browser: Any, width: int = 1280, height: int = 900) -> Any:
 
 
 def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    """Every page is rendered to a PNG; into docs/console/ only when asked
+    (TOKAROO_CONSOLE_SCREENSHOTS=1), so a test run leaves the checkout as it was."""
+    folder = (DOCS_SHOTS if os.environ.get("TOKAROO_CONSOLE_SCREENSHOTS")
+              else Path(tempfile.gettempdir()) / "tokaroo-console-shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def _sign_in(page: Any, stack: Stack, key: str) -> None:
