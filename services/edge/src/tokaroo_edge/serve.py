@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
@@ -28,8 +27,8 @@ T = TypeVar("T")
 class Rendering(Protocol):
     """How a dialect answers: a whole body, or the stream's bytes."""
 
-    def body(self, completion: Json, req: ChatCompletionRequest,
-             request_id: str) -> Json | Awaitable[Json]: ...
+    async def body(self, completion: Json, req: ChatCompletionRequest,
+                   request_id: str) -> Json: ...
 
     def stream(self, chunks: AsyncIterator[Json], req: ChatCompletionRequest, adm: Admission,
                request_id: str) -> AsyncIterator[bytes]: ...
@@ -80,8 +79,6 @@ async def serve_chat(request: Request, state: EdgeState, principal: Principal, e
             return RecordedStream(render.stream(chunks, req, adm, request_id), record, headers={
                 "x-tokaroo-cache": cache_header, "cache-control": "no-cache"})
         body, bill = await until_client_leaves(request, state.pipeline.complete(req, adm, record))
-        answer = render.body(body, req, request_id)
-        if inspect.isawaitable(answer):  # a dialect that keeps its answer (Responses store)
-            answer = await answer
+        answer = await render.body(body, req, request_id)  # the Responses API stores it
         return JsonResponse(answer, headers={
             "x-tokaroo-cache": cache_header, "x-tokaroo-cost": format_usd(bill.charged_nano)})

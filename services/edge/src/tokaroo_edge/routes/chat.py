@@ -25,7 +25,8 @@ _BODY_SCHEMA = {"requestBody": {"required": True, "content": {"application/json"
 class ChatCompletions:
     """The pipeline's answers are chat completions already."""
 
-    def body(self, completion: Json, req: ChatCompletionRequest, request_id: str) -> Json:
+    async def body(self, completion: Json, req: ChatCompletionRequest,
+                   request_id: str) -> Json:
         return completion
 
     def stream(self, chunks: AsyncIterator[Json], req: ChatCompletionRequest, adm: Admission,

@@ -56,7 +56,8 @@ def _stops(req: ChatCompletionRequest) -> list[str]:
 class Messages:
     """Chat completions rendered as Anthropic messages."""
 
-    def body(self, completion: Json, req: ChatCompletionRequest, request_id: str) -> Json:
+    async def body(self, completion: Json, req: ChatCompletionRequest,
+                   request_id: str) -> Json:
         return render_message(completion, request_id=request_id, model=req.model,
                               stops=_stops(req))
 
