@@ -63,8 +63,38 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
+def _chat_token(event: dict) -> bool:
+    choices = event.get("choices") or []
+    return bool(choices and (choices[0].get("delta") or {}).get("content"))
+
+
+def _responses_body(model: str, tag: str) -> dict:
+    chat = body(model, tag)
+    return {"model": model, "input": chat["messages"][0]["content"], "stream": True,
+            "max_output_tokens": chat["max_tokens"]}
+
+
+def _messages_body(model: str, tag: str) -> dict:
+    return {**body(model, tag), "stream": True}
+
+
+# Each dialect's streaming request: path, body, "is this event a text token", "is it the end".
+DIALECTS = {
+    "chat": ("/chat/completions", lambda m, t: body(m, t, stream=True), _chat_token,
+             lambda e: False),
+    "responses": ("/responses", _responses_body,
+                  lambda e: e.get("type") == "response.output_text.delta",
+                  lambda e: e.get("type") == "response.completed"),
+    "messages": ("/messages", _messages_body,
+                 lambda e: e.get("type") == "content_block_delta"
+                 and (e.get("delta") or {}).get("type") == "text_delta",
+                 lambda e: e.get("type") == "message_stop"),
+}
+
+
 async def _streams(url: str, key: str, model: str, seconds: float, nonce: str,
-                   max_streams: int) -> dict:
+                   max_streams: int, dialect: str = "chat") -> dict:
+    path, make_body, is_token, is_end = DIALECTS[dialect]
     ttft, total, gaps, chunks, errors = [], [], [], [], 0
     headers = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(timeout=30) as client:
@@ -72,12 +102,12 @@ async def _streams(url: str, key: str, model: str, seconds: float, nonce: str,
         i = 0
         while time.monotonic() < end and i < max_streams:
             i += 1
-            payload = orjson.dumps(body(model, f"{nonce}-s{i}", stream=True))
+            payload = orjson.dumps(make_body(model, f"{nonce}-s{i}"))
             t0 = time.perf_counter()
             first: float | None = None
             last: float | None = None
             n = 0
-            async with client.stream("POST", f"{url}/chat/completions", content=payload,
+            async with client.stream("POST", f"{url}{path}", content=payload,
                                      headers={**headers,
                                               "Content-Type": "application/json"}) as r:
                 if r.status_code != 200:
@@ -91,11 +121,12 @@ async def _streams(url: str, key: str, model: str, seconds: float, nonce: str,
                     data = line[6:]
                     if data == "[DONE]":
                         break
+                    event = orjson.loads(data)
+                    if is_end(event):
+                        break
                     if first is None:
-                        choices = orjson.loads(data).get("choices") or []
-                        delta = (choices[0].get("delta") or {}) if choices else {}
-                        if not delta.get("content"):
-                            continue  # the role-only chunk is not a token
+                        if not is_token(event):
+                            continue  # role, item and block openings are not tokens
                         first = now
                     else:
                         gaps.append(now - (last or now))
@@ -119,9 +150,10 @@ async def _streams(url: str, key: str, model: str, seconds: float, nonce: str,
 
 
 def streams(url: str, key: str, model: str, *, seconds: float, nonce: str,
-            max_streams: int = 2000) -> dict:
-    """Sequential streams (concurrency 1) for `seconds`, each a distinct request."""
-    return asyncio.run(_streams(url, key, model, seconds, nonce, max_streams))
+            max_streams: int = 2000, dialect: str = "chat") -> dict:
+    """Sequential streams (concurrency 1) for `seconds`, each a distinct request, in one of
+    the `DIALECTS` (chat completions, the Responses API, Anthropic Messages)."""
+    return asyncio.run(_streams(url, key, model, seconds, nonce, max_streams, dialect))
 
 
 def check_cache_hit(url: str, key: str, model: str, tag: str) -> dict:

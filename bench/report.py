@@ -129,6 +129,19 @@ def render(r: dict) -> str:
     out += ["## Side by side", ""]
     for lat, block in r["latencies"].items():
         out += latency_section(lat, block)
+    by_dialect = r["latencies"].get("0", {}).get("summary", {}).get("ttft_overhead_ms_by_dialect")
+    if by_dialect:
+        out += ["## Streaming overhead by dialect (simulator at 0 ms)", "",
+                "Sequential streams through Tokaroo in each dialect, interleaved in the same "
+                "run; overhead = time to the first text token minus the simulator's own "
+                "(chat-completions stream, direct).", "",
+                "| dialect | TTFT overhead p50 (ms) | p99 (ms) | errors |", "|---|---|---|---|"]
+        names = {"chat": "chat completions", "responses": "Responses API",
+                 "messages": "Anthropic Messages"}
+        for d, v in by_dialect.items():
+            out.append(f"| {names.get(d, d)} | {_f(v['p50'])} | {_f(v['p99'])} | "
+                       f"{v['errors']} |")
+        out.append("")
     rt = r.get("router", {})
     if rt or r.get("hops"):
         out += ["## Router decision time", ""]

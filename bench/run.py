@@ -204,6 +204,17 @@ def measure_latency(stack: Stack, key: str, lite: LiteLLMProxy | None, plan: Pla
         f"p99 {hit['latency_ms']['p99']} ms ({extras['cache_hit_check']})")
     extras["cache_hit_c1"] = hit
     if latency == 0:
+        # Streaming through each dialect beside chat completions, interleaved, same model.
+        dialects: dict[str, list[dict]] = {d: [] for d in loadgen.DIALECTS}
+        for rnd in range(max(1, plan.rounds[latency])):
+            for d in dialects:
+                r = meter.run(lambda d=d, rnd=rnd: loadgen.streams(
+                    url, k, model, seconds=plan.stream_s, nonce=f"{session}-{d}-{rnd}",
+                    dialect=d))
+                log(f"  {latency:>3} ms stream {d:9} tokaroo round {rnd}: "
+                    f"ttft p50 {r['ttft_ms']['p50']} ms, errors {r['errors']}")
+                dialects[d].append(r)
+        extras["stream_dialects"] = dialects
         for conns in (1, 32):
             r = meter.run(lambda c=conns: loadgen.wrk(url, k, "auto", connections=c,
                                                       seconds=plan.extra_s,
@@ -250,6 +261,12 @@ def summarize(runs: list[dict], extras: dict, names: list[str]) -> dict:
         s["added_c1_ms"][t] = {q: _sub(s["c1"][t][q], base[q]) for q in ("p50", "p99")}
         s["ttft_overhead_ms"][t] = {q: _sub(s["stream"][t][q], s["stream"]["direct"][q])
                                     for q in ("p50", "p99")}
+    direct_ttft = s["stream"].get("direct", {})
+    if extras.get("stream_dialects") and direct_ttft:
+        s["ttft_overhead_ms_by_dialect"] = {
+            d: {q: _sub(median([r["ttft_ms"][q] for r in rs]), direct_ttft[q])
+                for q in ("p50", "p99")} | {"errors": sum(r["errors"] for r in rs)}
+            for d, rs in extras["stream_dialects"].items()}
     hit = extras.get("cache_hit_c1")
     if hit:
         s["cache_hit_c1"] = {"p50": hit["latency_ms"]["p50"], "p99": hit["latency_ms"]["p99"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from starlette.requests import ClientDisconnect, Request
 from tokaroo_common.money import format_usd
@@ -21,7 +21,6 @@ from tokaroo_edge.schemas import ChatCompletionRequest
 from tokaroo_edge.state import EdgeState
 
 Json = dict[str, Any]
-T = TypeVar("T")
 
 
 class Rendering(Protocol):
@@ -34,24 +33,35 @@ class Rendering(Protocol):
                request_id: str) -> AsyncIterator[bytes]: ...
 
 
-async def until_client_leaves(request: Request, work: Awaitable[T]) -> T:
-    """`work`'s result, unless the client disconnects first: then `work` (an upstream call
-    that nobody will read, say) is cancelled and `ClientDisconnect` ends the request, which
-    its record notes as `client_closed`. The body has been read by then, so the next ASGI
-    message can only be the disconnect."""
-    task = asyncio.ensure_future(work)
-    watch = asyncio.ensure_future(_disconnected(request))
-    try:
-        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watch.cancel()
-        if not task.done():
+@contextlib.asynccontextmanager
+async def cancelled_if_client_leaves(request: Request) -> AsyncIterator[None]:
+    """Inside, the request's task is cancelled if the client disconnects, so work nobody
+    will read (admission, an upstream call, a first token) stops; that cancellation leaves
+    as `ClientDisconnect`, which the request's record notes as `client_closed`. The body has
+    been read by then, so the next ASGI message can only be the disconnect. One watcher
+    task per request."""
+    task = asyncio.current_task()
+    assert task is not None
+    left = False
+
+    def on_disconnect(watch: asyncio.Future[None]) -> None:
+        nonlocal left
+        if not watch.cancelled() and watch.exception() is None:
+            left = True
             task.cancel()
-    if not task.done() or task.cancelled():
-        with contextlib.suppress(asyncio.CancelledError, ClientDisconnect):
-            await task
-        raise ClientDisconnect()
-    return task.result()
+
+    watch = asyncio.ensure_future(_disconnected(request))
+    watch.add_done_callback(on_disconnect)
+    try:
+        yield
+    except asyncio.CancelledError:
+        if not left:
+            raise
+        task.uncancel()
+        raise ClientDisconnect() from None
+    finally:
+        watch.remove_done_callback(on_disconnect)
+        watch.cancel()
 
 
 async def _disconnected(request: Request) -> None:
@@ -67,18 +77,20 @@ async def serve_chat(request: Request, state: EdgeState, principal: Principal, e
         req = await read()
         record.draft.model_requested, record.draft.streamed = req.model, req.stream
         no_cache = "no-cache" in request.headers.get("x-tokaroo-cache-control", "").lower()
-        adm = await until_client_leaves(request, admit(
-            state.clients, state.pipeline.encoder, state.outbox, req, principal, record,
-            no_cache=no_cache, hold_ttl_ms=state.hold_ttl_ms, limiter=state.limiter,
-            cache_timeout_s=state.settings.cache_lookup_timeout_s))
+        async with cancelled_if_client_leaves(request):
+            adm = await admit(state.clients, state.pipeline.encoder, state.outbox, req,
+                              principal, record, no_cache=no_cache,
+                              hold_ttl_ms=state.hold_ttl_ms, limiter=state.limiter,
+                              cache_timeout_s=state.settings.cache_lookup_timeout_s)
+            if req.stream:
+                chunks = await state.pipeline.open_stream(req, adm, record)
+            else:
+                body, bill = await state.pipeline.complete(req, adm, record)
         cache_header = "hit" if adm.lookup.hit else "miss"
         request_id = record.draft.request_id
         if req.stream:
-            chunks = await until_client_leaves(request,
-                                               state.pipeline.open_stream(req, adm, record))
             return RecordedStream(render.stream(chunks, req, adm, request_id), record, headers={
                 "x-tokaroo-cache": cache_header, "cache-control": "no-cache"})
-        body, bill = await until_client_leaves(request, state.pipeline.complete(req, adm, record))
         answer = await render.body(body, req, request_id)  # the Responses API stores it
         return JsonResponse(answer, headers={
             "x-tokaroo-cache": cache_header, "x-tokaroo-cost": format_usd(bill.charged_nano)})
