@@ -153,7 +153,11 @@ def make_layout(home: Path, **env: str) -> StackLayout:
 @contextlib.contextmanager
 def running_stack(home: Path, **env: str) -> Iterator[Stack]:
     # Every test client comes from 127.0.0.1: the failed-auth throttle is tested on its own.
-    layout = make_layout(home, **{"TOKAROO_AUTH_FAILURES_PER_MINUTE": "100000", **env})
+    # The edge gives up on a cache lookup after 150 ms in production (a slow cache is a
+    # miss); on a loaded CI machine an embedding alone can take that long, which would make
+    # every semantic-cache assertion a coin toss, so tests wait up to 2 s.
+    layout = make_layout(home, **{"TOKAROO_AUTH_FAILURES_PER_MINUTE": "100000",
+                                  "TOKAROO_CACHE_LOOKUP_TIMEOUT_S": "2", **env})
     prepare(layout)
     procs: dict[str, ManagedProcess] = {}
     try:
