@@ -63,15 +63,7 @@ class AsyncChatCompletionStream:
         response = await self._open()
         meta = self._tokaroo
         try:
-            data_lines: list[str] = []
-            async for line in response.aiter_lines():
-                if line != "":
-                    if line.startswith("data:"):
-                        data_lines.append(line[6:] if line.startswith("data: ") else line[5:])
-                    continue
-                if not data_lines:
-                    continue
-                data, data_lines = "\n".join(data_lines), []
+            async for data in _base.asse_data(response.aiter_lines()):
                 obj = _base.decode_event(data, response)
                 if obj is None:
                     break

@@ -7,7 +7,7 @@ import json
 import os
 import random
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -141,6 +141,20 @@ def sse_data(lines: Iterable[str]) -> Iterator[str]:
     """The `data` payload of each server-sent event in `lines` (lines without their endings)."""
     data: list[str] = []
     for line in lines:
+        if line == "":
+            if data:
+                yield "\n".join(data)
+            data = []
+        elif line.startswith("data:"):
+            data.append(line[6:] if line.startswith("data: ") else line[5:])
+    if data:
+        yield "\n".join(data)
+
+
+async def asse_data(lines: AsyncIterable[str]) -> AsyncIterator[str]:
+    """`sse_data` over an async stream of lines."""
+    data: list[str] = []
+    async for line in lines:
         if line == "":
             if data:
                 yield "\n".join(data)

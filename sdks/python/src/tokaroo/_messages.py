@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from tokaroo._base import asse_data, sse_data
 from tokaroo._errors import APIConnectionError, TokarooError, make_error
 from tokaroo.types import ResponseMeta, TokarooModel, to_decimal
 
@@ -90,11 +91,8 @@ class _Accumulator:
         self._json: dict[int, str] = {}
         self.message: Message | None = None
 
-    def _lines(self, block: list[str]) -> MessageEvent | None:
-        data = [line[5:].lstrip(" ") for line in block if line.startswith("data:")]
-        if not data:
-            return None
-        event = _event("\n".join(data), self.http_response)
+    def _read(self, data: str) -> MessageEvent:
+        event = _event(data, self.http_response)
         self._note(event)
         return event
 
@@ -131,15 +129,9 @@ class MessageStream(_Accumulator):
         self._iterator = self._iterate()
 
     def _iterate(self) -> Iterator[MessageEvent]:
-        block: list[str] = []
         try:
-            for line in self.http_response.iter_lines():
-                if line:
-                    block.append(line)
-                    continue
-                event, block = self._lines(block), []
-                if event is not None:
-                    yield event
+            for data in sse_data(self.http_response.iter_lines()):
+                yield self._read(data)
         except httpx.TransportError as exc:
             raise APIConnectionError(f"The response stream broke: {exc!r}") from exc
         finally:
@@ -170,15 +162,9 @@ class AsyncMessageStream(_Accumulator):
         self._iterator = self._iterate()
 
     async def _iterate(self) -> AsyncIterator[MessageEvent]:
-        block: list[str] = []
         try:
-            async for line in self.http_response.aiter_lines():
-                if line:
-                    block.append(line)
-                    continue
-                event, block = self._lines(block), []
-                if event is not None:
-                    yield event
+            async for data in asse_data(self.http_response.aiter_lines()):
+                yield self._read(data)
         except httpx.TransportError as exc:
             raise APIConnectionError(f"The response stream broke: {exc!r}") from exc
         finally:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from tokaroo._base import asse_data, sse_data
 from tokaroo._errors import APIConnectionError, TokarooError, make_error
 from tokaroo.types import ResponseMeta, TokarooModel, to_decimal
 
@@ -90,12 +91,6 @@ class _StreamState:
                 self._tokaroo.cost = to_decimal(usage.cost_usd) if usage else None
 
 
-def _data_blocks(lines: list[str]) -> str | None:
-    data = [line[6:] if line.startswith("data: ") else line[5:]
-            for line in lines if line.startswith("data:")]
-    return "\n".join(data) if data else None
-
-
 class ResponseStream(_StreamState):
     """Iterate it (once) for `ResponseEvent`s; `.response` is the final response."""
 
@@ -106,17 +101,11 @@ class ResponseStream(_StreamState):
         self._iterator = self._iterate()
 
     def _iterate(self) -> Iterator[ResponseEvent]:
-        block: list[str] = []
         try:
-            for line in self.http_response.iter_lines():
-                if line:
-                    block.append(line)
-                    continue
-                data, block = _data_blocks(block), []
-                if data is not None:
-                    event = _event(data, self.http_response)
-                    self._note(event)
-                    yield event
+            for data in sse_data(self.http_response.iter_lines()):
+                event = _event(data, self.http_response)
+                self._note(event)
+                yield event
         except httpx.TransportError as exc:
             raise APIConnectionError(f"The response stream broke: {exc!r}") from exc
         finally:
@@ -149,17 +138,11 @@ class AsyncResponseStream(_StreamState):
         self._iterator = self._iterate()
 
     async def _iterate(self) -> AsyncIterator[ResponseEvent]:
-        block: list[str] = []
         try:
-            async for line in self.http_response.aiter_lines():
-                if line:
-                    block.append(line)
-                    continue
-                data, block = _data_blocks(block), []
-                if data is not None:
-                    event = _event(data, self.http_response)
-                    self._note(event)
-                    yield event
+            async for data in asse_data(self.http_response.aiter_lines()):
+                event = _event(data, self.http_response)
+                self._note(event)
+                yield event
         except httpx.TransportError as exc:
             raise APIConnectionError(f"The response stream broke: {exc!r}") from exc
         finally:
