@@ -1,7 +1,8 @@
-"""The service Dockerfiles follow the uv workspace: they copy every member's pyproject.toml
-(uv reads the whole workspace), install with `uv sync --frozen --no-dev --package`, copy the
-sources of exactly the workspace members the service depends on (per uv.lock), and run as a
-non-root numeric user. Building them needs Docker or Podman (`make images`)."""
+"""One image recipe for every service (services/Dockerfile, `--build-arg SERVICE=<name>`),
+following the uv workspace: it copies every member's pyproject.toml (uv reads the whole
+workspace), installs with `uv sync --frozen --no-dev --package tokaroo-<name>` (only the
+members in that package's closure, per uv.lock), and runs as a non-root numeric user.
+`make images` builds it once per service. Building needs Docker or Podman."""
 
 from __future__ import annotations
 
@@ -40,24 +41,42 @@ def workspace_closure(package: str) -> set[str]:
     return seen & ws
 
 
-@pytest.mark.parametrize("service", IMAGES)
-def test_dockerfile_uses_the_workspace(service: str) -> None:
-    text = (ROOT / "services" / service / "Dockerfile").read_text()
+DOCKERFILE = ROOT / "services" / "Dockerfile"
+
+
+def test_one_recipe_for_every_service() -> None:
+    assert sorted(p.parent.name for p in ROOT.glob("services/*/Dockerfile")) == []
+    make = (ROOT / "Makefile").read_text()
+    assert "for svc in " + " ".join(IMAGES) + "; do" in make
+    assert "build -f services/Dockerfile --build-arg SERVICE=$$svc" in make
+
+
+def test_dockerfile_uses_the_workspace() -> None:
+    text = DOCKERFILE.read_text()
     froms = re.findall(r"^FROM (\S+)", text, re.M)
     assert froms and all(f == "python:3.11-slim" for f in froms)
     assert len(froms) >= 2, "multi-stage"
     copied = set(re.findall(r"^COPY (\S+/pyproject\.toml) ", text, re.M))
     assert copied == {f"{path}/pyproject.toml" for path in members().values()}
     assert "COPY pyproject.toml uv.lock ./" in text
-    package = f"tokaroo-{service}"
+    package = '"tokaroo-${SERVICE}"'
     assert f"uv sync --frozen --no-dev --no-install-workspace --package {package}" in text
     assert f"uv sync --frozen --no-dev --no-editable --package {package}" in text
-    sources = set(re.findall(r"^COPY ((?:libs|services)/[\w-]+) \1$", text, re.M))
-    folders = members()
-    assert sources == {folders[name] for name in workspace_closure(package)}
+    assert {"libs", "services"} <= set(re.findall(r"^COPY (\w+) \1$", text, re.M))
     user = re.findall(r"^USER (\S+)", text, re.M)
     assert user and re.fullmatch(r"[1-9]\d{3,}:[1-9]\d{3,}", user[-1])
     assert "COPY --from=builder /app/.venv /app/.venv" in text
+    assert 'exec python -m tokaroo_%s "$@"' in text
+    assert 'ENTRYPOINT ["tokaroo-service"]' in text
+
+
+@pytest.mark.parametrize("service", IMAGES)
+def test_every_image_is_a_workspace_package(service: str) -> None:
+    """The build arg names a package whose closure the recipe copies (libs/, services/)."""
+    closure = workspace_closure(f"tokaroo-{service}")
+    folders = members()
+    assert f"tokaroo-{service}" in closure
+    assert all(folders[name].split("/")[0] in ("libs", "services") for name in closure)
 
 
 def test_dockerignore_keeps_the_context_small() -> None:

@@ -136,7 +136,7 @@ def test_sigterm_mid_batch_settles_everything_exactly_once(paced: Stack) -> None
     key = stack.new_tenant_key(credit_usd="5")
     before = stack.balance(key)
     who = asyncio.run(stack.who(key))
-    n, charge = 6000, 1000
+    n, charge = 20000, 1000
     events = [events_pb2.CompletionEvent(
         request_id=new_request_id(), tenant_id=who.tenant_id, key_id=who.key_id,
         model_requested="auto", tier="instant", resolved_model="sim", provider="openai",
@@ -146,8 +146,12 @@ def test_sigterm_mid_batch_settles_everything_exactly_once(paced: Stack) -> None
     dsn = stack.layout.postgres_dsn
     ledger = stack.procs["ledger"]
 
+    # The backlog is published while the ledger is down: running, it settles events as fast
+    # as they are published, and there would be no backlog to interrupt.
+    assert ledger.stop(timeout=30) == 0
     asyncio.run(_publish(stack.layout.nats_url, events))
-    deadline = time.monotonic() + 30
+    ledger.start()
+    deadline = time.monotonic() + 60
     while asyncio.run(_settled(dsn, who.tenant_id))[0] == 0:
         assert time.monotonic() < deadline, "the ledger settles nothing"
         time.sleep(0.02)

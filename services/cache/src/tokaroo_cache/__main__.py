@@ -7,7 +7,7 @@ import logging
 
 from redis.asyncio import Redis
 from tokaroo_common import lifecycle
-from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
+from tokaroo_common.grpc_server import serving
 from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.logs import setup_logging
 from tokaroo_common.observability import Observability
@@ -62,15 +62,11 @@ async def serve(settings: CacheSettings) -> None:
     responses_pb2_grpc.add_ResponseStoreServicer_to_server(ResponseStoreServicer(ResponseStore(
         pool, default_ttl_s=settings.responses_ttl_seconds,
         max_ttl_s=settings.responses_max_ttl_seconds)), server)
-    health = add_health_and_reflection(server, [SERVICE, RESPONSES_SERVICE])
-    server.add_insecure_port(f"{settings.bind_host}:{settings.cache_grpc_port}")
-    await server.start()
-    await mark_serving(health, [SERVICE, RESPONSES_SERVICE])
-    log.info("cache serving", extra={"port": settings.cache_grpc_port,
-                                     "semantic": semantic is not None})
-    await shutdown_event().wait()
-    await mark_not_serving(health, [SERVICE, RESPONSES_SERVICE])
-    await server.stop(grace=5)
+    async with serving(server, [SERVICE, RESPONSES_SERVICE],
+                       f"{settings.bind_host}:{settings.cache_grpc_port}", grace_s=5):
+        log.info("cache serving", extra={"port": settings.cache_grpc_port,
+                                         "semantic": semantic is not None})
+        await shutdown_event().wait()
     await pool.close()
     if embedder is not None:
         await embedder.aclose()

@@ -1,21 +1,24 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from tokaroo_ledger.analytics.migrate import MigrationError, load_migrations, migrate
+from tokaroo_common.migrations import MigrationError
+from tokaroo_ledger.analytics.migrate import MIGRATIONS, migrate
 from tokaroo_ledger.analytics.warehouse import Warehouse
 
 
 async def test_migrations_are_recorded_and_idempotent(warehouse: Warehouse) -> None:
-    versions = [m.version for m in load_migrations()]
-    assert versions == sorted(versions) and versions[0] == 1
+    versions = [m.version for m in MIGRATIONS.load()]
+    assert versions == sorted(versions) and versions[0] == "0001_completion_events"
     assert await migrate(warehouse) == []
-    recorded = await warehouse.rows("SELECT version, name FROM schema_migrations FINAL "
-                                    "ORDER BY version")
-    assert [int(v) for v, _ in recorded] == versions
+    recorded = await warehouse.rows("SELECT version FROM tokaroo_migrations FINAL "
+                                    "WHERE store = 'analytics' ORDER BY version")
+    assert [v for v, in recorded] == versions
     tables = {r[0] for r in await warehouse.rows(
         "SELECT name FROM system.tables WHERE database = currentDatabase()")}
     assert {"completion_events", "usage_hourly", "usage_hourly_mv", "provider_hourly",
-            "provider_hourly_mv", "schema_migrations"} <= tables
+            "provider_hourly_mv", "tokaroo_migrations"} <= tables
 
 
 async def test_raw_table_design(warehouse: Warehouse) -> None:
@@ -29,8 +32,29 @@ async def test_raw_table_design(warehouse: Warehouse) -> None:
 
 
 async def test_a_changed_applied_migration_is_refused(warehouse: Warehouse) -> None:
-    await warehouse.command("INSERT INTO schema_migrations (version, name, checksum) "
-                            "VALUES (1, 'completion_events', 'tampered')")
-    await warehouse.command("OPTIMIZE TABLE schema_migrations FINAL")
+    await warehouse.command("INSERT INTO tokaroo_migrations (store, version, checksum) "
+                            "VALUES ('analytics', '0001_completion_events', 'tampered')")
     with pytest.raises(MigrationError, match="changed"):
         await migrate(warehouse)
+
+
+async def test_a_warehouse_of_the_earlier_runner_is_adopted(tmp_path: Path) -> None:
+    """The earlier runner kept (version UInt32, name, checksum) in `schema_migrations`."""
+    migrations = MIGRATIONS.load()
+    wh = Warehouse.open(f"chdb://{tmp_path / 'ch'}", "tokaroo")
+    try:
+        await wh.command("CREATE TABLE schema_migrations (version UInt32, name String, "
+                         "checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
+                         "ENGINE = ReplacingMergeTree ORDER BY version")
+        first = migrations[0]
+        for statement in first.statements():
+            await wh.command(statement)
+        await wh.insert("schema_migrations", [(1, first.version[5:], first.checksum)],
+                        ["version", "name", "checksum"])
+        assert await migrate(wh) == [m.version for m in migrations[1:]]
+        assert await migrate(wh) == []
+        tables = {r[0] for r in await wh.rows(
+            "SELECT name FROM system.tables WHERE database = currentDatabase()")}
+        assert "schema_migrations" not in tables
+    finally:
+        wh.close()

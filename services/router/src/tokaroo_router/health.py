@@ -3,12 +3,10 @@
 Fed by observations (from completion events) with an explicit clock, so tests and replays
 need no sleeping.
 
-Circuit breaker:
-- closed: traffic flows. `failure_threshold` consecutive failures, or a failure rate above
-  `failure_rate` over the recent window (EWMA), open the circuit.
-- open: selection skips the deployment until `cooldown_s` has passed, then it is half-open.
-- half-open: one trial request is let through (the deployment is usable again); a success
-  closes the circuit, a failure re-opens it with the cool-down doubled (up to `max_cooldown_s`).
+Circuit breaker: the one of tokaroo_common.breaker (closed -> open on a streak of failures or
+a failure rate above `failure_rate`; half-open after the cool-down, when the deployment is
+usable again; a half-open failure re-opens it with the cool-down doubled up to
+`max_cooldown_s`; a success closes it).
 
 Latency, for `fast`: a *slowness* factor, observed latency / the latency the pool expects
 (1.0 = as the pool says), fed by every successful request: streamed time to first token and
@@ -28,13 +26,10 @@ and wins its traffic back when it has recovered (one slow request per probe when
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from tokaroo_common.breaker import BreakerPolicy, Breakers, State
 
-class State(StrEnum):
-    CLOSED = "closed"
-    OPEN = "open"
-    HALF_OPEN = "half_open"
+__all__ = ["Health", "HealthConfig", "Slowness", "State"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +41,12 @@ class HealthConfig:
     cooldown_s: float = 10.0
     max_cooldown_s: float = 300.0
     half_life_s: float = 30.0  # how fast an unrefreshed latency estimate decays towards 0
+
+    def breaker_policy(self) -> BreakerPolicy:
+        return BreakerPolicy(failure_threshold=self.failure_threshold,
+                             failure_rate=self.failure_rate,
+                             min_observations=self.min_observations, alpha=self.alpha,
+                             cooldown_s=self.cooldown_s, max_cooldown_s=self.max_cooldown_s)
 
 
 @dataclass
@@ -66,55 +67,30 @@ class Slowness:
 
 
 @dataclass
-class _Entry:
-    state: State = State.CLOSED
-    consecutive_failures: int = 0
-    observations: int = 0
-    failure_ewma: float = 0.0
-    slowness: Slowness | None = None
-    opened_at: float = 0.0
-    cooldown_s: float = 0.0
-
-
-@dataclass
 class Health:
     """Not thread-safe by design: the router's asyncio loop is its only user."""
 
     config: HealthConfig = field(default_factory=HealthConfig)
-    _entries: dict[tuple[str, str], _Entry] = field(default_factory=dict)
+    _breakers: Breakers[tuple[str, str]] = field(init=False)
+    _slowness: dict[tuple[str, str], Slowness] = field(default_factory=dict)
     _providers: dict[str, Slowness] = field(default_factory=dict)
 
-    def _entry(self, provider: str, model: str) -> _Entry:
-        return self._entries.setdefault((provider, model), _Entry())
+    def __post_init__(self) -> None:
+        self._breakers = Breakers(self.config.breaker_policy())
 
     def observe(self, provider: str, model: str, *, ok: bool, now: float,
                 slowness: float | None = None) -> None:
         """One request's outcome; `slowness` = its latency / the pool's expected latency."""
-        cfg, e = self.config, self._entry(provider, model)
-        self._tick(e, now)
-        e.observations += 1
-        e.failure_ewma = (1 - cfg.alpha) * e.failure_ewma + cfg.alpha * (0.0 if ok else 1.0)
-        if ok:
-            e.consecutive_failures = 0
-            if slowness is not None and slowness >= 0:
-                self._observe_latency(e, provider, slowness, now)
-            if e.state is State.HALF_OPEN:
-                e.state, e.cooldown_s = State.CLOSED, 0.0
-            return
-        e.consecutive_failures += 1
-        if e.state is State.HALF_OPEN:
-            self._open(e, now, min(max(e.cooldown_s, cfg.cooldown_s) * 2, cfg.max_cooldown_s))
-        elif e.state is State.CLOSED and (
-                e.consecutive_failures >= cfg.failure_threshold
-                or (e.observations >= cfg.min_observations
-                    and e.failure_ewma > cfg.failure_rate)):
-            self._open(e, now, cfg.cooldown_s)
+        self._breakers.record((provider, model), ok=ok, now=now)
+        if ok and slowness is not None and slowness >= 0:
+            self._observe_latency(provider, model, slowness, now)
 
-    def _observe_latency(self, e: _Entry, provider: str, sample: float, now: float) -> None:
-        if e.slowness is None:
-            e.slowness = Slowness(sample, now)
+    def _observe_latency(self, provider: str, model: str, sample: float, now: float) -> None:
+        own = self._slowness.get((provider, model))
+        if own is None:
+            self._slowness[(provider, model)] = Slowness(sample, now)
         else:
-            e.slowness.update(sample, now, self.config)
+            own.update(sample, now, self.config)
         prov = self._providers.get(provider)
         if prov is None:
             self._providers[provider] = Slowness(sample, now)
@@ -122,20 +98,15 @@ class Health:
             prov.update(sample, now, self.config)
 
     def state(self, provider: str, model: str, now: float) -> State:
-        e = self._entries.get((provider, model))
-        if e is None:
-            return State.CLOSED
-        self._tick(e, now)
-        return e.state
+        return self._breakers.state((provider, model), now)
 
     def available(self, provider: str, model: str, now: float) -> bool:
-        return self.state(provider, model, now) is not State.OPEN
+        return self._breakers.allows((provider, model), now)
 
     def slowness(self, provider: str, model: str, now: float) -> float:
         """Observed / expected latency for this deployment now (1.0 when nothing is known)."""
         hl = self.config.half_life_s
-        e = self._entries.get((provider, model))
-        own = e.slowness if e is not None else None
+        own = self._slowness.get((provider, model))
         prov = self._providers.get(provider)
         if own is None:
             return prov.now(now, hl) if prov is not None else 1.0
@@ -146,18 +117,6 @@ class Health:
     def snapshot(self, now: float) -> dict[str, dict[str, object]]:
         """For logs and debugging: state and estimates per provider/model."""
         return {f"{p}/{m}": {"state": self.state(p, m, now).value,
-                             "failure_rate": round(e.failure_ewma, 3),
+                             "failure_rate": round(c.failure_ewma, 3),
                              "slowness": round(self.slowness(p, m, now), 4)}
-                for (p, m), e in sorted(self._entries.items())}
-
-    @staticmethod
-    def _open(e: _Entry, now: float, cooldown: float) -> None:
-        e.state, e.opened_at, e.cooldown_s = State.OPEN, now, cooldown
-
-    @staticmethod
-    def _tick(e: _Entry, now: float) -> None:
-        if e.state is State.OPEN and now - e.opened_at >= e.cooldown_s:
-            e.state = State.HALF_OPEN
-            e.consecutive_failures = 0
-            e.failure_ewma = 0.0
-            e.observations = 0
+                for (p, m), c in sorted(self._breakers.items())}

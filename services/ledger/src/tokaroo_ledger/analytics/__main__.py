@@ -1,4 +1,5 @@
-"""`python -m tokaroo_ledger.analytics sink|migrate|serve|run|dashboards`."""
+"""`python -m tokaroo_ledger.analytics sink|serve|run|dashboards` (migrations:
+`tokaroo-migrate --store analytics`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from tokaroo_ledger.analytics.config import AnalyticsSettings
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tokaroo_ledger.analytics")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="apply pending ClickHouse migrations and exit")
     sub.add_parser("sink", help="consume completion events into ClickHouse")
     sub.add_parser("serve", help="serve the gRPC AnalyticsService")
     sub.add_parser("run", help="sink and gRPC API in one process (embedded chDB)")
@@ -31,10 +31,6 @@ def main(argv: list[str] | None = None) -> int:
     settings = AnalyticsSettings()
     setup_logging("analytics", settings.log_level)
     from tokaroo_ledger.analytics import app
-    if ns.command == "migrate":
-        applied = asyncio.run(app.run_migrate(settings))
-        print(f"applied migrations: {applied or 'none (up to date)'}")
-        return 0
     asyncio.run(app.run(settings, sink=ns.command in ("sink", "run"),
                         serve=ns.command in ("serve", "run")))
     return 0

@@ -1,4 +1,4 @@
-"""Process wiring for the analytics entry points: migrate, sink, serve, or sink + serve.
+"""Process wiring for the analytics entry points: sink, serve, or sink + serve.
 
 With the embedded engine (`chdb:` DSN) only one process may own the data directory, so the
 local stack runs `run` (sink and query API in one process sharing one client); against a
@@ -12,8 +12,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
-from tokaroo_common.jetstream import connect
+from tokaroo_common.grpc_server import serving
+from tokaroo_common.jetstream import ConsumerOptions, connect
 from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.metrics import ConsumerLag, StatsCollector
 from tokaroo_common.observability import Observability
@@ -23,20 +23,19 @@ from tokaroo_ledger.analytics.config import AnalyticsSettings
 from tokaroo_ledger.analytics.migrate import migrate
 from tokaroo_ledger.analytics.queries import UsageQueries
 from tokaroo_ledger.analytics.server import SERVICE, AnalyticsServicer
-from tokaroo_ledger.analytics.sink import AnalyticsSink, SinkOptions
+from tokaroo_ledger.analytics.sink import AnalyticsSink
 from tokaroo_ledger.analytics.warehouse import Warehouse
 from tokaroo_ledger.analytics.writer import EventWriter
 
 log = logging.getLogger("tokaroo_ledger.analytics")
 
 
-def sink_options(s: AnalyticsSettings) -> SinkOptions:
-    return SinkOptions(
-        durable=s.analytics_durable, batch_max=s.analytics_batch_max,
-        batch_max_wait_s=s.analytics_batch_max_wait_s, fetch_size=s.analytics_fetch_size,
+def sink_options(s: AnalyticsSettings) -> ConsumerOptions:
+    return ConsumerOptions(
+        durable=s.analytics_durable, batch=s.analytics_batch_max,
+        batch_wait_s=s.analytics_batch_max_wait_s, fetch_size=s.analytics_fetch_size,
         ack_wait_s=s.analytics_ack_wait_s, max_deliver=s.analytics_max_deliver,
-        nak_delay_s=s.analytics_nak_delay_s,
-        pause_after_insert_s=s.analytics_fault_pause_after_insert_s)
+        nak_delay_s=s.analytics_nak_delay_s)
 
 
 @contextlib.asynccontextmanager
@@ -51,16 +50,12 @@ async def warehouse(s: AnalyticsSettings, *, auto_migrate: bool) -> AsyncIterato
         wh.close()
 
 
-async def run_migrate(s: AnalyticsSettings) -> list[int]:
-    async with warehouse(s, auto_migrate=False) as wh:
-        return await migrate(wh)
-
-
 async def _sink(s: AnalyticsSettings, wh: Warehouse, stop: asyncio.Event,
                 obs: Observability) -> None:
     nc = await connect(s.nats_url, "analytics-sink")
     sink = AnalyticsSink(nc, EventWriter(wh), sink_options(s),
-                         tracer=obs.tracer("tokaroo_ledger.analytics"))
+                         tracer=obs.tracer("tokaroo_ledger.analytics"),
+                         pause_after_insert_s=s.analytics_fault_pause_after_insert_s)
     obs.registry.register(StatsCollector("tokaroo_analytics_sink", "Analytics sink totals",
                                          lambda: vars(sink.stats)))
     lag = (asyncio.create_task(ConsumerLag(obs.registry, s.analytics_durable).poll(
@@ -84,14 +79,10 @@ async def _serve(s: AnalyticsSettings, wh: Warehouse, stop: asyncio.Event,
     server = obs.grpc_server()
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(
         AnalyticsServicer(UsageQueries(wh)), server)
-    health = add_health_and_reflection(server, [SERVICE])
-    server.add_insecure_port(f"{s.bind_host}:{s.analytics_grpc_port}")
-    await server.start()
-    await mark_serving(health, [SERVICE])
-    log.info("analytics serving", extra={"port": s.analytics_grpc_port})
-    await stop.wait()
-    await mark_not_serving(health, [SERVICE])
-    await server.stop(grace=s.analytics_shutdown_grace_s)
+    async with serving(server, [SERVICE], f"{s.bind_host}:{s.analytics_grpc_port}",
+                       grace_s=s.analytics_shutdown_grace_s):
+        log.info("analytics serving", extra={"port": s.analytics_grpc_port})
+        await stop.wait()
 
 
 async def run(s: AnalyticsSettings, *, sink: bool, serve: bool) -> None:

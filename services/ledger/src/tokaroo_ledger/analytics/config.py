@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pydantic import Field, SecretStr, field_validator
-from tokaroo_common.settings import BaseServiceSettings
+from tokaroo_common.settings import ANALYTICS_GRPC_PORT, BaseServiceSettings
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
@@ -26,7 +26,7 @@ class AnalyticsSettings(BaseServiceSettings):
     analytics_max_deliver: int = Field(default=-1, ge=-1)
     analytics_nak_delay_s: float = Field(default=1.0, ge=0)
     analytics_auto_migrate: bool = True
-    analytics_grpc_port: int = 50054
+    analytics_grpc_port: int = ANALYTICS_GRPC_PORT
     analytics_shutdown_grace_s: float = Field(default=5.0, ge=0)
     # Fault injection for the crash tests only: sleep between the insert and the acks.
     analytics_fault_pause_after_insert_s: float = Field(default=0.0, ge=0)

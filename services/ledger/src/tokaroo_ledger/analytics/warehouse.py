@@ -12,25 +12,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import clickhouse_connect
 from clickhouse_connect.driver.client import Client
-
-
-def is_embedded(dsn: str) -> bool:
-    return dsn.startswith("chdb:")
-
-
-def open_client(dsn: str, database: str) -> Client:
-    """Connect, create `database` if missing and make it the client's default database."""
-    extra: dict[str, Any] = {} if is_embedded(dsn) else {"autogenerate_session_id": False}
-    client = clickhouse_connect.get_client(dsn=dsn, database="default", **extra)
-    try:
-        client.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
-        client.database = database
-    except Exception:
-        client.close()
-        raise
-    return client
+from tokaroo_common.clickhouse import open_client
 
 
 class Warehouse:

@@ -3,9 +3,10 @@
 nats-py's `PullSubscription.fetch` awaits every message with its own timeout (a task per
 message), which caps a consumer at a few thousand messages per second on a small machine.
 Here one pull request (`$JS.API.CONSUMER.MSG.NEXT`) asks for up to `batch` messages, a
-subscription callback collects them, and the caller awaits once per request: the request
-ends when `batch` messages arrived, the server says there are no more (404/408), or the
-timeout passes. Messages that arrive late for an earlier request simply join the next batch.
+subscription callback collects them, and the caller awaits once per request: the wait ends
+when `min_count` messages (default `batch`) are in hand, the server says there are no more
+(404/408), or the timeout passes. Messages that arrive late for an earlier request simply join
+the next batch. Used by `jetstream.run_pull_consumer`.
 """
 
 from __future__ import annotations
@@ -59,12 +60,14 @@ class BatchPuller:
                 self._gone = description
             self._done.set()
 
-    async def pull(self, batch: int, timeout: float) -> list[Msg]:
-        """Up to `batch` messages; an empty list when none arrived within `timeout`."""
+    async def pull(self, batch: int, timeout: float, *, min_count: int | None = None) -> list[Msg]:
+        """Up to `batch` messages, as soon as `min_count` (default: `batch`) are in hand; an
+        empty list when none arrived within `timeout`."""
         if self._gone:
             raise ConsumerGoneError(self._gone)
-        if len(self._buffer) < batch:
-            self._want = batch
+        want = min(min_count or batch, batch)
+        if len(self._buffer) < want:
+            self._want = want
             self._done.clear()
             request = {"batch": batch - len(self._buffer),
                        "expires": int(max(timeout, 0.05) * 1e9)}
