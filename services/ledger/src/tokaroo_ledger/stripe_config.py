@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
+from tokaroo_common.settings import SETTINGS_CONFIG
 
 
 class StripeSettings(BaseSettings):
@@ -14,7 +15,7 @@ class StripeSettings(BaseSettings):
     `TOKAROO_BILLING_CANCEL_URL`, `TOKAROO_STRIPE_WEBHOOK_TOLERANCE_S`,
     `TOKAROO_STRIPE_TIMEOUT_S`."""
 
-    model_config = SettingsConfigDict(env_prefix="TOKAROO_", extra="ignore", frozen=True)
+    model_config = SETTINGS_CONFIG
 
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None

@@ -15,8 +15,7 @@ import sys
 from pathlib import Path
 
 import httpx
-from tokaroo_router.pool import parse_pool
-from tokaroo_router.pool_validate import validate
+from tokaroo_router import parse_pool, validate
 
 from tokaroo_research import publish
 from tokaroo_research.config import ResearchSettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from tokaroo_router.pool import ModelEntry, Pool
+from tokaroo_router import ModelEntry, Pool
 
 
 def _value(entry: ModelEntry, name: str) -> Any:

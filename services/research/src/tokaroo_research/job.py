@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from tokaroo_router.pool import Pool, default_pool_path, parse_pool
-from tokaroo_router.pool_validate import validate
+from tokaroo_common.settings import ProviderEndpoint
+from tokaroo_edge.providers.base import ChatProvider
+from tokaroo_edge.providers.registry import build_adapter
+from tokaroo_edge.providers.transport import Timeouts
+from tokaroo_router import Pool, default_pool_path, parse_pool, validate
 
 from tokaroo_research import catalogs, providers, publish, quality, sources
 from tokaroo_research.config import ResearchSettings
@@ -49,13 +52,14 @@ class Report:
         return {k: v for k, v in self.__dict__.items() if k != "snapshot"}
 
 
-def provider_specs(settings: ResearchSettings) -> list[providers.ProviderSpec]:
-    """The providers with both a base URL and an API key; the others are not asked."""
-    configured = [("openai", settings.openai_base_url, settings.openai_api_key),
-                  ("anthropic", settings.anthropic_base_url, settings.anthropic_api_key),
-                  ("gemini", settings.gemini_base_url, settings.gemini_api_key)]
-    return [providers.ProviderSpec(name, url, key.get_secret_value())
-            for name, url, key in configured if url and key.get_secret_value()]
+AdapterFactory = Callable[[ProviderEndpoint], ChatProvider]
+"""Builds the adapter a provider's probes go through (tests give fakes)."""
+
+
+def edge_adapters(timeout_s: float) -> AdapterFactory:
+    """The edge's own provider adapters, with the probe timeout for every phase."""
+    timeouts = Timeouts(connect_s=timeout_s, first_token_s=timeout_s, total_s=timeout_s)
+    return lambda endpoint: build_adapter(endpoint, timeouts)
 
 
 def load_catalogs(opts: RunOptions) -> dict[catalogs.Key, catalogs.CatalogEntry]:
@@ -78,13 +82,13 @@ def load_quality(opts: RunOptions, previous: dict[str, Any],
     return out
 
 
-async def gather_providers(specs: Sequence[providers.ProviderSpec], previous: dict[str, Any],
+async def gather_providers(specs: Sequence[ProviderEndpoint], previous: dict[str, Any],
                            probe: bool, timeout_s: float, report: Report,
                            transport: httpx.AsyncBaseTransport | None = None,
+                           adapters: AdapterFactory | None = None,
                            ) -> tuple[dict[str, frozenset[str]], dict[catalogs.Key, Probe]]:
     served: dict[str, frozenset[str]] = {}
     probes: dict[catalogs.Key, Probe] = {}
-    by_name = {s.name: s for s in specs}
     async with httpx.AsyncClient(timeout=timeout_s, transport=transport) as client:
         for spec in specs:
             try:
@@ -92,18 +96,24 @@ async def gather_providers(specs: Sequence[providers.ProviderSpec], previous: di
                 report.served[spec.name] = sorted(served[spec.name])
             except (httpx.HTTPError, ValueError, KeyError) as exc:
                 report.notes.append(f"{spec.name}: models list unavailable ({exc!r})")
-        if not probe:
-            return served, probes
-        jobs: dict[catalogs.Key, Coroutine[Any, Any, Probe]] = {}
+    if not probe:
+        return served, probes
+    make = adapters or edge_adapters(timeout_s)
+    by_name = {s.name: make(s) for s in specs}
+    jobs: dict[catalogs.Key, Coroutine[Any, Any, Probe]] = {}
+    try:
         for m in previous.get("models", []):
             for d in m.get("providers", []):
-                target = by_name.get(str(d["provider"]))
+                adapter = by_name.get(str(d["provider"]))
                 key = (str(d["provider"]), str(d["upstream_model"]))
-                if target is not None and key not in jobs:
+                if adapter is not None and key not in jobs:
                     fn = providers.probe_embedding if m.get("kind") == "embedding" \
                         else providers.probe_chat
-                    jobs[key] = fn(client, target, key[1])
+                    jobs[key] = fn(adapter, *key)
         results = await asyncio.gather(*jobs.values())
+    finally:
+        for adapter in by_name.values():
+            await adapter.aclose()
     for key, result in zip(jobs, results, strict=True):
         probes[key] = result
         report.probes[f"{key[0]}:{key[1]}"] = {
@@ -113,7 +123,9 @@ async def gather_providers(specs: Sequence[providers.ProviderSpec], previous: di
 
 
 async def run(opts: RunOptions, settings: ResearchSettings, *, now: datetime | None = None,
-              transport: httpx.AsyncBaseTransport | None = None) -> Report:
+              transport: httpx.AsyncBaseTransport | None = None,
+              adapters: AdapterFactory | None = None) -> Report:
+    """`transport` carries the models-list calls, `adapters` the probes (tests give fakes)."""
     report = Report()
     overrides = load_overrides(opts.overrides)
     nc = await publish.connect_nats(settings.nats_url, settings.research_publish_timeout_s) \
@@ -121,8 +133,8 @@ async def run(opts: RunOptions, settings: ResearchSettings, *, now: datetime | N
     try:
         previous = await _previous(opts, nc)
         evidence_served, evidence_probes = await gather_providers(
-            provider_specs(settings), previous, opts.probe, settings.research_probe_timeout_s,
-            report, transport)
+            settings.provider_endpoints(), previous, opts.probe,
+            settings.research_probe_timeout_s, report, transport, adapters)
         evidence = Evidence(catalog=load_catalogs(opts),
                             quality=load_quality(opts, previous, overrides),
                             served=evidence_served, probes=evidence_probes)

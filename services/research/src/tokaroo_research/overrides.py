@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tokaroo_router.pool import TIERS
+from tokaroo_router import TIERS
 
 MODEL_FIELDS = frozenset({
     "owned_by", "kind", "input_per_1m", "output_per_1m", "cached_input_per_1m",

@@ -1,20 +1,23 @@
 """What each configured provider serves (its models endpoint) and canary probes through it.
 
 Canary: one tiny streamed chat completion (16 output tokens at most) per chat deployment,
-one tiny embedding per embedding deployment. It measures time to first token and output
-tokens/s, and checks the reply is well formed: non-empty text within the token limit (an
-embedding: a non-empty vector of numbers). A probe never raises: failures are results.
+one tiny embedding per embedding deployment, sent through the edge's own provider adapter
+(`tokaroo_edge.providers`), so a probe exercises the very code that serves requests: wire
+translation, transport, error mapping. It measures time to first token and output tokens/s,
+and checks the reply is well formed: non-empty text within the token limit (an embedding: a
+non-empty vector of numbers). A probe never raises: failures are results.
+
+The models lists are read here (the adapters have no such call) with one httpx client.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
+from tokaroo_common.settings import ProviderEndpoint
+from tokaroo_edge.providers.base import ChatProvider, Target, UpstreamFailure
+from tokaroo_edge.schemas import ChatCompletionRequest, EmbeddingRequest, Message, StreamOptions
 
 from tokaroo_research.snapshot import Probe
 
@@ -24,26 +27,21 @@ ANTHROPIC_VERSION = "2023-06-01"
 MAX_TOKENS_PER_S = 2000.0  # a burst of buffered chunks is not a real rate
 
 
-@dataclass(frozen=True)
-class ProviderSpec:
-    name: str  # openai | anthropic | gemini
-    base_url: str
-    api_key: str
-
-    def headers(self) -> dict[str, str]:
-        if self.name == "anthropic":
-            return {"x-api-key": self.api_key, "anthropic-version": ANTHROPIC_VERSION}
-        if self.name == "gemini":
-            return {"x-goog-api-key": self.api_key}
-        return {"authorization": f"Bearer {self.api_key}"}
+def _headers(spec: ProviderEndpoint) -> dict[str, str]:
+    key = spec.api_key.get_secret_value()
+    if spec.name == "anthropic":
+        return {"x-api-key": key, "anthropic-version": ANTHROPIC_VERSION}
+    if spec.name == "gemini":
+        return {"x-goog-api-key": key}
+    return {"authorization": f"Bearer {key}"}
 
 
-async def list_models(client: httpx.AsyncClient, spec: ProviderSpec) -> frozenset[str]:
+async def list_models(client: httpx.AsyncClient, spec: ProviderEndpoint) -> frozenset[str]:
     """Every model id the provider lists (following its pagination)."""
     base, ids, params = spec.base_url.rstrip("/"), set(), {}  # type: ignore[var-annotated]
     path = "/v1/models" if spec.name == "anthropic" else "/models"
     for _ in range(50):
-        r = await client.get(base + path, headers=spec.headers(), params=params)
+        r = await client.get(base + path, headers=_headers(spec), params=params)
         r.raise_for_status()
         body = r.json()
         if spec.name == "gemini":
@@ -59,67 +57,38 @@ async def list_models(client: httpx.AsyncClient, spec: ProviderSpec) -> frozense
     return frozenset(ids)
 
 
-def _chat_request(spec: ProviderSpec, model: str) -> tuple[str, dict[str, Any]]:
-    base = spec.base_url.rstrip("/")
-    messages = [{"role": "user", "content": PROMPT}]
-    if spec.name == "anthropic":
-        return base + "/v1/messages", {"model": model, "max_tokens": MAX_TOKENS,
-                                       "messages": messages, "stream": True}
-    if spec.name == "gemini":
-        return (base + f"/models/{model}:streamGenerateContent?alt=sse",
-                {"contents": [{"role": "user", "parts": [{"text": PROMPT}]}],
-                 "generationConfig": {"maxOutputTokens": MAX_TOKENS}})
-    return base + "/chat/completions", {
-        "model": model, "messages": messages, "max_tokens": MAX_TOKENS, "stream": True,
-        "stream_options": {"include_usage": True}}
+def _failure(exc: UpstreamFailure) -> Probe:
+    return Probe(False, error=f"HTTP {exc.status}" if exc.kind == "http" else
+                 f"{exc.kind}: {exc.detail}" if exc.detail else exc.kind)
 
 
-def event_text_and_tokens(provider: str, event: dict[str, Any]) -> tuple[str, int | None]:
-    """The text one stream event adds, and the output token count if it reports one."""
-    if provider == "anthropic":
-        delta = event.get("delta") or {}
-        tokens = (event.get("usage") or {}).get("output_tokens")
-        return str(delta.get("text", "")), tokens if isinstance(tokens, int) else None
-    if provider == "gemini":
-        parts = [p for c in event.get("candidates") or []
-                 for p in (c.get("content") or {}).get("parts") or []]
-        tokens = (event.get("usageMetadata") or {}).get("candidatesTokenCount")
-        return ("".join(str(p.get("text", "")) for p in parts),
-                tokens if isinstance(tokens, int) else None)
+def _chunk_text_and_tokens(chunk: dict[str, object]) -> tuple[str, int | None]:
+    """The text one `chat.completion.chunk` adds, and its output token count if it has one."""
+    choices = chunk.get("choices")
     text = "".join(str((c.get("delta") or {}).get("content") or "")
-                   for c in event.get("choices") or [])
-    tokens = (event.get("usage") or {}).get("completion_tokens")
+                   for c in choices if isinstance(c, dict)) if isinstance(choices, list) else ""
+    usage = chunk.get("usage")
+    tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
     return text, tokens if isinstance(tokens, int) else None
 
 
-async def _sse_events(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
-    async for line in response.aiter_lines():
-        if line.startswith("data:"):
-            data = line[5:].strip()
-            if data and data != "[DONE]":
-                event = json.loads(data)
-                if isinstance(event, dict):
-                    yield event
-
-
-async def probe_chat(client: httpx.AsyncClient, spec: ProviderSpec, model: str) -> Probe:
-    url, body = _chat_request(spec, model)
+async def probe_chat(adapter: ChatProvider, provider: str, model: str) -> Probe:
+    req = ChatCompletionRequest(model=model, messages=[Message(role="user", content=PROMPT)],
+                                max_tokens=MAX_TOKENS, stream=True,
+                                stream_options=StreamOptions(include_usage=True))
     start = time.perf_counter()
     first = last = 0.0
     text, tokens, pieces = "", None, 0
     try:
-        async with client.stream("POST", url, headers=spec.headers(), json=body) as r:
-            if r.status_code != 200:
-                return Probe(False, error=f"HTTP {r.status_code}")
-            async for event in _sse_events(r):
-                piece, reported = event_text_and_tokens(spec.name, event)
-                if piece:
-                    now = time.perf_counter()
-                    first, last, pieces = first or now, now, pieces + 1
-                    text += piece
-                tokens = reported if reported is not None else tokens
-    except (httpx.HTTPError, ValueError) as exc:
-        return Probe(False, error=repr(exc))
+        async for chunk in adapter.stream(req, Target(provider, model)):
+            piece, reported = _chunk_text_and_tokens(chunk)
+            if piece:
+                now = time.perf_counter()
+                first, last, pieces = first or now, now, pieces + 1
+                text += piece
+            tokens = reported if reported is not None else tokens
+    except UpstreamFailure as exc:
+        return _failure(exc)
     out = tokens if tokens is not None else pieces
     correct = bool(text.strip()) and 0 < out <= MAX_TOKENS
     if not first:
@@ -130,26 +99,19 @@ async def probe_chat(client: httpx.AsyncClient, spec: ProviderSpec, model: str) 
                  error="" if correct else f"malformed reply ({out} tokens)")
 
 
-async def probe_embedding(client: httpx.AsyncClient, spec: ProviderSpec, model: str) -> Probe:
-    base = spec.base_url.rstrip("/")
-    if spec.name == "gemini":
-        url = base + f"/models/{model}:embedContent"
-        body: dict[str, Any] = {"content": {"parts": [{"text": "ping"}]}}
-    elif spec.name == "openai":
-        url, body = base + "/embeddings", {"model": model, "input": "ping"}
-    else:
-        return Probe(False, error=f"{spec.name} serves no embeddings")
+async def probe_embedding(adapter: ChatProvider, provider: str, model: str) -> Probe:
+    if provider == "anthropic":
+        return Probe(False, error=f"{provider} serves no embeddings")
     start = time.perf_counter()
     try:
-        r = await client.post(url, headers=spec.headers(), json=body)
-        elapsed = (time.perf_counter() - start) * 1000
-        if r.status_code != 200:
-            return Probe(False, error=f"HTTP {r.status_code}")
-        payload = r.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        return Probe(False, error=repr(exc))
-    vector = (payload.get("embedding") or {}).get("values") if spec.name == "gemini" \
-        else ((payload.get("data") or [{}])[0]).get("embedding")
+        payload = await adapter.embed(EmbeddingRequest(input="ping", model=model),
+                                      Target(provider, model))
+    except UpstreamFailure as exc:
+        return _failure(exc)
+    elapsed = (time.perf_counter() - start) * 1000
+    data = payload.get("data")
+    vector = data[0].get("embedding") if isinstance(data, list) and data \
+        and isinstance(data[0], dict) else None
     correct = isinstance(vector, list) and bool(vector) and all(
         isinstance(v, int | float) for v in vector)
     return Probe(correct, ttft_ms=elapsed, correct=correct,

@@ -15,7 +15,7 @@ from typing import Any
 from nats.aio.client import Client as NATS
 from nats.js.errors import KeyDeletedError, KeyNotFoundError, NoKeysError
 from tokaroo_common.jetstream import connect, ensure_stream, publish
-from tokaroo_router.pool_watch import CURRENT_KEY, POOL_SUBJECT, pool_bucket
+from tokaroo_router import CURRENT_KEY, POOL_SUBJECT, pool_bucket
 
 VERSION_PREFIX = "version."
 

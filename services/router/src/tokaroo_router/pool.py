@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -40,6 +40,12 @@ class ModelEntry:
     local: bool
     providers: tuple[Deployment, ...]
     created: int = 0
+    cache_write_per_1m: Decimal | None = None  # prompt-cache write price, when catalogued
+
+    @cached_property
+    def cache_write_nano(self) -> int | None:
+        p = self.cache_write_per_1m
+        return None if p is None else per_million_to_nano_per_token(p)
 
     @cached_property
     def input_nano(self) -> int:
@@ -91,6 +97,8 @@ def parse_model(raw: dict[str, Any]) -> ModelEntry:
         providers=tuple(Deployment(str(p["provider"]), str(p["upstream_model"]))
                         for p in raw.get("providers", [])),
         created=int(raw.get("created", 0)),
+        cache_write_per_1m=Decimal(str(raw["cache_write_per_1m"]))
+        if raw.get("cache_write_per_1m") is not None else None,
     )
 
 
@@ -123,3 +131,15 @@ def with_local_model(pool: Pool, model_id: str | None) -> Pool:
         providers=(Deployment("local", model_id),))
     return Pool.build(pool.version + "+local", [*pool.models, local], pool.reference,
                       pool.quality_bar)
+
+
+def only_providers(pool: Pool, live: frozenset[str] | None) -> Pool:
+    """Keep only the deployments on live providers (`live` None: keep them all). Every model
+    stays in the pool, since its prices set the market baseline, but one left without a
+    deployment is never a candidate: nothing is routed, or falls back, to a provider that is
+    not configured."""
+    if live is None:
+        return pool
+    models = [replace(m, providers=tuple(d for d in m.providers if d.provider in live))
+              for m in pool.models]
+    return Pool.build(pool.version, models, pool.reference, pool.quality_bar)
