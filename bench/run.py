@@ -9,13 +9,12 @@ hits, the router's Route call; CPU seconds and peak memory of every process from
 profile of the edge (and router, cache) under concurrency-32 load. Writes bench/results/bench.json
 and bench/results/RESULTS.md.
 
-    uv run --frozen python bench/run.py [--quick] [--latencies 0,50] [--no-profile]
+    uv run --frozen python -m bench.run [--quick] [--latencies 0,50] [--no-profile]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
@@ -25,7 +24,6 @@ import os
 import platform
 import resource
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -37,23 +35,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from tokaroo_cli.infra.ports import free_port
+from tokaroo_cli.launch import managed
+from tokaroo_cli.stack import StackLayout, launch_plan
+
+from bench import loadgen, procstat, pyspy, report
+from bench.litellm_proxy import MASTER_KEY, LiteLLMProxy
+from tests.harness import Stack, make_layout, stack_for
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-sys.path.insert(0, str(ROOT))
-
-import loadgen  # noqa: E402
-import procstat  # noqa: E402
-import pyspy  # noqa: E402
-import report  # noqa: E402
-from litellm_proxy import MASTER_KEY, LiteLLMProxy  # noqa: E402
-from tokaroo_cli.bootstrap import ensure_bootstrap_tenant  # noqa: E402
-from tokaroo_cli.infra.ports import free_port  # noqa: E402
-from tokaroo_cli.infra.supervise import ManagedProcess  # noqa: E402
-from tokaroo_cli.stack import StackLayout, infra_specs, service_specs  # noqa: E402
-from tokaroo_cli.up import prepare  # noqa: E402
-
-from tests.harness import Stack, _ready_check, make_layout  # noqa: E402
-
 VENV = BENCH / ".work" / "litellm-venv"
 SIM_KEY = "sim-openai-key"
 DIRECT_MODEL = "gpt-4o-mini"
@@ -65,36 +56,21 @@ def log(msg: str) -> None:
 
 # ---- the stack ---------------------------------------------------------------------------
 
-def _managed(spec: Any, layout: StackLayout) -> ManagedProcess:
-    return ManagedProcess(spec, layout.home / "logs", ready=_ready_check(spec.name, layout),
-                          base_env=dict(os.environ) if spec.env else None,
-                          stop_signal=signal.SIGINT if spec.name == "postgres"
-                          else signal.SIGTERM)
-
-
 @contextlib.contextmanager
 def bench_stack(layout: StackLayout) -> Iterator[Stack]:
-    """tests.harness.running_stack, but for a given layout (simulator latency)."""
-    prepare(layout)
-    procs: dict[str, ManagedProcess] = {}
-    try:
-        for spec in infra_specs(layout) + service_specs(layout):
-            procs[spec.name] = _managed(spec, layout)
-            procs[spec.name].start()
-        key = asyncio.run(ensure_bootstrap_tenant(layout.ledger_addr, layout.home,
-                                                  layout.bootstrap_credit_usd, None))
-        yield Stack(layout, key, procs)
-    finally:
-        for proc in reversed(list(procs.values())):
-            proc.stop()
+    """The stack the tests run (tests.harness.stack_for), for a given layout (simulator
+    latency), without the tests' extra settings."""
+    with stack_for(layout) as stack:
+        yield stack
 
 
 def swap_simulator(stack: Stack, latency_ms: int) -> None:
     """Restart the upstream simulator on the same port with another latency."""
     layout = dataclasses.replace(stack.layout, simulator_latency_ms=latency_ms)
-    spec = next(s for s in service_specs(layout) if s.name == "simulator")
+    launch = next(launch for stage in launch_plan(layout) for launch in stage.launches
+                  if launch.spec.name == "simulator")
     stack.procs["simulator"].stop()
-    stack.procs["simulator"] = _managed(spec, layout).start()
+    stack.procs["simulator"] = managed(launch, layout.home / "logs").start()
     stack.layout = layout
 
 

@@ -6,8 +6,12 @@ streamed ones, repeats that hit it, two-step tool loops, embeddings, and request
 refused (malformed body, unknown key). Every few seconds each service's resident memory and
 open descriptors are read from /proc (the whole process tree), and its /metrics for the tasks
 on its event loop (`tokaroo_asyncio_tasks`) and, at the edge, the outbox depth. The report
-gives, per service, the slope of RSS after warm-up (least squares, MB per hour), the growth
-of descriptors and tasks, and every answer that was not the one expected.
+gives, per service, the slope of RSS after warm-up (least squares, MB per hour) and over the
+last half of the run (a slope that falls from one to the other is a cache or an allocator
+filling up, not a leak), the growth of descriptors and tasks, what the descriptors are
+(sockets, pipes, files by folder) after warm-up and at the end, and every answer that was not
+the one expected. Warm-up: a third of the run, at most ten minutes (the embedding memo, the
+connection pools and ClickHouse's parts and merges settle in the first minutes).
 
     uv run --frozen python -m bench.soak [--minutes 30] [--out bench/results/soak.json]
 """
@@ -55,6 +59,40 @@ def slope_per_hour(points: list[tuple[float, float]]) -> float:
 
 def after_warmup(points: list[tuple[float, float]], warmup_s: float) -> list[tuple[float, float]]:
     return [(t, v) for t, v in points if t >= warmup_s]
+
+
+def warmup_seconds(minutes: float) -> float:
+    return min(600.0, minutes * 60 / 3)
+
+
+def fd_kind(target: str, home: str) -> str:
+    """What a descriptor points at, coarsely: `socket`, `pipe`, `anon_inode`, `/dev`, or a
+    file by its folder under the stack's home (`<home>/clickhouse/...` -> `home:clickhouse`).
+    Pure."""
+    for prefix in ("socket", "pipe", "anon_inode"):
+        if target.startswith(prefix):
+            return prefix
+    if target.startswith("/dev/"):
+        return "/dev"
+    if home and target.startswith(home.rstrip("/") + "/"):
+        return "home:" + target[len(home.rstrip("/")) + 1:].split("/", 1)[0]
+    return "other-file"
+
+
+def fd_kinds(pid: int, home: str) -> dict[str, int]:
+    """Counts of fd_kind over one process's descriptors (its own, not its children's)."""
+    counts: Counter[str] = Counter()
+    fd_dir = Path(f"/proc/{pid}/fd")
+    try:
+        entries = list(fd_dir.iterdir())
+    except OSError:
+        return {}
+    for entry in entries:
+        try:
+            counts[fd_kind(os.readlink(entry), home)] += 1
+        except OSError:
+            continue
+    return dict(sorted(counts.items()))
 
 
 def metric_value(text: str, name: str) -> float | None:
@@ -176,8 +214,11 @@ def summarize(series: dict[str, dict[str, list[tuple[float, float]]]],
     for name, kinds in sorted(series.items()):
         rss = kinds.get("rss_mb", [])
         steady = after_warmup(rss, warmup_s)
+        end = rss[-1][0] if rss else 0.0
+        second_half = after_warmup(rss, warmup_s + (end - warmup_s) / 2)
         row: dict[str, Any] = {
             "rss_slope_mb_per_hour": round(slope_per_hour(steady), 2),
+            "rss_slope_second_half_mb_per_hour": round(slope_per_hour(second_half), 2),
             "rss_mb_after_warmup": steady[0][1] if steady else None,
             "rss_mb_end": rss[-1][1] if rss else None,
             "rss_mb_max": max((v for _, v in rss), default=None),
@@ -200,11 +241,21 @@ async def soak(stack: Stack, minutes: float, rate: float, every_s: float,
     traffic = Traffic()
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample(stack, stop, every_s, t0, series))
+    warmup_s = warmup_seconds(minutes)
+    home = str(stack.layout.home)
+    fds: dict[str, Any] = {}
+
+    async def census() -> None:
+        await asyncio.sleep(warmup_s)
+        fds["after_warmup"] = {n: fd_kinds(p.pid, home) for n, p in stack.procs.items() if p.pid}
+    census_task = asyncio.create_task(census())
     await drive(stack, t0 + minutes * 60, max_requests, rate, traffic)
     stop.set()
     await sampler
-    warmup_s = min(120.0, minutes * 60 / 5)
+    census_task.cancel()
+    fds["end"] = {n: fd_kinds(p.pid, home) for n, p in stack.procs.items() if p.pid}
     return {"minutes": minutes, "warmup_s": warmup_s, "rate_target_per_s": rate,
+            "descriptors": fds,
             "requests": traffic.requests, "outcomes": dict(sorted(traffic.outcomes.items())),
             "unexpected": traffic.unexpected, "services": summarize(series, warmup_s),
             "samples": {n: {k: v for k, v in kinds.items()} for n, kinds in series.items()}}

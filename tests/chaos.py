@@ -51,6 +51,7 @@ class Outcome:
     kind: str  # ok | clean:<code> | connection | unclean
     request_id: str = ""
     cost_nano: int | None = None
+    ended: float = 0.0  # when the answer (or the failure) was complete
 
 
 @dataclass
@@ -107,6 +108,11 @@ class Load:
         except httpx.HTTPError:
             return Outcome(started, 0, "connection")
 
+    async def _timed(self, client: httpx.AsyncClient, i: int) -> Outcome:
+        outcome = await self._one(client, i)
+        outcome.ended = time.monotonic()
+        return outcome
+
     async def run(self) -> None:
         async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(
                 max_connections=self.concurrency)) as client:
@@ -114,7 +120,7 @@ class Load:
             pending: set[asyncio.Task[Outcome]] = set()
             while not self.stop.is_set() or pending:
                 while not self.stop.is_set() and len(pending) < self.concurrency:
-                    pending.add(asyncio.create_task(self._one(client, counter)))
+                    pending.add(asyncio.create_task(self._timed(client, counter)))
                     counter += 1
                 done, pending = await asyncio.wait(pending, timeout=0.5,
                                                    return_when=asyncio.FIRST_COMPLETED)

@@ -1,5 +1,7 @@
-"""The whole local stack started for tests: the same process specs `tokaroo up` runs, on free
-ports in a temporary home, each process supervised so tests can kill and restart it."""
+"""The whole local stack started for tests by the launcher `tokaroo up` uses
+(tokaroo_cli.launch), on free ports in a temporary home, each process supervised so tests can
+kill and restart it. `running_cluster` starts the cluster layout (three NATS nodes, two
+replicas of every service, the edges behind HAProxy)."""
 
 from __future__ import annotations
 
@@ -8,21 +10,21 @@ import contextlib
 import dataclasses
 import hashlib
 import os
-import signal
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import grpc
 import httpx
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tokaroo_cli.bootstrap import ensure_bootstrap_tenant
-from tokaroo_cli.infra.ports import free_port
+from tokaroo_cli.infra.ports import PortPicker, free_port
+from tokaroo_cli.infra.ready import probe_grpc_health
 from tokaroo_cli.infra.supervise import ManagedProcess
-from tokaroo_cli.stack import StackLayout, infra_specs, service_specs
-from tokaroo_cli.up import prepare
+from tokaroo_cli.launch import launched
+from tokaroo_cli.stack import StackLayout, cluster_of, service_specs
+from tokaroo_common.grpc_channel import internal_channel
 from tokaroo_common.money import usd_to_nano
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
@@ -32,14 +34,8 @@ def wait_grpc(addr: str, timeout: float = 60.0, proc: ManagedProcess | None = No
     when the process exits, and with the same tail when the time is up."""
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            with grpc.insecure_channel(addr) as ch:
-                resp = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(),
-                                                            timeout=1)
-                if resp.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-        except grpc.RpcError:
-            pass
+        if probe_grpc_health(addr, 1.0):
+            return
         if proc is not None and not proc.running:
             raise RuntimeError(f"{proc.spec.name} exited with {proc.returncode} before serving "
                                f"on {addr}; log:\n{proc.log_tail()}")
@@ -70,10 +66,11 @@ class Stack:
 
     async def who(self, key: str) -> ledger_pb2.AuthenticateResponse:
         """The ledger's answer for an API key: its tenant and key id."""
-        async with grpc.aio.insecure_channel(self.layout.ledger_addr) as ch:
-            return await ledger_pb2_grpc.LedgerServiceStub(ch).Authenticate(
-                ledger_pb2.AuthenticateRequest(
+        async with internal_channel(self.layout.ledger_addr) as ch:
+            found: ledger_pb2.AuthenticateResponse = await ledger_pb2_grpc.LedgerServiceStub(
+                ch).Authenticate(ledger_pb2.AuthenticateRequest(
                     key_hash=hashlib.sha256(key.encode()).hexdigest()), timeout=10)
+            return found
 
     def tenant_id(self, key: str) -> str:
         return str(asyncio.run(self.who(key)).tenant_id)
@@ -82,7 +79,7 @@ class Stack:
         """Another key of the tenant owning `tenant_key`, with per-key limits."""
         async def create() -> str:
             who = await self.who(tenant_key)
-            async with grpc.aio.insecure_channel(self.layout.ledger_addr) as ch:
+            async with internal_channel(self.layout.ledger_addr) as ch:
                 created = await ledger_pb2_grpc.LedgerServiceStub(ch).CreateKey(
                     ledger_pb2.CreateKeyRequest(
                         tenant_id=who.tenant_id, name="limited", requests_per_minute=rpm,
@@ -92,7 +89,7 @@ class Stack:
 
     def new_tenant_key(self, credit_usd: str = "10", name: str = "test") -> str:
         async def create() -> str:
-            async with grpc.aio.insecure_channel(self.layout.ledger_addr) as ch:
+            async with internal_channel(self.layout.ledger_addr) as ch:
                 created = await ledger_pb2_grpc.LedgerServiceStub(ch).CreateTenant(
                     ledger_pb2.CreateTenantRequest(
                         name=name, initial_credit_nano=usd_to_nano(credit_usd),
@@ -122,55 +119,60 @@ def extra_edge(stack: Stack, name: str = "edge-2") -> Iterator[str]:
         proc.stop()
 
 
-def _ready_check(name: str, layout: StackLayout) -> Callable[[ManagedProcess], None]:
-    checks: dict[str, Callable[[ManagedProcess], None]] = {
-        "nats": lambda p: p.wait_ready_http(
-            f"http://127.0.0.1:{layout.nats_monitor_port}/healthz?js-enabled-only=true"),
-        "valkey": lambda p: p.wait_ready_redis(layout.valkey_port),
-        "postgres": lambda p: p.wait_ready_postgres(layout.admin_dsn),
-        "simulator": lambda p: p.wait_ready_http(f"{layout.simulator_url}/healthz"),
-        "router": lambda p: wait_grpc(f"127.0.0.1:{layout.router_port}", proc=p),
-        "cache": lambda p: wait_grpc(f"127.0.0.1:{layout.cache_port}", proc=p),
-        "ledger": lambda p: wait_grpc(layout.ledger_addr, proc=p),
-        "analytics": lambda p: wait_grpc(f"127.0.0.1:{layout.analytics_port}", timeout=120,
-                                         proc=p),
-        "edge": lambda p: p.wait_ready_http(
-            f"http://127.0.0.1:{layout.edge_port}/readyz", timeout=60),
-    }
-    return checks[name]
-
-
-def make_layout(home: Path, **env: str) -> StackLayout:
+def layout_on(home: Path, port: Callable[[], int], env: dict[str, str]) -> StackLayout:
+    """The single-node layout with every port from `port`."""
     return StackLayout(
-        home=home, edge_port=free_port(), nats_port=free_port(),
-        nats_monitor_port=free_port(), valkey_port=free_port(), postgres_port=free_port(),
-        simulator_port=free_port(), router_port=free_port(), cache_port=free_port(),
-        ledger_port=free_port(), analytics_port=free_port(), log_level="WARNING",
-        metrics_ports={name: free_port() for name in ("router", "cache", "ledger", "analytics")},
+        home=home, edge_port=port(), nats_port=port(), nats_monitor_port=port(),
+        valkey_port=port(), postgres_port=port(), simulator_port=port(), router_port=port(),
+        cache_port=port(), ledger_port=port(), analytics_port=port(), log_level="WARNING",
+        metrics_ports={name: port() for name in ("router", "cache", "ledger", "analytics")},
     ).with_env(**env)
 
 
-@contextlib.contextmanager
-def running_stack(home: Path, **env: str) -> Iterator[Stack]:
+def make_layout(home: Path, **env: str) -> StackLayout:
+    return layout_on(home, PortPicker(), env)
+
+
+def testing_env(**env: str) -> dict[str, str]:
     # Every test client comes from 127.0.0.1: the failed-auth throttle is tested on its own.
     # The edge gives up on a cache lookup after 150 ms in production (a slow cache is a
     # miss); on a loaded CI machine an embedding alone can take that long, which would make
     # every semantic-cache assertion a coin toss, so tests wait up to 2 s.
-    layout = make_layout(home, **{"TOKAROO_AUTH_FAILURES_PER_MINUTE": "100000",
-                                  "TOKAROO_CACHE_LOOKUP_TIMEOUT_S": "2", **env})
-    prepare(layout)
-    procs: dict[str, ManagedProcess] = {}
-    try:
-        for spec in infra_specs(layout) + service_specs(layout):
-            proc = ManagedProcess(
-                spec, layout.home / "logs", ready=_ready_check(spec.name, layout),
-                base_env=dict(os.environ) if spec.env else None,
-                stop_signal=signal.SIGINT if spec.name == "postgres" else signal.SIGTERM)
-            procs[spec.name] = proc
-            proc.start()
+    return {"TOKAROO_AUTH_FAILURES_PER_MINUTE": "100000", "TOKAROO_CACHE_LOOKUP_TIMEOUT_S": "2",
+            **env}
+
+
+@contextlib.contextmanager
+def stack_for(layout: StackLayout) -> Iterator[Stack]:
+    """Launch `layout` (tokaroo_cli.launch), ensure the bootstrap tenant, yield the Stack."""
+    with launched(layout) as procs:
         key = asyncio.run(ensure_bootstrap_tenant(layout.ledger_addr, layout.home,
                                                   layout.bootstrap_credit_usd, None))
         yield Stack(layout, key, procs)
-    finally:
-        for proc in reversed(list(procs.values())):
-            proc.stop()
+
+
+@contextlib.contextmanager
+def running_stack(home: Path, **env: str) -> Iterator[Stack]:
+    with stack_for(make_layout(home, **testing_env(**env))) as stack:
+        yield stack
+
+
+def haproxy_missing() -> str | None:
+    """Why the cluster stack cannot start here (None when it can)."""
+    if shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/sbin"):
+        return None
+    return "haproxy is not installed (bash tests/e2e/setup_haproxy.sh installs it)"
+
+
+def make_cluster_layout(home: Path, **env: str) -> StackLayout:
+    port = PortPicker()
+    return cluster_of(layout_on(home, port, env), port)
+
+
+@contextlib.contextmanager
+def running_cluster(home: Path, **env: str) -> Iterator[Stack]:
+    """Three NATS nodes (the event stream at three replicas), two replicas each of edge,
+    router, cache, ledger and analytics, the edges behind HAProxy on `stack.base_url`;
+    processes named `nats-1`, `edge-2`, ... in `stack.procs`."""
+    with stack_for(make_cluster_layout(home, **testing_env(**env))) as stack:
+        yield stack

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tokaroo_cli.infra import running_servers
 from tokaroo_common.jetstream import COMPLETION_SUBJECT, STREAM, connect, ensure_stream
 from tokaroo_common.outbox import Outbox, OutboxItem, load_spill, write_spill
+
+from .conftest import NatsServer
 
 
 @pytest.fixture
@@ -29,41 +30,39 @@ async def _count(url: str) -> int:
 
 
 async def test_events_survive_a_nats_restart(base: Path) -> None:
-    with running_servers(base, nats=True, valkey=False, postgres=False) as servers:
-        nc = await connect(servers.nats_url, "t")
+    with NatsServer(base / "nats") as nats:
+        nc = await connect(nats.url, "t")
         await ensure_stream(nc.jetstream())
         outbox = Outbox(nc, capacity=1000, workers=4, publish_timeout_s=0.5)
         outbox.start()
         for i in range(50):
             outbox.put(OutboxItem(COMPLETION_SUBJECT, b"x", f"a-{i}"))
         assert await outbox.flush(10)
-        assert servers.nats is not None
-        servers.nats.stop()
+        nats.stop()
         for i in range(50):
             outbox.put(OutboxItem(COMPLETION_SUBJECT, b"y", f"b-{i}"))
         outbox.put(OutboxItem(COMPLETION_SUBJECT, b"y", "b-0"))  # a duplicate
         await asyncio.sleep(1.0)
-        servers.nats.start()
+        nats.start()
         assert await outbox.flush(30)
         await outbox.close(5)
         await nc.close()
-        assert await _count(servers.nats_url) == 100
+        assert await _count(nats.url) == 100
 
 
 async def test_stop_during_outage_spills_and_next_start_publishes(base: Path) -> None:
     spill = base / "spill.jsonl"
-    with running_servers(base, nats=True, valkey=False, postgres=False) as servers:
-        nc = await connect(servers.nats_url, "t")
+    with NatsServer(base / "nats") as nats:
+        nc = await connect(nats.url, "t")
         await ensure_stream(nc.jetstream())
-        assert servers.nats is not None
-        servers.nats.stop()
+        nats.stop()
         outbox = Outbox(nc, capacity=100, workers=2, publish_timeout_s=0.2, spill_path=spill)
         outbox.start()
         for i in range(10):
             outbox.put(OutboxItem(COMPLETION_SUBJECT, b"z", f"c-{i}", {"k": "v"}))
         await outbox.close(timeout_s=0.5)
         assert spill.exists()
-        servers.nats.start()
+        nats.start()
         await asyncio.sleep(0.5)
         again = Outbox(nc, capacity=100, workers=2, spill_path=spill)
         again.start()
@@ -71,7 +70,7 @@ async def test_stop_during_outage_spills_and_next_start_publishes(base: Path) ->
         assert await again.flush(30)
         await again.close(5)
         await nc.close()
-        assert await _count(servers.nats_url) == 10
+        assert await _count(nats.url) == 10
 
 
 def test_spill_round_trip_and_corrupt_lines(base: Path) -> None:
@@ -86,16 +85,15 @@ def test_spill_round_trip_and_corrupt_lines(base: Path) -> None:
 
 async def test_a_killed_outbox_leaves_a_journal_the_next_start_publishes(base: Path) -> None:
     journal = base / "journal"
-    with running_servers(base, nats=True, valkey=False, postgres=False) as servers:
-        nc = await connect(servers.nats_url, "t")
+    with NatsServer(base / "nats") as nats:
+        nc = await connect(nats.url, "t")
         await ensure_stream(nc.jetstream())
         outbox = Outbox(nc, capacity=100, workers=2, publish_timeout_s=0.5, journal_dir=journal)
         outbox.start()
         for i in range(5):
             outbox.put(OutboxItem(COMPLETION_SUBJECT, b"p", f"d-{i}"))
         assert await outbox.flush(10)  # published: their segment is no longer needed
-        assert servers.nats is not None
-        servers.nats.stop()
+        nats.stop()
         for i in range(20):
             outbox.put(OutboxItem(COMPLETION_SUBJECT, b"k", f"e-{i}", {"k": "v"}))
         await asyncio.sleep(0.3)
@@ -104,12 +102,12 @@ async def test_a_killed_outbox_leaves_a_journal_the_next_start_publishes(base: P
             task.cancel()
         await asyncio.gather(*outbox._tasks, return_exceptions=True)
         assert list(journal.iterdir())
-        servers.nats.start()
+        nats.start()
         await asyncio.sleep(0.5)
         again = Outbox(nc, capacity=100, workers=2, journal_dir=journal)
         again.start()
         assert await again.flush(30)
         await again.close(5)
         await nc.close()
-        assert await _count(servers.nats_url) == 25  # d-0..4 once (deduplicated), e-0..19
+        assert await _count(nats.url) == 25  # d-0..4 once (deduplicated), e-0..19
         assert not list(journal.iterdir())

@@ -19,8 +19,10 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 import grpc
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
+from tokaroo_common.grpc_channel import internal_channel
 from tokaroo_common.money import format_usd, usd_to_nano
+from tokaroo_common.settings import LEDGER_GRPC_PORT, SETTINGS_CONFIG, local_addr
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 TIMEOUT_S = 10
@@ -28,9 +30,9 @@ MAX_USD = Decimal(10**9)
 
 
 class AdminSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TOKAROO_", extra="ignore", frozen=True)
+    model_config = SETTINGS_CONFIG
 
-    ledger_addr: str = "127.0.0.1:50053"
+    ledger_addr: str = local_addr(LEDGER_GRPC_PORT)
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ def _when(ms: int) -> str:
 
 
 async def _run(command: Command, addr: str) -> list[str]:
-    async with grpc.aio.insecure_channel(addr) as channel:
+    async with internal_channel(addr) as channel:
         stub = ledger_pb2_grpc.LedgerServiceStub(channel)
         return await execute(command, stub)
 

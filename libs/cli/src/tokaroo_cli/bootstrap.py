@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import grpc
+from tokaroo_common.grpc_channel import internal_channel
 from tokaroo_common.money import usd_to_nano
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
@@ -31,7 +31,7 @@ async def ensure_bootstrap_tenant(ledger_addr: str, home: Path, credit_usd: obje
                                   pinned_key: str | None) -> str:
     """Create (or find, idempotently) the bootstrap tenant; return its API key."""
     pinned = pinned_key or read_saved_key(home) or ""
-    async with grpc.aio.insecure_channel(ledger_addr) as channel:
+    async with internal_channel(ledger_addr) as channel:
         stub = ledger_pb2_grpc.LedgerServiceStub(channel)
         created = await stub.CreateTenant(ledger_pb2.CreateTenantRequest(
             name="bootstrap", initial_credit_nano=usd_to_nano(str(credit_usd)),

@@ -1,35 +1,30 @@
-"""`tokaroo up`: the whole local stack under honcho, from a fresh clone.
+"""`tokaroo up [--cluster]`: the whole local stack, from a fresh clone, started by the one
+launcher the tests and bench use (tokaroo_cli.launch).
 
 Order: initdb (once) -> a short-lived PostgreSQL to create the database and apply migrations
--> honcho runs NATS, Valkey, PostgreSQL, the upstream simulator and every service -> once the
-edge is ready, the bootstrap tenant is ensured and the URL and key are printed. Ctrl-C or
-SIGTERM makes honcho stop every process."""
+-> NATS, Valkey, PostgreSQL and the upstream simulator -> router, cache, ledger, analytics ->
+the edge -> the bootstrap tenant is ensured and the URL and key are printed. Each process
+logs to `<home>/logs/<name>.log`. Ctrl-C or SIGTERM stops every process; so does one that
+dies. `--cluster`: three NATS nodes (the event stream at three replicas), two replicas of
+every service, the edges behind HAProxy on the usual port."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shlex
 import signal
 import subprocess
 import sys
 import threading
-import time
+from types import FrameType
 
-import httpx
-from honcho.manager import Manager
-
+from tokaroo_cli import launch
 from tokaroo_cli.bootstrap import ensure_bootstrap_tenant
 from tokaroo_cli.config import StackSettings
-from tokaroo_cli.dbsetup import prepare_database
-from tokaroo_cli.infra.specs import (
-    ServerSpec,
-    ensure_data_dir,
-    postgres_initdb,
-    postgres_spec,
-)
-from tokaroo_cli.infra.supervise import ManagedProcess
-from tokaroo_cli.stack import StackLayout, infra_specs, research_spec, service_specs
+from tokaroo_cli.live_providers import LiveProvider, describe, live_providers, provider_env
+from tokaroo_cli.stack import StackLayout, cluster_of, research_spec, sequential_ports
+
+CLUSTER_FIRST_PORT = 19100  # the extra replicas of `tokaroo up --cluster` count up from here
 
 
 def layout_from(settings: StackSettings) -> StackLayout:
@@ -38,46 +33,30 @@ def layout_from(settings: StackSettings) -> StackLayout:
         nats_monitor_port=settings.nats_monitor_port, valkey_port=settings.valkey_port,
         postgres_port=settings.postgres_port, simulator_port=settings.simulator_port,
         router_port=settings.router_grpc_port, cache_port=settings.cache_grpc_port,
-        ledger_port=settings.ledger_grpc_port, log_level=settings.log_level,
-        simulator_latency_ms=settings.simulator_latency_ms,
+        ledger_port=settings.ledger_grpc_port, analytics_port=settings.analytics_grpc_port,
+        log_level=settings.log_level, simulator_latency_ms=settings.simulator_latency_ms,
         bootstrap_credit_usd=settings.bootstrap_credit_usd)
-    extra: dict[str, str] = {}
-    if settings.openai_base_url:
-        extra["TOKAROO_OPENAI_BASE_URL"] = settings.openai_base_url
-        extra["TOKAROO_OPENAI_API_KEY"] = settings.openai_api_key or ""
-    if settings.local_ai_base_url:
-        extra["LOCAL_AI_BASE_URL"] = settings.local_ai_base_url
-        extra["LOCAL_AI_API_KEY"] = settings.local_ai_api_key or "local"
-        if settings.local_default_model:
-            extra["LOCAL_DEFAULT_MODEL"] = settings.local_default_model
+    extra = provider_env(settings, stack_providers(settings, layout))
+    if settings.local_ai_base_url and settings.local_default_model:
+        extra["LOCAL_DEFAULT_MODEL"] = settings.local_default_model
     return layout.with_env(**extra)
+
+
+def stack_providers(settings: StackSettings, layout: StackLayout) -> tuple[LiveProvider, ...]:
+    return live_providers(settings,
+                          simulator_url=layout.simulator_url if settings.simulator else None)
+
+
+def _say(line: str) -> None:
+    print(f"[tokaroo] {line}", flush=True)
 
 
 def prepare(layout: StackLayout) -> None:
     """initdb once, then migrations against a short-lived server (never on service start)."""
-    layout.home.mkdir(parents=True, exist_ok=True)
-    postgres_initdb(layout.pg_dir)
-    with ManagedProcess(postgres_spec(layout.pg_dir, layout.postgres_port),
-                        log_dir=layout.home / "logs", stop_signal=signal.SIGINT) as pg:
-        pg.wait_ready_postgres(layout.admin_dsn, timeout=60)
-        applied = asyncio.run(prepare_database(layout.admin_dsn, layout.postgres_dsn))
-    for name in applied:
-        print(f"[tokaroo] applied migration {name}", flush=True)
+    launch.prepare(layout, _say)
 
 
-def _announce(layout: StackLayout, settings: StackSettings, manager: Manager) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{layout.edge_port}/readyz", timeout=1).status_code \
-                    == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    else:
-        print("[tokaroo] the edge did not become ready; see the logs above", flush=True)
-        return
+def _announce(layout: StackLayout, settings: StackSettings) -> None:
     _research_once(layout)
     key = asyncio.run(ensure_bootstrap_tenant(layout.ledger_addr, layout.home,
                                               settings.bootstrap_credit_usd,
@@ -103,25 +82,25 @@ def _research_once(layout: StackLayout) -> None:
     print(f"[tokaroo] research job {verdict}", flush=True)
 
 
-def _command(spec: ServerSpec) -> str:
-    return "exec " + shlex.join(spec.argv)
-
-
-def run_up(settings: StackSettings) -> int:
+def run_up(settings: StackSettings, *, cluster: bool = False) -> int:
     layout = layout_from(settings)
-    prepare(layout)
-    specs = infra_specs(layout) + service_specs(layout)
-    if settings.openai_base_url:
-        specs = [s for s in specs if s.name != "simulator"]
-    manager = Manager()
-    for spec in specs:
-        ensure_data_dir(spec)
-        env = {**os.environ, **spec.env}
-        manager.add_process(spec.name, _command(spec), env=env,
-                            cwd=str(spec.cwd) if spec.cwd else None)
-    threading.Thread(target=_announce, args=(layout, settings, manager), daemon=True).start()
-    manager.loop()
-    return int(manager.returncode or 0)
+    if cluster:
+        layout = cluster_of(layout, sequential_ports(CLUSTER_FIRST_PORT))
+    live = stack_providers(settings, layout)
+    for line in describe(live):
+        print(f"[tokaroo] {line}", flush=True)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+    with launch.launched(layout, simulator=any(p.simulated for p in live), say=_say) as procs:
+        _say(f"{len(procs)} processes up; logs in {layout.home / 'logs'}")
+        _announce(layout, settings)
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+        code = launch.run_until_signal(procs, stop)
+        _say("stopping")
+    return code
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""gRPC clients of the internal services, created once per process (in the app lifespan)."""
+"""gRPC clients of the internal services, created once per process (in the app lifespan),
+each balanced over every replica of its service (tokaroo_common.grpc_channel)."""
 
 from __future__ import annotations
 
@@ -8,23 +9,13 @@ from typing import TypeVar
 
 import grpc
 from tokaroo_common.errors import ERROR_CODE_METADATA, from_grpc
+from tokaroo_common.grpc_channel import internal_channel
 from tokaroo_proto.cache.v1 import cache_pb2_grpc
 from tokaroo_proto.ledger.v1 import ledger_pb2_grpc
 from tokaroo_proto.responses.v1 import responses_pb2_grpc
 from tokaroo_proto.router.v1 import router_pb2_grpc
 
 T = TypeVar("T")
-
-# A restarted service is found again within about a second: gRPC's default reconnect
-# backoff grows to two minutes, which turned a ledger restart into minutes of 503s.
-_OPTIONS = [
-    ("grpc.keepalive_time_ms", 30_000),
-    ("grpc.enable_retries", 1),
-    ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.min_reconnect_backoff_ms", 100),
-    ("grpc.max_reconnect_backoff_ms", 1_000),
-]
-
 
 @dataclass
 class InternalClients:
@@ -38,8 +29,7 @@ class InternalClients:
     def connect(router_addr: str, cache_addr: str, ledger_addr: str, *,
                 interceptors: Sequence[grpc.aio.ClientInterceptor] = ()) -> InternalClients:
         def channel(addr: str) -> grpc.aio.Channel:
-            return grpc.aio.insecure_channel(addr, options=_OPTIONS,
-                                             interceptors=list(interceptors) or None)
+            return internal_channel(addr, interceptors=interceptors)
         rc, cc, lc = channel(router_addr), channel(cache_addr), channel(ledger_addr)
         return InternalClients(router_pb2_grpc.RouterServiceStub(rc),
                                cache_pb2_grpc.CacheServiceStub(cc),

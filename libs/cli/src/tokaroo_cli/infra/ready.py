@@ -14,7 +14,9 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg  # type: ignore[import-untyped]
+import grpc
 import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tokaroo_cli.infra.errors import NotReadyError, ProcessExitedError
 
@@ -173,3 +175,19 @@ def wait_postgres_sync(dsn: str, timeout: float, *,
         def probe(t: float) -> bool:
             return pool.submit(asyncio.run, aprobe_postgres(dsn, t)).result()
         poll_until(probe, timeout, "postgres", alive=alive)
+
+
+def probe_grpc_health(addr: str, timeout: float) -> bool:
+    """True when the gRPC health check (service "") at addr says SERVING."""
+    try:
+        with grpc.insecure_channel(addr) as ch:
+            resp = health_pb2_grpc.HealthStub(ch).Check(  # type: ignore[attr-defined]
+                health_pb2.HealthCheckRequest(), timeout=timeout)
+    except grpc.RpcError:
+        return False
+    return bool(resp.status == health_pb2.HealthCheckResponse.SERVING)
+
+
+def wait_grpc_sync(addr: str, timeout: float, *, alive: Callable[[], bool] | None = None) -> None:
+    poll_until(lambda t: probe_grpc_health(addr, t), timeout, f"gRPC {addr}", alive=alive,
+               interval=0.1)

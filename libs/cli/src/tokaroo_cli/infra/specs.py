@@ -1,9 +1,10 @@
 """Server processes as data: argv, environment, working directory.
 
-The builders are pure (apart from locating a binary when none is given): `tokaroo up` hands
-their argv to honcho, the tests start the very same specs with `ManagedProcess`. Data
-directories are not created here: call `ensure_data_dir` (NATS, Valkey) or `postgres_initdb`
-(PostgreSQL) before the process starts.
+The builders are pure (apart from locating a binary when none is given): the launcher
+(tokaroo_cli.launch) runs them with `ManagedProcess` for `tokaroo up`, the tests and bench.
+Data directories are not created here: `ensure_data_dir` (NATS, Valkey; it also writes a
+spec's `files`, e.g. HAProxy's configuration) or `postgres_initdb` (PostgreSQL) before the
+process starts.
 
 PostgreSQL refuses to run as root, so when we are root its commands are wrapped in
 `setpriv --reuid nobody --regid nogroup --clear-groups --`. Unlike `runuser`, setpriv execs the
@@ -37,6 +38,7 @@ class ServerSpec:
     env: dict[str, str]
     cwd: Path | None
     data_dir: Path | None = None
+    files: tuple[tuple[Path, str], ...] = ()  # (path, text) written before each start
 
 
 def running_as_root() -> bool:
@@ -54,11 +56,19 @@ def _as_user(argv: list[str], unprivileged: bool | None) -> list[str]:
 
 
 def nats_spec(data_dir: Path, port: int, monitor_port: int, *,
-              binary: Path | None = None, name: str = "nats") -> ServerSpec:
-    """nats-server with JetStream, storing in data_dir, listening on 127.0.0.1 only."""
+              binary: Path | None = None, name: str = "nats",
+              cluster: tuple[str, int, list[str]] | None = None) -> ServerSpec:
+    """nats-server with JetStream, storing in data_dir, listening on 127.0.0.1 only.
+    `cluster=(cluster_name, route_port, routes)` makes it one node of a cluster: it listens
+    for routes on route_port and dials every URL in `routes` (its own is skipped)."""
     exe = binary or binaries.nats_server()
     argv = [str(exe), "-js", "-sd", str(data_dir), "-a", "127.0.0.1", "-p", str(port),
             "-m", str(monitor_port)]
+    if cluster is not None:
+        cluster_name, route_port, routes = cluster
+        own = f"nats://127.0.0.1:{route_port}"
+        argv += ["-n", name, "--cluster_name", cluster_name, "--cluster", own,
+                 "--routes", ",".join(r for r in routes if r != own)]
     return ServerSpec(name, argv, {}, None, data_dir)
 
 
@@ -94,9 +104,12 @@ def initdb_argv(data_dir: Path, *, bin_dir: Path | None = None,
 
 
 def ensure_data_dir(spec: ServerSpec) -> None:
-    """Create spec.data_dir (and parents) if it is missing. I/O."""
+    """Create spec.data_dir (and parents) if it is missing, write spec.files. I/O."""
     if spec.data_dir is not None:
         spec.data_dir.mkdir(parents=True, exist_ok=True)
+    for path, text in spec.files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
 
 
 def _grant_traverse(path: Path) -> None:

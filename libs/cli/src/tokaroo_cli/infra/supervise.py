@@ -173,6 +173,9 @@ class ManagedProcess:
     def wait_ready_postgres(self, dsn: str, timeout: float = 60.0) -> None:
         self._guard(lambda: ready.wait_postgres_sync(dsn, timeout, alive=self._alive))
 
+    def wait_ready_grpc(self, addr: str, timeout: float = 60.0) -> None:
+        self._guard(lambda: ready.wait_grpc_sync(addr, timeout, alive=self._alive))
+
 
 @dataclass(frozen=True)
 class Servers:
