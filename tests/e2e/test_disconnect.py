@@ -36,7 +36,9 @@ import asyncpg
 import grpc
 import httpx
 import pytest
+import redis
 from tokaroo_common.money import NANO_PER_USD
+from tokaroo_common.reservations import tenant_keys
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 from tests.harness import Stack, running_stack
@@ -92,24 +94,33 @@ def slow_upstream(sim: httpx.Client) -> None:
 
 
 class Db:
-    """The ledger's tables, read directly (a sync facade over one asyncpg connection)."""
+    """The ledger's tables and the reservation book, read directly (a sync facade over one
+    asyncpg connection and one Valkey connection)."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, redis_url: str) -> None:
         self._loop = asyncio.new_event_loop()
         self._conn: asyncpg.Connection = self._loop.run_until_complete(asyncpg.connect(dsn))
+        self._valkey = redis.Redis.from_url(redis_url)
 
     def close(self) -> None:
         self._loop.run_until_complete(self._conn.close())
         self._loop.close()
+        self._valkey.close()
 
     def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         return list(self._loop.run_until_complete(self._conn.fetch(sql, *args)))
 
     def holds(self, tenant_id: str) -> dict[str, int]:
         """The tenant's live holds (the request ones: the probes below hold 0)."""
-        rows = self._fetch("SELECT request_id, amount_nano FROM holds WHERE tenant_id = $1::uuid "
-                           "AND expires_at >= now() AND amount_nano > 0", tenant_id)
-        return {r["request_id"]: int(r["amount_nano"]) for r in rows}
+        _, holds, expiries, _ = tenant_keys(tenant_id)
+        live = {rid for rid, _ in self._valkey.zrangebyscore(
+            expiries, time.time() * 1000, "+inf", withscores=True)}
+        out = {}
+        for rid, value in self._valkey.hgetall(holds).items():
+            amount = int(value.split(b":", 1)[0])
+            if rid in live and amount > 0:
+                out[rid.decode()] = amount
+        return out
 
     def usage(self, tenant_id: str) -> list[asyncpg.Record]:
         return self._fetch("SELECT request_id, status, error_code, streamed, input_tokens, "
@@ -119,7 +130,7 @@ class Db:
 
 @pytest.fixture(scope="module")
 def db(paced: Stack) -> Iterator[Db]:
-    d = Db(paced.layout.postgres_dsn)
+    d = Db(paced.layout.postgres_dsn, paced.layout.redis_url)
     try:
         yield d
     finally:

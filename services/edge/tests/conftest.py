@@ -29,6 +29,7 @@ from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.deps import get_principal
 from tokaroo_edge.embeddings import EmbeddingPipeline
+from tokaroo_edge.holds import Holds
 from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.providers.base import Json, Target, UpstreamFailure
 from tokaroo_edge.ratelimit import Limits
@@ -298,7 +299,7 @@ def edge() -> Edge:
                         first_token_timeout_s=FIRST_TOKEN_TIMEOUT_S, cache_ttl_s=60)
     state = EdgeState(
         settings=EdgeSettings(), clients=clients, auth=Authenticator(ledger, 1.0),
-        pipeline=pipeline, outbox=outbox, limiter=limiter,
+        pipeline=pipeline, outbox=outbox, limiter=limiter, holds=Holds(None, ledger),
         embeddings=EmbeddingPipeline(clients, {PROVIDER: provider}, encoder, backlog=outbox,
                                      breakers=pipeline.breakers))
     principal = Principal(tenant_id=TENANT, key_id=KEY_ID, requests_per_minute=60,

@@ -14,7 +14,6 @@ from tokaroo_edge.admission import (
     check_capacity,
     check_rate,
     estimate_hold,
-    hold,
 )
 from tokaroo_edge.chat_request import parse_chat
 from tokaroo_edge.ratelimit import Limits
@@ -30,7 +29,8 @@ def chat(**extra: Any) -> ChatCompletionRequest:
 
 async def admit_one(edge: Any, req: ChatCompletionRequest, record: Any) -> Any:
     return await admit(edge.state.clients, edge.state.pipeline.encoder, edge.outbox, req,
-                       edge.principal, record, no_cache=True, hold_ttl_ms=60_000,
+                       edge.principal, record, no_cache=True, holds=edge.state.holds,
+                       hold_ttl_ms=60_000,
                        limiter=edge.limiter)
 
 
@@ -54,7 +54,7 @@ async def test_rate_check_passes_the_keys_limits(edge: Any) -> None:
 
 async def test_hold_is_recorded_on_the_record(edge: Any) -> None:
     record = edge.record("req-h")
-    await hold(edge.state.clients, record, 1234, 60_000)
+    await edge.state.holds.hold(edge.principal, record, 1234, 60_000)
     assert record.hold_nano == 1234
     (sent,) = edge.ledger.holds
     assert (sent.tenant_id, sent.request_id, sent.amount_nano, sent.ttl_ms) == (
@@ -65,7 +65,7 @@ async def test_hold_refused_is_402_and_holds_nothing(edge: Any) -> None:
     edge.ledger.available_nano = 10
     record = edge.record()
     with pytest.raises(InsufficientBalance, match="available"):
-        await hold(edge.state.clients, record, 11, 60_000)
+        await edge.state.holds.hold(edge.principal, record, 11, 60_000)
     assert record.hold_nano == 0 and edge.ledger.holds == []
 
 

@@ -7,7 +7,8 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -15,15 +16,20 @@ import grpc
 import pytest
 from tokaroo_cli.infra import Servers, database_dsn, ensure_database, running_servers
 from tokaroo_common.ids import new_request_id
+from tokaroo_common.reservations import ReservationBook
+from tokaroo_common.valkey import valkey_client
 from tokaroo_ledger.db import create_pool
-from tokaroo_ledger.holds import HoldRepository
+from tokaroo_ledger.holds import HoldService
 from tokaroo_ledger.migrate import migrate
+from tokaroo_ledger.models import UsageEvent
 from tokaroo_ledger.repository import LedgerRepository
 from tokaroo_ledger.server import LedgerServicer
 from tokaroo_ledger.stripe_config import StripeSettings
 from tokaroo_ledger.stripe_rpcs import StripeRpcs
 from tokaroo_proto.events.v1 import events_pb2
 from tokaroo_proto.ledger.v1 import ledger_pb2_grpc
+
+FENCE = timedelta(seconds=5)  # how long holds are refused after a Valkey loss, in tests
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +73,46 @@ async def repo(migrated_dsn: str) -> AsyncIterator[LedgerRepository]:
         await pool.close()
 
 
+@pytest.fixture(scope="session")
+def valkey_url() -> Iterator[str]:
+    base = Path(tempfile.mkdtemp(prefix="tkv-"))
+    try:
+        with running_servers(base, nats=False, valkey=True, postgres=False) as servers:
+            yield servers.redis_url
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+async def book(valkey_url: str) -> AsyncIterator[ReservationBook]:
+    """The reservation book, on a Valkey emptied for each test."""
+    redis = valkey_client(valkey_url, timeout_s=5)
+    await redis.flushdb()
+    try:
+        yield ReservationBook(redis)
+    finally:
+        await redis.aclose()
+
+
+@pytest.fixture
+def holds(repo: LedgerRepository, book: ReservationBook) -> HoldService:
+    return HoldService(repo.pool, book, FENCE)
+
+
+Settle = Callable[[Sequence[UsageEvent]], Awaitable[None]]
+
+
+@pytest.fixture
+def settle(repo: LedgerRepository, book: ReservationBook) -> Settle:
+    """What the settlement consumer does with a batch: commit, then mirror."""
+
+    async def run(events: Sequence[UsageEvent]) -> None:
+        outcome = await repo.settle(events)
+        await book.apply(outcome.mirrored)
+
+    return run
+
+
 @pytest.fixture
 def nats_servers() -> Iterator[Servers]:
     base = Path(tempfile.mkdtemp(prefix="tkn-"))
@@ -78,9 +124,10 @@ def nats_servers() -> Iterator[Servers]:
 
 
 @pytest.fixture
-async def stub(repo: LedgerRepository) -> AsyncIterator[ledger_pb2_grpc.LedgerServiceStub]:
+async def stub(repo: LedgerRepository,
+               holds: HoldService) -> AsyncIterator[ledger_pb2_grpc.LedgerServiceStub]:
     server = grpc.aio.server()
-    servicer = LedgerServicer(repo, HoldRepository(repo.pool),
+    servicer = LedgerServicer(repo, holds,
                               StripeRpcs(repo.pool, StripeSettings()))
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")

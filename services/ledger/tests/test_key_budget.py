@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
-from tokaroo_ledger.holds import HoldRepository
+from tokaroo_ledger.holds import HoldService
 from tokaroo_ledger.key_controls import KeyControls
 from tokaroo_ledger.key_store import KeyStore
 from tokaroo_ledger.keys import generate_secret
@@ -19,6 +20,8 @@ from tokaroo_ledger.models import UsageEvent
 from tokaroo_ledger.repository import LedgerRepository
 from tokaroo_proto.ledger.v1 import ledger_pb2 as pb
 from tokaroo_proto.ledger.v1.ledger_pb2_grpc import LedgerServiceStub
+
+Settle = Callable[[Sequence[UsageEvent]], Awaitable[None]]  # the conftest fixture
 
 
 async def _tenant(repo: LedgerRepository, credit: int = 10**12) -> uuid.UUID:
@@ -38,8 +41,9 @@ def _event(tenant: uuid.UUID, key: uuid.UUID, request_id: str, charged: int,
                       error_code="", attempts=1, created_at=created_at or datetime.now(UTC))
 
 
-async def test_200_concurrent_holds_never_pass_the_key_budget(repo: LedgerRepository) -> None:
-    holds, store = HoldRepository(repo.pool), KeyStore(repo.pool)
+async def test_200_concurrent_holds_never_pass_the_key_budget(repo: LedgerRepository,
+                                                              holds: HoldService) -> None:
+    store = KeyStore(repo.pool)
     tenant = await _tenant(repo)
     key, _ = await store.create_key(tenant, "capped", KeyControls(budget_nano=1_000,
                                                                   budget_period="day"))
@@ -56,22 +60,23 @@ async def test_200_concurrent_holds_never_pass_the_key_budget(repo: LedgerReposi
     assert free is not None and free.ok
 
 
-async def test_settled_spend_counts_once_per_request_and_period(repo: LedgerRepository) -> None:
-    holds, store = HoldRepository(repo.pool), KeyStore(repo.pool)
+async def test_settled_spend_counts_once_per_request_and_period(
+        repo: LedgerRepository, holds: HoldService, settle: Settle) -> None:
+    store = KeyStore(repo.pool)
     tenant = await _tenant(repo)
     key, _ = await store.create_key(tenant, "capped", KeyControls(budget_nano=100,
                                                                   budget_period="day"))
     assert (await holds.hold(tenant, "a", 60, 60_000, key.id)).ok  # type: ignore[union-attr]
     event = _event(tenant, key.id, "a", 60)
-    await repo.settle([event])
-    await repo.settle([event])  # a redelivery settles nothing
+    await settle([event])
+    await settle([event])  # a redelivery settles nothing
     listed = {k.id: k for k in await store.list_keys(tenant)}
     assert listed[key.id].period_spent_nano == 60
     refused = await holds.hold(tenant, "b", 50, 60_000, key.id)
     assert refused is not None and not refused.ok and refused.key_spent_nano == 60
     assert (await holds.hold(tenant, "c", 40, 60_000, key.id)).ok  # type: ignore[union-attr]
     # Yesterday's spend does not count against a daily budget, but does against a total one.
-    await repo.settle([_event(tenant, key.id, "old", 1_000,
+    await settle([_event(tenant, key.id, "old", 1_000,
                               datetime.now(UTC) - timedelta(days=2))])
     assert (await holds.hold(tenant, "d", 0, 60_000, key.id)).ok  # type: ignore[union-attr]
     await store.update_key(tenant, key.id, None, replace(key.controls, budget_period="total"))
@@ -79,8 +84,9 @@ async def test_settled_spend_counts_once_per_request_and_period(repo: LedgerRepo
     assert total is not None and not total.ok and total.key_spent_nano == 1_060
 
 
-async def test_revoked_and_expired_keys_hold_nothing(repo: LedgerRepository) -> None:
-    holds, store = HoldRepository(repo.pool), KeyStore(repo.pool)
+async def test_revoked_and_expired_keys_hold_nothing(repo: LedgerRepository,
+                                                     holds: HoldService) -> None:
+    store = KeyStore(repo.pool)
     tenant = await _tenant(repo)
     expired, _ = await store.create_key(
         tenant, "old", KeyControls(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
@@ -120,12 +126,12 @@ async def test_key_rpcs_are_tenant_scoped(stub: LedgerServiceStub) -> None:
 
 
 async def test_usage_filters_and_summary(repo: LedgerRepository,
-                                         stub: LedgerServiceStub) -> None:
+                                         stub: LedgerServiceStub, settle: Settle) -> None:
     store = KeyStore(repo.pool)
     tenant = await _tenant(repo)
     k1, _ = await store.create_key(tenant, "one")
     k2, _ = await store.create_key(tenant, "two")
-    await repo.settle([_event(tenant, k1.id, "u1", 10), _event(tenant, k2.id, "u2", 20),
+    await settle([_event(tenant, k1.id, "u1", 10), _event(tenant, k2.id, "u2", 20),
                        replace(_event(tenant, k2.id, "u3", 0), cache_outcome="exact",
                                tier="standard")])
     by_key = await stub.ListUsage(pb.ListUsageRequest(tenant_id=str(tenant), key_id=str(k2.id)))

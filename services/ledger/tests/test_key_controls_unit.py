@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 from tokaroo_common.errors import InvalidRequest
+from tokaroo_common.periods import period_reset, period_start
 from tokaroo_ledger.key_controls import (
     KeyControls,
     check_models,
     check_period,
     from_unix_ms,
-    period_reset,
-    period_start,
 )
 from tokaroo_ledger.key_rpcs import updated_controls
 from tokaroo_proto.ledger.v1 import ledger_pb2 as pb

@@ -13,6 +13,7 @@ from nats.aio.msg import Msg
 from tokaroo_cli.infra import Servers
 from tokaroo_common import jetstream
 from tokaroo_common.jetstream import COMPLETION_SUBJECT, STREAM, ConsumerOptions
+from tokaroo_common.reservations import ReservationBook
 from tokaroo_ledger.repository import LedgerRepository
 from tokaroo_ledger.settlement import DURABLE, Settler
 from tokaroo_ledger.usage_store import UsageStore
@@ -44,7 +45,7 @@ async def wait_until_settled(nc: NATS, repo: LedgerRepository, tenant: uuid.UUID
 
 
 async def test_events_are_charged_exactly_once(nc: NATS, repo: LedgerRepository,
-                                               make_event: Any) -> None:
+                                               book: ReservationBook, make_event: Any) -> None:
     tenant, key, _ = await repo.create_tenant("t", USD, "k", "tok_" + "s" * 30, pinned=False)
     js = nc.jetstream()
     dead: list[Msg] = []
@@ -57,7 +58,7 @@ async def test_events_are_charged_exactly_once(nc: NATS, repo: LedgerRepository,
     opts = ConsumerOptions(durable=DURABLE, batch=16, fetch_timeout_s=0.2, ack_wait_s=5,
                            max_deliver=-1)
     consumer = asyncio.create_task(jetstream.run_pull_consumer(
-        nc, opts, Settler(repo).handle, stop))
+        nc, opts, Settler(repo, book).handle, stop))
     try:
         events = [make_event(str(tenant.id), (i % 5) * 1_000 + (i % 3), key_id=str(key.id))
                   for i in range(60)]

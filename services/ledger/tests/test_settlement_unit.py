@@ -11,6 +11,7 @@ from typing import Any, cast
 import asyncpg
 import pytest
 from nats.aio.msg import Msg
+from tokaroo_common.reservations import Settled, Snapshot
 from tokaroo_ledger.models import SettleOutcome, UsageEvent
 from tokaroo_ledger.settlement import InvalidEvent, Settler, decode
 
@@ -45,7 +46,20 @@ class FakeStore:
                 any(e.request_id == self.bad_request for e in events):
             raise asyncpg.NumericValueOutOfRangeError("out of range")
         unknown = frozenset(e.tenant_id for e in events) & self.unknown
-        return SettleOutcome(len(events), len(events), 0, unknown)
+        mirrored = tuple(Settled(Snapshot(str(e.tenant_id), 0, 1), (e.request_id,))
+                         for e in events if e.tenant_id not in unknown)
+        return SettleOutcome(len(events), len(events), 0, unknown, mirrored)
+
+
+class FakeBook:
+    def __init__(self, error: Exception | None = None) -> None:
+        self.applied: list[Settled] = []
+        self.error = error
+
+    async def apply(self, batch: Sequence[Settled]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.applied.extend(batch)
 
 
 def test_decode_valid_event(make_event: Any) -> None:
@@ -84,7 +98,7 @@ async def test_poison_and_in_batch_duplicates(make_event: Any) -> None:
     ev = make_event(TENANT, 10).SerializeToString()
     other = make_event(TENANT, 20).SerializeToString()
     batch = msgs(ev, b"\x00garbage\xff", ev, other)
-    poison = await Settler(store).handle(batch)
+    poison = await Settler(store, FakeBook()).handle(batch)
     assert poison == [batch[1]]
     assert len(store.calls) == 1 and len(store.calls[0]) == 2  # the duplicate settled once
 
@@ -94,7 +108,7 @@ async def test_data_error_falls_back_to_one_by_one(make_event: Any) -> None:
     good = [make_event(TENANT, 10) for _ in range(3)]
     store = FakeStore(fail_batches=True, bad_request=bad.request_id)
     batch = msgs(*(e.SerializeToString() for e in [good[0], bad, good[1], good[2]]))
-    poison = await Settler(store).handle(batch)
+    poison = await Settler(store, FakeBook()).handle(batch)
     assert poison == [batch[1]]
     assert len(store.calls) == 1 + 4  # the batch, then each event alone
 
@@ -104,7 +118,7 @@ async def test_unknown_tenant_is_poison(make_event: Any) -> None:
     store = FakeStore(unknown=frozenset({stranger}))
     batch = msgs(make_event(TENANT, 10).SerializeToString(),
                  make_event(str(stranger), 10).SerializeToString())
-    assert await Settler(store).handle(batch) == [batch[1]]
+    assert await Settler(store, FakeBook()).handle(batch) == [batch[1]]
 
 
 def test_data_errors_are_told_from_outages() -> None:
@@ -122,5 +136,14 @@ def test_data_errors_are_told_from_outages() -> None:
 async def test_database_down_raises_for_redelivery(make_event: Any) -> None:
     store = FakeStore(error=ConnectionRefusedError("db down"))
     with pytest.raises(ConnectionRefusedError):
-        await Settler(store).handle(msgs(make_event(TENANT, 10).SerializeToString()))
+        await Settler(store, FakeBook()).handle(msgs(make_event(TENANT, 10).SerializeToString()))
     assert len(store.calls) == 1  # no per-event fallback: nothing is dead-lettered
+
+
+async def test_mirroring_after_the_commit_and_its_failure_redelivers(make_event: Any) -> None:
+    store, book = FakeStore(), FakeBook()
+    batch = msgs(make_event(TENANT, 10).SerializeToString())
+    assert await Settler(store, book).handle(batch) == []
+    assert [m.request_ids for m in book.applied] == [(store.calls[0][0],)]
+    with pytest.raises(ConnectionError):  # Valkey down: the batch comes back, settles as a no-op
+        await Settler(store, FakeBook(ConnectionError("valkey down"))).handle(batch)

@@ -12,13 +12,13 @@ from tokaroo_common.policy import cache_policy
 from tokaroo_common.pricing import cost, price
 from tokaroo_common.turns import tool_call_ids
 from tokaroo_proto.cache.v1 import cache_pb2
-from tokaroo_proto.ledger.v1 import ledger_pb2
 from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.chat_request import ChatRequest, parse_chat
+from tokaroo_edge.holds import Holds
 from tokaroo_edge.internal import InternalClients, call
-from tokaroo_edge.key_limits import check_model, hold_refusal
+from tokaroo_edge.key_limits import check_model
 from tokaroo_edge.ratelimit import Limits
 from tokaroo_edge.record import RequestRecord
 from tokaroo_edge.schemas import ChatCompletionRequest
@@ -77,12 +77,13 @@ async def check_rate(limiter: Limiter | None, principal: Principal, tokens: int)
 
 async def admit(clients: InternalClients, enc: Encoder, backlog: Backlog,
                 req: ChatCompletionRequest, principal: Principal, record: RequestRecord,
-                *, no_cache: bool, hold_ttl_ms: int,
-                limiter: Limiter | None, cache_timeout_s: float = 0.15) -> Admission:
+                *, no_cache: bool, holds: Holds, hold_ttl_ms: int,
+                limiter: Limiter | None, cache_timeout_s: float = 0.15,
+                session_hint: str = "") -> Admission:
     request_id = record.draft.request_id
     check_capacity(backlog)
     check_model(principal, req.model)
-    chat = parse_chat(req, enc)
+    chat = parse_chat(req, enc, session_hint)
     prompt_tokens = chat.prompt_tokens
     await check_rate(limiter, principal, prompt_tokens + (req.output_limit or 0))
     policy = "none" if no_cache else cache_policy(req.model)
@@ -91,7 +92,8 @@ async def admit(clients: InternalClients, enc: Encoder, backlog: Backlog,
         input_tokens=prompt_tokens, max_output_tokens=req.output_limit or 0,
         needs_tools=bool(req.tools), needs_vision=chat.needs_vision,
         needs_json_schema=chat.needs_json_schema, conversation=chat.conversation,
-        endpoint="chat.completions"), timeout=RPC_TIMEOUT_S))
+        endpoint="chat.completions", session_hint=chat.session_hint,
+        tools_digest=chat.tools_digest), timeout=RPC_TIMEOUT_S))
     hit_body: Json | None = None
     if policy == "none":
         decision = await route
@@ -103,7 +105,7 @@ async def admit(clients: InternalClients, enc: Encoder, backlog: Backlog,
         if hit_body is None:
             lookup = MISS
     amount = estimate_hold(req.model, decision, prompt_tokens, req.output_limit, lookup.hit)
-    await hold(clients, record, amount, hold_ttl_ms)
+    await holds.hold(principal, record, amount, hold_ttl_ms)
     return Admission(decision, lookup, policy, chat, hit_body)
 
 
@@ -120,23 +122,6 @@ def estimate_hold(mode: str, decision: router_pb2.RouteDecision, prompt_tokens: 
                     for c in decision.candidates), default=0)
     return price(mode=mode, upstream_cost=upstream, baseline_cost=baseline,
                  cache_outcome="miss")
-
-
-async def hold(clients: InternalClients, record: RequestRecord, amount: int,
-               ttl_ms: int) -> None:
-    """Reserve the estimate for the record's request, against the tenant's balance and the
-    key's budget in one ledger call; 402 when the balance (minus other live holds) cannot
-    cover it, 429 key_budget_exceeded when the key's budget cannot (see key_limits). The hold
-    is removed when the record's event is settled (emitted whatever way the request ends),
-    or expires."""
-    draft = record.draft
-    resp = await call(clients.ledger.Hold(ledger_pb2.HoldRequest(
-        tenant_id=draft.tenant_id, request_id=draft.request_id, amount_nano=amount,
-        ttl_ms=ttl_ms, key_id=draft.key_id), timeout=RPC_TIMEOUT_S))
-    if resp.ok:
-        record.held(amount)
-    else:
-        raise hold_refusal(resp, amount)
 
 
 async def _lookup(clients: InternalClients, tenant_id: str, chat: ChatRequest, policy: str,

@@ -1,7 +1,8 @@
 """API-key authentication: hash the presented key, ask the ledger, remember briefly.
 
 The cache lives at most `ttl_s` (1 s by default), so a revoked key stops working on every
-edge replica within a second."""
+edge replica within a second; while the ledger is unavailable, a key it accepted within the
+last five minutes keeps working (stale-if-error)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tokaroo_common.errors import AuthenticationFailed
+from tokaroo_common.errors import AuthenticationFailed, ServiceUnavailable
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 from tokaroo_edge.internal import call
 
 MAX_ENTRIES = 100_000
+STALE_IF_ERROR_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Principal:
     tokens_per_minute: int = 0
     expires_at_unix_ms: int = 0  # 0 = never
     allowed_models: tuple[str, ...] = ()  # empty = every model value
+    budget_nano: int | None = None  # the key's spend cap per budget_period; None = none
+    budget_period: str = "month"
 
 
 def hash_key(secret: str) -> str:
@@ -81,11 +85,23 @@ class Authenticator:
         if hit is not None and hit[0] > now:
             principal = hit[1]
         else:
-            resp = await call(self._ledger.Authenticate(
-                ledger_pb2.AuthenticateRequest(key_hash=digest), timeout=5))
+            try:
+                resp = await call(self._ledger.Authenticate(
+                    ledger_pb2.AuthenticateRequest(key_hash=digest), timeout=5))
+            except ServiceUnavailable:
+                # The ledger (or its database) is down: a key it vouched for within the last
+                # STALE_IF_ERROR_S keeps working (holds do not need the ledger while the
+                # tenant's mirror is warm); a key never seen, or refused, still fails.
+                if hit is None or hit[1] is None or hit[0] + STALE_IF_ERROR_S < now:
+                    raise
+                principal = hit[1]
+                check_expiry(principal, time.time())
+                return principal
             principal = Principal(resp.tenant_id, resp.key_id, resp.requests_per_minute,
                                   resp.tokens_per_minute, resp.expires_at_unix_ms,
-                                  tuple(resp.allowed_models)) if resp.ok else None
+                                  tuple(resp.allowed_models),
+                                  resp.budget_nano if resp.HasField("budget_nano") else None,
+                                  resp.budget_period or "month") if resp.ok else None
             if len(self._cache) >= MAX_ENTRIES:
                 self._cache.clear()
             self._cache[digest] = (now + self._ttl, principal)

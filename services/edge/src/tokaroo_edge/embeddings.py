@@ -20,12 +20,12 @@ from tokaroo_edge.admission import (
     Limiter,
     check_capacity,
     check_rate,
-    hold,
 )
 from tokaroo_edge.attempts import EMBEDDING_HINT, attempt
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.billing import Bill, bill
 from tokaroo_edge.breaker import Breakers
+from tokaroo_edge.holds import Holds
 from tokaroo_edge.internal import InternalClients, call
 from tokaroo_edge.key_limits import check_model
 from tokaroo_edge.providers.base import ChatProvider, Target
@@ -70,7 +70,8 @@ class EmbeddingPipeline:
     breakers: Breakers = field(default_factory=Breakers)
 
     async def embed(self, req: EmbeddingRequest, principal: Principal, record: RequestRecord,
-                    *, hold_ttl_ms: int, limiter: Limiter | None) -> tuple[Json, Bill]:
+                    *, holds: Holds, hold_ttl_ms: int,
+                    limiter: Limiter | None) -> tuple[Json, Bill]:
         draft = record.draft
         texts = input_texts(req)
         if not texts or len(texts) > MAX_INPUTS or any(not t for t in texts):
@@ -85,8 +86,8 @@ class EmbeddingPipeline:
         decision = await call(self.clients.router.Route(router_pb2.RouteRequest(
             request_id=draft.request_id, tenant_id=principal.tenant_id, model=mode,
             input_tokens=max(counts), endpoint="embeddings"), timeout=RPC_TIMEOUT_S))
-        await hold(self.clients, record, estimate_embedding_hold(mode, decision, tokens),
-                   hold_ttl_ms)
+        await holds.hold(principal, record, estimate_embedding_hold(mode, decision, tokens),
+                         hold_ttl_ms)
         draft.tier = decision.tier
         upstream_req = req.model_copy(update={"input": texts})
 

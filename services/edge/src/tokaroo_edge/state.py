@@ -13,6 +13,7 @@ from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
 from tokaroo_edge.events import EventDraft, EventObserver
+from tokaroo_edge.holds import Holds
 from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.ratelimit import RateLimiter
 from tokaroo_edge.record import RequestRecord
@@ -26,6 +27,7 @@ class EdgeState:
     pipeline: Pipeline
     embeddings: EmbeddingPipeline
     outbox: Outbox
+    holds: Holds
     limiter: RateLimiter | None = None
     metrics: EventObserver | None = None
     auth_guard: AuthFailureGuard = field(default_factory=AuthFailureGuard)

@@ -1,15 +1,15 @@
-"""Key controls, pure: budget periods, when a period resets, and validation of what a tenant
+"""Key controls, pure: validation of what a tenant
 may set on a key (limits, budget, allowed model values, expiry). No I/O."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from tokaroo_common.errors import InvalidRequest
+from tokaroo_common.periods import PERIODS
 
-PERIODS = ("day", "month", "total")
 DEFAULT_PERIOD = "month"
 MAX_ALLOWED_MODELS = 64
 MAX_MODEL_VALUE = 256
@@ -25,29 +25,6 @@ class KeyControls:
     budget_period: str = DEFAULT_PERIOD
     allowed_models: tuple[str, ...] = field(default=())  # empty = every model value
     expires_at: datetime | None = None
-
-
-def period_start(period: str, now: datetime) -> datetime | None:
-    """The UTC start of the period containing `now`; None for `total`."""
-    now = now.astimezone(UTC)
-    if period == "day":
-        return now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "month":
-        return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return None
-
-
-def period_reset(period: str, now: datetime) -> datetime | None:
-    """When the period containing `now` ends (its spend starts again from zero); None for
-    `total`, which never resets."""
-    start = period_start(period, now)
-    if start is None:
-        return None
-    if period == "day":
-        return start + timedelta(days=1)
-    if start.month == 12:
-        return start.replace(year=start.year + 1, month=1)
-    return start.replace(month=start.month + 1)
 
 
 def check_period(period: str) -> str:

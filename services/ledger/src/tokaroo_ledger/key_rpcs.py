@@ -8,10 +8,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from tokaroo_common.errors import InvalidRequest, NotFound
+from tokaroo_common.periods import period_reset
 from tokaroo_proto.ledger.v1 import ledger_pb2
 
 from tokaroo_ledger import keys
-from tokaroo_ledger.holds import HoldRepository, HoldResult
+from tokaroo_ledger.holds import HoldResult, HoldService
 from tokaroo_ledger.key_controls import (
     KeyControls,
     check_budget,
@@ -19,7 +20,6 @@ from tokaroo_ledger.key_controls import (
     check_models,
     check_period,
     from_unix_ms,
-    period_reset,
 )
 from tokaroo_ledger.key_store import KeyStore
 from tokaroo_ledger.models import ApiKey, parse_id
@@ -99,7 +99,7 @@ def hold_response(result: HoldResult, now: datetime) -> ledger_pb2.HoldResponse:
 
 
 class KeyRpcs:
-    def __init__(self, store: KeyStore, holds: HoldRepository) -> None:
+    def __init__(self, store: KeyStore, holds: HoldService) -> None:
         self._store = store
         self._holds = holds
 
@@ -128,7 +128,8 @@ class KeyRpcs:
             requests_per_minute=principal.requests_per_minute,
             tokens_per_minute=principal.tokens_per_minute,
             expires_at_unix_ms=unix_ms(principal.expires_at),
-            allowed_models=list(principal.allowed_models))
+            allowed_models=list(principal.allowed_models),
+            budget_nano=principal.budget_nano, budget_period=principal.budget_period)
 
     async def create(self, request: ledger_pb2.CreateKeyRequest) -> ledger_pb2.CreatedKey:
         tenant_id = parse_id(request.tenant_id)

@@ -104,7 +104,7 @@ class KeyStore:
         minute."""
         row = await self._pool.fetchrow(
             "SELECT id, tenant_id, key_hash, requests_per_minute, tokens_per_minute, "
-            "expires_at, allowed_models, "
+            "expires_at, allowed_models, budget_nano, budget_period, "
             "(last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2)) AS stale"
             " FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
             key_hash, LAST_USED_RESOLUTION_S)
@@ -118,4 +118,5 @@ class KeyStore:
                 row["id"], LAST_USED_RESOLUTION_S)
         return Principal(row["tenant_id"], row["id"], row["requests_per_minute"],
                          row["tokens_per_minute"], row["expires_at"],
-                         tuple(row["allowed_models"] or ()))
+                         tuple(row["allowed_models"] or ()), row["budget_nano"],
+                         row["budget_period"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tokaroo_common.ids import new_request_id
+from tokaroo_common.reservations import Settled
 
 from tokaroo_ledger.key_controls import KeyControls
 
@@ -63,6 +64,8 @@ class Principal:
     tokens_per_minute: int = 0
     expires_at: datetime | None = None
     allowed_models: tuple[str, ...] = ()
+    budget_nano: int | None = None  # None = no budget
+    budget_period: str = "month"
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class UsageRecord:
     status: str
     key_id: uuid.UUID | None = None
     error_code: str = ""
+    cached_tokens: int = 0  # of input_tokens, read from the provider's prompt cache
 
 
 @dataclass(frozen=True)
@@ -135,3 +139,5 @@ class SettleOutcome:
     charged: int  # charge entries written
     charged_nano: int  # their total
     unknown_tenants: frozenset[uuid.UUID]  # events for these were not applied
+    # Each applied tenant's balance after the commit and the requests whose holds it ends.
+    mirrored: tuple[Settled, ...] = ()

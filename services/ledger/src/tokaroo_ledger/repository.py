@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from tokaroo_common.errors import InsufficientBalance, InvalidRequest, NotFound
+from tokaroo_common.reservations import Settled
 
 from tokaroo_ledger import keys
 from tokaroo_ledger.key_store import KEY_COLS, insert_key
 from tokaroo_ledger.key_store import key_row as key_row_of
+from tokaroo_ledger.mirror import snapshots
 from tokaroo_ledger.models import ApiKey, SettleOutcome, Tenant, UsageEvent, new_id
 
 _TENANT_COLS = "id, name, balance_nano, created_at"
@@ -198,10 +201,15 @@ class LedgerRepository:
             if not todo:
                 return SettleOutcome(0, 0, 0, frozenset(tenant_ids) - known)
             result = await conn.fetchrow(_SETTLE_SQL, *_columns(todo))
-            await conn.execute("DELETE FROM holds WHERE request_id = ANY($1::text[])",
-                               [e.request_id for e in todo])
+            mirrored = await snapshots(conn, known, {e.key_id for e in todo if e.key_id},
+                                       datetime.now(UTC))
+        released: dict[uuid.UUID, list[str]] = {}
+        for e in todo:
+            released.setdefault(e.tenant_id, []).append(e.request_id)
         return SettleOutcome(result["inserted"], result["charged"], result["charged_nano"],
-                             frozenset(tenant_ids) - known)
+                             frozenset(tenant_ids) - known,
+                             tuple(Settled(mirrored[t], tuple(rids))
+                                   for t, rids in released.items() if t in mirrored))
 
 
 def _columns(events: Sequence[UsageEvent]) -> list[list[Any]]:

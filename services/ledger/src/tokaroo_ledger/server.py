@@ -23,7 +23,7 @@ from tokaroo_common.errors import (
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 from tokaroo_ledger import keys
-from tokaroo_ledger.holds import HoldRepository
+from tokaroo_ledger.holds import HoldService
 from tokaroo_ledger.key_rpcs import KeyRpcs, key_info, name_field, unix_ms
 from tokaroo_ledger.key_store import KeyStore
 from tokaroo_ledger.models import Tenant, parse_id
@@ -75,9 +75,10 @@ def tenant_info(tenant: Tenant) -> ledger_pb2.TenantInfo:
 
 
 class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
-    def __init__(self, repo: LedgerRepository, holds: HoldRepository,
+    def __init__(self, repo: LedgerRepository, holds: HoldService,
                  stripe: StripeRpcs) -> None:
         self._repo = repo
+        self._holds = holds
         self._stripe = stripe
         self._keys = KeyRpcs(KeyStore(repo.pool), holds)
         self._usage = UsageRpcs(UsageStore(repo.pool))
@@ -95,7 +96,12 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
     @rpc
     async def HandleStripeWebhook(self, request: ledger_pb2.StripeWebhookRequest,
                                   context: Ctx) -> ledger_pb2.StripeWebhookResponse:
-        return await self._stripe.handle_webhook(request)
+        resp = await self._stripe.handle_webhook(request)
+        if resp.credited:
+            tenant_id = parse_id(resp.tenant_id)
+            if tenant_id is not None:
+                await self._holds.refresh(tenant_id)
+        return resp
 
     @rpc
     async def Hold(self, request: ledger_pb2.HoldRequest,
@@ -191,6 +197,7 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
                                  param="reason")
         balance = await self._repo.adjust(tenant_id, request.amount_nano, reason,
                                           request.cause_id)
+        await self._holds.refresh(tenant_id)
         log.info("balance adjusted", extra={"tenant_id": str(tenant_id),
                                             "amount_nano": request.amount_nano,
                                             "cause_id": request.cause_id})

@@ -18,6 +18,7 @@ from typing import Protocol
 import asyncpg  # type: ignore[import-untyped]
 from google.protobuf.message import DecodeError
 from nats.aio.msg import Msg
+from tokaroo_common.reservations import Settled
 from tokaroo_proto.events.v1 import events_pb2
 
 from tokaroo_ledger.models import SettleOutcome, UsageEvent, parse_id
@@ -108,11 +109,19 @@ def _is_data_error(exc: BaseException) -> bool:
     return isinstance(exc, asyncpg.PostgresError) and state[:2] in ("22", "23")
 
 
-class Settler:
-    """The batch handler of the `ledger-settlement` consumer."""
+class Mirrors(Protocol):
+    async def apply(self, batch: Sequence[Settled]) -> None: ...
 
-    def __init__(self, store: Settles) -> None:
+
+class Settler:
+    """The batch handler of the `ledger-settlement` consumer. After each commit it mirrors
+    the new balances into the reservation book and releases the settled requests' holds; if
+    that fails the batch is redelivered (settling it again changes nothing in PostgreSQL,
+    and mirrors it again)."""
+
+    def __init__(self, store: Settles, book: Mirrors) -> None:
         self._store = store
+        self._book = book
 
     async def handle(self, msgs: Sequence[Msg]) -> list[Msg]:
         """Settle a batch; return the poison messages. Raises to have the batch redelivered."""
@@ -149,6 +158,7 @@ class Settler:
                         "error": repr(one_exc), "request_id": event.request_id,
                         "tenant_id": str(event.tenant_id)})
                     poison.extend(by_request[event.request_id])
+        await self._book.apply([m for _, outcome in outcomes for m in outcome.mirrored])
         for applied, outcome in outcomes:
             poison.extend(self._unknown_tenant_msgs(applied, outcome.unknown_tenants, by_request))
             if outcome.inserted:

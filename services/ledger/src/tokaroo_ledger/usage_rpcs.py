@@ -66,7 +66,7 @@ class UsageRpcs:
                                    created_at_unix_ms=unix_ms(r.created_at),
                                    cache_outcome=r.cache_outcome, status=r.status,
                                    key_id=str(r.key_id) if r.key_id else "",
-                                   error_code=r.error_code)
+                                   error_code=r.error_code, cached_tokens=r.cached_tokens)
             for r in page])
 
     async def summary(self, request: ledger_pb2.UsageSummaryRequest

@@ -12,7 +12,7 @@ import asyncpg  # type: ignore[import-untyped]
 from tokaroo_ledger.models import UsageBucket, UsageFilter, UsageRecord
 
 _USAGE_COLS = ("request_id, tier, input_tokens, output_tokens, charged_nano, latency_ms, "
-               "created_at, cache_outcome, status, key_id, error_code")
+               "created_at, cache_outcome, status, key_id, error_code, cached_tokens")
 MAX_SUMMARY_ROWS = 10_000
 
 
@@ -20,7 +20,7 @@ def usage_record(row: Any) -> UsageRecord:
     return UsageRecord(row["request_id"], row["tier"], row["input_tokens"],
                        row["output_tokens"], row["charged_nano"], row["latency_ms"],
                        row["created_at"], row["cache_outcome"], row["status"], row["key_id"],
-                       row["error_code"])
+                       row["error_code"], row["cached_tokens"])
 
 
 def where(tenant_id: uuid.UUID, flt: UsageFilter) -> tuple[str, list[Any]]:

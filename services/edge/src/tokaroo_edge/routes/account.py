@@ -60,7 +60,8 @@ async def usage(state: State, principal: Auth, limit: int = Query(50, ge=1, le=1
         key_id=key_id or "", tier=tier or "", cache_outcome=cache or "",
         since_unix_ms=_ms(since), until_unix_ms=_ms(until)), timeout=5))
     data = [{"id": r.id, "object": "usage", "tier": r.tier, "input_tokens": r.input_tokens,
-             "output_tokens": r.output_tokens, "charged_usd": usd_number(r.charged_nano),
+             "cached_tokens": r.cached_tokens, "output_tokens": r.output_tokens,
+             "charged_usd": usd_number(r.charged_nano),
              "latency_ms": r.latency_ms, "cache": r.cache_outcome or "miss",
              "status": r.status or "ok", "created_at": _iso(r.created_at_unix_ms),
              "key_id": r.key_id or None, "error": r.error_code or None}

@@ -25,6 +25,6 @@ async def embeddings(request: Request, state: State, principal: Auth) -> JsonRes
         record.draft.model_requested = req.model or "auto"
         body, bill = await state.embeddings.embed(req, principal, record,
                                                   hold_ttl_ms=state.hold_ttl_ms,
-                                                  limiter=state.limiter)
+                                                  holds=state.holds, limiter=state.limiter)
         return JsonResponse(body, headers={"x-tokaroo-cache": "miss",
                                            "x-tokaroo-cost": format_usd(bill.charged_nano)})

@@ -13,7 +13,7 @@ class AuthenticateRequest(_message.Message):
     def __init__(self, key_hash: _Optional[str] = ...) -> None: ...
 
 class AuthenticateResponse(_message.Message):
-    __slots__ = ("ok", "tenant_id", "key_id", "requests_per_minute", "tokens_per_minute", "expires_at_unix_ms", "allowed_models")
+    __slots__ = ("ok", "tenant_id", "key_id", "requests_per_minute", "tokens_per_minute", "expires_at_unix_ms", "allowed_models", "budget_nano", "budget_period")
     OK_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,8 @@ class AuthenticateResponse(_message.Message):
     TOKENS_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_MODELS_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_NANO_FIELD_NUMBER: _ClassVar[int]
+    BUDGET_PERIOD_FIELD_NUMBER: _ClassVar[int]
     ok: bool
     tenant_id: str
     key_id: str
@@ -28,7 +30,9 @@ class AuthenticateResponse(_message.Message):
     tokens_per_minute: int
     expires_at_unix_ms: int
     allowed_models: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, ok: _Optional[bool] = ..., tenant_id: _Optional[str] = ..., key_id: _Optional[str] = ..., requests_per_minute: _Optional[int] = ..., tokens_per_minute: _Optional[int] = ..., expires_at_unix_ms: _Optional[int] = ..., allowed_models: _Optional[_Iterable[str]] = ...) -> None: ...
+    budget_nano: int
+    budget_period: str
+    def __init__(self, ok: _Optional[bool] = ..., tenant_id: _Optional[str] = ..., key_id: _Optional[str] = ..., requests_per_minute: _Optional[int] = ..., tokens_per_minute: _Optional[int] = ..., expires_at_unix_ms: _Optional[int] = ..., allowed_models: _Optional[_Iterable[str]] = ..., budget_nano: _Optional[int] = ..., budget_period: _Optional[str] = ...) -> None: ...
 
 class GetBalanceRequest(_message.Message):
     __slots__ = ("tenant_id",)
@@ -177,7 +181,7 @@ class ListUsageRequest(_message.Message):
     def __init__(self, tenant_id: _Optional[str] = ..., limit: _Optional[int] = ..., cursor: _Optional[str] = ..., key_id: _Optional[str] = ..., tier: _Optional[str] = ..., cache_outcome: _Optional[str] = ..., since_unix_ms: _Optional[int] = ..., until_unix_ms: _Optional[int] = ...) -> None: ...
 
 class UsageRecord(_message.Message):
-    __slots__ = ("id", "tier", "input_tokens", "output_tokens", "charged_nano", "latency_ms", "created_at_unix_ms", "cache_outcome", "status", "key_id", "error_code")
+    __slots__ = ("id", "tier", "input_tokens", "output_tokens", "charged_nano", "latency_ms", "created_at_unix_ms", "cache_outcome", "status", "key_id", "error_code", "cached_tokens")
     ID_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
     INPUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
@@ -189,6 +193,7 @@ class UsageRecord(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    CACHED_TOKENS_FIELD_NUMBER: _ClassVar[int]
     id: str
     tier: str
     input_tokens: int
@@ -200,7 +205,8 @@ class UsageRecord(_message.Message):
     status: str
     key_id: str
     error_code: str
-    def __init__(self, id: _Optional[str] = ..., tier: _Optional[str] = ..., input_tokens: _Optional[int] = ..., output_tokens: _Optional[int] = ..., charged_nano: _Optional[int] = ..., latency_ms: _Optional[int] = ..., created_at_unix_ms: _Optional[int] = ..., cache_outcome: _Optional[str] = ..., status: _Optional[str] = ..., key_id: _Optional[str] = ..., error_code: _Optional[str] = ...) -> None: ...
+    cached_tokens: int
+    def __init__(self, id: _Optional[str] = ..., tier: _Optional[str] = ..., input_tokens: _Optional[int] = ..., output_tokens: _Optional[int] = ..., charged_nano: _Optional[int] = ..., latency_ms: _Optional[int] = ..., created_at_unix_ms: _Optional[int] = ..., cache_outcome: _Optional[str] = ..., status: _Optional[str] = ..., key_id: _Optional[str] = ..., error_code: _Optional[str] = ..., cached_tokens: _Optional[int] = ...) -> None: ...
 
 class ListUsageResponse(_message.Message):
     __slots__ = ("records", "next_cursor")

@@ -1,0 +1,21 @@
+"""The one way a service opens Valkey: a pool of at most `max_connections` on which a call
+waits for a free connection (up to the socket timeout) instead of failing, as redis-py's
+default pool does past 100 concurrent calls; a call on a connection that broke (Valkey
+restarted) is tried once more on a fresh one. What Tokaroo sends is safe to repeat: holds
+and mirror writes are idempotent (see reservations)."""
+
+from __future__ import annotations
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+
+def valkey_client(url: str, *, timeout_s: float, max_connections: int = 64) -> Redis:
+    pool = BlockingConnectionPool.from_url(url, max_connections=max_connections,
+                                           timeout=timeout_s, socket_timeout=timeout_s,
+                                           socket_connect_timeout=timeout_s,
+                                           retry=Retry(NoBackoff(), 1),
+                                           retry_on_error=[RedisConnectionError])
+    return Redis.from_pool(pool)  # closing the client closes its pool
