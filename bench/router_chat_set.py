@@ -153,9 +153,117 @@ P = {
  (1, "Write a JavaScript function that checks whether a number is even."),
 ],
 }
-with OUT.open("w") as fh:
-    for cat, items in P.items():
-        for level, prompt in items:
-            fh.write(json.dumps({"prompt": prompt, "category": cat, "gain_level": level,
-                                 "weak": 9.0 - 2.0 * level, "strong": 9.0}) + "\n")
-print(sum(len(v) for v in P.values()))
+# The second set, written afterwards for the weakness of the first: there the harder prompts are
+# also the longer ones, so prompt length alone ranked it as well as the router did. Here every
+# category has long, chatty requests that any model answers well and short ones that ask for
+# real work (a strict verse form, a proof, a concurrent data structure), as real traffic does.
+P2 = {
+"writing": [
+ (0, "I'm organising a small picnic for my book club next Sunday in the park near the library. We are eight people, two are vegetarian, and we'd like to keep it simple and cheap. Write a short, friendly invitation message I can paste in our group chat."),
+ (1, "Our team is moving from the third floor to the fifth floor of the same building on Monday. People need to pack their desks by Friday evening, label boxes with their name, and leave monitors in place because facilities will move them. Write a clear announcement email for the team."),
+ (0, "My grandmother turns ninety this weekend. She loves gardening, old jazz records and her three cats, and she still makes the best apple pie in the family. Write a warm toast of four or five sentences I can read at her party."),
+ (1, "Write a travel blog paragraph about a rainy weekend in Edinburgh: we walked the Royal Mile, hid in a tiny bookshop, ate too many scones, and climbed Arthur's Seat when the sun finally came out."),
+ (0, "Please rewrite the following paragraph so it reads more smoothly, keeping the meaning: 'The meeting was long. It was about the budget. Many people spoke. Nobody agreed on the marketing spend. We will meet again next week to decide.'"),
+ (2, "Write a villanelle about insomnia."),
+ (2, "Write a 26-line poem whose lines start with A to Z in order."),
+ (2, "Write a six-word story that is also a palindrome."),
+ (2, "Write a paragraph about the sea without using the letter e."),
+ (1, "Write an acrostic poem for the word GARDEN."),
+],
+"roleplay": [
+ (0, "You are the friendly host of a cooking show for kids. Today's episode is about making fruit salad with bananas, strawberries and apples. Introduce the episode and tell the kids what they will need, in a cheerful voice."),
+ (1, "Pretend you are a travel agent in Lisbon. A couple in their sixties wants a relaxed three-day visit with good food, not too much walking, and one day trip outside the city. Greet them and suggest a plan."),
+ (0, "Act as my kind neighbour who has lived on our street for thirty years. I just moved in and I don't know where the nearest supermarket, pharmacy or bus stop is. Welcome me and tell me a bit about the neighbourhood."),
+ (1, "You are a museum guide at a natural history museum, standing in front of a Tyrannosaurus skeleton with a school group of ten-year-olds. Describe the skeleton and answer the question 'was it the biggest dinosaur?'"),
+ (0, "Roleplay as a calm flight attendant: the plane is delayed on the runway for 20 minutes because of traffic and the passengers are restless. Make the announcement."),
+ (2, "Act as a chess coach: after 1. e4 e5 2. Nf3 Nc6 3. Bc4 Nd4, what should White play?"),
+ (2, "Be a Socratic tutor and lead me to see why 0.999... equals 1."),
+ (1, "Pretend you're a Linux terminal. I type: ls -la /etc | grep passwd | wc -l"),
+ (2, "Be my dungeon master: track my HP (20) and inventory each turn. I drink a potion and attack the goblin."),
+ (2, "Act as a cryptographer and break this cipher: 'Wkh txlfn eurzq ira'."),
+],
+"humanities": [
+ (1, "I'm visiting Kyoto for the first time next spring and I've read a lot about temples, tea houses and the old geisha district. Can you tell me a little about the history of the city and why it was the capital of Japan for so long?"),
+ (0, "My daughter is doing a school project on ancient Egypt and she asked me why the pharaohs built pyramids. I'd like a simple explanation I can share with a nine-year-old, covering what the pyramids were for and how long they took to build."),
+ (1, "Our reading group just finished George Orwell's Animal Farm. We talked about the pigs, the windmill and the changing commandments on the barn wall. What are the main historical events the book is based on?"),
+ (1, "In the news there's a lot of talk about inflation, interest rates and central banks. In plain words, what does a central bank actually do, and why would it raise interest rates?"),
+ (0, "I'm writing a short biography card for a museum exhibit about Marie Curie. Give me five key facts about her life, each in one sentence."),
+ (2, "Did Kant think lying to a murderer at the door is permissible? Assess his argument."),
+ (2, "Reconstruct Gettier's counterexample to justified true belief and evaluate one reply."),
+ (1, "Date the Peace of Westphalia and explain why it matters for sovereignty."),
+ (2, "Is Parfit's repugnant conclusion avoidable? Argue."),
+ (1, "Why did the Late Bronze Age collapse happen?"),
+],
+"extraction": [
+ (0, "Here is a note from my son's school: 'Dear parents, the school trip to the science museum will take place on Thursday 14 March. Buses leave at 8:30 and return at 15:00. Please send a packed lunch and 5 euros for the gift shop.' What time do the buses leave?"),
+ (0, "From this restaurant review, tell me if the reviewer liked the place: 'We came for my birthday and everything was lovely. The pasta was fresh, the staff remembered our names, and the tiramisu was the best I've had in years. A bit noisy on Friday night but we will be back.'"),
+ (1, "Below is our office supplies order. Put it into a table with columns item, quantity and unit price: 12 blue pens at 0.80 each, 5 staplers at 6.50 each, 20 notebooks at 2.10 each, 3 packs of whiteboard markers at 4.00 each."),
+ (0, "Read this and tell me the name of the new manager: 'Starting next month, Julia Fernandes will lead the customer support team, taking over from Mark Owens who is moving to the sales department. Julia has been with the company for six years.'"),
+ (1, "Pull out every city and the date of its concert from this tour announcement: 'The band plays Oslo on 2 May, Berlin on 5 May, Prague on 8 May and finishes in Vienna on 11 May, with a bonus show in Milan on 14 May.' Return them as a list."),
+ (2, "Extract the IPv6 addresses from 'fe80::1%eth0, 2001:db8::ff00:42:8329, ::1, 1200::AB00:1234::2552:7777:1313' and flag invalid ones."),
+ (2, "Give a JSON Schema for an array of users with unique emails, a role enum and an optional nested address."),
+ (2, "Normalise to ISO 8601: 03/04/05, 4th of July '99, 2024-W07-3."),
+ (2, "Turn 'twelve thousand four hundred and six point oh five' into digits, then into French words."),
+ (1, "Parse 'Mon-Fri 9-17, Sat 10-14' into JSON opening hours."),
+],
+"stem": [
+ (0, "My kids asked me why the sky is blue during the day but turns orange and red at sunset, and I honestly couldn't remember the science from school. Can you explain it simply so I can tell them at dinner?"),
+ (1, "I've started running three times a week and I keep hearing about aerobic and anaerobic exercise, lactic acid and VO2 max. Can you explain what these mean and how they relate to each other in plain language?"),
+ (1, "I'm growing tomatoes on my balcony for the first time. The leaves at the bottom are turning yellow even though I water them every day. What could be causing it, and what should I try?"),
+ (0, "For a science fair poster about the water cycle, list the main stages (evaporation, condensation and so on) with a one-sentence description of each."),
+ (1, "My electricity bill shows I used 320 kWh last month. What does a kilowatt-hour actually mean, and roughly how much of that would a fridge use?"),
+ (2, "Why is the Hubble tension a problem for Lambda-CDM?"),
+ (3, "Estimate helium's ground-state energy with a variational trial wavefunction."),
+ (2, "Derive the Michaelis-Menten equation."),
+ (2, "Why do Cooper pairs form despite electron repulsion?"),
+ (2, "Estimate the Reynolds number of a swimming bacterium."),
+],
+"reasoning": [
+ (0, "My friend and I are planning dinner. She doesn't eat meat, I don't like spicy food, and we both want somewhere close to the station. There's a steakhouse, a mild vegetarian Italian place near the station, and a spicy Thai curry house. Which one should we choose?"),
+ (1, "I have a meeting at 10:00 that lasts an hour, lunch at 12:30, and a dentist appointment at 15:00 that takes 45 minutes. I need a two-hour block for focused work. When could I fit it in today if I start at 9:00 and finish at 18:00?"),
+ (0, "It's been cloudy all morning, the forecast says 80% chance of rain this afternoon, and I'm going for a two-hour walk after lunch. Should I bring a raincoat? Just a quick answer please."),
+ (1, "Our family has a cat who hates loud noises and a dog who needs a walk twice a day, and we're going on holiday for a week. Would it be better to hire a pet sitter who comes to the house or to send both to a kennel? Give me the main considerations."),
+ (0, "Tom is taller than his sister Anna, and Anna is taller than their little cousin Ben. Who is the shortest of the three?"),
+ (2, "How many times do a clock's hands overlap in 24 hours?"),
+ (2, "Monty Hall with four doors, and the host opens two goat doors: should you switch?"),
+ (2, "A snail climbs 3 m by day and slips 2 m by night in a 10 m well. On which day does it get out?"),
+ (3, "Five pirates split 100 coins by a seniority vote. What does the eldest propose?"),
+ (2, "All bloops are razzies and some razzies are lazzies. Must some bloops be lazzies?"),
+],
+"math": [
+ (0, "I'm baking for a party and the recipe makes 12 cupcakes using 2 cups of flour, but I need 36 cupcakes. How many cups of flour should I use?"),
+ (1, "We're splitting the bill at a restaurant: the total is 84 dollars, we want to add a 15% tip, and there are four of us paying equally. How much does each person pay?"),
+ (0, "My phone battery shows 60% and it drops about 10% every hour when I'm using maps. Roughly how many hours do I have before it reaches 20%?"),
+ (1, "A garden is shaped like a rectangle 12 metres long and 8 metres wide. I want to put a fence all the way around it and the fencing costs 15 dollars per metre. What's the total cost?"),
+ (0, "I save 250 dollars every month and I already have 1,200 dollars. How many months until I have at least 5,000 dollars?"),
+ (2, "Sum 1/(n(n+1)(n+2)) over n >= 1."),
+ (2, "Prove 2^n > n^3 for all n >= 10."),
+ (2, "How many 5-card poker hands have exactly two pairs?"),
+ (2, "Find the last two digits of 7^2026."),
+ (3, "Is 2^61 - 1 prime? Justify it."),
+],
+"code": [
+ (0, "I'm learning Python and I have a list of my favourite fruits: apples, bananas and cherries. How do I write a loop that prints each one on its own line? Please keep the explanation simple, I'm a beginner."),
+ (1, "I have an HTML page with a button that says 'Click me'. When someone clicks it, I want an alert box to pop up saying 'Thanks!'. What JavaScript do I need to add?"),
+ (0, "In Excel I have a column of prices in column B from row 2 to row 50, and I want the total at the bottom. Which formula do I type?"),
+ (1, "I'm writing a small Python script to rename all the .jpg files in a folder by adding today's date in front of the name, like 2026-01-05_photo.jpg. Can you show me how?"),
+ (0, "What's the git command to see which files I've changed since my last commit? I'm working on a small personal project."),
+ (3, "Implement a persistent red-black tree in Haskell."),
+ (3, "Write a lock-free MPMC queue in C++ with hazard pointers."),
+ (2, "Why does asyncio.gather over 10k coroutines hang my aiohttp client, and how do I fix it?"),
+ (2, "SQL: median salary per department without window functions."),
+ (3, "Write a regex engine with *, | and parentheses in 50 lines of Python."),
+],
+}
+
+
+def write(path: Path, prompts: dict[str, list[tuple[int, str]]]) -> int:
+    with path.open("w") as fh:
+        for cat, items in prompts.items():
+            for level, prompt in items:
+                fh.write(json.dumps({"prompt": prompt, "category": cat, "gain_level": level,
+                                     "weak": 9.0 - 2.0 * level, "strong": 9.0}) + "\n")
+    return sum(len(v) for v in prompts.values())
+
+
+print(write(OUT, P), write(OUT.with_name("chat-balanced.jsonl"), P2))

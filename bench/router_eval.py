@@ -6,8 +6,9 @@
 Runs `python -m tokaroo_router.evaluate`:
 - `heldout_dev`: the development data (MMLU, GSM8K), a fresh model per fold: MMLU folds are whole
   subjects (leave-subject-out), GSM8K folds by prompt hash. The honest figure on that data.
-- `heldout_chat`: the open-ended chat set (proxy quality, see its README), never used in
-  training, scored by the shipped artifact.
+- `heldout_chat`: the open-ended chat sets (proxy quality, see their README), never used in
+  training, scored by the shipped artifact, each file on its own; `heldout_chat_both`: the
+  files read as one set.
 - `random_*`, `length_*`: the reference routers (random: APGR 0.5; prompt length, no training).
 - `seen_in_training_dev`: the shipped artifact on the data it was trained on. In-sample: it says
   nothing about generalisation and is recorded only so that nobody quotes it by mistake.
@@ -18,15 +19,27 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from tokaroo_router import evaluate
 
 
-def runs(dev: Path, chat: Path) -> dict[str, list[str]]:
+def merged(chat: Path, into: Path) -> Path:
+    """The chat folder's JSONL files as one benchmark, `both`, in a folder of its own."""
+    out = into / "both"
+    out.mkdir()
+    (out / "all.jsonl").write_text("".join(
+        p.read_text(encoding="utf-8") for p in sorted(chat.glob("*.jsonl"))), encoding="utf-8")
+    return into
+
+
+def runs(dev: Path, chat: Path, both: Path) -> dict[str, list[str]]:
     return {
         "heldout_dev": ["--data", str(dev), "--holdout"],
         "heldout_chat": ["--data", str(chat)],
+        "heldout_chat_both": ["--data", str(both)],
+        "length_chat_both": ["--data", str(both), "--router", "length"],
         "random_dev": ["--data", str(dev), "--router", "random"],
         "random_chat": ["--data", str(chat), "--router", "random"],
         "length_dev": ["--data", str(dev), "--router", "length"],
@@ -44,10 +57,13 @@ def main(argv: list[str]) -> int:
     out: dict[str, object] = {
         "command": f"uv run python bench/router_eval.py --data {args.data} --chat {args.chat} "
                    f"--out {args.out}"}
-    for name, cli in runs(args.data, args.chat).items():
-        result = evaluate.run(evaluate.parser().parse_args(cli))
-        out[name] = {"command": "uv run python -m tokaroo_router.evaluate " + " ".join(cli),
-                     **result}
+    with tempfile.TemporaryDirectory() as tmp:
+        both = merged(args.chat, Path(tmp))
+        for name, cli in runs(args.data, args.chat, both).items():
+            result = evaluate.run(evaluate.parser().parse_args(cli))
+            shown = " ".join(cli).replace(str(both), f"<{args.chat}/*.jsonl as one set>")
+            out[name] = {"command": "uv run python -m tokaroo_router.evaluate " + shown,
+                         **result}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")
     summary = {name: {b: v["apgr"] for b, v in r["benchmarks"].items()}  # type: ignore[index]

@@ -69,8 +69,11 @@ def test_holdout_and_artifact_modes(tmp_path: Path, capsys: pytest.CaptureFixtur
     capsys.readouterr()
     shipped = run(capsys, ["--data", str(data), "--artifact", str(out)])
     assert shipped["benchmarks"]["mmlu"]["seen_in_training"] is True
-    assert load_model(out).version == "difficulty-v2"
-    assert load_model(out).category_gain["stem"] > load_model(out).category_gain["writing"]
+    assert load_model(out).version == "difficulty-v3"
+    model = load_model(out)
+    assert model.category_gain["stem"] > model.category_gain["writing"]
+    # exam questions and the other prompts (here the JSONL) get a learned model each
+    assert model.exam_weights and model.weights and model.exam_weights != model.weights
 
 
 def test_missing_folder_is_an_error(tmp_path: Path) -> None:
@@ -90,6 +93,9 @@ def test_reports_files_read_and_skipped_and_groups(tmp_path: Path,
     assert '"prompt", "weak" and "strong"' in skipped["other.jsonl"]
     assert "prompt column" in skipped["mmlu/responses/broken.csv"]
     assert set(out["benchmarks"]["mmlu"]["by_group"]) >= {"algebra", "music"}
+    cats = out["benchmarks"]["mtbench"]["by_router_category"]  # as the router sees them
+    assert {"math", "chat"} <= set(cats) and all("apgr" in c and c["share"] > 0
+                                                for c in cats.values())
 
 
 def test_a_folder_with_no_known_file_says_why(tmp_path: Path,

@@ -16,44 +16,63 @@ following 1.06, creative writing 1.01 in the 2026-10 snapshot): a strong model g
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
+# Matched against lower-cased text with a space either side, so a cue with a leading space is a
+# word start (" script" is not "description", " rust " is neither "trust" nor "rusty").
 CUES: dict[str, tuple[str, ...]] = {
-    "code": ("```", "def ", "function", "class ", "python", "javascript", "typescript", "rust",
-             " sql", "regex", "compile", "stack trace", "traceback", "code", "implement",
-             "algorithm", "c++", " java", "golang", "script", "refactor", "bug", "api ",
-             "#include", "=>", "return ", "kubernetes", "docker", "bash"),
+    "code": ("```", "def ", " function", "python", "javascript", "typescript", " rust ",
+             " rust,", " rust.", " sql", "regex", "compile", "stack trace", "traceback",
+             " code", "implement", "algorithm", "c++", " java ", "golang", "haskell",
+             " script", "refactor", "debug", " api ", "#include", "=>", "kubernetes", "docker",
+             "bash", " git ", "html", "spreadsheet", "async", "linux"),
     "math": ("solve", "equation", "integral", "derivative", "prove", "theorem", "probability",
              "calculate", "how many", "how much", "sum of", "percent", "ratio", "matrix",
-             "\\frac", "\\sqrt", "polynomial", "prime", "+", "=", "^", "lemma"),
-    "reasoning": ("step by step", "explain why", "logic", "puzzle", "deduce", "infer",
-                  "trade-off", "tradeoff", "compare", "analy", "which of the following",
-                  "statement 1", "argument", "therefore", "implies", "paradox", "design a",
-                  "optimi", "strategy", "evaluate"),
+             "\\frac", "\\sqrt", "polynomial", "prime", "+", "=", "^", "lemma", " sum "),
+    "reasoning": ("step by step", "explain why", "logic", "puzzle", "riddle", "deduce",
+                  "infer", "trade-off", "tradeoff", "which of the following", "statement 1",
+                  "therefore", "implies", "paradox", "fallacy", "strategy", "perfect play",
+                  "optimal", "taller than", "older than", "younger than", "shorter than",
+                  "always tell the truth", "overtake", "which day", "what place", "must some",
+                  "weighing", "if all "),
     "extraction": ("extract", "parse", "json", "table", "list all", "the following text",
                    "classify", "from the text", "convert", "csv", "fields", "format",
-                   "summarize the following", "summarise the following", "schema", "yaml"),
-    "stem": ("physics", "chemistry", "biology", "molecule", "cell", "quantum", "energy",
-             "engineering", "medical", "clinical", "disease", "gene", "protein", "circuit",
-             "velocity", "enzyme", "statistics", "astronomy", "virus", "drug"),
+                   "summarize the following", "summarise the following", "schema", "yaml",
+                   "pull out", "normalise", "normalize", "from this"),
+    "stem": ("physics", "chemistry", "biology", "molecule", " cell", "quantum", "energy",
+             "engineering", "medical", "clinical", "disease", " gene", "protein", "circuit",
+             "velocity", "enzyme", "statistics", "astronomy", "virus", "drug", "science",
+             "atom", "photosynth", "gravity", "climate", "chemical", "thermodynam", "electr",
+             "magnet", "planet", "evolution", "neuron", "immune", "vaccin", " dna", "bacteri",
+             "wavefunction", "reynolds", "ohm's", "cosmolog", "temperature", "kwh", "kilowatt",
+             "oxygen", "carbon", "mitosis", "transistor", "entangle", "relativity",
+             "superconduct", "metabolism", "photon", "boiling", " gas "),
     "writing": ("poem", "story", "essay", "blog", "email", "letter", "slogan", "creative",
-                "haiku", "lyrics", "write a", "rewrite", "tweet", "tagline", "speech"),
-    "roleplay": ("pretend", "act as", "you are a", "role", "imagine you are", "in character",
-                 "roleplay", "stay in character", "persona"),
-    "humanities": ("history", "philosoph", "religio", "literature", "culture", "ethic",
-                   "moral", "politic", "law", "century", "empire", "war ", "art "),
+                "haiku", "lyrics", "write a", "rewrite", "tweet", "tagline", "speech",
+                "compose", "draft", "caption", "toast", "invitation", "announcement",
+                "paragraph", "villanelle", "sonnet", "verse", "acrostic", "limerick"),
+    "roleplay": ("pretend", "act as", "you are a", "you are the", " role", "imagine you are",
+                 "in character", "roleplay", "persona", "be my ", "play the role"),
+    "humanities": ("histor", "philosoph", "religio", "literat", "culture", "ethic", "moral",
+                   "politic", " law", "century", "empire", " war ", " art ", "novel",
+                   "author", "wrote", "painter", "painted", "renaissance", "revolution",
+                   "treaty", "pharaoh", "ancient", "medieval", "capital of", "econom",
+                   "inflation", "sovereign", "democra", "kant", "plato", "aristotle", "society",
+                   "sociolog", "psycholog", "linguist", "myth", "museum"),
 }
 
-# Which Arena page stands for each category (roleplay and humanities: chat overall and
-# creative writing, the categories where strong and weak models differ least).
-ARENA_PAGE: dict[str, str] = {
-    "code": "text/coding", "math": "text/math", "reasoning": "text/hard_prompts",
-    "extraction": "text/instruction_following", "stem": "text/expert",
-    "writing": "text/creative_writing", "roleplay": "text/creative_writing",
-    "humanities": "text/overall",
+# Which Arena pages stand for each category (their gains are averaged). Roleplay and
+# humanities: creative writing and chat overall, where strong and weak models differ least.
+# STEM: half `expert` (hard expert prompts in any field) and half `overall`, because most STEM
+# chat asks for an explanation of known science, which is chat, not an expert problem; hard
+# STEM work (derive, prove, estimate) is caught by the effort cues and the math category.
+ARENA_PAGE: dict[str, tuple[str, ...]] = {
+    "code": ("text/coding",), "math": ("text/math",), "reasoning": ("text/hard_prompts",),
+    "extraction": ("text/instruction_following",), "stem": ("text/expert", "text/overall"),
+    "writing": ("text/creative_writing",), "roleplay": ("text/creative_writing",),
+    "humanities": ("text/overall",),
 }
 OVERALL = "text/overall"
 
@@ -66,12 +85,10 @@ _EXAM = ("\na.", "\nb.", "\nc.", "\nd.")
 
 
 # Structure of an open-ended request, which the exam-style routing data cannot teach (its
-# lengths and layouts say little about which question a weak model misses): longer requests,
-# several parts, explicit constraints and code blocks ask more of a model. Fixed priors on the
-# logit scale, for requests that are not exam questions (same gate as the category prior).
-LENGTH_PRIOR = 0.2  # at LENGTH_FULL characters and beyond, from 0 at LENGTH_FROM
-LENGTH_FROM = 60
-LENGTH_FULL = 2000
+# layouts say little about which question a weak model misses): several parts, explicit
+# constraints and code blocks ask more of a model, and so does real work (`effort_prior`).
+# Fixed priors on the logit scale, for requests that are not exam questions (same gate as the
+# category prior). Length is not here: `DifficultyModel.length_weight` covers every request.
 PARTS_PRIOR = 0.05
 CONSTRAINTS_PRIOR = 0.05
 CODE_BLOCK_PRIOR = 0.05
@@ -85,33 +102,63 @@ def is_exam(low: str) -> bool:
 
 
 def structure_prior(low: str) -> float:
-    """Length, parts, constraints and code blocks of an open-ended request (0 for exams)."""
+    """Parts, constraints, code blocks and effort cues of an open-ended request (0 for exams)."""
     if is_exam(low):
         return 0.0
-    span = math.log(LENGTH_FULL / LENGTH_FROM)
-    s = LENGTH_PRIOR * min(max(math.log(max(len(low), 1) / LENGTH_FROM) / span, 0.0), 1.0)
+    s = 0.0
     if sum(1 for c in _PARTS if c in low) >= 2:
         s += PARTS_PRIOR
     if sum(1 for c in _CONSTRAINTS if c in low) >= 2:
         s += CONSTRAINTS_PRIOR
     if "```" in low:
         s += CODE_BLOCK_PRIOR
-    return s
+    return s + effort_prior(low)
+
+
+# What the request asks of a model, whatever its length: a proof, a derivation, an
+# implementation with guarantees (up), or a plain, friendly, beginner-level answer (down). Long
+# chatty requests are often easy and short technical ones hard, so these carry what length
+# cannot. Per cue, at most EFFORT_MAX_CUES of each kind.
+WORK_PRIOR = 0.2
+EASY_PRIOR = 0.1
+EFFORT_MAX_CUES = 2
+_WORK = ("prove", "proof", "derive", "derivation", "justify", "implement", "lock-free",
+         "optimal", "complexity", "estimate", "theorem", "invariant", "concurren",
+         "thread-safe", "from scratch", "edge case", "rigorous", "formal", "every case",
+         "decision tree", "generalis", "generaliz", "verify")
+_EASY = ("simple", "simply", " plain ", "beginner", "kids", "child", "quick answer", "friendly",
+         "thank", "birthday", "year-old", "cheerful", "warm ", "casual", "for my ",
+         "my friend", "keep it short", "a few sentences", "a short ", "briefly")
+
+
+def effort_prior(low: str) -> float:
+    work = min(sum(1 for c in _WORK if c in low), EFFORT_MAX_CUES)
+    easy = min(sum(1 for c in _EASY if c in low), EFFORT_MAX_CUES)
+    return WORK_PRIOR * work - EASY_PRIOR * easy
 
 
 # How much the learned model counts outside the kind of text it was trained on (exam questions
 # and grade-school math word problems): its word n-grams carry over badly to open-ended chat
 # (difficulty-v1, all n-grams, scored 0.48 APGR on the team's held-out chat set, below random).
-OPEN_LEARNED_WEIGHT = 0.25
+OPEN_LEARNED_WEIGHT = 0.1
+# Open-ended requests are placed on the training prompts' scale (`DifficultyModel.explain_text`):
+# one of OPEN_REFERENCE_CHARS characters with no cue scores like the median training prompt,
+# and its length counts relative to that, so the tiers mean the same in chat as on exams.
+OPEN_REFERENCE_CHARS = 200
 _OFF_DOMAIN = ("code", "roleplay")
 _NUMBER = re.compile(r"[0-9]+")
 
 
-def learned_weight(low: str, cats: tuple[str, ...]) -> float:
-    """1 for exam questions and math word problems (the training data's kinds), else less."""
-    if is_exam(low) or ("math" in cats and not any(c in cats for c in _OFF_DOMAIN)):
-        return 1.0
-    return OPEN_LEARNED_WEIGHT
+WORD_PROBLEM_MIN_CHARS = 60  # the shortest development word problem has 73
+
+
+def in_domain(low: str, cats: tuple[str, ...]) -> bool:
+    """Exam questions and math word problems: the kinds of text the routing data has (a proof,
+    a derivation or a one-line sum is not a word problem, even when it is math)."""
+    if is_exam(low):
+        return True
+    return ("math" in cats and not any(c in cats for c in _OFF_DOMAIN)
+            and len(low) >= WORD_PROBLEM_MIN_CHARS and not any(c in low for c in _WORK))
 
 
 def categories(low: str) -> tuple[str, ...]:
@@ -119,7 +166,8 @@ def categories(low: str) -> tuple[str, ...]:
     question with answer options)."""
     if is_exam(low):
         return ()
-    found = tuple(c for c, cues in CUES.items() if any(cue in low for cue in cues))
+    padded = f" {low} "
+    found = tuple(c for c, cues in CUES.items() if any(cue in padded for cue in cues))
     if "math" not in found and "?" in low and len(_NUMBER.findall(low)) >= 2:
         i = 1 if found[:1] == ("code",) else 0  # a question about several numbers: math
         found = (*found[:i], "math", *found[i:])
@@ -133,10 +181,13 @@ def arena_gain(arena: Mapping[str, Any]) -> dict[str, float]:
         raise ValueError("arena snapshot has no 'pages' with text/overall")
     overall = {str(r[0]): float(r[1]) for r in pages[OVERALL]}
     out: dict[str, float] = {}
-    for cat, page in ARENA_PAGE.items():
-        pairs = [(overall[str(r[0])], float(r[1])) for r in pages.get(page, ())
-                 if str(r[0]) in overall]
-        out[cat] = round(_slope(pairs) - 1.0, 4) if len(pairs) >= 10 else 0.0
+    for cat, names in ARENA_PAGE.items():
+        gains = []
+        for page in names:
+            pairs = [(overall[str(r[0])], float(r[1])) for r in pages.get(page, ())
+                     if str(r[0]) in overall]
+            gains.append(_slope(pairs) - 1.0 if len(pairs) >= 10 else 0.0)
+        out[cat] = round(sum(gains) / len(gains), 4)
     return out
 
 

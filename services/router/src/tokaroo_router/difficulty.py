@@ -2,8 +2,9 @@
 
 The score has three parts, all on the logit scale, summed, then mapped to a training
 percentile (`model.DifficultyModel.percentile`):
-- the learned part: a logistic model over shape features and (heavily shrunk) word n-grams of
-  the user's latest request in their own words, trained offline on the routing data;
+- the learned part: logistic models (exam questions; everything else) over shape features and
+  word n-grams of the user's latest request in their own words, trained offline on the
+  routing data, counted little on open-ended requests (`model.DifficultyModel.explain_text`);
 - the category prior (code, math, reasoning, extraction, STEM gain most from a strong model;
   writing, role-play, humanities least), seeded from Arena's per-category ratings and not
   learned from the routing data (`categories`);

@@ -6,7 +6,8 @@
 
 The output says which files were read (`files_read`) and which were skipped and why
 (`files_skipped`: other file types, or a CSV / JSONL file in no known shape), and breaks each
-benchmark down by category (chat) or subject (MMLU) in `by_group`.
+benchmark down by category (chat) or subject (MMLU) in `by_group`, and by the category the
+router itself detects (`by_router_category`: the `reason` label of its decision metric).
 
 `--router model` (the default) scores every prompt with the trained artifact, which is the right
 test on data it never saw; when the folder's files are the ones it was trained on, the output
@@ -32,8 +33,10 @@ from typing import Any
 
 import numpy as np
 
+from tokaroo_router.categories import categories, is_exam
 from tokaroo_router.dataset import Dataset, Row, bucket, load
 from tokaroo_router.difficulty import Features, logit
+from tokaroo_router.features import clip
 from tokaroo_router.metrics import Vector, apgr, cpt, curve, routed_cost, share_for_quality
 from tokaroo_router.model import DifficultyModel, load_model
 from tokaroo_router.pool import ModelEntry, default_pool_path, load_pool
@@ -111,6 +114,27 @@ def by_group(rows: Sequence[Row], scores: Vector, weak_m: ModelEntry, strong_m: 
     return out
 
 
+def router_category(prompt: str) -> str:
+    """The category the router sees (`categories`): `exam` for questions with answer options,
+    `chat` for none found; the label of its decision metric."""
+    low = clip(prompt).lower()
+    if is_exam(low):
+        return "exam"
+    cats = categories(low)
+    return cats[0] if cats else "chat"
+
+
+def by_router_category(rows: Sequence[Row], scores: Vector, weak_m: ModelEntry,
+                       strong_m: ModelEntry, min_rows: int = 10) -> dict[str, Any]:
+    """`by_group`, grouped by the category the router detects instead of the data's label."""
+    relabelled = [Row(r.benchmark, router_category(r.prompt), r.prompt, r.weak, r.strong)
+                  for r in rows]
+    out = by_group(relabelled, scores, weak_m, strong_m, min_rows)
+    for entry in out.values():
+        entry["share"] = round(entry["rows"] / len(rows), 4)
+    return out
+
+
 def rnd(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
 
@@ -167,6 +191,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         groups = by_group(rows, scores, weak_m, strong_m, args.min_group_rows)
         if groups:
             entry["by_group"] = groups
+        cats = by_router_category(rows, scores, weak_m, strong_m, args.min_group_rows)
+        if cats:
+            entry["by_router_category"] = cats
         if model is not None and not args.holdout:
             seen = seen_files(data, model, bench)
             entry["seen_in_training"] = seen > 0

@@ -2,9 +2,9 @@
 category prior that is not learned from the routing data (`categories`: seeded from Arena).
 
 The artifact is one small JSON file, versioned in its name and content, read once at startup:
-{"version", "target", "weights": {feature: weight}, "knots": [...], "tiers": {...},
- "category_gain": {category: gain}, "prior_scale", "trained_on": {...}}. Scoring is a dict
-lookup per feature: microseconds.
+{"version", "target", "weights": {feature: weight}, "exam_weights": {feature: weight},
+ "knots": [...], "tiers": {...}, "category_gain": {category: gain}, "prior_scale",
+ "trained_on": {...}}. Scoring is a dict lookup per feature: microseconds.
 
 The score is a percentile: the raw logit is mapped through the training prompts' logit
 quantiles (`knots`, piecewise linear), so 0.7 means "harder than 70% of the training prompts"
@@ -21,10 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tokaroo_router.categories import categories, learned_weight, prior, structure_prior
+from tokaroo_router.categories import (
+    OPEN_LEARNED_WEIGHT,
+    OPEN_REFERENCE_CHARS,
+    categories,
+    in_domain,
+    is_exam,
+    prior,
+    structure_prior,
+)
 from tokaroo_router.features import clip, extract_low
 
-ARTIFACT = "difficulty-v2.json"
+ARTIFACT = "difficulty-v3.json"
 
 
 @dataclass(frozen=True)
@@ -36,26 +44,43 @@ class DifficultyModel:
     complex_from: float = 0.65
     meta: Mapping[str, Any] = field(default_factory=dict)
     category_gain: Mapping[str, float] = field(default_factory=dict)
+    # The learned model for exam questions with answer options, fitted on those alone (empty:
+    # `weights` scores them too). `weights` is fitted on every other kind of prompt.
+    exam_weights: Mapping[str, float] = field(default_factory=dict)
     prior_scale: float = 0.0  # logit units for the most-gaining category
     length_weight: float = 0.0  # times ln(characters), added to every request's logit
 
-    def logit(self, feats: Mapping[str, float]) -> float:
-        w = self.weights
+    def logit(self, feats: Mapping[str, float], exam: bool = False) -> float:
+        w = self.exam_weights if exam and self.exam_weights else self.weights
         return sum(w.get(name, 0.0) * value for name, value in feats.items())
 
     def explain_text(self, text: str) -> tuple[float, float, tuple[str, ...]]:
         """(learned logit, prior for open-ended requests (category + structure), categories).
 
-        The learned part is the model's logit (weighted down outside the training data's kinds
-        of text, see `categories.learned_weight`) plus `length_weight` * ln(characters): on
-        held-out folds, length is the signal that carries across subjects and benchmarks."""
+        On the training data's kinds of text (exam questions, math word problems) the learned
+        part is the model's logit plus `length_weight` * ln(characters): on held-out folds,
+        length is the signal that carries across subjects and benchmarks. On open-ended
+        requests the model's n-grams count `OPEN_LEARNED_WEIGHT` only, and the part is centred
+        on the training median (`OPEN_REFERENCE_CHARS`), so the priors decide the tier."""
         low = clip(text).lower()
         cats = categories(low)
-        learned = self.logit(extract_low(low)) - self.weights.get("#bias", 0.0)
-        learned = learned * learned_weight(low, cats) + self.length_weight * math.log(
-            max(len(text), 1))
+        exam = is_exam(low)
+        w = self.exam_weights if exam and self.exam_weights else self.weights
+        raw = self.logit(extract_low(low), exam) - w.get("#bias", 0.0)
+        chars = max(len(text), 1)
+        if in_domain(low, cats):
+            learned = raw + self.length_weight * math.log(chars)
+        else:
+            learned = (OPEN_LEARNED_WEIGHT * raw + self.median_logit
+                       + self.length_weight * math.log(chars / OPEN_REFERENCE_CHARS))
         return (learned,
                 prior(cats, self.category_gain, self.prior_scale) + structure_prior(low), cats)
+
+    @property
+    def median_logit(self) -> float:
+        """The training prompts' median logit (0 for a model without knots)."""
+        k = self.knots
+        return k[len(k) // 2] if k else 0.0
 
     def logit_text(self, text: str) -> float:
         learned, cat_prior, _ = self.explain_text(text)
@@ -86,16 +111,19 @@ class DifficultyModel:
                 "knots": [round(x, 5) for x in self.knots],
                 "tiers": {"instant_below": self.instant_below,
                           "complex_from": self.complex_from},
-                "weights": {k: round(v, 5) for k, v in sorted(self.weights.items())}}
+                "weights": {k: round(v, 5) for k, v in sorted(self.weights.items())},
+                "exam_weights": {k: round(v, 5) for k, v in sorted(self.exam_weights.items())}}
 
     @staticmethod
     def from_json(raw: Mapping[str, Any]) -> DifficultyModel:
         tiers = dict(raw.get("tiers", {}))
         meta = {k: v for k, v in raw.items() if k not in (
-            "version", "weights", "knots", "tiers", "category_gain", "prior_scale",
-            "length_weight")}
+            "version", "weights", "exam_weights", "knots", "tiers", "category_gain",
+            "prior_scale", "length_weight")}
         return DifficultyModel(version=str(raw["version"]),
                                weights={str(k): float(v) for k, v in raw["weights"].items()},
+                               exam_weights={str(k): float(v) for k, v in
+                                             dict(raw.get("exam_weights", {})).items()},
                                knots=tuple(float(x) for x in raw.get("knots", ())),
                                instant_below=float(tiers.get("instant_below", 0.35)),
                                complex_from=float(tiers.get("complex_from", 0.65)), meta=meta,
