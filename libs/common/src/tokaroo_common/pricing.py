@@ -12,6 +12,11 @@ and the cache outcome.
 - a concrete model id: upstream cost plus a small markup.
 - a cache hit (exact or semantic): a small fraction of the baseline; no upstream was paid.
 Every result is an integer ≥ 0; fractions round up to the next nano-USD.
+
+Prompt caching: the upstream cost bills cached input tokens at the cached-read price and
+tokens written to a provider's prompt cache at its cache-write price (`cache_prices` fills
+what a catalog leaves out with each provider's documented rule). The baseline stays the
+reference model's list price, so what caching saves shows as the tenant's saving.
 """
 
 from __future__ import annotations
@@ -61,10 +66,45 @@ def price(*, mode: str, upstream_cost: Nano, baseline_cost: Nano, cache_outcome:
 
 def cost(input_tokens: int, output_tokens: int, input_nano_per_token: Nano,
          output_nano_per_token: Nano, cached_tokens: int = 0,
-         cached_input_nano_per_token: Nano | None = None) -> Nano:
-    """Cost of a request at per-token prices; cached input tokens at their own price."""
-    cached = min(max(cached_tokens, 0), max(input_tokens, 0))
+         cached_input_nano_per_token: Nano | None = None, cache_write_tokens: int = 0,
+         cache_write_nano_per_token: Nano | None = None) -> Nano:
+    """Cost of a request at per-token prices. `cached_tokens` and `cache_write_tokens` are
+    parts of `input_tokens`, each at its own price (unset: the input price)."""
+    total = max(input_tokens, 0)
+    cached = min(max(cached_tokens, 0), total)
+    written = min(max(cache_write_tokens, 0), total - cached)
     cached_price = input_nano_per_token if cached_input_nano_per_token is None \
         else cached_input_nano_per_token
-    return ((max(input_tokens, 0) - cached) * input_nano_per_token
-            + cached * cached_price + max(output_tokens, 0) * output_nano_per_token)
+    write_price = input_nano_per_token if not cache_write_nano_per_token \
+        else cache_write_nano_per_token
+    return ((total - cached - written) * input_nano_per_token + cached * cached_price
+            + written * write_price + max(output_tokens, 0) * output_nano_per_token)
+
+
+# Documented prompt-cache prices as a share of the input price (percent), for a catalog that
+# leaves them out: OpenAI reads at 10-50% (50% for the oldest models: the safe default) and
+# writes at the input price; Anthropic reads at 10% and writes (5-minute life) at 125%;
+# Gemini's implicit cache reads at 25%, with no write charge.
+CACHE_READ_PCT = {"openai": 50, "anthropic": 10, "gemini": 25}
+CACHE_WRITE_PCT = {"anthropic": 125}
+
+
+@dataclass(frozen=True)
+class CachePrices:
+    read_nano_per_token: Nano
+    write_nano_per_token: Nano  # 0: writes cost the input price (nothing extra)
+
+
+def cache_prices(provider: str, input_nano_per_token: Nano,
+                 catalog_read: Nano | None = None,
+                 catalog_write: Nano | None = None) -> CachePrices:
+    """A deployment's cache prices: the catalog's where it has them (a read price below the
+    input price, a write price above 0), else the provider's documented share."""
+    read = catalog_read if catalog_read is not None and \
+        0 <= catalog_read < input_nano_per_token else None
+    if read is None:
+        read = _pct(input_nano_per_token, CACHE_READ_PCT.get(provider, 100))
+    write = catalog_write if catalog_write else \
+        _pct(input_nano_per_token, CACHE_WRITE_PCT[provider]) if provider in CACHE_WRITE_PCT \
+        else 0
+    return CachePrices(read, write)

@@ -10,13 +10,14 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
-from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import Response
 from tokaroo_common.jetstream import connect
 from tokaroo_common.metrics import HttpMetrics, HttpMetricsMiddleware, exposition, new_registry
 from tokaroo_common.outbox import Outbox
+from tokaroo_common.reservations import ReservationBook
 from tokaroo_common.telemetry import grpc_client_interceptors, instrument_fastapi
+from tokaroo_common.valkey import valkey_client
 
 from tokaroo_edge import errors
 from tokaroo_edge.auth import Authenticator
@@ -24,6 +25,7 @@ from tokaroo_edge.authguard import AuthFailureGuard, SharedFailureCount
 from tokaroo_edge.completion import Pipeline
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
+from tokaroo_edge.holds import Holds
 from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.metrics import BreakerCollector, CompletionMetrics, OutboxCollector
 from tokaroo_edge.providers.registry import build_providers
@@ -73,7 +75,7 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         providers = build_providers(settings, tracer_provider)
         pipeline = Pipeline(clients=clients, providers=providers, encoder=load_encoder(),
                             first_token_timeout_s=settings.first_token_timeout_s,
-                            cache_ttl_s=settings.cache_ttl_s)
+                            cache_ttl_s=settings.cache_ttl_seconds)
         breakers = BreakerCollector(pipeline.breakers)
         registry.register(breakers)
         queued = OutboxCollector(outbox)
@@ -81,12 +83,15 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         state = EdgeState(settings=settings, clients=clients,
                           auth=Authenticator(clients.ledger, settings.auth_cache_ttl_s),
                           pipeline=pipeline, outbox=outbox, metrics=completion_metrics,
+                          holds=Holds(None, clients.ledger),
                           embeddings=EmbeddingPipeline(clients, providers, pipeline.encoder,
                                                        backlog=outbox,
                                                        breakers=pipeline.breakers))
-        redis = Redis.from_url(settings.redis_url, socket_timeout=0.5,
-                               socket_connect_timeout=0.5) if settings.redis_url else None
+        redis = (valkey_client(settings.redis_url, timeout_s=0.5) if settings.redis_url
+                 else None)
         state.limiter = RateLimiter(redis) if redis is not None else None
+        if redis is not None:
+            state.holds = Holds(ReservationBook(redis), clients.ledger)
         state.auth_guard = AuthFailureGuard(limit=settings.auth_failures_per_minute)
         if redis is not None:
             state.auth_failures_shared = SharedFailureCount(redis)

@@ -21,7 +21,13 @@ from tokaroo_edge.billing import Bill, bill
 from tokaroo_edge.breaker import Breakers
 from tokaroo_edge.events import EventDraft
 from tokaroo_edge.internal import InternalClients
-from tokaroo_edge.providers.base import ChatProvider, Json, Target, UpstreamFailure
+from tokaroo_edge.providers.base import (
+    ChatProvider,
+    Json,
+    Target,
+    UpstreamFailure,
+    cache_write_tokens,
+)
 from tokaroo_edge.record import RequestRecord
 from tokaroo_edge.schemas import ChatCompletionRequest
 from tokaroo_edge.shaping import (
@@ -73,11 +79,11 @@ class Pipeline:
             log.warning("cache store failed", extra={"error": type(exc).__name__})
 
     def _finish(self, draft: EventDraft, adm: Admission, cand: router_pb2.Candidate | None,
-                prompt: int, completion: int, cached: int) -> Bill:
+                prompt: int, completion: int, cached: int, cache_write: int = 0) -> Bill:
         """Price the tokens and put the bill on the draft (the record emits it)."""
         b = bill(mode=draft.model_requested, decision=adm.decision, candidate=cand,
                  prompt=prompt, completion=completion, cached=cached,
-                 cache_outcome=draft.cache_outcome)
+                 cache_outcome=draft.cache_outcome, cache_write=cache_write)
         draft.input_tokens, draft.output_tokens, draft.cached_tokens = prompt, completion, cached
         draft.upstream_cost_nano, draft.baseline_cost_nano = b.upstream_nano, b.baseline_nano
         draft.charged_nano = b.charged_nano
@@ -111,7 +117,7 @@ class Pipeline:
         if usage is None:
             usage = (adm.prompt_tokens, count_text_tokens(
                 self.encoder, _completion_text(body)), 0)
-        b = self._finish(draft, adm, cand, *usage)
+        b = self._finish(draft, adm, cand, *usage, cache_write_tokens(body.get("usage")))
         out = shape_completion(body, request_id=draft.request_id, model=req.model,
                                created=created)
         out["usage"] = usage_with_cost(usage[0], usage[1], usage[2], b.charged_nano)
@@ -191,7 +197,7 @@ class Pipeline:
             return
         usage = read_usage(agg.usage) or (
             adm.prompt_tokens, count_text_tokens(self.encoder, agg.delivered_text()), 0)
-        b = self._finish(draft, adm, cand, *usage)
+        b = self._finish(draft, adm, cand, *usage, cache_write_tokens(agg.usage))
         record.finish()
         completion = agg.to_completion()
         completion["usage"] = usage_with_cost(usage[0], usage[1], usage[2], b.charged_nano)

@@ -15,6 +15,7 @@ from tokaroo_common.money import format_usd
 
 from tokaroo_edge.admission import Admission, admit
 from tokaroo_edge.auth import Principal
+from tokaroo_edge.chat_request import session_hint
 from tokaroo_edge.record import RecordedStream
 from tokaroo_edge.responses import JsonResponse
 from tokaroo_edge.schemas import ChatCompletionRequest
@@ -79,9 +80,10 @@ async def serve_chat(request: Request, state: EdgeState, principal: Principal, e
         no_cache = "no-cache" in request.headers.get("x-tokaroo-cache-control", "").lower()
         async with cancelled_if_client_leaves(request):
             adm = await admit(state.clients, state.pipeline.encoder, state.outbox, req,
-                              principal, record, no_cache=no_cache,
+                              principal, record, no_cache=no_cache, holds=state.holds,
                               hold_ttl_ms=state.hold_ttl_ms, limiter=state.limiter,
-                              cache_timeout_s=state.settings.cache_lookup_timeout_s)
+                              cache_timeout_s=state.settings.cache_lookup_timeout_s,
+                              session_hint=session_hint(request.headers, req))
             if req.stream:
                 chunks = await state.pipeline.open_stream(req, adm, record)
             else:

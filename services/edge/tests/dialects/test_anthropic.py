@@ -46,11 +46,30 @@ def test_system_text_blocks_and_sampling_fields() -> None:
         temperature=0.3, top_p=0.9, top_k=5, stop_sequences=["END"],
         metadata={"user_id": "u-1"}, stream=True)
     assert req.messages[0].model_dump(exclude_none=True) == {
-        "role": "system", "content": "Be brief.\n\nBe kind."}
+        "role": "system", "content": [{"type": "text", "text": "Be brief.\n\nBe kind.",
+                                       "cache_control": {"type": "ephemeral"}}]}
     assert (req.max_tokens, req.temperature, req.top_p, req.stop, req.user, req.stream) == (
         64, 0.3, 0.9, ["END"], "u-1", True)
     assert req.model_extra == {"top_k": 5}
     assert canon(system="Be brief.").messages[0].content == "Be brief."
+
+
+def test_the_clients_cache_breakpoints_reach_the_upstream_request() -> None:
+    """Prompt-cache marks on the system prompt, a text block and a tool survive the
+    translation, and the Anthropic adapter sends them (it adds none of its own then)."""
+    from tokaroo_edge.providers.anthropic_wire import to_messages_request
+    mark = {"type": "ephemeral", "ttl": "1h"}
+    req = canon(system=[{"type": "text", "text": "Rules.", "cache_control": mark}],
+                tools=[{**TOOLS[0], "cache_control": mark}],
+                messages=[{"role": "user", "content": [
+                    {"type": "text", "text": "Long context.", "cache_control": mark},
+                    {"type": "text", "text": "Question?"}]}])
+    body = to_messages_request(req, "claude-x", stream=False)
+    assert body["system"] == [{"type": "text", "text": "Rules.", "cache_control": mark}]
+    assert body["tools"][0]["cache_control"] == mark
+    first, second = body["messages"][0]["content"]
+    assert first["cache_control"] == mark and "cache_control" not in second
+    assert dumped(system="plain")[0] == {"role": "system", "content": "plain"}
 
 
 def test_images_base64_and_url_become_image_parts() -> None:

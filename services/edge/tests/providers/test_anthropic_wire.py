@@ -144,7 +144,7 @@ def test_usage_counts_cache_reads_and_writes_as_prompt() -> None:
     usage = to_usage({"input_tokens": 3, "cache_read_input_tokens": 100,
                       "cache_creation_input_tokens": 50, "output_tokens": 7})
     assert usage == {"prompt_tokens": 153, "completion_tokens": 7, "total_tokens": 160,
-                     "prompt_tokens_details": {"cached_tokens": 100}}
+                     "prompt_tokens_details": {"cached_tokens": 100, "cache_write_tokens": 50}}
 
 
 def test_error_types_map_to_statuses() -> None:

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 
+from redis.asyncio import Redis
 from tokaroo_common import lifecycle
-from tokaroo_common.grpc_server import add_health_and_reflection, mark_not_serving, mark_serving
+from tokaroo_common.grpc_server import serving
 from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.logs import setup_logging
 from tokaroo_common.observability import Observability
@@ -17,9 +18,23 @@ from tokaroo_router.config import RouterSettings
 from tokaroo_router.event_feed import feed_health
 from tokaroo_router.health import Health, HealthConfig
 from tokaroo_router.model import load_model
-from tokaroo_router.pool import Pool, default_pool_path, load_pool, with_local_model
+from tokaroo_router.pool import (
+    Pool,
+    default_pool_path,
+    load_pool,
+    only_providers,
+    with_local_model,
+)
 from tokaroo_router.pool_watch import PoolWatcher, start_pool_watch
 from tokaroo_router.server import PoolHolder, RouterServicer
+from tokaroo_router.session_feed import feed_sessions
+from tokaroo_router.session_store import (
+    FallbackSessionStore,
+    MemorySessionStore,
+    SessionBook,
+    SessionStore,
+    ValkeySessionStore,
+)
 
 SERVICE = router_pb2.DESCRIPTOR.services_by_name["RouterService"].full_name
 log = logging.getLogger("tokaroo_router")
@@ -29,6 +44,7 @@ async def serve(settings: RouterSettings) -> None:
     base = load_pool(settings.pool_file or default_pool_path())
 
     def local(p: Pool) -> Pool:
+        p = only_providers(p, settings.router_providers)
         return with_local_model(p, settings.local_default_model) if settings.local_ai_base_url \
             else p
 
@@ -38,29 +54,38 @@ async def serve(settings: RouterSettings) -> None:
     pool = holder.current
     obs = Observability.start("router", settings)
     server = obs.grpc_server()
+    store: SessionStore = MemorySessionStore()
+    valkey = Redis.from_url(settings.redis_url, socket_timeout=0.2,
+                            socket_connect_timeout=0.2) if settings.redis_url else None
+    if valkey is not None:
+        store = FallbackSessionStore(ValkeySessionStore(valkey), MemorySessionStore())
     servicer = RouterServicer(holder, load_model(), Health(HealthConfig(
-        half_life_s=settings.router_latency_half_life_s)), registry=obs.registry)
+        half_life_s=settings.router_latency_half_life_s)), registry=obs.registry,
+        sessions=SessionBook(store, enabled=settings.prompt_caching))
     router_pb2_grpc.add_RouterServiceServicer_to_server(servicer, server)
-    health = add_health_and_reflection(server, [SERVICE])
-    server.add_insecure_port(f"{settings.bind_host}:{settings.router_grpc_port}")
     feed = asyncio.create_task(feed_health(
         settings.nats_url, lambda: holder.current,
         lambda o: servicer.observe(o.provider, o.upstream_model, ok=o.ok,
                                    slowness=o.slowness), stop), name="health-feed")
-    await server.start()
-    await mark_serving(health, [SERVICE])
-    log.info("router serving", extra={"port": settings.router_grpc_port,
-                                      "pool_version": pool.version})
-    await stop.wait()
-    await mark_not_serving(health, [SERVICE])
-    await server.stop(grace=5)
+    session_feed = asyncio.create_task(feed_sessions(settings.nats_url, servicer.sessions, stop),
+                                       name="session-feed")
+    async with serving(server, [SERVICE], f"{settings.bind_host}:{settings.router_grpc_port}",
+                       grace_s=5):
+        log.info("router serving", extra={"port": settings.router_grpc_port,
+                                          "pool_version": pool.version})
+        await stop.wait()
     watch.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await watch
     obs.close()
+    if valkey is not None:
+        await valkey.aclose()
     feed.cancel()  # it may still be waiting for NATS: never hold the shutdown for it
+    session_feed.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await feed
+    with contextlib.suppress(asyncio.CancelledError):
+        await session_feed
 
 
 def main() -> None:

@@ -11,14 +11,23 @@ With a `Health` (circuit breakers and latency EWMAs fed by completion events), d
 circuit is open are skipped (unless nothing else is left: then they are tried as a last resort)
 and `fast` ranks by the pool's latency figures scaled by each deployment's observed slowness
 (fed by every request, streamed or not, and decaying when not refreshed: see `health`).
+
+For an agent session (`warm`: the prompt tokens each model's provider holds cached for it,
+see `sessions`), `auto` ranks the models that clear the bar by `session_cost`: warm tokens at
+the cached-read price, the rest at the input price plus the cache-write premium the provider
+charges for a cold prompt. Staying on the warm model is then the cheap choice unless the turn
+needs a better model or the warm one is failing (its circuit is open: dropped as above); the
+expected cost of losing the cache is exactly the difference.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tokaroo_common.errors import InvalidRequest, ModelNotFound
 from tokaroo_common.policy import cache_policy
+from tokaroo_common.pricing import cache_prices
 
 from tokaroo_router.health import Health
 from tokaroo_router.pool import Deployment, ModelEntry, Pool
@@ -77,6 +86,18 @@ def expected_cost(m: ModelEntry, need: Need) -> int:
     return need.input_tokens * m.input_nano + out * m.output_nano
 
 
+def session_cost(m: ModelEntry, need: Need, warm_tokens: int) -> int:
+    """Expected cost of this turn on `m` in a session: `warm_tokens` of the prompt read from
+    the provider's cache, the rest written to it (at the write price, where one is charged)."""
+    out = min(need.max_output_tokens or DEFAULT_OUTPUT_ESTIMATE, DEFAULT_OUTPUT_ESTIMATE * 4)
+    provider = m.providers[0].provider if m.providers else ""
+    prices = cache_prices(provider, m.input_nano, m.cached_input_nano, m.cache_write_nano)
+    cached = min(max(warm_tokens, 0), need.input_tokens)
+    cold = need.input_tokens - cached
+    return (cached * prices.read_nano_per_token
+            + cold * (prices.write_nano_per_token or m.input_nano) + out * m.output_nano)
+
+
 def expected_latency_ms(m: ModelEntry, need: Need, health: Health | None = None,
                         d: Deployment | None = None, now: float = 0.0) -> float:
     """The pool's figure (TTFT + output at tokens/s) times the deployment's observed
@@ -132,16 +153,17 @@ def _expand(models: list[ModelEntry], ctx: _Ctx) -> list[Choice]:
     return out[:MAX_CANDIDATES]
 
 
-def select(pool: Pool, need: Need, health: Health | None = None, now: float = 0.0
-           ) -> Decision:
-    """`now` is the clock the health observations use (e.g. time.monotonic())."""
+def select(pool: Pool, need: Need, health: Health | None = None, now: float = 0.0,
+           warm: Mapping[str, int] | None = None) -> Decision:
+    """`now` is the clock the health observations use (e.g. time.monotonic()); `warm`, for a
+    session, the prompt tokens cached per model id (None: not a session)."""
     ctx = _Ctx(need, health, now)
     baseline = pool.by_id.get(pool.reference.get("embedding" if need.kind == "embedding"
                                                   else need.tier, ""))
     policy = cache_policy(need.mode, embedding=need.kind == "embedding")
     if need.mode not in ("auto", "fast", "max"):
         chosen = pool.by_id.get(need.mode)
-        if chosen is None or chosen.kind != need.kind:
+        if chosen is None or chosen.kind != need.kind or not chosen.providers:
             raise ModelNotFound(f"The model '{need.mode}' does not exist or is not available.",
                                 param="model")
         if not fits(chosen, need):
@@ -152,7 +174,10 @@ def select(pool: Pool, need: Need, health: Health | None = None, now: float = 0.
     if not capable:
         raise InvalidRequest("No available model can serve this request (it may exceed every "
                              "model's context window or output limit).", param="messages")
-    costs = {m.id: expected_cost(m, need) for m in capable}  # prices are Decimal: once each
+    if warm is not None and need.mode == "auto":
+        costs = {m.id: session_cost(m, need, warm.get(m.id, 0)) for m in capable}
+    else:  # prices are Decimal: once each
+        costs = {m.id: expected_cost(m, need) for m in capable}
 
     def cost(m: ModelEntry) -> int:
         return costs[m.id]

@@ -114,8 +114,12 @@ def parse_chat(body: Any) -> Prompt:
 
 
 def usage(reply: Reply, output_tokens: int | None = None) -> dict[str, Any]:
-    return {"input_tokens": reply.prompt_tokens, "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": 0,
+    """`input_tokens` excludes what was read from or written to the prompt cache."""
+    fresh = max(reply.prompt_tokens - reply.cached_tokens - reply.cache_write, 0)
+    return {"input_tokens": fresh, "cache_creation_input_tokens": reply.cache_write,
+            "cache_read_input_tokens": reply.cached_tokens,
+            "cache_creation": {"ephemeral_5m_input_tokens": reply.cache_write_5m,
+                               "ephemeral_1h_input_tokens": reply.cache_write_1h},
             "output_tokens": reply.completion_tokens if output_tokens is None else output_tokens,
             "service_tier": "standard"}
 

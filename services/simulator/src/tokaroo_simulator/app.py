@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -21,24 +22,58 @@ from tokaroo_simulator import (
     openai_format,
     responses_format,
 )
+from tokaroo_simulator.cache_blocks import (
+    anthropic_blocks,
+    gemini_blocks,
+    openai_blocks,
+    responses_blocks,
+)
 from tokaroo_simulator.config import Settings
-from tokaroo_simulator.content import BadRequest, count_tokens, plan_reply
+from tokaroo_simulator.content import BadRequest, Reply, count_tokens, plan_reply
 from tokaroo_simulator.dialect import Dialect, ReplyContext
 from tokaroo_simulator.faults import ERROR_STATUS, FaultTable, Stats, parse_rule
+from tokaroo_simulator.prompt_cache import CacheBlock, CacheRuleError, PromptCaches
 from tokaroo_simulator.transport import Dropped, Frames, hold, split_body, sse_headers
 
 _JSON = "application/json"
 _SSE = "text/event-stream"
-_BREAK_AFTER = 3  # frames a `break-midstream` stream sends before the connection goes
+_BREAK_AFTER = 3  # at least this many frames of a `break-midstream` stream before it goes
+
+Blocks = Callable[[Mapping[str, Any]], list[CacheBlock]]
+
+
+def _cache_blocks(provider: str, body: Mapping[str, Any]) -> Blocks | None:
+    """How a provider's request body reads as prompt-cache blocks (chat completions and
+    Responses are both OpenAI's)."""
+    if provider == "openai":
+        return openai_blocks if "messages" in body else responses_blocks
+    return {"anthropic": anthropic_blocks, "gemini": gemini_blocks}.get(provider)
 
 
 class SimState:
     """Everything mutable the app owns: the fault rules and the request counts."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.faults = FaultTable(settings.seed)
         self.stats = Stats()
+        self.caches = PromptCaches(enabled=settings.prompt_cache)
+        self.clock = clock
+
+    def cached(self, dialect: str, model: str, body: Any, reply: Reply) -> Reply:
+        """The reply with the prompt-cache part of its usage, as the provider would count it."""
+        blocks_of = _cache_blocks(dialect, body) if isinstance(body, Mapping) else None
+        if blocks_of is None:
+            return reply
+        provider = dialect
+        extended = body.get("prompt_cache_retention") == "24h"
+        try:
+            use = self.caches.usage(provider, model, blocks_of(body), reply.prompt_tokens,
+                                    self.clock(), extended=extended)
+        except CacheRuleError as exc:
+            raise BadRequest(str(exc)) from exc
+        return dataclasses.replace(reply, cached_tokens=use.read, cache_write_5m=use.write_5m,
+                                   cache_write_1h=use.write_1h)
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -110,7 +145,10 @@ class _Call:
     def stream_response(self, frames: list[bytes], fault: str | None,
                         media_type: str = _SSE) -> Response:
         rate = self.state.settings.tokens_per_second
-        break_after = min(_BREAK_AFTER, len(frames) - 1) if fault == "break-midstream" else None
+        # Halfway, and never before a few frames: every dialect has sent some text by then
+        # (an Anthropic stream opens with three frames of framing alone).
+        break_after = (min(max(_BREAK_AFTER, len(frames) // 2), len(frames) - 1)
+                       if fault == "break-midstream" else None)
         return Frames(frames, media_type, interval=1 / rate if rate else 0.0,
                       break_after=break_after, headers=sse_headers())
 
@@ -127,7 +165,8 @@ def _chat(dialect: Dialect, *, usage_in_stream: Callable[[Any], bool]) -> Any:
         call = _Call(request, dialect)
 
         def answer(body: Any, fault: str | None) -> Response:
-            reply = plan_reply(dialect.parse_chat(body))
+            reply = call.state.cached(dialect.NAME, call.model, body,
+                                      plan_reply(dialect.parse_chat(body)))
             if body.get("stream") is True:
                 return call.stream_response(
                     dialect.stream_frames(reply, call.context(), usage_in_stream(body)), fault)
@@ -194,7 +233,7 @@ async def gemini_call(request: Request) -> Response:
         prompt = gemini_format.parse_chat(body)
         if method == "countTokens":
             return _json({"totalTokens": plan_reply(prompt).prompt_tokens})
-        reply = plan_reply(prompt)
+        reply = call.state.cached("gemini", model, body, plan_reply(prompt))
         if method == "generateContent":
             return call.body_response(gemini_format.render(reply, call.context()), fault)
         if request.query_params.get("alt") == "sse":
@@ -253,28 +292,43 @@ async def reset(request: Request) -> Response:
     state: SimState = request.app.state.sim
     state.faults.clear()
     state.stats.clear()
+    state.caches.clear()
     return _json({"status": "reset"})
 
 
+def _provider_routes(providers: tuple[str, ...]) -> list[Route]:
+    """The wire formats of the providers served (the others answer 404)."""
+    routes: list[Route] = []
+    if "openai" in providers:
+        routes += [
+            Route("/v1/chat/completions", _chat(openai_format, usage_in_stream=_include_usage),
+                  methods=["POST"]),
+            Route("/v1/responses", _chat(responses_format, usage_in_stream=lambda _b: True),
+                  methods=["POST"]),
+            Route("/v1/embeddings", openai_embeddings, methods=["POST"])]
+    if "openai" in providers or "anthropic" in providers:  # both list models at /v1/models
+        routes += [Route("/v1/models", list_models),
+                   Route("/v1/models/{model:path}", get_model)]
+    if "anthropic" in providers:
+        routes.append(Route("/v1/messages",
+                            _chat(anthropic_format, usage_in_stream=lambda _b: True),
+                            methods=["POST"]))
+    if "gemini" in providers:
+        routes += [Route("/v1beta/models", gemini_models),
+                   Route("/v1beta/models/{rest:path}", gemini_call, methods=["POST"])]
+    return routes
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
     app = Starlette(routes=[
         Route("/healthz", healthz),
-        Route("/v1/chat/completions", _chat(openai_format, usage_in_stream=_include_usage),
-              methods=["POST"]),
-        Route("/v1/responses", _chat(responses_format, usage_in_stream=lambda _b: True),
-              methods=["POST"]),
-        Route("/v1/embeddings", openai_embeddings, methods=["POST"]),
-        Route("/v1/models", list_models),
-        Route("/v1/models/{model:path}", get_model),
-        Route("/v1/messages", _chat(anthropic_format, usage_in_stream=lambda _b: True),
-              methods=["POST"]),
-        Route("/v1beta/models", gemini_models),
-        Route("/v1beta/models/{rest:path}", gemini_call, methods=["POST"]),
+        *_provider_routes(settings.providers),
         Route("/_sim/faults", set_fault, methods=["POST"]),
         Route("/_sim/faults", list_faults, methods=["GET"]),
         Route("/_sim/faults", clear_faults, methods=["DELETE"]),
         Route("/_sim/stats", stats),
         Route("/_sim/reset", reset, methods=["POST"]),
     ])
-    app.state.sim = SimState(settings or Settings())
+    app.state.sim = SimState(settings)
     return app

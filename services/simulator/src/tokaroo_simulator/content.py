@@ -90,6 +90,13 @@ class Reply:
     stop_sequence: str | None = None  # which stop string ended the text
     prompt_tokens: int = 1
     completion_tokens: int = 0
+    cached_tokens: int = 0  # of prompt_tokens, read from the provider's prompt cache
+    cache_write_5m: int = 0  # of prompt_tokens, written to the cache (Anthropic only)
+    cache_write_1h: int = 0
+
+    @property
+    def cache_write(self) -> int:
+        return self.cache_write_5m + self.cache_write_1h
 
     @property
     def text(self) -> str:

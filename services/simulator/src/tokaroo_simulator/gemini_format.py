@@ -133,6 +133,9 @@ def usage(reply: Reply, completion_tokens: int | None = None) -> dict[str, Any]:
         "promptTokensDetails": [{"modality": "TEXT", "tokenCount": reply.prompt_tokens}]}
     if out:
         meta["candidatesTokenCount"] = out
+    if reply.cached_tokens:
+        meta["cachedContentTokenCount"] = reply.cached_tokens
+        meta["cacheTokensDetails"] = [{"modality": "TEXT", "tokenCount": reply.cached_tokens}]
     return meta
 
 

@@ -116,7 +116,8 @@ def parse_chat(body: Any) -> Prompt:
 
 
 def _usage(reply: Reply) -> dict[str, Any]:
-    return {"input_tokens": reply.prompt_tokens, "input_tokens_details": {"cached_tokens": 0},
+    return {"input_tokens": reply.prompt_tokens,
+            "input_tokens_details": {"cached_tokens": reply.cached_tokens},
             "output_tokens": reply.completion_tokens,
             "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": reply.prompt_tokens + reply.completion_tokens}

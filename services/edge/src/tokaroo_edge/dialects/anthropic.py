@@ -15,6 +15,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tokaroo_common.errors import InvalidRequest, TokarooError
 
+from tokaroo_edge.providers.anthropic_wire import with_cache_mark
 from tokaroo_edge.schemas import ChatCompletionRequest
 
 Json = dict[str, Any]
@@ -118,7 +119,16 @@ def system_messages(system: str | list[Json] | None) -> list[Json]:
     if isinstance(system, str):
         return [{"role": "system", "content": system}]
     texts = [_text(b, f"system.{i}") for i, b in enumerate(system)]
-    return [{"role": "system", "content": "\n\n".join(t for t in texts if t)}] if texts else []
+    if not texts:
+        return []
+    joined = "\n\n".join(t for t in texts if t)
+    marks = [b["cache_control"] for b in system if isinstance(b.get("cache_control"), dict)]
+    if not marks:
+        return [{"role": "system", "content": joined}]
+    # The client's breakpoint on its system prompt is kept (on the one system text Tokaroo
+    # sends upstream); see providers/anthropic_wire.py.
+    return [{"role": "system", "content": [{"type": "text", "text": joined,
+                                            "cache_control": marks[-1]}]}]
 
 
 def _text(block: Any, where: str) -> str:
@@ -154,7 +164,7 @@ def _message(m: InputMessage, where: str) -> list[Json]:
 def _user_part(block: Json, where: str) -> Json:
     kind = block.get("type")
     if kind == "text":
-        return {"type": "text", "text": _text(block, where)}
+        return with_cache_mark({"type": "text", "text": _text(block, where)}, block)
     if kind == "image":
         return {"type": "image_url", "image_url": {"url": _image_url(block, where)}}
     if kind == "document":
@@ -269,7 +279,8 @@ def _tool(tool: Json, where: str) -> Json:
     fn: Json = {"name": name, "parameters": schema}
     if isinstance(tool.get("description"), str):
         fn["description"] = tool["description"]
-    return {"type": "function", "function": fn}
+    return with_cache_mark({"type": "function", "function": fn}, tool)
+
 
 
 def _tool_choice(choice: Json, tools: list[Json]) -> Json:

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from tokaroo_edge.providers.base import Json, UpstreamFailure, classify_status
+from tokaroo_edge.providers.base import CACHE_WRITE_FIELD, Json, UpstreamFailure, classify_status
 from tokaroo_edge.schemas import ChatCompletionRequest, Message
 
 DEFAULT_MAX_TOKENS = 4096
@@ -35,6 +35,9 @@ def json_mode(req: ChatCompletionRequest) -> bool:
 # ---- request ----------------------------------------------------------------------------
 def to_messages_request(req: ChatCompletionRequest, upstream_model: str, *,
                         stream: bool) -> Json:
+    """The Messages request; a client's `cache_control` marks on content parts, tools and
+    system parts are carried over (see `anthropic_cache` for the breakpoints placed when
+    there are none)."""
     system, messages = _split(req.messages)
     tools = [_tool(t) for t in req.tools or [] if t.get("type", "function") == "function"]
     choice = _tool_choice(req.tool_choice)
@@ -57,6 +60,9 @@ def to_messages_request(req: ChatCompletionRequest, upstream_model: str, *,
                   "messages": messages}
     if system:
         body["system"] = "\n\n".join(system)
+        mark = _system_mark(req.messages)
+        if mark is not None:
+            body["system"] = [{"type": "text", "text": body["system"], "cache_control": mark}]
     if tools:
         body["tools"] = tools
         if req.parallel_tool_calls is False:
@@ -100,6 +106,29 @@ def _split(messages: list[Message]) -> tuple[list[str], list[Json]]:
     return system, out
 
 
+def _mark(part: Any) -> Json | None:
+    """A client's `cache_control` on a content part or tool (an object), else None."""
+    cc = part.get("cache_control") if isinstance(part, dict) else None
+    return dict(cc) if isinstance(cc, dict) else None
+
+
+def with_cache_mark(block: Json, part: Any) -> Json:
+    """`block` with the client's prompt-cache breakpoint of `part`, if it set one."""
+    if (mark := _mark(part)) is not None:
+        block["cache_control"] = mark
+    return block
+
+
+def _system_mark(messages: list[Message]) -> Json | None:
+    """The last mark on a system or developer part (the system prompt is one block)."""
+    mark = None
+    for m in messages:
+        if m.role in ("system", "developer") and isinstance(m.content, list):
+            for part in m.content:
+                mark = _mark(part) or mark
+    return mark
+
+
 def text_of(content: str | list[Json] | None) -> str:
     if isinstance(content, str):
         return content
@@ -115,10 +144,10 @@ def _user_blocks(content: str | list[Json] | None) -> list[Json]:
         kind = part.get("type")
         if kind == "text":
             if part.get("text"):
-                blocks.append({"type": "text", "text": part["text"]})
+                blocks.append(with_cache_mark({"type": "text", "text": part["text"]}, part))
         elif kind == "image_url":
             url = str((part.get("image_url") or {}).get("url") or "")
-            blocks.append({"type": "image", "source": _source(url)})
+            blocks.append(with_cache_mark({"type": "image", "source": _source(url)}, part))
         elif kind == "file" and str((part.get("file") or {}).get("file_data", "")).startswith(
                 "data:"):
             blocks.append({"type": "document", "source": _source(part["file"]["file_data"])})
@@ -168,6 +197,8 @@ def _tool_result(m: Message) -> Json:
     block: Json = {"type": "tool_result", "tool_use_id": m.tool_call_id or ""}
     if text := text_of(m.content):
         block["content"] = text
+    for part in m.content if isinstance(m.content, list) else []:
+        with_cache_mark(block, part)
     return block
 
 
@@ -177,7 +208,7 @@ def _tool(tool: Json) -> Json:
                  "input_schema": fn.get("parameters") or {"type": "object", "properties": {}}}
     if fn.get("description"):
         out["description"] = fn["description"]
-    return out
+    return with_cache_mark(out, tool)
 
 
 def _tool_choice(choice: str | Json | None) -> Json | None:
@@ -224,13 +255,17 @@ def finish_reason(stop_reason: Any, *, tools: bool, answered: bool) -> str:
 
 
 def to_usage(usage: Json) -> Json:
+    """OpenAI's usage: the prompt is every input token (fresh, read from the cache, written
+    to it); the cache writes stay in `prompt_tokens_details` for pricing (see `base`)."""
     cached = int(usage.get("cache_read_input_tokens") or 0)
-    prompt = (int(usage.get("input_tokens") or 0) + cached
-              + int(usage.get("cache_creation_input_tokens") or 0))
+    written = int(usage.get("cache_creation_input_tokens") or 0)
+    prompt = int(usage.get("input_tokens") or 0) + cached + written
     completion = int(usage.get("output_tokens") or 0)
+    details: Json = {"cached_tokens": cached}
+    if written:
+        details[CACHE_WRITE_FIELD] = written
     return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": prompt + completion,
-            "prompt_tokens_details": {"cached_tokens": cached}}
+            "total_tokens": prompt + completion, "prompt_tokens_details": details}
 
 
 def error_failure(body: Any, status: int = 0) -> UpstreamFailure:

@@ -10,6 +10,16 @@ from tokaroo_edge.schemas import ChatCompletionRequest, EmbeddingRequest
 
 Json = dict[str, Any]
 
+# Where an adapter's OpenAI-shaped usage keeps the prompt tokens written to the provider's
+# prompt cache (billed at the cache-write price); internal, never shown to clients.
+CACHE_WRITE_FIELD = "cache_write_tokens"
+
+
+def cache_write_tokens(usage: Any) -> int:
+    """Prompt tokens an upstream wrote to its prompt cache, from an adapter's usage. Pure."""
+    details = usage.get("prompt_tokens_details") if isinstance(usage, dict) else None
+    return int(details.get(CACHE_WRITE_FIELD) or 0) if isinstance(details, dict) else 0
+
 
 class UpstreamFailure(Exception):
     """An attempt failed. `retryable` failures (connect errors, timeouts, 429, 5xx) move on to

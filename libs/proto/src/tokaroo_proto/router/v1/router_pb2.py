@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from tokaroo_proto.conversation.v1 import conversation_pb2 as tokaroo_dot_conversation_dot_v1_dot_conversation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etokaroo/router/v1/router.proto\x12\x11tokaroo.router.v1\x1a*tokaroo/conversation/v1/conversation.proto\"\x96\x02\n\x0cRouteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x14\n\x0cinput_tokens\x18\x04 \x01(\x03\x12\x19\n\x11max_output_tokens\x18\x05 \x01(\x03\x12\x13\n\x0bneeds_tools\x18\x06 \x01(\x08\x12\x14\n\x0cneeds_vision\x18\x07 \x01(\x08\x12\x19\n\x11needs_json_schema\x18\x08 \x01(\x08\x12\x10\n\x08\x65ndpoint\x18\x0b \x01(\t\x12;\n\x0c\x63onversation\x18\x0c \x01(\x0b\x32%.tokaroo.conversation.v1.ConversationJ\x04\x08\t\x10\nJ\x04\x08\n\x10\x0b\"\xb8\x01\n\tCandidate\x12\x10\n\x08model_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x16\n\x0eupstream_model\x18\x03 \x01(\t\x12\x1c\n\x14input_nano_per_token\x18\x04 \x01(\x03\x12\x1d\n\x15output_nano_per_token\x18\x05 \x01(\x03\x12#\n\x1b\x63\x61\x63hed_input_nano_per_token\x18\x06 \x01(\x03\x12\r\n\x05local\x18\x07 \x01(\x08\"\xde\x01\n\rRouteDecision\x12\x0c\n\x04tier\x18\x01 \x01(\t\x12\x30\n\ncandidates\x18\x02 \x03(\x0b\x32\x1c.tokaroo.router.v1.Candidate\x12%\n\x1d\x62\x61seline_input_nano_per_token\x18\x03 \x01(\x03\x12&\n\x1e\x62\x61seline_output_nano_per_token\x18\x04 \x01(\x03\x12\x14\n\x0c\x63\x61\x63he_policy\x18\x05 \x01(\t\x12\x12\n\ndifficulty\x18\x06 \x01(\x01\x12\x14\n\x0cpool_version\x18\x07 \x01(\t\"\x13\n\x11ListModelsRequest\"q\n\x0bPublicModel\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owned_by\x18\x02 \x01(\t\x12\x0f\n\x07\x63reated\x18\x03 \x01(\x03\x12\x18\n\x10input_usd_per_1m\x18\x04 \x01(\t\x12\x19\n\x11output_usd_per_1m\x18\x05 \x01(\t\"D\n\x12ListModelsResponse\x12.\n\x06models\x18\x01 \x03(\x0b\x32\x1e.tokaroo.router.v1.PublicModel2\xb6\x01\n\rRouterService\x12J\n\x05Route\x12\x1f.tokaroo.router.v1.RouteRequest\x1a .tokaroo.router.v1.RouteDecision\x12Y\n\nListModels\x12$.tokaroo.router.v1.ListModelsRequest\x1a%.tokaroo.router.v1.ListModelsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1etokaroo/router/v1/router.proto\x12\x11tokaroo.router.v1\x1a*tokaroo/conversation/v1/conversation.proto\"\xc2\x02\n\x0cRouteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x14\n\x0cinput_tokens\x18\x04 \x01(\x03\x12\x19\n\x11max_output_tokens\x18\x05 \x01(\x03\x12\x13\n\x0bneeds_tools\x18\x06 \x01(\x08\x12\x14\n\x0cneeds_vision\x18\x07 \x01(\x08\x12\x19\n\x11needs_json_schema\x18\x08 \x01(\x08\x12\x10\n\x08\x65ndpoint\x18\x0b \x01(\t\x12;\n\x0c\x63onversation\x18\x0c \x01(\x0b\x32%.tokaroo.conversation.v1.Conversation\x12\x14\n\x0csession_hint\x18\r \x01(\t\x12\x14\n\x0ctools_digest\x18\x0e \x01(\tJ\x04\x08\t\x10\nJ\x04\x08\n\x10\x0b\"\xdc\x01\n\tCandidate\x12\x10\n\x08model_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x16\n\x0eupstream_model\x18\x03 \x01(\t\x12\x1c\n\x14input_nano_per_token\x18\x04 \x01(\x03\x12\x1d\n\x15output_nano_per_token\x18\x05 \x01(\x03\x12#\n\x1b\x63\x61\x63hed_input_nano_per_token\x18\x06 \x01(\x03\x12\r\n\x05local\x18\x07 \x01(\x08\x12\"\n\x1a\x63\x61\x63he_write_nano_per_token\x18\x08 \x01(\x03\"\xa8\x02\n\rRouteDecision\x12\x0c\n\x04tier\x18\x01 \x01(\t\x12\x30\n\ncandidates\x18\x02 \x03(\x0b\x32\x1c.tokaroo.router.v1.Candidate\x12%\n\x1d\x62\x61seline_input_nano_per_token\x18\x03 \x01(\x03\x12&\n\x1e\x62\x61seline_output_nano_per_token\x18\x04 \x01(\x03\x12\x14\n\x0c\x63\x61\x63he_policy\x18\x05 \x01(\t\x12\x12\n\ndifficulty\x18\x06 \x01(\x01\x12\x14\n\x0cpool_version\x18\x07 \x01(\t\x12\x12\n\nsession_id\x18\x08 \x01(\t\x12\x14\n\x0csession_warm\x18\t \x01(\x08\x12\x1e\n\x16\x65xpected_cached_tokens\x18\n \x01(\x03\"\x13\n\x11ListModelsRequest\"q\n\x0bPublicModel\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08owned_by\x18\x02 \x01(\t\x12\x0f\n\x07\x63reated\x18\x03 \x01(\x03\x12\x18\n\x10input_usd_per_1m\x18\x04 \x01(\t\x12\x19\n\x11output_usd_per_1m\x18\x05 \x01(\t\"D\n\x12ListModelsResponse\x12.\n\x06models\x18\x01 \x03(\x0b\x32\x1e.tokaroo.router.v1.PublicModel2\xb6\x01\n\rRouterService\x12J\n\x05Route\x12\x1f.tokaroo.router.v1.RouteRequest\x1a .tokaroo.router.v1.RouteDecision\x12Y\n\nListModels\x12$.tokaroo.router.v1.ListModelsRequest\x1a%.tokaroo.router.v1.ListModelsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,17 +33,17 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tokaroo.router.v1.router_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ROUTEREQUEST']._serialized_start=98
-  _globals['_ROUTEREQUEST']._serialized_end=376
-  _globals['_CANDIDATE']._serialized_start=379
-  _globals['_CANDIDATE']._serialized_end=563
-  _globals['_ROUTEDECISION']._serialized_start=566
-  _globals['_ROUTEDECISION']._serialized_end=788
-  _globals['_LISTMODELSREQUEST']._serialized_start=790
-  _globals['_LISTMODELSREQUEST']._serialized_end=809
-  _globals['_PUBLICMODEL']._serialized_start=811
-  _globals['_PUBLICMODEL']._serialized_end=924
-  _globals['_LISTMODELSRESPONSE']._serialized_start=926
-  _globals['_LISTMODELSRESPONSE']._serialized_end=994
-  _globals['_ROUTERSERVICE']._serialized_start=997
-  _globals['_ROUTERSERVICE']._serialized_end=1179
+  _globals['_ROUTEREQUEST']._serialized_end=420
+  _globals['_CANDIDATE']._serialized_start=423
+  _globals['_CANDIDATE']._serialized_end=643
+  _globals['_ROUTEDECISION']._serialized_start=646
+  _globals['_ROUTEDECISION']._serialized_end=942
+  _globals['_LISTMODELSREQUEST']._serialized_start=944
+  _globals['_LISTMODELSREQUEST']._serialized_end=963
+  _globals['_PUBLICMODEL']._serialized_start=965
+  _globals['_PUBLICMODEL']._serialized_end=1078
+  _globals['_LISTMODELSRESPONSE']._serialized_start=1080
+  _globals['_LISTMODELSRESPONSE']._serialized_end=1148
+  _globals['_ROUTERSERVICE']._serialized_start=1151
+  _globals['_ROUTERSERVICE']._serialized_end=1333
 # @@protoc_insertion_point(module_scope)

@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class RouteRequest(_message.Message):
-    __slots__ = ("request_id", "tenant_id", "model", "input_tokens", "max_output_tokens", "needs_tools", "needs_vision", "needs_json_schema", "endpoint", "conversation")
+    __slots__ = ("request_id", "tenant_id", "model", "input_tokens", "max_output_tokens", "needs_tools", "needs_vision", "needs_json_schema", "endpoint", "conversation", "session_hint", "tools_digest")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -19,6 +19,8 @@ class RouteRequest(_message.Message):
     NEEDS_JSON_SCHEMA_FIELD_NUMBER: _ClassVar[int]
     ENDPOINT_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_FIELD_NUMBER: _ClassVar[int]
+    SESSION_HINT_FIELD_NUMBER: _ClassVar[int]
+    TOOLS_DIGEST_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     tenant_id: str
     model: str
@@ -29,10 +31,12 @@ class RouteRequest(_message.Message):
     needs_json_schema: bool
     endpoint: str
     conversation: _conversation_pb2.Conversation
-    def __init__(self, request_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., model: _Optional[str] = ..., input_tokens: _Optional[int] = ..., max_output_tokens: _Optional[int] = ..., needs_tools: _Optional[bool] = ..., needs_vision: _Optional[bool] = ..., needs_json_schema: _Optional[bool] = ..., endpoint: _Optional[str] = ..., conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ...) -> None: ...
+    session_hint: str
+    tools_digest: str
+    def __init__(self, request_id: _Optional[str] = ..., tenant_id: _Optional[str] = ..., model: _Optional[str] = ..., input_tokens: _Optional[int] = ..., max_output_tokens: _Optional[int] = ..., needs_tools: _Optional[bool] = ..., needs_vision: _Optional[bool] = ..., needs_json_schema: _Optional[bool] = ..., endpoint: _Optional[str] = ..., conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ..., session_hint: _Optional[str] = ..., tools_digest: _Optional[str] = ...) -> None: ...
 
 class Candidate(_message.Message):
-    __slots__ = ("model_id", "provider", "upstream_model", "input_nano_per_token", "output_nano_per_token", "cached_input_nano_per_token", "local")
+    __slots__ = ("model_id", "provider", "upstream_model", "input_nano_per_token", "output_nano_per_token", "cached_input_nano_per_token", "local", "cache_write_nano_per_token")
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     UPSTREAM_MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +44,7 @@ class Candidate(_message.Message):
     OUTPUT_NANO_PER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     CACHED_INPUT_NANO_PER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     LOCAL_FIELD_NUMBER: _ClassVar[int]
+    CACHE_WRITE_NANO_PER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     model_id: str
     provider: str
     upstream_model: str
@@ -47,10 +52,11 @@ class Candidate(_message.Message):
     output_nano_per_token: int
     cached_input_nano_per_token: int
     local: bool
-    def __init__(self, model_id: _Optional[str] = ..., provider: _Optional[str] = ..., upstream_model: _Optional[str] = ..., input_nano_per_token: _Optional[int] = ..., output_nano_per_token: _Optional[int] = ..., cached_input_nano_per_token: _Optional[int] = ..., local: _Optional[bool] = ...) -> None: ...
+    cache_write_nano_per_token: int
+    def __init__(self, model_id: _Optional[str] = ..., provider: _Optional[str] = ..., upstream_model: _Optional[str] = ..., input_nano_per_token: _Optional[int] = ..., output_nano_per_token: _Optional[int] = ..., cached_input_nano_per_token: _Optional[int] = ..., local: _Optional[bool] = ..., cache_write_nano_per_token: _Optional[int] = ...) -> None: ...
 
 class RouteDecision(_message.Message):
-    __slots__ = ("tier", "candidates", "baseline_input_nano_per_token", "baseline_output_nano_per_token", "cache_policy", "difficulty", "pool_version")
+    __slots__ = ("tier", "candidates", "baseline_input_nano_per_token", "baseline_output_nano_per_token", "cache_policy", "difficulty", "pool_version", "session_id", "session_warm", "expected_cached_tokens")
     TIER_FIELD_NUMBER: _ClassVar[int]
     CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     BASELINE_INPUT_NANO_PER_TOKEN_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +64,9 @@ class RouteDecision(_message.Message):
     CACHE_POLICY_FIELD_NUMBER: _ClassVar[int]
     DIFFICULTY_FIELD_NUMBER: _ClassVar[int]
     POOL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_WARM_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_CACHED_TOKENS_FIELD_NUMBER: _ClassVar[int]
     tier: str
     candidates: _containers.RepeatedCompositeFieldContainer[Candidate]
     baseline_input_nano_per_token: int
@@ -65,7 +74,10 @@ class RouteDecision(_message.Message):
     cache_policy: str
     difficulty: float
     pool_version: str
-    def __init__(self, tier: _Optional[str] = ..., candidates: _Optional[_Iterable[_Union[Candidate, _Mapping]]] = ..., baseline_input_nano_per_token: _Optional[int] = ..., baseline_output_nano_per_token: _Optional[int] = ..., cache_policy: _Optional[str] = ..., difficulty: _Optional[float] = ..., pool_version: _Optional[str] = ...) -> None: ...
+    session_id: str
+    session_warm: bool
+    expected_cached_tokens: int
+    def __init__(self, tier: _Optional[str] = ..., candidates: _Optional[_Iterable[_Union[Candidate, _Mapping]]] = ..., baseline_input_nano_per_token: _Optional[int] = ..., baseline_output_nano_per_token: _Optional[int] = ..., cache_policy: _Optional[str] = ..., difficulty: _Optional[float] = ..., pool_version: _Optional[str] = ..., session_id: _Optional[str] = ..., session_warm: _Optional[bool] = ..., expected_cached_tokens: _Optional[int] = ...) -> None: ...
 
 class ListModelsRequest(_message.Message):
     __slots__ = ()

@@ -1,0 +1,49 @@
+"""Correct sessions from completion events: the router records the first candidate as the
+session's warm model when it routes, but the edge may have fallen back to another one (the
+first failed before its first token). The completion event names the model that answered; if
+it is not the one recorded, the session moves there, so the next turn goes where the prefix
+really is warm. Only the replica that routed the request knows its session (`SessionBook`
+remembers request ids briefly); the update goes to the shared store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from nats.aio.msg import Msg
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from tokaroo_common.jetstream import COMPLETION_SUBJECT, connect, ensure_stream
+from tokaroo_proto.events.v1 import events_pb2
+
+from tokaroo_router.session_store import SessionBook
+
+log = logging.getLogger(__name__)
+
+
+async def on_event(book: SessionBook, event: events_pb2.CompletionEvent) -> None:
+    """Move the event's session when another model than the routed one answered."""
+    if event.status == "ok" and event.cache_outcome == "miss" and event.resolved_model:
+        await book.served(event.request_id, event.resolved_model, event.input_tokens)
+
+
+async def feed_sessions(nats_url: str, book: SessionBook, stop: asyncio.Event) -> None:
+    nc = await connect(nats_url, "tokaroo-router-sessions")
+    js = nc.jetstream()
+
+    async def on_msg(msg: Msg) -> None:
+        try:
+            event = events_pb2.CompletionEvent.FromString(msg.data)
+        except Exception:  # noqa: BLE001 - a bad event is the ledger's problem, not ours
+            return
+        await on_event(book, event)
+
+    try:
+        await ensure_stream(js)
+        await js.subscribe(COMPLETION_SUBJECT, cb=on_msg, ordered_consumer=True,
+                           config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW))
+        await stop.wait()
+    except Exception as exc:  # sessions are an optimisation: the router serves without it
+        log.warning("session feed stopped", extra={"error": repr(exc)})
+        await stop.wait()
+    finally:
+        await nc.close()

@@ -1,0 +1,95 @@
+"""Session stores: in process, in a real Valkey shared by replicas, and the fallback."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from tokaroo_cli.infra import running_servers
+from tokaroo_router.session_store import (
+    FallbackSessionStore,
+    MemorySessionStore,
+    SessionBook,
+    ValkeySessionStore,
+)
+from tokaroo_router.sessions import Session
+
+
+class Down:
+    async def get(self, key: str) -> Session | None:
+        raise RedisConnectionError("down")
+
+    async def put(self, session: Session) -> None:
+        raise RedisConnectionError("down")
+
+
+async def test_memory_store_expires_and_evicts() -> None:
+    now = [0.0]
+    store = MemorySessionStore(ttl_s=10, capacity=2, clock=lambda: now[0])
+    for k in ("a", "b", "c"):
+        await store.put(Session(k))
+    assert await store.get("a") is None and await store.get("c") == Session("c")
+    now[0] = 11
+    assert await store.get("c") is None
+
+
+async def test_fallback_serves_from_memory_while_valkey_is_down() -> None:
+    store = FallbackSessionStore(Down(), MemorySessionStore())
+    s = Session("k").routed("m", 4000, now=1)
+    await store.put(s)
+    assert await store.get("k") == s
+
+
+async def test_book_never_fails_and_starts_new_sessions() -> None:
+    book = SessionBook(Down(), wall_clock=lambda: 5.0)  # type: ignore[arg-type]
+    s = await book.find("k")
+    assert s == Session("k")
+    assert (await book.routed(s, "m", 3000)).warm[0].model_id == "m"
+    assert await SessionBook(MemorySessionStore(), enabled=False).find("k") is None
+    assert await book.find(None) is None
+
+
+@pytest.fixture(scope="module")
+def valkey_url() -> Iterator[str]:
+    base = Path(tempfile.mkdtemp(prefix="tks-"))
+    try:
+        with running_servers(base, nats=False, valkey=True, postgres=False) as servers:
+            yield servers.redis_url
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+async def test_replicas_share_sessions_through_valkey(valkey_url: str) -> None:
+    one, two = Redis.from_url(valkey_url), Redis.from_url(valkey_url)
+    try:
+        a = FallbackSessionStore(ValkeySessionStore(one), MemorySessionStore())
+        b = FallbackSessionStore(ValkeySessionStore(two), MemorySessionStore())
+        s = Session("shared").routed("m", 4000, now=1)
+        await a.put(s)
+        assert await b.get("shared") == s
+        assert 0 < await one.pttl("tokaroo:session:shared") <= 3600 * 1000
+    finally:
+        await one.aclose()
+        await two.aclose()
+
+
+async def test_a_fallback_answer_moves_the_session_to_the_model_that_served() -> None:
+    from tokaroo_proto.events.v1 import events_pb2
+    from tokaroo_router.session_feed import on_event
+    book = SessionBook(MemorySessionStore(), wall_clock=lambda: 10.0)
+    s = await book.find("k")
+    assert s is not None
+    await book.routed(s, "routed-model", 5000, request_id="r1")
+    await on_event(book, events_pb2.CompletionEvent(
+        request_id="r1", status="ok", cache_outcome="miss", resolved_model="fallback-model",
+        input_tokens=5000))
+    moved = await book.find("k")
+    assert moved is not None and moved.warm_tokens(now=11.0) == {"fallback-model": 5000}
+    await on_event(book, events_pb2.CompletionEvent(request_id="r1", status="ok",
+                                                    cache_outcome="miss", resolved_model="x"))
+    assert (await book.find("k")) == moved  # each request moves its session once at most
