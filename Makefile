@@ -1,5 +1,6 @@
 # Tokaroo: the entry points a person types.
 #   make run    start the whole local stack (NATS, Valkey, PostgreSQL, simulator, services)
+#   make run-cluster   the same as a cluster: 3 NATS nodes, 2 replicas of each service, HAProxy
 #   make test   install everything from the lock file and run every test
 
 SHELL := /bin/bash
@@ -7,7 +8,7 @@ PYTHON ?= python3
 UV ?= $(PYTHON) -m uv
 PYTEST_ARGS ?=
 
-.PHONY: run test deps uv proto proto-check lint typecheck bench clean chaos images soak
+.PHONY: run run-cluster setup test deps uv proto proto-check lint typecheck bench clean chaos chaos-cluster images soak bench-sessions
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -18,8 +19,16 @@ deps: uv
 run: deps
 	$(UV) run --frozen tokaroo up
 
-test: deps
+run-cluster: deps setup
+	$(UV) run --frozen tokaroo up --cluster
+
+# Machine packages some tests need, from Debian's registry (each script skips with a reason
+# when it cannot install): chromium for the console's browser tests, HAProxy for the cluster.
+setup:
 	bash tests/e2e/setup_browser.sh
+	bash tests/e2e/setup_haproxy.sh
+
+test: deps setup
 	$(UV) run --frozen python -m pytest -q $(PYTEST_ARGS)
 
 proto: deps
@@ -37,9 +46,10 @@ typecheck: deps
 #   make bench [BENCH_ARGS="--quick"]   -> bench/results/bench.json, RESULTS.md, profile-edge.txt
 bench: deps
 	bash bench/setup.sh
-	$(UV) run --frozen python bench/run.py $(BENCH_ARGS)
+	$(UV) run --frozen python -m bench.run $(BENCH_ARGS)
 
-# Container images of the services, built from the repository root (the uv workspace):
+# Container images of the services, one recipe (services/Dockerfile, --build-arg SERVICE=...),
+# built from the repository root (the uv workspace):
 #   make images [IMAGE_PREFIX=tokaroo] [IMAGE_TAG=dev] [CONTAINER_ENGINE=docker|podman]
 images:
 	@engine="$${CONTAINER_ENGINE:-$$(command -v docker || command -v podman)}"; \
@@ -53,7 +63,7 @@ images:
 	for svc in edge router cache ledger research; do \
 	  image="$${IMAGE_PREFIX:-tokaroo}/$$svc:$${IMAGE_TAG:-dev}"; \
 	  echo "building $$image"; \
-	  "$$engine" build -f services/$$svc/Dockerfile -t "$$image" . || exit 1; \
+	  "$$engine" build -f services/Dockerfile --build-arg SERVICE=$$svc -t "$$image" . || exit 1; \
 	done
 
 clean:
@@ -64,8 +74,19 @@ clean:
 chaos: deps
 	$(UV) run --frozen python -m tests.chaos --out bench/results/chaos.json
 
+# The same on the cluster stack (3 NATS nodes, 2 replicas of each service behind HAProxy):
+# kill -9 an edge, a ledger, a NATS node and the stream leader, Valkey, PostgreSQL; a per-key
+# rate limit across the edges; results in bench/results/chaos-cluster.json.
+chaos-cluster: deps setup
+	$(UV) run --frozen python -m tests.chaos_cluster --out bench/results/chaos-cluster.json
+
 # A long run of steady mixed traffic, watching every service for leaks (RSS slope after
 # warm-up, descriptors, event-loop tasks, outbox depth); results in bench/results/soak.json.
 #   make soak [SOAK_ARGS="--minutes 30 --rate 20"]
+# Recorded agent sessions (OpenClaw, Claude Code) replayed with session routing and prompt
+# caching on and off: bench/results/session-replay.json (about 4 minutes).
+bench-sessions: deps
+	$(UV) run --frozen python -m bench.sessions
+
 soak: deps
 	$(UV) run --frozen python -m bench.soak $(SOAK_ARGS) --out bench/results/soak.json
