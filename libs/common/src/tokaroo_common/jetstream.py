@@ -23,6 +23,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
+from tokaroo_proto.events.v1 import events_pb2
 
 from tokaroo_common.pull import BatchPuller, ConsumerGoneError
 
@@ -256,3 +257,32 @@ async def _quietly(step: Awaitable[None]) -> None:
         await step
     except Exception as exc:  # cleanup on an already broken connection
         log.debug("consumer cleanup failed", extra={"error": repr(exc)})
+
+
+async def follow_completions(nats_url: str, client_name: str,
+                             on_event: Callable[[events_pb2.CompletionEvent], Awaitable[None]],
+                             stop: asyncio.Event, feed: str) -> None:
+    """Best-effort follower of new completion events (an ordered ephemeral consumer, no
+    acks) until `stop`: for what learns from traffic but serves without it (the router's
+    latency estimates and sessions). Undecodable events are skipped; a failure is logged and
+    the follower waits for `stop`."""
+    nc = await connect(nats_url, client_name)
+    js = nc.jetstream()
+
+    async def on_msg(msg: Msg) -> None:
+        try:
+            event = events_pb2.CompletionEvent.FromString(msg.data)
+        except Exception:  # noqa: BLE001 - a bad event is the ledger's problem, not ours
+            return
+        await on_event(event)
+
+    try:
+        await ensure_stream(js)
+        await js.subscribe(COMPLETION_SUBJECT, cb=on_msg, ordered_consumer=True,
+                           config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW))
+        await stop.wait()
+    except Exception as exc:  # the feed is an optimisation: its owner serves without it
+        log.warning("event feed stopped", extra={"feed": feed, "error": repr(exc)})
+        await stop.wait()
+    finally:
+        await nc.close()

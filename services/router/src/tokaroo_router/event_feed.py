@@ -14,9 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nats.aio.msg import Msg
-from nats.js.api import ConsumerConfig, DeliverPolicy
-from tokaroo_common.jetstream import COMPLETION_SUBJECT, connect, ensure_stream
+from tokaroo_common.jetstream import follow_completions
 from tokaroo_proto.events.v1 import events_pb2
 
 from tokaroo_router.pool import ModelEntry, Pool
@@ -63,25 +61,9 @@ Observer = Callable[[Observation], None]
 
 async def feed_health(nats_url: str, pool: Callable[[], Pool], observe: Observer,
                       stop: asyncio.Event) -> None:
-    nc = await connect(nats_url, "tokaroo-router-health")
-    js = nc.jetstream()
-
-    async def on_msg(msg: Msg) -> None:
-        try:
-            event = events_pb2.CompletionEvent.FromString(msg.data)
-        except Exception:  # noqa: BLE001 - a bad event is the ledger's problem, not ours
-            return
+    async def on_event(event: events_pb2.CompletionEvent) -> None:
         obs = observation(event, pool())
         if obs is not None:
             observe(obs)
 
-    try:
-        await ensure_stream(js)
-        await js.subscribe(COMPLETION_SUBJECT, cb=on_msg, ordered_consumer=True,
-                           config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW))
-        await stop.wait()
-    except Exception as exc:  # health is an optimisation: the router serves without it
-        log.warning("health feed stopped", extra={"error": repr(exc)})
-        await stop.wait()
-    finally:
-        await nc.close()
+    await follow_completions(nats_url, "tokaroo-router-health", on_event, stop, "health")

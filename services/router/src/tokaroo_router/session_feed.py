@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from nats.aio.msg import Msg
-from nats.js.api import ConsumerConfig, DeliverPolicy
-from tokaroo_common.jetstream import COMPLETION_SUBJECT, connect, ensure_stream
+from tokaroo_common.jetstream import follow_completions
 from tokaroo_proto.events.v1 import events_pb2
 
 from tokaroo_router.session_store import SessionBook
@@ -27,23 +25,7 @@ async def on_event(book: SessionBook, event: events_pb2.CompletionEvent) -> None
 
 
 async def feed_sessions(nats_url: str, book: SessionBook, stop: asyncio.Event) -> None:
-    nc = await connect(nats_url, "tokaroo-router-sessions")
-    js = nc.jetstream()
-
-    async def on_msg(msg: Msg) -> None:
-        try:
-            event = events_pb2.CompletionEvent.FromString(msg.data)
-        except Exception:  # noqa: BLE001 - a bad event is the ledger's problem, not ours
-            return
+    async def handle(event: events_pb2.CompletionEvent) -> None:
         await on_event(book, event)
 
-    try:
-        await ensure_stream(js)
-        await js.subscribe(COMPLETION_SUBJECT, cb=on_msg, ordered_consumer=True,
-                           config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW))
-        await stop.wait()
-    except Exception as exc:  # sessions are an optimisation: the router serves without it
-        log.warning("session feed stopped", extra={"error": repr(exc)})
-        await stop.wait()
-    finally:
-        await nc.close()
+    await follow_completions(nats_url, "tokaroo-router-sessions", handle, stop, "sessions")

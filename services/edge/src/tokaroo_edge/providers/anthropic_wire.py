@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from tokaroo_edge.providers.base import CACHE_WRITE_FIELD, Json, UpstreamFailure, classify_status
+from tokaroo_edge.providers.chunks import ChunkEmitter
 from tokaroo_edge.schemas import ChatCompletionRequest, Message
 
 DEFAULT_MAX_TOKENS = 4096
@@ -278,22 +279,19 @@ def error_failure(body: Any, status: int = 0) -> UpstreamFailure:
 
 
 # ---- streaming --------------------------------------------------------------------------
-class AnthropicStreamTranslator:
+class AnthropicStreamTranslator(ChunkEmitter):
     """Anthropic SSE events in, OpenAI `chat.completion.chunk` dicts out, one event at a time.
     The role chunk waits for the first content, so an early `error` event stays retryable."""
 
     def __init__(self, *, json_mode: bool, created: int) -> None:
+        super().__init__(created)
         self._json_mode = json_mode
-        self._created = created
-        self._id = ""
-        self._model = ""
         self._usage: Json = {}
         self._stop_reason: Any = None
         self._blocks: dict[int, tuple[str, int]] = {}  # block index -> (kind, tool index)
         self._args_seen: set[int] = set()
         self._tools = 0
         self._answered = False
-        self._started = False
         self.done = False
 
     def feed(self, event: Json) -> list[Json]:
@@ -361,17 +359,3 @@ class AnthropicStreamTranslator:
         if kind == "tool":  # a call without arguments
             return self._emit({"tool_calls": [{"index": tool, "function": {"arguments": "{}"}}]})
         return self._emit({"content": "{}"}) if kind == "json" else []
-
-    def _emit(self, delta: Json, finish: str | None = None) -> list[Json]:
-        chunks = []
-        if not self._started:
-            self._started = True
-            chunks.append(self._chunk({"role": "assistant", "content": ""}, None))
-        if delta or finish:
-            chunks.append(self._chunk(delta, finish))
-        return chunks
-
-    def _chunk(self, delta: Json, finish: str | None) -> Json:
-        return {"id": self._id, "object": "chat.completion.chunk", "created": self._created,
-                "model": self._model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from tokaroo_edge.providers.base import Json, UpstreamFailure, classify_status
+from tokaroo_edge.providers.chunks import ChunkEmitter
 from tokaroo_edge.schemas import ChatCompletionRequest, EmbeddingRequest, Message
 
 _FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter",
@@ -234,17 +235,14 @@ def error_failure(body: Any, status: int) -> UpstreamFailure:
                            detail=str(err.get("message") or err.get("status") or ""))
 
 
-class GeminiStreamTranslator:
+class GeminiStreamTranslator(ChunkEmitter):
     """Each streamed GenerateContentResponse in, OpenAI chunk dicts out; `close()` at the end
     of the byte stream gives the usage chunk, or raises when no finishReason ever came."""
 
     def __init__(self, *, model: str, created: int) -> None:
-        self._model = model
-        self._created = created
-        self._id = ""
+        super().__init__(created, model)
         self._usage: Json = {}
         self._tools = 0
-        self._started = False
         self._finished = False
 
     def feed(self, body: Json) -> list[Json]:
@@ -273,20 +271,6 @@ class GeminiStreamTranslator:
                                   detail="stream ended without finishReason")
         return [{"id": self._id, "object": "chat.completion.chunk", "created": self._created,
                  "model": self._model, "choices": [], "usage": to_usage(self._usage)}]
-
-    def _emit(self, delta: Json, finish: str | None = None) -> list[Json]:
-        chunks = []
-        if not self._started:
-            self._started = True
-            chunks.append(self._chunk({"role": "assistant", "content": ""}, None))
-        if delta or finish:
-            chunks.append(self._chunk(delta, finish))
-        return chunks
-
-    def _chunk(self, delta: Json, finish: str | None) -> Json:
-        return {"id": self._id, "object": "chat.completion.chunk", "created": self._created,
-                "model": self._model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
 
 # ---- embeddings -------------------------------------------------------------------------
