@@ -59,8 +59,14 @@ class Stack:
         wait_grpc(addr)
 
     def balance(self, key: str | None = None) -> Decimal:
-        resp = httpx.get(f"{self.base_url}/balance",
-                         headers={"Authorization": f"Bearer {key or self.api_key}"})
+        """The key's tenant balance. A 503 (the ledger momentarily busy, as on a loaded CI
+        machine) is retried as a client is told to, a few times."""
+        for attempt in range(4):
+            resp = httpx.get(f"{self.base_url}/balance",
+                             headers={"Authorization": f"Bearer {key or self.api_key}"})
+            if resp.status_code != 503 or attempt == 3:
+                break
+            time.sleep(float(resp.headers.get("retry-after") or 1))
         resp.raise_for_status()
         return Decimal(resp.json()["balance_usd_exact"])
 

@@ -131,7 +131,9 @@ def test_errors_and_dropped_connections(client: OpenAI, base_url: str) -> None:
         for chunk in client.chat.completions.create(
                 model="x-break-midstream", messages=Q, stream=True):  # type: ignore[arg-type]
             received.append(chunk)
-    assert 0 < len(received) <= 3
+    whole = list(client.chat.completions.create(model="gpt-4o-mini", messages=Q, stream=True))
+    assert 0 < len(received) < len(whole)  # broken part-way: some text, not all of it
+    assert any(c.choices and c.choices[0].delta.content for c in received)
     with pytest.raises(openai.APITimeoutError):
         client.with_options(timeout=0.3).chat.completions.create(
             model="x-timeout", messages=Q)  # type: ignore[arg-type]
