@@ -177,18 +177,24 @@ async def _ledger_check(stack: Stack, key_tenant: str, successes: list[Outcome])
         await conn.close()
 
 
-async def _analytics_total(stack: Stack, tenant: str) -> int | None:
+async def analytics_totals(stack: Stack, tenant: str) -> tuple[int, int] | None:
+    """(charged_nano, requests) summed over every analytics sink; None while one cannot
+    answer."""
     import grpc
     from tokaroo_proto.analytics.v1 import analytics_pb2, analytics_pb2_grpc
     now = int(time.time() * 1000)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.layout.analytics_port}") as ch:
-        try:
-            s = await analytics_pb2_grpc.AnalyticsServiceStub(ch).GetUsageSummary(
-                analytics_pb2.UsageRequest(tenant_id=tenant, start_unix_ms=now - 7_200_000,
-                                           end_unix_ms=now + 3_600_000), timeout=10)
-        except grpc.RpcError:
-            return None
-    return int(s.usage.charged_nano)
+    charged = requests = 0
+    for port in stack.layout.ports("analytics"):
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
+            try:
+                s = await analytics_pb2_grpc.AnalyticsServiceStub(ch).GetUsageSummary(
+                    analytics_pb2.UsageRequest(tenant_id=tenant, start_unix_ms=now - 7_200_000,
+                                               end_unix_ms=now + 3_600_000), timeout=10)
+            except grpc.RpcError:
+                return None
+        charged += int(s.usage.charged_nano)
+        requests += int(s.usage.requests)
+    return charged, requests
 
 
 def run_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
@@ -220,7 +226,8 @@ def run_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
     deadline = time.monotonic() + settle_timeout_s
     while True:
         ledger = asyncio.run(_ledger_check(stack, tenant, successes))
-        analytics = asyncio.run(_analytics_total(stack, tenant))
+        totals = asyncio.run(analytics_totals(stack, tenant))
+        analytics = totals[0] if totals is not None else None
         settled = ledger["successes_not_charged_exactly_count"] == 0 and \
             analytics == ledger["charged_total_nano"]
         if settled or time.monotonic() > deadline:

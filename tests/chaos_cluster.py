@@ -35,12 +35,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-import grpc
 import httpx
 from tokaroo_common.money import usd_to_nano
-from tokaroo_proto.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 
-from tests.chaos import Load, Outcome, _ledger_check
+from tests.chaos import Load, Outcome, _ledger_check, analytics_totals
 from tests.harness import Stack, running_cluster
 
 FAULTS = ["edge-1", "ledger-1", "nats-follower", "nats-leader", "valkey", "postgres"]
@@ -132,23 +130,6 @@ def rate_limit_check(stack: Stack, tenant_key: str, rpm: int) -> dict[str, Any]:
             "allowed_per_edge": dict(per_edge), "held": statuses[200] <= rpm}
 
 
-async def _analytics_totals(stack: Stack, tenant: str) -> tuple[int, int] | None:
-    """(charged_nano, requests) summed over every analytics sink."""
-    now = int(time.time() * 1000)
-    charged = requests = 0
-    for port in stack.layout.ports("analytics"):
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
-            try:
-                s = await analytics_pb2_grpc.AnalyticsServiceStub(ch).GetUsageSummary(
-                    analytics_pb2.UsageRequest(tenant_id=tenant, start_unix_ms=now - 7_200_000,
-                                               end_unix_ms=now + 3_600_000), timeout=10)
-            except grpc.RpcError:
-                return None
-        charged += int(s.usage.charged_nano)
-        requests += int(s.usage.requests)
-    return charged, requests
-
-
 async def _double_charges(stack: Stack, tenant: str, successes: list[Outcome]) -> int:
     """Charge entries beyond one per charged request, plus successes charged more than the
     client was shown."""
@@ -221,7 +202,7 @@ def run_cluster_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
     deadline = time.monotonic() + settle_timeout_s
     while True:
         ledger = asyncio.run(_ledger_check(stack, tenant, successes))
-        analytics = asyncio.run(_analytics_totals(stack, tenant))
+        analytics = asyncio.run(analytics_totals(stack, tenant))
         settled = ledger["successes_not_charged_exactly_count"] == 0 and analytics is not None \
             and analytics[0] == ledger["charged_total_nano"]
         if settled or time.monotonic() > deadline:
