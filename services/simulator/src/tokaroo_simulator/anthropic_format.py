@@ -11,6 +11,7 @@ from tokaroo_simulator.content import BadRequest, Prompt, Reply, Tool
 from tokaroo_simulator.dialect import ReplyContext
 
 NAME = "anthropic"
+OPENING_FRAMES = 3  # message_start, content_block_start, ping: no text yet
 MODELS = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1", "claude-3-5-haiku-latest")
 _ERRORS = {
     400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",

@@ -37,7 +37,6 @@ from tokaroo_simulator.transport import Dropped, Frames, hold, split_body, sse_h
 
 _JSON = "application/json"
 _SSE = "text/event-stream"
-_BREAK_AFTER = 3  # at least this many frames of a `break-midstream` stream before it goes
 
 Blocks = Callable[[Mapping[str, Any]], list[CacheBlock]]
 
@@ -145,9 +144,10 @@ class _Call:
     def stream_response(self, frames: list[bytes], fault: str | None,
                         media_type: str = _SSE) -> Response:
         rate = self.state.settings.tokens_per_second
-        # Halfway, and never before a few frames: every dialect has sent some text by then
-        # (an Anthropic stream opens with three frames of framing alone).
-        break_after = (min(max(_BREAK_AFTER, len(frames) // 2), len(frames) - 1)
+        # Halfway, and never before the first frame with text (or tool-call arguments): a
+        # short Anthropic reply would otherwise break inside its opening framing.
+        break_after = (min(max(self.dialect.OPENING_FRAMES + 1, len(frames) // 2),
+                           len(frames) - 1)
                        if fault == "break-midstream" else None)
         return Frames(frames, media_type, interval=1 / rate if rate else 0.0,
                       break_after=break_after, headers=sse_headers())

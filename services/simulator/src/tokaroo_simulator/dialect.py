@@ -18,6 +18,7 @@ class ReplyContext:
 
 class Dialect(Protocol):
     NAME: str
+    OPENING_FRAMES: int  # frames a stream sends before its first text or arguments
 
     def auth_error(self, headers: Mapping[str, str],
                    query: Mapping[str, str]) -> tuple[int, dict[str, Any]] | None: ...

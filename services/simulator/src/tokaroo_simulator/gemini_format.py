@@ -17,6 +17,7 @@ from tokaroo_simulator.dialect import ReplyContext
 MAX_GEMINI_DIMS = 3072
 
 NAME = "gemini"
+OPENING_FRAMES = 0  # every streamed GenerateContentResponse carries text
 MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash", "text-embedding-004")
 SSE_END = b"\r\n\r\n"  # Google terminates each SSE event with CRLF CRLF
 _STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",

@@ -12,6 +12,7 @@ from tokaroo_simulator.content import BadRequest, Prompt, Reply, Tool
 from tokaroo_simulator.dialect import ReplyContext
 
 NAME = "openai"
+OPENING_FRAMES = 1  # the role chunk carries no text
 MODELS = ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3-mini",
           "text-embedding-3-small", "text-embedding-3-large")
 _ERRORS = {

@@ -17,6 +17,7 @@ from tokaroo_simulator.openai_format import auth_error, error_body
 __all__ = ["NAME", "auth_error", "error_body", "parse_chat", "render", "stream_frames"]
 
 NAME = "openai"
+OPENING_FRAMES = 4  # created, in_progress, output_item.added, content_part.added
 _TEXT_PARTS = ("input_text", "output_text")
 
 

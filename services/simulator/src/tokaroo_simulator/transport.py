@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 DROP_EXTENSION = "tokaroo.drop"
+BREAK_PAUSE_S = 0.25  # silence before a `break-midstream` connection closes
 DropHook = Callable[[bool], None]  # drop(reset): reset=True aborts (RST), False closes (FIN)
 
 
@@ -76,6 +77,10 @@ class Frames(Response):
                 await asyncio.sleep(self.interval)
             await send({"type": "http.response.body", "body": frame, "more_body": True})
         if self.break_after is not None:
+            # An upstream that dies mid-stream stalls first; the pause also lets the client
+            # read what was sent: aiohttp drops a response's unread bytes once it sees the
+            # connection close.
+            await asyncio.sleep(BREAK_PAUSE_S)
             await drop_connection(scope, receive, reset=False)
             return
         await send({"type": "http.response.body", "body": b"", "more_body": False})
