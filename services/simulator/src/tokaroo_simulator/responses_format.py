@@ -14,7 +14,8 @@ from tokaroo_simulator.content import BadRequest, Prompt, Reply, Tool
 from tokaroo_simulator.dialect import ReplyContext
 from tokaroo_simulator.openai_format import auth_error, error_body
 
-__all__ = ["NAME", "auth_error", "error_body", "parse_chat", "render", "stream_frames"]
+__all__ = ["NAME", "OPENING_FRAMES", "auth_error", "error_body", "parse_chat", "render",
+           "stream_frames"]
 
 NAME = "openai"
 OPENING_FRAMES = 4  # created, in_progress, output_item.added, content_part.added
