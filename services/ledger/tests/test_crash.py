@@ -18,7 +18,7 @@ from nats.aio.client import Client as NATS
 from tokaroo_cli.infra import ManagedProcess, Servers, ServerSpec, free_port
 from tokaroo_common import jetstream
 from tokaroo_common.jetstream import COMPLETION_SUBJECT, STREAM
-from tokaroo_ledger.keys import hash_secret
+from tokaroo_ledger.key_secrets import hash_secret
 from tokaroo_ledger.repository import LedgerRepository
 from tokaroo_ledger.settlement import DURABLE
 from tokaroo_proto.events.v1 import events_pb2

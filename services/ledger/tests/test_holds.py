@@ -15,7 +15,7 @@ import pytest
 from tokaroo_common.errors import ServiceUnavailable
 from tokaroo_common.reservations import ReservationBook
 from tokaroo_ledger.holds import HoldService
-from tokaroo_ledger.keys import generate_secret
+from tokaroo_ledger.key_secrets import generate_secret
 from tokaroo_ledger.models import UsageEvent
 from tokaroo_ledger.repository import LedgerRepository
 

@@ -14,8 +14,8 @@ import grpc
 import pytest
 from tokaroo_ledger.holds import HoldService
 from tokaroo_ledger.key_controls import KeyControls
+from tokaroo_ledger.key_secrets import generate_secret
 from tokaroo_ledger.key_store import KeyStore
-from tokaroo_ledger.keys import generate_secret
 from tokaroo_ledger.models import UsageEvent
 from tokaroo_ledger.repository import LedgerRepository
 from tokaroo_proto.ledger.v1 import ledger_pb2 as pb

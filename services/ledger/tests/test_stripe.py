@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 from tokaroo_common.errors import InvalidRequest, NotConfigured, NotFound, UpstreamError
-from tokaroo_ledger import keys, stripe_billing
+from tokaroo_ledger import key_secrets, stripe_billing
 from tokaroo_ledger.repository import LedgerRepository
 from tokaroo_ledger.stripe_config import StripeSettings
 from tokaroo_ledger.stripe_rpcs import StripeRpcs
@@ -121,7 +121,7 @@ async def rpcs(repo: LedgerRepository, fake_stripe: FakeStripe) -> AsyncIterator
 
 
 async def new_tenant(repo: LedgerRepository) -> uuid.UUID:
-    tenant, _, _ = await repo.create_tenant("acme", 0, "default", keys.generate_secret(),
+    tenant, _, _ = await repo.create_tenant("acme", 0, "default", key_secrets.generate_secret(),
                                             pinned=False)
     return tenant.id
 

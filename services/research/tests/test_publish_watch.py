@@ -18,7 +18,7 @@ from tokaroo_research.cli import execute, parser
 from tokaroo_research.config import ResearchSettings
 from tokaroo_research.job import RunOptions, run
 from tokaroo_research.publish import encode
-from tokaroo_router.model import load_model
+from tokaroo_router.difficulty_model import load_model
 from tokaroo_router.pool import Pool, default_pool_path, load_pool, with_local_model
 from tokaroo_router.pool_watch import (
     BUCKET,

@@ -1,7 +1,7 @@
 from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 from tokaroo_proto.router.v1 import router_pb2
 from tokaroo_router.difficulty import explain, prior_logit, request_features
-from tokaroo_router.model import load_model
+from tokaroo_router.difficulty_model import load_model
 
 
 def turn(role: cpb.Role, text: str) -> cpb.Turn:

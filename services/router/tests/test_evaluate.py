@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from tokaroo_router import evaluate, train
 from tokaroo_router.dataset import load
-from tokaroo_router.model import load_model
+from tokaroo_router.difficulty_model import load_model
 
 HARD = ["integral", "theorem", "lemma", "eigenvalue", "topology", "manifold"]
 EASY = ["apple", "river", "garden", "bread", "music", "window"]

@@ -4,9 +4,9 @@ import random
 import pytest
 from tokaroo_common.errors import InvalidRequest, ModelNotFound
 from tokaroo_router.difficulty import Features, score, tier_of
-from tokaroo_router.health import Health, HealthConfig
-from tokaroo_router.model import load_model
+from tokaroo_router.difficulty_model import load_model
 from tokaroo_router.pool import default_pool_path, load_pool, with_local_model
+from tokaroo_router.provider_health import Health, HealthConfig
 from tokaroo_router.selection import Need, fits, select
 
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tokaroo_common.errors import InvalidRequest, ModelNotFound
-from tokaroo_router.health import Health
 from tokaroo_router.pool import Deployment, ModelEntry, Pool, default_pool_path, load_pool
+from tokaroo_router.provider_health import Health
 from tokaroo_router.selection import Need, fits, select
 
 PROVIDERS = ("openai", "anthropic", "gemini", "local")

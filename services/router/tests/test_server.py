@@ -1,6 +1,6 @@
 from tokaroo_common.turns import user_says
 from tokaroo_proto.router.v1 import router_pb2
-from tokaroo_router.model import load_model
+from tokaroo_router.difficulty_model import load_model
 from tokaroo_router.pool import default_pool_path, load_pool
 from tokaroo_router.server import PoolHolder, RouterServicer
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from tokaroo_common.turns import user_says
 from tokaroo_proto.router.v1 import router_pb2
-from tokaroo_router.health import Health
-from tokaroo_router.model import load_model
+from tokaroo_router.difficulty_model import load_model
 from tokaroo_router.pool import default_pool_path, load_pool
+from tokaroo_router.provider_health import Health
 from tokaroo_router.selection import Need, select, session_cost
 from tokaroo_router.server import PoolHolder, RouterServicer
 from tokaroo_router.session_store import MemorySessionStore, SessionBook

@@ -1,7 +1,7 @@
 """Circuit breakers, one per key (a deployment: provider and upstream model). Pure: every call
 takes the time, so tests and replays need no sleeping. The edge keeps one set from the
 attempts it makes itself (tokaroo_edge.breaker); the router one from completion events
-(tokaroo_router.health).
+(tokaroo_router.provider_health).
 
 - closed: traffic flows. `failure_threshold` consecutive failures, or (when `failure_rate` is
   set) a failure rate above it over the recent window (an EWMA, after `min_observations`),

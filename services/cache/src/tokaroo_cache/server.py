@@ -1,4 +1,4 @@
-"""The gRPC CacheService: thin handlers over CacheCore."""
+"""The gRPC CacheService: thin handlers over CachePolicy."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import grpc
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
 
 from tokaroo_cache.exact import REDIS_ERRORS
+from tokaroo_cache.policy import CachePolicy
 from tokaroo_cache.semantic import DB_ERRORS
-from tokaroo_cache.service import CacheCore
 
 
 class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
-    def __init__(self, core: CacheCore) -> None:
+    def __init__(self, core: CachePolicy) -> None:
         self._core = core
 
     async def Lookup(self, request: cache_pb2.LookupRequest,

@@ -22,7 +22,7 @@ from tokaroo_common.valkey import valkey_client
 from tokaroo_edge import errors
 from tokaroo_edge.auth import Authenticator
 from tokaroo_edge.authguard import AuthFailureGuard, SharedFailureCount
-from tokaroo_edge.completion import Pipeline
+from tokaroo_edge.completion import Completer
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
 from tokaroo_edge.holds import Holds
@@ -34,9 +34,9 @@ from tokaroo_edge.request_id import RequestIdMiddleware
 from tokaroo_edge.responses import JsonResponse
 from tokaroo_edge.routes import (
     account,
-    billing,
     chat,
     console,
+    credits,
     embeddings,
     health,
     messages,
@@ -73,20 +73,20 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
                         journal_dir=settings.outbox_journal_dir)
         outbox.start()
         providers = build_providers(settings, tracer_provider)
-        pipeline = Pipeline(clients=clients, providers=providers, encoder=load_encoder(),
+        completer = Completer(clients=clients, providers=providers, encoder=load_encoder(),
                             first_token_timeout_s=settings.first_token_timeout_s,
                             cache_ttl_s=settings.cache_ttl_seconds)
-        breakers = BreakerCollector(pipeline.breakers)
+        breakers = BreakerCollector(completer.breakers)
         registry.register(breakers)
         queued = OutboxCollector(outbox)
         registry.register(queued)
         state = EdgeState(settings=settings, clients=clients,
                           auth=Authenticator(clients.ledger, settings.auth_cache_ttl_s),
-                          pipeline=pipeline, outbox=outbox, metrics=completion_metrics,
+                          completer=completer, outbox=outbox, metrics=completion_metrics,
                           holds=Holds(None, clients.ledger),
-                          embeddings=EmbeddingPipeline(clients, providers, pipeline.encoder,
+                          embeddings=EmbeddingPipeline(clients, providers, completer.encoder,
                                                        backlog=outbox,
-                                                       breakers=pipeline.breakers))
+                                                       breakers=completer.breakers))
         redis = (valkey_client(settings.redis_url, timeout_s=0.5) if settings.redis_url
                  else None)
         state.limiter = RateLimiter(redis) if redis is not None else None
@@ -115,7 +115,7 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
     app = FastAPI(title="Tokaroo", version="0.1.0", lifespan=lifespan,
                   default_response_class=JsonResponse, docs_url=None, redoc_url=None)
     errors.install(app)
-    for module in (chat, messages, responses, embeddings, models, account, billing, console,
+    for module in (chat, messages, responses, embeddings, models, account, credits, console,
                    health):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)

@@ -1,6 +1,6 @@
-"""The chat-completion pipeline after admission: cache hit, or attempts across candidates
-with fallback before the first token, pricing, and the cache store. The request's record
-emits the event: the pipeline fills in its draft and says when the outcome is final."""
+"""The `Completer` answers an admitted chat completion: a cache hit, or attempts across
+candidates with fallback before the first token, pricing, and the cache store. The request's
+record emits the event: the completer fills in its draft and says when the outcome is final."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_edge.admission import Admission
 from tokaroo_edge.attempts import attempt, first_chunk
-from tokaroo_edge.billing import Bill, bill
 from tokaroo_edge.breaker import Breakers
 from tokaroo_edge.events import EventDraft
 from tokaroo_edge.internal import InternalClients
+from tokaroo_edge.pricing import Bill, bill
 from tokaroo_edge.providers.base import (
     ChatProvider,
     Json,
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Pipeline:
+class Completer:
     clients: InternalClients
     providers: Mapping[str, ChatProvider]
     encoder: Encoder

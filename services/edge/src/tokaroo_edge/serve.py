@@ -79,15 +79,15 @@ async def serve_chat(request: Request, state: EdgeState, principal: Principal, e
         record.draft.model_requested, record.draft.streamed = req.model, req.stream
         no_cache = "no-cache" in request.headers.get("x-tokaroo-cache-control", "").lower()
         async with cancelled_if_client_leaves(request):
-            adm = await admit(state.clients, state.pipeline.encoder, state.outbox, req,
+            adm = await admit(state.clients, state.completer.encoder, state.outbox, req,
                               principal, record, no_cache=no_cache, holds=state.holds,
                               hold_ttl_ms=state.hold_ttl_ms, limiter=state.limiter,
                               cache_timeout_s=state.settings.cache_lookup_timeout_s,
                               session_hint=session_hint(request.headers, req))
             if req.stream:
-                chunks = await state.pipeline.open_stream(req, adm, record)
+                chunks = await state.completer.open_stream(req, adm, record)
             else:
-                body, bill = await state.pipeline.complete(req, adm, record)
+                body, bill = await state.completer.complete(req, adm, record)
         cache_header = "hit" if adm.lookup.hit else "miss"
         request_id = record.draft.request_id
         if req.stream:

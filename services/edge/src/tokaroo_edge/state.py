@@ -9,7 +9,7 @@ from tokaroo_common.outbox import Outbox
 
 from tokaroo_edge.auth import Authenticator, Principal
 from tokaroo_edge.authguard import AuthFailureGuard, SharedFailureCount
-from tokaroo_edge.completion import Pipeline
+from tokaroo_edge.completion import Completer
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
 from tokaroo_edge.events import EventDraft, EventObserver
@@ -24,7 +24,7 @@ class EdgeState:
     settings: EdgeSettings
     clients: InternalClients
     auth: Authenticator
-    pipeline: Pipeline
+    completer: Completer
     embeddings: EmbeddingPipeline
     outbox: Outbox
     holds: Holds

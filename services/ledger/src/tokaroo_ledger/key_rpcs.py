@@ -11,7 +11,7 @@ from tokaroo_common.errors import InvalidRequest, NotFound
 from tokaroo_common.periods import period_reset
 from tokaroo_proto.ledger.v1 import ledger_pb2
 
-from tokaroo_ledger import keys
+from tokaroo_ledger import key_secrets
 from tokaroo_ledger.holds import HoldResult, HoldService
 from tokaroo_ledger.key_controls import (
     KeyControls,
@@ -119,7 +119,7 @@ class KeyRpcs:
 
     async def authenticate(self, request: ledger_pb2.AuthenticateRequest
                            ) -> ledger_pb2.AuthenticateResponse:
-        key_hash = keys.normalize_hash(request.key_hash)
+        key_hash = key_secrets.normalize_hash(request.key_hash)
         principal = await self._store.authenticate(key_hash) if key_hash else None
         if principal is None:
             return ledger_pb2.AuthenticateResponse(ok=False)

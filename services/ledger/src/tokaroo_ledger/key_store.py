@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from tokaroo_common.errors import NotFound
 
-from tokaroo_ledger import keys
+from tokaroo_ledger import key_secrets
 from tokaroo_ledger.key_controls import KeyControls
 from tokaroo_ledger.models import ApiKey, Principal, new_id
 
@@ -46,7 +46,7 @@ async def insert_key(conn: asyncpg.Connection, tenant_id: uuid.UUID, name: str, 
         f"tokens_per_minute, budget_nano, budget_period, allowed_models, expires_at) "
         f"SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 "
         f"WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2) RETURNING {KEY_COLS}",
-        new_id(), tenant_id, name, keys.display_prefix(secret), key_hash,
+        new_id(), tenant_id, name, key_secrets.display_prefix(secret), key_hash,
         c.requests_per_minute, c.tokens_per_minute, c.budget_nano, c.budget_period,
         list(c.allowed_models), c.expires_at)
     if row is None:
@@ -60,9 +60,9 @@ class KeyStore:
 
     async def create_key(self, tenant_id: uuid.UUID, name: str,
                          controls: KeyControls | None = None) -> tuple[ApiKey, str]:
-        secret = keys.generate_secret()
+        secret = key_secrets.generate_secret()
         async with self._pool.acquire() as conn:
-            key = await insert_key(conn, tenant_id, name, secret, keys.hash_secret(secret),
+            key = await insert_key(conn, tenant_id, name, secret, key_secrets.hash_secret(secret),
                                    controls)
         return key, secret
 

@@ -15,7 +15,7 @@ import asyncpg  # type: ignore[import-untyped]
 from tokaroo_common.errors import InsufficientBalance, InvalidRequest, NotFound
 from tokaroo_common.reservations import Settled
 
-from tokaroo_ledger import keys
+from tokaroo_ledger import key_secrets
 from tokaroo_ledger.key_store import KEY_COLS, insert_key
 from tokaroo_ledger.key_store import key_row as key_row_of
 from tokaroo_ledger.mirror import snapshots
@@ -95,7 +95,7 @@ class LedgerRepository:
                             secret: str, *, pinned: bool) -> tuple[Tenant, ApiKey, bool]:
         """Create a tenant with one key and its initial credit. With a pinned secret this is
         idempotent: if that key exists, return its tenant (created=False), credit nothing."""
-        key_hash = keys.hash_secret(secret)
+        key_hash = key_secrets.hash_secret(secret)
         for attempt in (1, 2):
             try:
                 async with self._pool.acquire() as conn, conn.transaction():

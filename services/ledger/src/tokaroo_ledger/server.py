@@ -22,7 +22,7 @@ from tokaroo_common.errors import (
 )
 from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
-from tokaroo_ledger import keys
+from tokaroo_ledger import key_secrets
 from tokaroo_ledger.holds import HoldService
 from tokaroo_ledger.key_rpcs import KeyRpcs, key_info, name_field, unix_ms
 from tokaroo_ledger.key_store import KeyStore
@@ -162,10 +162,10 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
             raise InvalidRequest("initial_credit_nano must not be negative.",
                                  param="initial_credit_nano")
         pinned = request.pinned_secret
-        if pinned and not keys.valid_pinned_secret(pinned):
+        if pinned and not key_secrets.valid_pinned_secret(pinned):
             raise InvalidRequest("pinned_secret must be 16 to 512 printable characters.",
                                  param="pinned_secret")
-        secret = pinned or keys.generate_secret()
+        secret = pinned or key_secrets.generate_secret()
         tenant, key, created = await self._repo.create_tenant(
             name, request.initial_credit_nano, name_field(request.key_name, "key_name", "default"),
             secret, pinned=bool(pinned))

@@ -15,9 +15,8 @@ from tokaroo_common.observability import Observability
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
 from tokaroo_router.config import RouterSettings
+from tokaroo_router.difficulty_model import load_model
 from tokaroo_router.event_feed import feed_health
-from tokaroo_router.health import Health, HealthConfig
-from tokaroo_router.model import load_model
 from tokaroo_router.pool import (
     Pool,
     default_pool_path,
@@ -26,6 +25,7 @@ from tokaroo_router.pool import (
     with_local_model,
 )
 from tokaroo_router.pool_watch import PoolWatcher, start_pool_watch
+from tokaroo_router.provider_health import Health, HealthConfig
 from tokaroo_router.server import PoolHolder, RouterServicer
 from tokaroo_router.session_feed import feed_sessions
 from tokaroo_router.session_store import (

@@ -1,10 +1,11 @@
 """Request difficulty: a score in [0, 1] and its tier `instant | standard | complex`. Pure.
 
 The score has three parts, all on the logit scale, summed, then mapped to a training
-percentile (`model.DifficultyModel.percentile`):
+percentile (`difficulty_model.DifficultyModel.percentile`):
 - the learned part: logistic models (exam questions; everything else) over shape features and
   word n-grams of the user's latest request in their own words, trained offline on the
-  routing data, counted little on open-ended requests (`model.DifficultyModel.explain_text`);
+  routing data, counted little on open-ended requests
+  (`difficulty_model.DifficultyModel.explain_text`);
 - the category prior (code, math, reasoning, extraction, STEM gain most from a strong model;
   writing, role-play, humanities least), seeded from Arena's per-category ratings and not
   learned from the routing data (`categories`);
@@ -24,7 +25,7 @@ from tokaroo_common.turns import has_media, last_user_text, turn_text
 from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 from tokaroo_proto.router.v1 import router_pb2
 
-from tokaroo_router.model import DifficultyModel
+from tokaroo_router.difficulty_model import DifficultyModel
 
 TOOLS_PRIOR = 0.15
 TOOL_RESULTS_PRIOR = 0.05  # a conversation that already ran tools is an agent at work

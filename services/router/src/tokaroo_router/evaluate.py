@@ -36,10 +36,10 @@ import numpy as np
 from tokaroo_router.categories import categories, is_exam
 from tokaroo_router.dataset import Dataset, Row, bucket, load
 from tokaroo_router.difficulty import Features, logit
+from tokaroo_router.difficulty_model import DifficultyModel, load_model
 from tokaroo_router.features import clip
-from tokaroo_router.metrics import Vector, apgr, cpt, curve, routed_cost, share_for_quality
-from tokaroo_router.model import DifficultyModel, load_model
 from tokaroo_router.pool import ModelEntry, default_pool_path, load_pool
+from tokaroo_router.quality_curve import Vector, apgr, cpt, curve, routed_cost, share_for_quality
 from tokaroo_router.selection import DEFAULT_OUTPUT_ESTIMATE
 from tokaroo_router.train import VERSION, Params, fit, load_gain
 

@@ -29,8 +29,8 @@ from tokaroo_common.errors import InvalidRequest, ModelNotFound
 from tokaroo_common.policy import cache_policy
 from tokaroo_common.pricing import cache_prices
 
-from tokaroo_router.health import Health
 from tokaroo_router.pool import Deployment, ModelEntry, Pool
+from tokaroo_router.provider_health import Health
 
 DEFAULT_OUTPUT_ESTIMATE = 256
 MAX_CANDIDATES = 4

@@ -24,9 +24,9 @@ from tokaroo_common.pricing import cache_prices
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
 from tokaroo_router.difficulty import explain, request_features, tier_of
-from tokaroo_router.health import Health
-from tokaroo_router.model import DifficultyModel
+from tokaroo_router.difficulty_model import DifficultyModel
 from tokaroo_router.pool import Pool
+from tokaroo_router.provider_health import Health
 from tokaroo_router.selection import Need, select
 from tokaroo_router.session_store import MemorySessionStore, SessionBook
 from tokaroo_router.sessions import session_key

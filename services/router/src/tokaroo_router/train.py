@@ -38,8 +38,8 @@ from numpy.typing import NDArray
 
 from tokaroo_router.categories import arena_gain, categories, is_exam, prior, structure_prior
 from tokaroo_router.dataset import Row, load
+from tokaroo_router.difficulty_model import ARTIFACT, DifficultyModel, save_model
 from tokaroo_router.features import clip, extract_low
-from tokaroo_router.model import ARTIFACT, DifficultyModel, save_model
 
 VERSION = "difficulty-v3"
 

@@ -84,7 +84,7 @@ async def messages(request: Request, state: State,
 async def count_tokens(request: Request, state: State, principal: Auth) -> JsonResponse:
     body = await read_model(request, anthropic.CountTokensRequest, state.settings.max_body_bytes)
     req = anthropic.to_chat_request(body)
-    tokens = count_prompt_tokens(state.pipeline.encoder, to_conversation(req.messages),
+    tokens = count_prompt_tokens(state.completer.encoder, to_conversation(req.messages),
                                  req.tools)
     return JsonResponse({"input_tokens": tokens})
 

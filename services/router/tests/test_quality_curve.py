@@ -2,7 +2,7 @@ import random
 
 import numpy as np
 import pytest
-from tokaroo_router.metrics import apgr, cpt, curve, routed_cost, share_for_quality
+from tokaroo_router.quality_curve import apgr, cpt, curve, routed_cost, share_for_quality
 
 
 def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

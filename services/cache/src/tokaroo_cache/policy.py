@@ -59,7 +59,7 @@ def key_vector(last: Vectors, context: Vectors | None) -> Vectors:
     return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
 
 
-class CacheCore:
+class CachePolicy:
     def __init__(self, exact: ExactCache, semantic: SemanticStore | None,
                  embedder: Embedder | None, *, default_ttl_s: int, max_entry_bytes: int,
                  thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:

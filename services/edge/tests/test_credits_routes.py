@@ -14,7 +14,7 @@ from tokaroo_edge import errors
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.deps import get_principal
 from tokaroo_edge.request_id import RequestIdMiddleware
-from tokaroo_edge.routes.billing import router
+from tokaroo_edge.routes.credits import router
 from tokaroo_proto.ledger.v1 import ledger_pb2
 
 TENANT = "0190f1e2-0000-7000-8000-000000000001"

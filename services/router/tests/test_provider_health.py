@@ -1,4 +1,4 @@
-from tokaroo_router.health import Health, HealthConfig, State
+from tokaroo_router.provider_health import Health, HealthConfig, State
 
 
 def test_consecutive_failures_open_then_half_open_then_close() -> None:

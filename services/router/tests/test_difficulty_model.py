@@ -1,7 +1,7 @@
 from tokaroo_router.categories import OPEN_REFERENCE_CHARS
 from tokaroo_router.difficulty import tier_of
+from tokaroo_router.difficulty_model import DifficultyModel, load_model
 from tokaroo_router.features import HEAD_CHARS, TAIL_CHARS, clip, extract
-from tokaroo_router.model import DifficultyModel, load_model
 
 
 def test_features_fold_numbers_and_add_bigrams() -> None:
