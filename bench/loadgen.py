@@ -22,38 +22,66 @@ QUESTION = "in two sentences, why do gateways cache answers?"
 
 def body(model: str, tag: str, *, stream: bool = False) -> dict:
     """The request wrk_chat.lua sends (keep both in step)."""
-    out: dict = {"model": model, "max_tokens": 64,
-                 "messages": [{"role": "user", "content": f"Request {tag}: {QUESTION}"}]}
+    out: dict = {
+        "model": model,
+        "max_tokens": 64,
+        "messages": [{"role": "user", "content": f"Request {tag}: {QUESTION}"}],
+    }
     if stream:
         out["stream"] = True
         out["stream_options"] = {"include_usage": True}
     return out
 
 
-def wrk(url: str, key: str, model: str, *, connections: int, seconds: float, nonce: str,
-        mode: str = "unique", threads: int = 1, keys: list[str] | None = None) -> dict:
+def wrk(
+    url: str,
+    key: str,
+    model: str,
+    *,
+    connections: int,
+    seconds: float,
+    nonce: str,
+    mode: str = "unique",
+    threads: int = 1,
+    keys: list[str] | None = None,
+) -> dict:
     """One wrk run against `url` (…/v1); mode `unique` makes every body distinct; `keys`
     (several tenants' API keys) are used in turn instead of `key`."""
     exe = shutil.which("wrk")
     if exe is None:
         raise RuntimeError("wrk is not installed (bench/setup.sh installs it)")
-    argv = [exe, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-            "--timeout", "10s", "-s", str(LUA), "-H", f"Authorization: Bearer {key}",
-            f"{url}/chat/completions", "--", nonce, model, mode]
+    argv = [
+        exe,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA),
+        "-H",
+        f"Authorization: Bearer {key}",
+        f"{url}/chat/completions",
+        "--",
+        nonce,
+        model,
+        mode,
+    ]
     if keys:
         argv.append(",".join(keys))
     out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     for line in out.stdout.splitlines():
         if line.startswith("BENCHJSON "):
-            res = json.loads(line[len("BENCHJSON "):])
+            res = json.loads(line[len("BENCHJSON ") :])
             secs = res["duration_us"] / 1e6
             res["rps"] = round(res["requests"] / secs, 1) if secs else 0.0
             res["latency_ms"] = {k: round(v / 1000, 3) for k, v in res.pop("latency_us").items()}
             res["connections"] = connections
             res["non_2xx_or_failed"] = sum(res["errors"].values())
             return res
-    raise RuntimeError(f"wrk gave no summary (rc {out.returncode}): {out.stdout[-2000:]} "
-                       f"{out.stderr[-2000:]}")
+    raise RuntimeError(
+        f"wrk gave no summary (rc {out.returncode}): {out.stdout[-2000:]} {out.stderr[-2000:]}"
+    )
 
 
 def pct(values: list[float], q: float) -> float:
@@ -70,8 +98,12 @@ def _chat_token(event: dict) -> bool:
 
 def _responses_body(model: str, tag: str) -> dict:
     chat = body(model, tag)
-    return {"model": model, "input": chat["messages"][0]["content"], "stream": True,
-            "max_output_tokens": chat["max_tokens"]}
+    return {
+        "model": model,
+        "input": chat["messages"][0]["content"],
+        "stream": True,
+        "max_output_tokens": chat["max_tokens"],
+    }
 
 
 def _messages_body(model: str, tag: str) -> dict:
@@ -80,20 +112,39 @@ def _messages_body(model: str, tag: str) -> dict:
 
 # Each dialect's streaming request: path, body, "is this event a text token", "is it the end".
 DIALECTS = {
-    "chat": ("/chat/completions", lambda m, t: body(m, t, stream=True), _chat_token,
-             lambda e: False),
-    "responses": ("/responses", _responses_body,
-                  lambda e: e.get("type") == "response.output_text.delta",
-                  lambda e: e.get("type") == "response.completed"),
-    "messages": ("/messages", _messages_body,
-                 lambda e: e.get("type") == "content_block_delta"
-                 and (e.get("delta") or {}).get("type") == "text_delta",
-                 lambda e: e.get("type") == "message_stop"),
+    "chat": (
+        "/chat/completions",
+        lambda m, t: body(m, t, stream=True),
+        _chat_token,
+        lambda e: False,
+    ),
+    "responses": (
+        "/responses",
+        _responses_body,
+        lambda e: e.get("type") == "response.output_text.delta",
+        lambda e: e.get("type") == "response.completed",
+    ),
+    "messages": (
+        "/messages",
+        _messages_body,
+        lambda e: (
+            e.get("type") == "content_block_delta"
+            and (e.get("delta") or {}).get("type") == "text_delta"
+        ),
+        lambda e: e.get("type") == "message_stop",
+    ),
 }
 
 
-async def _streams(url: str, key: str, model: str, seconds: float, nonce: str,
-                   max_streams: int, dialect: str = "chat") -> dict:
+async def _streams(
+    url: str,
+    key: str,
+    model: str,
+    seconds: float,
+    nonce: str,
+    max_streams: int,
+    dialect: str = "chat",
+) -> dict:
     path, make_body, is_token, is_end = DIALECTS[dialect]
     ttft, total, gaps, chunks, errors = [], [], [], [], 0
     headers = {"Authorization": f"Bearer {key}"}
@@ -107,9 +158,12 @@ async def _streams(url: str, key: str, model: str, seconds: float, nonce: str,
             first: float | None = None
             last: float | None = None
             n = 0
-            async with client.stream("POST", f"{url}{path}", content=payload,
-                                     headers={**headers,
-                                              "Content-Type": "application/json"}) as r:
+            async with client.stream(
+                "POST",
+                f"{url}{path}",
+                content=payload,
+                headers={**headers, "Content-Type": "application/json"},
+            ) as r:
                 if r.status_code != 200:
                     errors += 1
                     await r.aread()
@@ -139,18 +193,31 @@ async def _streams(url: str, key: str, model: str, seconds: float, nonce: str,
             total.append((time.perf_counter() - t0) * 1000)
             chunks.append(n)
     gap_ms = [g * 1000 for g in gaps]
-    return {"streams": len(ttft), "errors": errors,
-            "ttft_ms": {"p50": round(pct(ttft, 0.5), 3), "p90": round(pct(ttft, 0.9), 3),
-                        "p99": round(pct(ttft, 0.99), 3),
-                        "mean": round(statistics.fmean(ttft), 3) if ttft else None},
-            "total_ms": {"p50": round(pct(total, 0.5), 3), "p99": round(pct(total, 0.99), 3)},
-            "chunk_gap_ms": {"p50": round(pct(gap_ms, 0.5), 4),
-                             "p99": round(pct(gap_ms, 0.99), 4)},
-            "chunks_per_stream": round(statistics.fmean(chunks), 1) if chunks else 0}
+    return {
+        "streams": len(ttft),
+        "errors": errors,
+        "ttft_ms": {
+            "p50": round(pct(ttft, 0.5), 3),
+            "p90": round(pct(ttft, 0.9), 3),
+            "p99": round(pct(ttft, 0.99), 3),
+            "mean": round(statistics.fmean(ttft), 3) if ttft else None,
+        },
+        "total_ms": {"p50": round(pct(total, 0.5), 3), "p99": round(pct(total, 0.99), 3)},
+        "chunk_gap_ms": {"p50": round(pct(gap_ms, 0.5), 4), "p99": round(pct(gap_ms, 0.99), 4)},
+        "chunks_per_stream": round(statistics.fmean(chunks), 1) if chunks else 0,
+    }
 
 
-def streams(url: str, key: str, model: str, *, seconds: float, nonce: str,
-            max_streams: int = 2000, dialect: str = "chat") -> dict:
+def streams(
+    url: str,
+    key: str,
+    model: str,
+    *,
+    seconds: float,
+    nonce: str,
+    max_streams: int = 2000,
+    dialect: str = "chat",
+) -> dict:
     """Sequential streams (concurrency 1) for `seconds`, each a distinct request, in one of
     the `DIALECTS` (chat completions, the Responses API, Anthropic Messages)."""
     return asyncio.run(_streams(url, key, model, seconds, nonce, max_streams, dialect))
@@ -160,8 +227,12 @@ def check_cache_hit(url: str, key: str, model: str, tag: str) -> dict:
     """Send the fixed body until Tokaroo says `x-tokaroo-cache: hit` (stores are async)."""
     seen = []
     for _ in range(20):
-        r = httpx.post(f"{url}/chat/completions", json=body(model, tag),
-                       headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        r = httpx.post(
+            f"{url}/chat/completions",
+            json=body(model, tag),
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=10,
+        )
         r.raise_for_status()
         seen.append(r.headers.get("x-tokaroo-cache"))
         if seen[-1] == "hit":
@@ -180,8 +251,11 @@ async def _hop_timing(router: str, cache: str, ledger: str, api_key: str, n: int
     from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
     from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
-    async with grpc.aio.insecure_channel(router) as rc, grpc.aio.insecure_channel(cache) as cc, \
-            grpc.aio.insecure_channel(ledger) as lc:
+    async with (
+        grpc.aio.insecure_channel(router) as rc,
+        grpc.aio.insecure_channel(cache) as cc,
+        grpc.aio.insecure_channel(ledger) as lc,
+    ):
         rs = router_pb2_grpc.RouterServiceStub(rc)
         cs = cache_pb2_grpc.CacheServiceStub(cc)
         ls = ledger_pb2_grpc.LedgerServiceStub(lc)
@@ -192,29 +266,69 @@ async def _hop_timing(router: str, cache: str, ledger: str, api_key: str, n: int
         plain = cpb.AnswerShape(digest="bench-plain")
         calls = {
             "ledger.Authenticate": lambda i: ls.Authenticate(
-                ledger_pb2.AuthenticateRequest(key_hash=key_hash), timeout=5),
-            "router.Route(fast)": lambda i: rs.Route(router_pb2.RouteRequest(
-                request_id=f"hop-{i}", tenant_id=tenant, model="fast", input_tokens=20,
-                max_output_tokens=64, conversation=user_says(f"{text} {i}"),
-                endpoint="chat.completions"), timeout=5),
-            "router.Route(auto)": lambda i: rs.Route(router_pb2.RouteRequest(
-                request_id=f"hop-{i}", tenant_id=tenant, model="auto", input_tokens=20,
-                max_output_tokens=64, conversation=user_says(f"{text} {i}"),
-                endpoint="chat.completions"), timeout=5),
-            "cache.Lookup(exact miss)": lambda i: cs.Lookup(cache_pb2.LookupRequest(
-                tenant_id=tenant, exact_key=f"hop-miss-{time.time_ns()}-{i}", policy="exact",
-                conversation=user_says(text), shape=plain, model="fast"), timeout=5),
-            "cache.Lookup(full miss, semantic)": lambda i: cs.Lookup(cache_pb2.LookupRequest(
-                tenant_id=tenant, exact_key=f"hop-miss-{time.time_ns()}-{i}", policy="full",
-                conversation=user_says(f"hop {i} {time.time_ns()}: {QUESTION}"), shape=plain,
-                model="auto"),
-                timeout=10),
-            "ledger.Hold": lambda i: ls.Hold(ledger_pb2.HoldRequest(
-                tenant_id=tenant, request_id=f"hop-hold-{time.time_ns()}-{i}",
-                amount_nano=1000, ttl_ms=2000), timeout=5),
+                ledger_pb2.AuthenticateRequest(key_hash=key_hash), timeout=5
+            ),
+            "router.Route(fast)": lambda i: rs.Route(
+                router_pb2.RouteRequest(
+                    request_id=f"hop-{i}",
+                    tenant_id=tenant,
+                    model="fast",
+                    input_tokens=20,
+                    max_output_tokens=64,
+                    conversation=user_says(f"{text} {i}"),
+                    endpoint="chat.completions",
+                ),
+                timeout=5,
+            ),
+            "router.Route(auto)": lambda i: rs.Route(
+                router_pb2.RouteRequest(
+                    request_id=f"hop-{i}",
+                    tenant_id=tenant,
+                    model="auto",
+                    input_tokens=20,
+                    max_output_tokens=64,
+                    conversation=user_says(f"{text} {i}"),
+                    endpoint="chat.completions",
+                ),
+                timeout=5,
+            ),
+            "cache.Lookup(exact miss)": lambda i: cs.Lookup(
+                cache_pb2.LookupRequest(
+                    tenant_id=tenant,
+                    exact_key=f"hop-miss-{time.time_ns()}-{i}",
+                    policy="exact",
+                    conversation=user_says(text),
+                    shape=plain,
+                    model="fast",
+                ),
+                timeout=5,
+            ),
+            "cache.Lookup(full miss, semantic)": lambda i: cs.Lookup(
+                cache_pb2.LookupRequest(
+                    tenant_id=tenant,
+                    exact_key=f"hop-miss-{time.time_ns()}-{i}",
+                    policy="full",
+                    conversation=user_says(f"hop {i} {time.time_ns()}: {QUESTION}"),
+                    shape=plain,
+                    model="auto",
+                ),
+                timeout=10,
+            ),
+            "ledger.Hold": lambda i: ls.Hold(
+                ledger_pb2.HoldRequest(
+                    tenant_id=tenant,
+                    request_id=f"hop-hold-{time.time_ns()}-{i}",
+                    amount_nano=1000,
+                    ttl_ms=2000,
+                ),
+                timeout=5,
+            ),
         }
-        out: dict = {"calls_each": n, "note": "sequential, one call in flight, from the bench "
-                     "process; includes the Python gRPC client and loopback"}
+        out: dict = {
+            "calls_each": n,
+            "note": "sequential, one call in flight, from the bench "
+            "process; includes the Python gRPC client and loopback",
+        }
         for name, fn in calls.items():
             times = []
             count, warm = (max(5, n // 15), 3) if "semantic" in name else (n, 20)
@@ -223,8 +337,11 @@ async def _hop_timing(router: str, cache: str, ledger: str, api_key: str, n: int
                 await fn(i)
                 if i >= warm:
                     times.append((time.perf_counter() - t0) * 1000)
-            out[name] = {"p50_ms": round(pct(times, 0.5), 3),
-                         "p99_ms": round(pct(times, 0.99), 3), "calls": len(times)}
+            out[name] = {
+                "p50_ms": round(pct(times, 0.5), 3),
+                "p99_ms": round(pct(times, 0.99), 3),
+                "calls": len(times),
+            }
     return out
 
 

@@ -14,7 +14,7 @@ def _stat(pid: int) -> tuple[int, int] | None:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = raw[raw.rindex(")") + 2:].split()
+    fields = raw[raw.rindex(")") + 2 :].split()
     return int(fields[1]), int(fields[11]) + int(fields[12])
 
 
@@ -44,8 +44,9 @@ def _tree(root: int, table: dict[int, tuple[int, int]]) -> list[int]:
 def cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
     """CPU seconds (user + system) used so far by each named process and its descendants."""
     table = _table()
-    return {name: sum(table[p][1] for p in _tree(pid, table)) / CLK_TCK
-            for name, pid in roots.items()}
+    return {
+        name: sum(table[p][1] for p in _tree(pid, table)) / CLK_TCK for name, pid in roots.items()
+    }
 
 
 def _status_kb(pid: int, field: str) -> int:
@@ -65,8 +66,11 @@ def peak_memory_mb(roots: dict[str, int]) -> dict[str, dict[str, float]]:
     out = {}
     for name, root in roots.items():
         hwm = [_status_kb(p, "VmHWM") for p in _tree(root, table)]
-        out[name] = {"vmhwm_max_mb": round(max(hwm, default=0) / 1024, 1),
-                     "vmhwm_sum_mb": round(sum(hwm) / 1024, 1), "processes": len(hwm)}
+        out[name] = {
+            "vmhwm_max_mb": round(max(hwm, default=0) / 1024, 1),
+            "vmhwm_sum_mb": round(sum(hwm) / 1024, 1),
+            "processes": len(hwm),
+        }
     return out
 
 
@@ -80,8 +84,10 @@ def system_ticks() -> tuple[int, int]:
 def resident_mb(roots: dict[str, int]) -> dict[str, float]:
     """Current resident set (VmRSS) per named tree, summed over its processes, in MB."""
     table = _table()
-    return {name: round(sum(_status_kb(p, "VmRSS") for p in _tree(root, table)) / 1024, 2)
-            for name, root in roots.items()}
+    return {
+        name: round(sum(_status_kb(p, "VmRSS") for p in _tree(root, table)) / 1024, 2)
+        for name, root in roots.items()
+    }
 
 
 def open_fds(roots: dict[str, int]) -> dict[str, int]:

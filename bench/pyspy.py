@@ -14,18 +14,37 @@ from pathlib import Path
 
 _LINE = re.compile(r"^(.*) (\d+)$")
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
-IDLE_LEAVES = ("Condition.wait (", "EpollSelector.select (", "_PollLikeSelector.select (",
-               "Event.wait (", "Queue.get (", "select (")
+IDLE_LEAVES = (
+    "Condition.wait (",
+    "EpollSelector.select (",
+    "_PollLikeSelector.select (",
+    "Event.wait (",
+    "Queue.get (",
+    "select (",
+)
 LOOP_IDLE = ("EpollSelector.select (", "_PollLikeSelector.select (")  # plain asyncio waiting
 # Python frames that call straight into C: py-spy cannot tell a wait from work there
 # (gRPC's poller thread, thread-pool workers blocked on their queue); `--native` can.
 IN_C = ("Thread.run (threading", "_worker (concurrent/futures/thread")
 
 
-def start(pyspy: Path, pid: int, seconds: int, out: Path, *, rate: int = 100,
-          native: bool = False) -> subprocess.Popen[bytes]:
-    argv = [str(pyspy), "record", "-p", str(pid), "-d", str(seconds), "-r", str(rate),
-            "-f", "raw", "-o", str(out)]
+def start(
+    pyspy: Path, pid: int, seconds: int, out: Path, *, rate: int = 100, native: bool = False
+) -> subprocess.Popen[bytes]:
+    argv = [
+        str(pyspy),
+        "record",
+        "-p",
+        str(pid),
+        "-d",
+        str(seconds),
+        "-r",
+        str(rate),
+        "-f",
+        "raw",
+        "-o",
+        str(out),
+    ]
     if native:
         argv.append("--native")
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -85,26 +104,36 @@ def summarize(raw: Path, *, seconds: float, rate: int, top: int = 25) -> tuple[d
             other_self[leaf] += n
 
     def rows(c: Counter[str], total: int, k: int = top) -> list[tuple[float, int, str]]:
-        return [(round(100 * v / total, 1), v, name) for name, v in c.most_common(k)] \
-            if total else []
+        return (
+            [(round(100 * v / total, 1), v, name) for name, v in c.most_common(k)] if total else []
+        )
 
     own = Counter({k: v for k, v in main_incl.items() if "tokaroo_" in k})
     possible = max(1, int(seconds * rate))
-    data = {"event_loop_samples": main_n, "possible_samples": possible,
-            "event_loop_busy_pct": round(100 * main_n / possible, 1),
-            "event_loop_selector_wait_samples": loop_idle,
-            "other_threads_busy_samples": other_busy, "other_threads_idle_samples": other_idle,
-            "other_threads_in_c_samples": other_c,
-            "self": rows(main_self, main_n), "inclusive": rows(main_incl, main_n, 40),
-            "tokaroo_inclusive": rows(own, main_n, 30), "by_package": rows(main_pkg, main_n, 15),
-            "other_threads_self": rows(other_self, other_busy, 10)}
-    out = [f"event loop thread: {main_n} busy samples of {possible} possible "
-           f"({data['event_loop_busy_pct']}%; idle waits left out: uvloop's by py-spy, "
-           f"{loop_idle} asyncio selector waits here)",
-           f"other threads: {other_busy} busy samples in Python, {other_c} in C called from "
-           f"Thread.run / a pool worker (gRPC poller or a queue wait: py-spy --native tells), "
-           f"{other_idle} idle (Condition.wait, select) left out", "",
-           "EVENT LOOP, SELF by package (where samples end):"]
+    data = {
+        "event_loop_samples": main_n,
+        "possible_samples": possible,
+        "event_loop_busy_pct": round(100 * main_n / possible, 1),
+        "event_loop_selector_wait_samples": loop_idle,
+        "other_threads_busy_samples": other_busy,
+        "other_threads_idle_samples": other_idle,
+        "other_threads_in_c_samples": other_c,
+        "self": rows(main_self, main_n),
+        "inclusive": rows(main_incl, main_n, 40),
+        "tokaroo_inclusive": rows(own, main_n, 30),
+        "by_package": rows(main_pkg, main_n, 15),
+        "other_threads_self": rows(other_self, other_busy, 10),
+    }
+    out = [
+        f"event loop thread: {main_n} busy samples of {possible} possible "
+        f"({data['event_loop_busy_pct']}%; idle waits left out: uvloop's by py-spy, "
+        f"{loop_idle} asyncio selector waits here)",
+        f"other threads: {other_busy} busy samples in Python, {other_c} in C called from "
+        f"Thread.run / a pool worker (gRPC poller or a queue wait: py-spy --native tells), "
+        f"{other_idle} idle (Condition.wait, select) left out",
+        "",
+        "EVENT LOOP, SELF by package (where samples end):",
+    ]
     out += [f"  {p:5.1f}%  {n:6d}  {k}" for p, n, k in data["by_package"]]
     out += ["", "EVENT LOOP, SELF by frame:"]
     out += [f"  {p:5.1f}%  {n:6d}  {k}" for p, n, k in data["self"]]

@@ -1,6 +1,6 @@
 """bench/results/RESULTS.md from the bench.json that run.py writes. Pure (dict -> text).
 
-    uv run --frozen python bench/report.py   # re-render from bench/results/bench.json
+uv run --frozen python bench/report.py   # re-render from bench/results/bench.json
 """
 
 from __future__ import annotations
@@ -40,13 +40,17 @@ def _cpu(d: dict, names: tuple[str, ...]) -> str:
 def latency_section(lat: str, block: dict) -> list[str]:
     s = block["summary"]
     has_lite = "litellm" in s["c1"]
-    out = [f"### Simulator at {lat} ms", "",
-           "| | simulator direct | Tokaroo | LiteLLM proxy | LiteLLM ÷ Tokaroo |",
-           "|---|---|---|---|---|"]
+    out = [
+        f"### Simulator at {lat} ms",
+        "",
+        "| | simulator direct | Tokaroo | LiteLLM proxy | LiteLLM ÷ Tokaroo |",
+        "|---|---|---|---|---|",
+    ]
 
     def row(label: str, key: str, ratio: str = "", fmt: Any = _pair) -> None:
-        vals = [fmt(s[key].get(t)) if t in s[key] else "—"
-                for t in ("direct", "tokaroo", "litellm")]
+        vals = [
+            fmt(s[key].get(t)) if t in s[key] else "—" for t in ("direct", "tokaroo", "litellm")
+        ]
         out.append(f"| {label} | {' | '.join(vals)} | {ratio} |")
 
     def rps(d: dict | None) -> str:
@@ -56,13 +60,16 @@ def latency_section(lat: str, block: dict) -> list[str]:
     r = s.get("added_c1_ms_litellm_over_tokaroo")
     row("**added latency c=1 p50 / p99 (ms)**", "added_c1_ms", f"{_f(r, 1)}× (p50)" if r else "")
     ratio = s.get("throughput_ratio_vs_litellm")
-    row("**throughput c=32 (req/s)**", "c32",
-        f"Tokaroo = **{_f(ratio, 1)}×** LiteLLM" if ratio else "", fmt=rps)
+    row(
+        "**throughput c=32 (req/s)**",
+        "c32",
+        f"Tokaroo = **{_f(ratio, 1)}×** LiteLLM" if ratio else "",
+        fmt=rps,
+    )
     row("c=32 latency p50 / p99 (ms)", "c32")
     row("stream TTFT c=1 p50 / p99 (ms)", "stream")
     r = s.get("ttft_overhead_ms_litellm_over_tokaroo")
-    row("**TTFT overhead p50 / p99 (ms)**", "ttft_overhead_ms",
-        f"{_f(r, 1)}× (p50)" if r else "")
+    row("**TTFT overhead p50 / p99 (ms)**", "ttft_overhead_ms", f"{_f(r, 1)}× (p50)" if r else "")
     cpu = s["cpu_ms_per_request_c32"]
     sim = [_f((cpu.get(t) or {}).get("simulator"), 2) for t in ("direct", "tokaroo", "litellm")]
     out.append(f"| CPU ms per request at c=32, simulator | {' | '.join(sim)} | |")
@@ -73,74 +80,99 @@ def latency_section(lat: str, block: dict) -> list[str]:
     out.append(f"| CPU ms per request at c=32, wrk | {' | '.join(lg)} | |")
     hit = s.get("cache_hit_c1")
     if hit:
-        out.append(f"| exact cache hit c=1 p50 / p99 (ms) | — | {_pair(hit)} "
-                   f"({'verified' if hit.get('verified') else 'NOT verified'} "
-                   "`x-tokaroo-cache: hit`) | no cache configured | |")
+        out.append(
+            f"| exact cache hit c=1 p50 / p99 (ms) | — | {_pair(hit)} "
+            f"({'verified' if hit.get('verified') else 'NOT verified'} "
+            "`x-tokaroo-cache: hit`) | no cache configured | |"
+        )
     ex = block.get("extras", {})
     if "auto_c1" in ex:
         a1, a32 = ex["auto_c1"], ex["auto_c32"]
-        out.append(f"| model=`auto` (semantic cache on): c=1 p50 / p99 (ms); c=32 req/s | — | "
-                   f"{_pair(a1['latency_ms'])}; {a32['rps']} req/s | — | |")
+        out.append(
+            f"| model=`auto` (semantic cache on): c=1 p50 / p99 (ms); c=32 req/s | — | "
+            f"{_pair(a1['latency_ms'])}; {a32['rps']} req/s | — | |"
+        )
     if "c32_many_tenants" in ex:
         mt = ex["c32_many_tenants"]
-        out.append(f"| c=32 spread over {mt['tenants']} tenants: req/s; p50 / p99 (ms) | — | "
-                   f"{mt['rps']} req/s; {_pair(mt['latency_ms'])} | — | |")
+        out.append(
+            f"| c=32 spread over {mt['tenants']} tenants: req/s; p50 / p99 (ms) | — | "
+            f"{mt['rps']} req/s; {_pair(mt['latency_ms'])} | — | |"
+        )
     busy = [r["machine_busy_pct"] for r in block["runs"]]
-    out += ["", f"Machine busy during these runs: {min(busy):.0f}–{max(busy):.0f}% of both "
-            "cores (everything, the bench included); load average "
-            f"{min(r['loadavg_1m'] for r in block['runs']):.1f}–"
-            f"{max(r['loadavg_1m'] for r in block['runs']):.1f}. Each cell is the median of "
-            "the rounds; added latency and TTFT overhead are the gateway's percentile minus "
-            "the direct one.", ""]
+    out += [
+        "",
+        f"Machine busy during these runs: {min(busy):.0f}–{max(busy):.0f}% of both "
+        "cores (everything, the bench included); load average "
+        f"{min(r['loadavg_1m'] for r in block['runs']):.1f}–"
+        f"{max(r['loadavg_1m'] for r in block['runs']):.1f}. Each cell is the median of "
+        "the rounds; added latency and TTFT overhead are the gateway's percentile minus "
+        "the direct one.",
+        "",
+    ]
     return out
 
 
 def render(r: dict) -> str:
     m, v = r["machine"], r.get("versions", {})
-    out = ["# Tokaroo benchmark results", "",
-           f"Run **{r['timestamp']}** with `{r['command']}` in {r.get('duration_s')} s. "
-           "Generated by bench/report.py from bench/results/bench.json (every run, every "
-           "number); see bench/README.md for what each number means.", "",
-           f"- Machine: {m['cpu']}, {m['cpus']} CPUs, {m['mem_gb']} GB, {m['os']}, "
-           f"kernel {m['kernel']}, Python {m['python']}; load average at start "
-           f"{m['loadavg_at_start'][0]:.2f}, at end {m.get('loadavg_at_end', [0])[0]:.2f}. "
-           "The load generator runs on the same 2 cores.",
-           f"- Versions: Tokaroo {v.get('tokaroo_git')}, LiteLLM {v.get('litellm')} (one "
-           f"worker, no database), {v.get('wrk')}, uvicorn {v.get('uvicorn')}, fastapi "
-           f"{v.get('fastapi')}, grpcio {v.get('grpcio')}.",
-           f"- Plan: {json.dumps(r['plan'])}", ""]
+    out = [
+        "# Tokaroo benchmark results",
+        "",
+        f"Run **{r['timestamp']}** with `{r['command']}` in {r.get('duration_s')} s. "
+        "Generated by bench/report.py from bench/results/bench.json (every run, every "
+        "number); see bench/README.md for what each number means.",
+        "",
+        f"- Machine: {m['cpu']}, {m['cpus']} CPUs, {m['mem_gb']} GB, {m['os']}, "
+        f"kernel {m['kernel']}, Python {m['python']}; load average at start "
+        f"{m['loadavg_at_start'][0]:.2f}, at end {m.get('loadavg_at_end', [0])[0]:.2f}. "
+        "The load generator runs on the same 2 cores.",
+        f"- Versions: Tokaroo {v.get('tokaroo_git')}, LiteLLM {v.get('litellm')} (one "
+        f"worker, no database), {v.get('wrk')}, uvicorn {v.get('uvicorn')}, fastapi "
+        f"{v.get('fastapi')}, grpcio {v.get('grpcio')}.",
+        f"- Plan: {json.dumps(r['plan'])}",
+        "",
+    ]
     b = r.get("budget_at_0ms")
     if b:
         s0 = r["latencies"]["0"]["summary"]
         add, tt = s0["added_c1_ms"]["tokaroo"], s0["ttft_overhead_ms"]["tokaroo"]
-        out += ["## Budget (ARCHITECTURE.md, simulator at 0 ms)", "",
-                "| budget | measured | |", "|---|---|---|",
-                f"| added latency p50 ≤ 2 ms | {_f(add['p50'])} ms | "
-                f"{_ok(b['added_p50_le_2ms'])} |",
-                f"| added latency p99 ≤ 5 ms | {_f(add['p99'])} ms | "
-                f"{_ok(b['added_p99_le_5ms'])} |",
-                f"| TTFT overhead p50 ≤ 2 ms | {_f(tt['p50'])} ms | "
-                f"{_ok(b['ttft_overhead_p50_le_2ms'])} |",
-                f"| throughput c=32 ≥ 10× LiteLLM | "
-                f"{_f(s0.get('throughput_ratio_vs_litellm'), 1)}× | "
-                f"{_ok(b['throughput_ge_10x_litellm'])} |",
-                f"| exact cache hit p50 ≤ 2 ms | {_f(s0.get('cache_hit_c1', {}).get('p50'))} ms "
-                f"| {_ok(b['cache_hit_p50_le_2ms'])} |", ""]
+        out += [
+            "## Budget (ARCHITECTURE.md, simulator at 0 ms)",
+            "",
+            "| budget | measured | |",
+            "|---|---|---|",
+            f"| added latency p50 ≤ 2 ms | {_f(add['p50'])} ms | {_ok(b['added_p50_le_2ms'])} |",
+            f"| added latency p99 ≤ 5 ms | {_f(add['p99'])} ms | {_ok(b['added_p99_le_5ms'])} |",
+            f"| TTFT overhead p50 ≤ 2 ms | {_f(tt['p50'])} ms | "
+            f"{_ok(b['ttft_overhead_p50_le_2ms'])} |",
+            f"| throughput c=32 ≥ 10× LiteLLM | "
+            f"{_f(s0.get('throughput_ratio_vs_litellm'), 1)}× | "
+            f"{_ok(b['throughput_ge_10x_litellm'])} |",
+            f"| exact cache hit p50 ≤ 2 ms | {_f(s0.get('cache_hit_c1', {}).get('p50'))} ms "
+            f"| {_ok(b['cache_hit_p50_le_2ms'])} |",
+            "",
+        ]
     out += ["## Side by side", ""]
     for lat, block in r["latencies"].items():
         out += latency_section(lat, block)
     by_dialect = r["latencies"].get("0", {}).get("summary", {}).get("ttft_overhead_ms_by_dialect")
     if by_dialect:
-        out += ["## Streaming overhead by dialect (simulator at 0 ms)", "",
-                "Sequential streams through Tokaroo in each dialect, interleaved in the same "
-                "run; overhead = time to the first text token minus the simulator's own "
-                "(chat-completions stream, direct).", "",
-                "| dialect | TTFT overhead p50 (ms) | p99 (ms) | errors |", "|---|---|---|---|"]
-        names = {"chat": "chat completions", "responses": "Responses API",
-                 "messages": "Anthropic Messages"}
+        out += [
+            "## Streaming overhead by dialect (simulator at 0 ms)",
+            "",
+            "Sequential streams through Tokaroo in each dialect, interleaved in the same "
+            "run; overhead = time to the first text token minus the simulator's own "
+            "(chat-completions stream, direct).",
+            "",
+            "| dialect | TTFT overhead p50 (ms) | p99 (ms) | errors |",
+            "|---|---|---|---|",
+        ]
+        names = {
+            "chat": "chat completions",
+            "responses": "Responses API",
+            "messages": "Anthropic Messages",
+        }
         for d, v in by_dialect.items():
-            out.append(f"| {names.get(d, d)} | {_f(v['p50'])} | {_f(v['p99'])} | "
-                       f"{v['errors']} |")
+            out.append(f"| {names.get(d, d)} | {_f(v['p50'])} | {_f(v['p99'])} | {v['errors']} |")
         out.append("")
     rt = r.get("router", {})
     if rt or r.get("hops"):
@@ -148,51 +180,76 @@ def render(r: dict) -> str:
         for name in ("router.Route(fast)", "router.Route(auto)"):
             g = r.get("hops", {}).get(name)
             if g:
-                out.append(f"- `{name}` over gRPC from the bench process, sequential: p50 "
-                           f"{g['p50_ms']} ms, p99 {g['p99_ms']} ms (includes the Python gRPC "
-                           "client and loopback).")
+                out.append(
+                    f"- `{name}` over gRPC from the bench process, sequential: p50 "
+                    f"{g['p50_ms']} ms, p99 {g['p99_ms']} ms (includes the Python gRPC "
+                    "client and loopback)."
+                )
         d = rt.get("decision_in_process")
         if d:
-            out.append(f"- In process (bench/router_latency.py, bench/results/router-latency"
-                       f".json): decision p50 {d['decision_us']['p50']} µs, p99 "
-                       f"{d['decision_us']['p99']} µs wall; CPU p50 "
-                       f"{d['decision_cpu_us']['p50']} µs, p99 {d['decision_cpu_us']['p99']} µs.")
+            out.append(
+                f"- In process (bench/router_latency.py, bench/results/router-latency"
+                f".json): decision p50 {d['decision_us']['p50']} µs, p99 "
+                f"{d['decision_us']['p99']} µs wall; CPU p50 "
+                f"{d['decision_cpu_us']['p50']} µs, p99 {d['decision_cpu_us']['p99']} µs."
+            )
         out.append("")
     mem = r.get("memory_peak")
     if mem:
-        out += ["## Peak memory (VmHWM) per service", "", "| service | peak RSS (MB) | "
-                "processes |", "|---|---|---|"]
+        out += [
+            "## Peak memory (VmHWM) per service",
+            "",
+            "| service | peak RSS (MB) | processes |",
+            "|---|---|---|",
+        ]
         for name, d in mem.items():
             extra = f" (sum over processes {d['vmhwm_sum_mb']})" if d["processes"] > 1 else ""
             out.append(f"| {name} | {d['vmhwm_max_mb']}{extra} | {d['processes']} |")
         out.append("")
     hops = r.get("hops")
     if hops:
-        out += ["## Internal calls per chat completion (gRPC, one at a time)", "",
-                "| call | p50 (ms) | p99 (ms) |", "|---|---|---|"]
+        out += [
+            "## Internal calls per chat completion (gRPC, one at a time)",
+            "",
+            "| call | p50 (ms) | p99 (ms) |",
+            "|---|---|---|",
+        ]
         for name, d in hops.items():
             if isinstance(d, dict):
                 out.append(f"| `{name}` | {d['p50_ms']} | {d['p99_ms']} |")
-        out += ["", "The edge makes Authenticate (cached 1 s), Route and Lookup (in parallel), "
-                "Hold, then after the answer a background cache Store.", ""]
+        out += [
+            "",
+            "The edge makes Authenticate (cached 1 s), Route and Lookup (in parallel), "
+            "Hold, then after the answer a background cache Store.",
+            "",
+        ]
     p = r.get("profile")
     if p and "edge" in p and "self" in p["edge"]:
         e = p["edge"]
         load = p.get("load_during_profile", {})
-        out += ["## Edge profile (py-spy, c=32, simulator at 0 ms)", "",
-                f"{p['seconds']} s at {p['rate_hz']} Hz while wrk -c32 drove the edge "
-                f"({load.get('rps')} req/s while sampled; py-spy pauses the process). Event "
-                f"loop thread busy {e['event_loop_busy_pct']}% of the time. Full listing "
-                "(edge, router, cache): bench/results/profile-edge.txt.", "",
-                "| event loop self % | package | | inclusive % | Tokaroo function |",
-                "|---|---|---|---|---|"]
+        out += [
+            "## Edge profile (py-spy, c=32, simulator at 0 ms)",
+            "",
+            f"{p['seconds']} s at {p['rate_hz']} Hz while wrk -c32 drove the edge "
+            f"({load.get('rps')} req/s while sampled; py-spy pauses the process). Event "
+            f"loop thread busy {e['event_loop_busy_pct']}% of the time. Full listing "
+            "(edge, router, cache): bench/results/profile-edge.txt.",
+            "",
+            "| event loop self % | package | | inclusive % | Tokaroo function |",
+            "|---|---|---|---|---|",
+        ]
         pk, own = e["by_package"][:12], e["tokaroo_inclusive"][2:14]
         for i in range(max(len(pk), len(own))):
             a = pk[i] if i < len(pk) else (None, None, "")
             c = own[i] if i < len(own) else (None, None, "")
             out.append(f"| {_f(a[0], 1)} | {a[2]} | | {_f(c[0], 1)} | `{c[2]}` |")
-        out += ["", "Top self frames of the event loop: " + "; ".join(
-            f"`{k}` {v}%" for v, _, k in e["self"][:8]) + ".", ""]
+        out += [
+            "",
+            "Top self frames of the event loop: "
+            + "; ".join(f"`{k}` {v}%" for v, _, k in e["self"][:8])
+            + ".",
+            "",
+        ]
     return "\n".join(out) + "\n"
 
 

@@ -29,8 +29,10 @@ def merged(chat: Path, into: Path) -> Path:
     """The chat folder's JSONL files as one benchmark, `both`, in a folder of its own."""
     out = into / "both"
     out.mkdir()
-    (out / "all.jsonl").write_text("".join(
-        p.read_text(encoding="utf-8") for p in sorted(chat.glob("*.jsonl"))), encoding="utf-8")
+    (out / "all.jsonl").write_text(
+        "".join(p.read_text(encoding="utf-8") for p in sorted(chat.glob("*.jsonl"))),
+        encoding="utf-8",
+    )
     return into
 
 
@@ -56,18 +58,21 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     out: dict[str, object] = {
         "command": f"uv run python bench/router_eval.py --data {args.data} --chat {args.chat} "
-                   f"--out {args.out}"}
+        f"--out {args.out}"
+    }
     with tempfile.TemporaryDirectory() as tmp:
         both = merged(args.chat, Path(tmp))
         for name, cli in runs(args.data, args.chat, both).items():
             result = evaluate.run(evaluate.parser().parse_args(cli))
             shown = " ".join(cli).replace(str(both), f"<{args.chat}/*.jsonl as one set>")
-            out[name] = {"command": "uv run python -m tokaroo_router.evaluate " + shown,
-                         **result}
+            out[name] = {"command": "uv run python -m tokaroo_router.evaluate " + shown, **result}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")
-    summary = {name: {b: v["apgr"] for b, v in r["benchmarks"].items()}  # type: ignore[index]
-               for name, r in out.items() if name != "command"}
+    summary = {
+        name: {b: v["apgr"] for b, v in r["benchmarks"].items()}  # type: ignore[index]
+        for name, r in out.items()
+        if name != "command"
+    }
     print(json.dumps(summary, indent=2))
     return 0
 

@@ -39,8 +39,10 @@ from tokaroo_router.selection import Need, select
 def texts(data_dir: Path, rng: random.Random) -> list[str]:
     data = load(data_dir)
     out = [r.prompt for rows in data.rows.values() for r in rows]
-    chat = "Please review this function and explain the bug step by step:\n```def f(x):\n" \
-           "    return x * 2 + 1\n```\n"
+    chat = (
+        "Please review this function and explain the bug step by step:\n```def f(x):\n"
+        "    return x * 2 + 1\n```\n"
+    )
     out += [chat * rng.choice([1, 10, 100, 1000]) for _ in range(500)]
     rng.shuffle(out)
     return out
@@ -60,8 +62,9 @@ def main(argv: list[str]) -> int:
     model, pool, health = load_model(), load_pool(default_pool_path()), Health()
     for m in pool.models:  # health populated so the `fast` path reads real entries
         for d in m.providers:
-            health.observe(d.provider, d.upstream_model, ok=True, now=0.0,
-                           slowness=rng.uniform(0.5, 2.0))
+            health.observe(
+                d.provider, d.upstream_model, ok=True, now=0.0, slowness=rng.uniform(0.5, 2.0)
+            )
     reqs = texts(args.data, rng)
     modes = ["auto", "auto", "auto", "fast", "max", "gpt-4.1", "gemini-2.5-flash"]
     total, scoring, cpu = [], [], []
@@ -71,20 +74,35 @@ def main(argv: list[str]) -> int:
         tokens = len(text) // 4
         conv = user_says(text)
         if rng.random() < 0.3:  # a system prompt and earlier turns, as agents send them
-            conv.turns.insert(0, cpb.Turn(role=cpb.ROLE_SYSTEM,
-                                          parts=[cpb.ContentPart(text="You are helpful. " * 200)]))
+            conv.turns.insert(
+                0,
+                cpb.Turn(
+                    role=cpb.ROLE_SYSTEM, parts=[cpb.ContentPart(text="You are helpful. " * 200)]
+                ),
+            )
             conv.turns.insert(1, cpb.Turn(role=cpb.ROLE_USER, parts=[cpb.ContentPart(text="hi")]))
-        req = router_pb2.RouteRequest(model="auto", input_tokens=tokens, conversation=conv,
-                                      needs_tools=rng.random() < 0.2,
-                                      needs_vision=rng.random() < 0.1)
+        req = router_pb2.RouteRequest(
+            model="auto",
+            input_tokens=tokens,
+            conversation=conv,
+            needs_tools=rng.random() < 0.2,
+            needs_vision=rng.random() < 0.1,
+        )
         c0 = time.thread_time_ns()
         t0 = time.perf_counter_ns()
         f = request_features(req)
         d = explain(model, f).score
         t1 = time.perf_counter_ns()
-        need = Need(mode=rng.choice(modes), kind="chat", input_tokens=tokens,
-                    max_output_tokens=rng.choice([0, 512, 4096]), tools=f.tools,
-                    vision=f.vision, json_schema=False, tier=tier_of(d, model))
+        need = Need(
+            mode=rng.choice(modes),
+            kind="chat",
+            input_tokens=tokens,
+            max_output_tokens=rng.choice([0, 512, 4096]),
+            tools=f.tools,
+            vision=f.vision,
+            json_schema=False,
+            tier=tier_of(d, model),
+        )
         select(pool, need, health, now=1.0)
         t2 = time.perf_counter_ns()
         cpu.append((time.thread_time_ns() - c0) / 1000)
@@ -92,16 +110,22 @@ def main(argv: list[str]) -> int:
         total.append((t2 - t0) / 1000)
     result = {
         "command": "uv run python bench/router_latency.py --data /work/shared/data/routing "
-                   "--out bench/results/router-latency.json",
-        "artifact": model.version, "pool": pool.version, "requests": len(total),
+        "--out bench/results/router-latency.json",
+        "artifact": model.version,
+        "pool": pool.version,
+        "requests": len(total),
         "machine": f"{platform.machine()} {platform.python_implementation()} "
-                   f"{platform.python_version()}",
-        "load_average_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
+        f"{platform.python_version()}",
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
         "decision_cpu_us": {"p50": round(pct(cpu, 0.5), 1), "p99": round(pct(cpu, 0.99), 1)},
-        "decision_us": {"p50": round(pct(total, 0.5), 1), "p99": round(pct(total, 0.99), 1),
-                        "max": round(max(total), 1), "mean": round(statistics.mean(total), 1)},
-        "scoring_us": {"p50": round(pct(scoring, 0.5), 1),
-                       "p99": round(pct(scoring, 0.99), 1)},
+        "decision_us": {
+            "p50": round(pct(total, 0.5), 1),
+            "p99": round(pct(total, 0.99), 1),
+            "max": round(max(total), 1),
+            "mean": round(statistics.mean(total), 1),
+        },
+        "scoring_us": {"p50": round(pct(scoring, 0.5), 1), "p99": round(pct(scoring, 0.99), 1)},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -56,6 +56,7 @@ def log(msg: str) -> None:
 
 # ---- the stack ---------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def bench_stack(layout: StackLayout) -> Iterator[Stack]:
     """The stack the tests run (tests.harness.stack_for), for a given layout (simulator
@@ -67,14 +68,19 @@ def bench_stack(layout: StackLayout) -> Iterator[Stack]:
 def swap_simulator(stack: Stack, latency_ms: int) -> None:
     """Restart the upstream simulator on the same port with another latency."""
     layout = dataclasses.replace(stack.layout, simulator_latency_ms=latency_ms)
-    launch = next(launch for stage in launch_plan(layout) for launch in stage.launches
-                  if launch.spec.name == "simulator")
+    launch = next(
+        launch
+        for stage in launch_plan(layout)
+        for launch in stage.launches
+        if launch.spec.name == "simulator"
+    )
     stack.procs["simulator"].stop()
     stack.procs["simulator"] = managed(launch, layout.home / "logs").start()
     stack.layout = layout
 
 
 # ---- measuring ---------------------------------------------------------------------------
+
 
 class Meter:
     """CPU seconds per process tree, the machine's busy share, and the load generator's own
@@ -86,16 +92,22 @@ class Meter:
     def run(self, fn: Callable[[], dict]) -> dict:
         roots = self.roots()
         c0, (b0, t0) = procstat.cpu_seconds(roots), procstat.system_ticks()
-        ch0, me0 = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(
-            resource.RUSAGE_SELF)
+        ch0, me0 = (
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+            resource.getrusage(resource.RUSAGE_SELF),
+        )
         res = fn()
         c1, (b1, t1) = procstat.cpu_seconds(roots), procstat.system_ticks()
-        ch1, me1 = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(
-            resource.RUSAGE_SELF)
+        ch1, me1 = (
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+            resource.getrusage(resource.RUSAGE_SELF),
+        )
         res["cpu_s"] = {k: round(c1[k] - c0.get(k, c1[k]), 3) for k in c1}
         res["cpu_s"]["loadgen"] = round(
             (ch1.ru_utime + ch1.ru_stime - ch0.ru_utime - ch0.ru_stime)
-            + (me1.ru_utime + me1.ru_stime - me0.ru_utime - me0.ru_stime), 3)
+            + (me1.ru_utime + me1.ru_stime - me0.ru_utime - me0.ru_stime),
+            3,
+        )
         res["machine_busy_pct"] = round(100 * (b1 - b0) / max(1, t1 - t0), 1)
         res["loadavg_1m"] = os.getloadavg()[0]
         return res
@@ -107,6 +119,7 @@ def median(values: list[float]) -> float | None:
 
 
 # ---- the session -------------------------------------------------------------------------
+
 
 @dataclasses.dataclass
 class Plan:
@@ -121,17 +134,27 @@ class Plan:
     model: str
 
 
-def targets(stack: Stack, key: str, lite: LiteLLMProxy | None,
-            model: str) -> dict[str, tuple[str, str, str]]:
-    out = {"direct": (f"{stack.layout.simulator_url}/v1", SIM_KEY, DIRECT_MODEL),
-           "tokaroo": (stack.base_url, key, model)}
+def targets(
+    stack: Stack, key: str, lite: LiteLLMProxy | None, model: str
+) -> dict[str, tuple[str, str, str]]:
+    out = {
+        "direct": (f"{stack.layout.simulator_url}/v1", SIM_KEY, DIRECT_MODEL),
+        "tokaroo": (stack.base_url, key, model),
+    }
     if lite is not None:
         out["litellm"] = (lite.base_url, MASTER_KEY, model)
     return out
 
 
-def measure_latency(stack: Stack, key: str, lite: LiteLLMProxy | None, plan: Plan,
-                    meter: Meter, latency: int, tenant_keys: list[str] | None = None) -> dict:
+def measure_latency(
+    stack: Stack,
+    key: str,
+    lite: LiteLLMProxy | None,
+    plan: Plan,
+    meter: Meter,
+    latency: int,
+    tenant_keys: list[str] | None = None,
+) -> dict:
     tg = targets(stack, key, lite, plan.model)
     names = list(tg)
     runs: list[dict] = []
@@ -141,21 +164,43 @@ def measure_latency(stack: Stack, key: str, lite: LiteLLMProxy | None, plan: Pla
         url, k, model = tg[target]
         nonce = f"{session}-{kind}-{target}-{rnd}"
         if kind == "stream":
-            fn = lambda: loadgen.streams(url, k, model, seconds=plan.stream_s,  # noqa: E731
-                                         nonce=nonce)
+            fn = lambda: loadgen.streams(  # noqa: E731
+                url,
+                k,
+                model,
+                seconds=plan.stream_s,
+                nonce=nonce,
+            )
         else:
             conns = {"c1": 1, "c32": 32}[kind]
             secs = plan.c1_s if kind == "c1" else plan.c32_s
-            fn = lambda: loadgen.wrk(url, k, model, connections=conns,  # noqa: E731
-                                     seconds=secs, nonce=nonce, **kw)
+            fn = lambda: loadgen.wrk(  # noqa: E731
+                url,
+                k,
+                model,
+                connections=conns,
+                seconds=secs,
+                nonce=nonce,
+                **kw,
+            )
         res = meter.run(fn)
-        res.update(kind=kind, target=target, round=rnd, sim_latency_ms=latency,
-                   at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-        brief = (f"ttft p50 {res['ttft_ms']['p50']} ms" if kind == "stream" else
-                 f"{res['rps']} req/s p50 {res['latency_ms']['p50']} ms "
-                 f"p99 {res['latency_ms']['p99']} ms errors {res['non_2xx_or_failed']}")
-        log(f"  {latency:>3} ms {kind:6} {target:8} round {rnd}: {brief} "
-            f"(machine busy {res['machine_busy_pct']}%)")
+        res.update(
+            kind=kind,
+            target=target,
+            round=rnd,
+            sim_latency_ms=latency,
+            at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+        brief = (
+            f"ttft p50 {res['ttft_ms']['p50']} ms"
+            if kind == "stream"
+            else f"{res['rps']} req/s p50 {res['latency_ms']['p50']} ms "
+            f"p99 {res['latency_ms']['p99']} ms errors {res['non_2xx_or_failed']}"
+        )
+        log(
+            f"  {latency:>3} ms {kind:6} {target:8} round {rnd}: {brief} "
+            f"(machine busy {res['machine_busy_pct']}%)"
+        )
         runs.append(res)
         return res
 
@@ -165,7 +210,7 @@ def measure_latency(stack: Stack, key: str, lite: LiteLLMProxy | None, plan: Pla
         loadgen.wrk(url, k, model, connections=8, seconds=3, nonce=f"{session}-warm-{t}")
         loadgen.streams(url, k, model, seconds=1, nonce=f"{session}-warm-{t}", max_streams=20)
     for rnd in range(plan.rounds[latency]):
-        order = names[rnd % len(names):] + names[:rnd % len(names)]  # rotate who goes first
+        order = names[rnd % len(names) :] + names[: rnd % len(names)]  # rotate who goes first
         for kind in ("c1", "c32", "stream"):
             for t in order:
                 one(kind, t, rnd)
@@ -174,38 +219,66 @@ def measure_latency(stack: Stack, key: str, lite: LiteLLMProxy | None, plan: Pla
     url, k, model = tg["tokaroo"]
     tag = f"{session}-hit"
     extras["cache_hit_check"] = loadgen.check_cache_hit(url, k, model, tag)
-    hit = meter.run(lambda: loadgen.wrk(url, k, model, connections=1, seconds=plan.extra_s,
-                                        nonce=tag, mode="fixed"))
-    log(f"  {latency:>3} ms cache hit c1: p50 {hit['latency_ms']['p50']} ms "
-        f"p99 {hit['latency_ms']['p99']} ms ({extras['cache_hit_check']})")
+    hit = meter.run(
+        lambda: loadgen.wrk(
+            url, k, model, connections=1, seconds=plan.extra_s, nonce=tag, mode="fixed"
+        )
+    )
+    log(
+        f"  {latency:>3} ms cache hit c1: p50 {hit['latency_ms']['p50']} ms "
+        f"p99 {hit['latency_ms']['p99']} ms ({extras['cache_hit_check']})"
+    )
     extras["cache_hit_c1"] = hit
     if latency == 0:
         # Streaming through each dialect beside chat completions, interleaved, same model.
         dialects: dict[str, list[dict]] = {d: [] for d in loadgen.DIALECTS}
         for rnd in range(max(1, plan.rounds[latency])):
             for d in dialects:
-                r = meter.run(lambda d=d, rnd=rnd: loadgen.streams(
-                    url, k, model, seconds=plan.stream_s, nonce=f"{session}-{d}-{rnd}",
-                    dialect=d))
-                log(f"  {latency:>3} ms stream {d:9} tokaroo round {rnd}: "
-                    f"ttft p50 {r['ttft_ms']['p50']} ms, errors {r['errors']}")
+                r = meter.run(
+                    lambda d=d, rnd=rnd: loadgen.streams(
+                        url,
+                        k,
+                        model,
+                        seconds=plan.stream_s,
+                        nonce=f"{session}-{d}-{rnd}",
+                        dialect=d,
+                    )
+                )
+                log(
+                    f"  {latency:>3} ms stream {d:9} tokaroo round {rnd}: "
+                    f"ttft p50 {r['ttft_ms']['p50']} ms, errors {r['errors']}"
+                )
                 dialects[d].append(r)
         extras["stream_dialects"] = dialects
         for conns in (1, 32):
-            r = meter.run(lambda c=conns: loadgen.wrk(url, k, "auto", connections=c,
-                                                      seconds=plan.extra_s,
-                                                      nonce=f"{session}-auto-{c}"))
-            log(f"  {latency:>3} ms model=auto c{conns}: {r['rps']} req/s "
+            r = meter.run(
+                lambda c=conns: loadgen.wrk(
+                    url, k, "auto", connections=c, seconds=plan.extra_s, nonce=f"{session}-auto-{c}"
+                )
+            )
+            log(
+                f"  {latency:>3} ms model=auto c{conns}: {r['rps']} req/s "
                 f"p50 {r['latency_ms']['p50']} ms p99 {r['latency_ms']['p99']} ms "
-                f"errors {r['non_2xx_or_failed']}")
+                f"errors {r['non_2xx_or_failed']}"
+            )
             extras[f"auto_c{conns}"] = r
         if tenant_keys:
-            r = meter.run(lambda: loadgen.wrk(url, k, model, connections=32,
-                                              seconds=plan.c32_s, nonce=f"{session}-mt",
-                                              keys=tenant_keys))
-            log(f"  {latency:>3} ms c32 over {len(tenant_keys)} tenants: {r['rps']} req/s "
+            r = meter.run(
+                lambda: loadgen.wrk(
+                    url,
+                    k,
+                    model,
+                    connections=32,
+                    seconds=plan.c32_s,
+                    nonce=f"{session}-mt",
+                    keys=tenant_keys,
+                )
+            )
+            log(
+                f"  {latency:>3} ms c32 over {len(tenant_keys)} tenants: {r['rps']} req/s "
                 f"p50 {r['latency_ms']['p50']} ms p99 {r['latency_ms']['p99']} ms "
-                f"errors {r['non_2xx_or_failed']}")
+                f"errors {r['non_2xx_or_failed']}"
+            )
             extras["c32_many_tenants"] = {**r, "tenants": len(tenant_keys)}
     return {"runs": runs, "extras": extras, "summary": summarize(runs, extras, names)}
 
@@ -214,8 +287,14 @@ def summarize(runs: list[dict], extras: dict, names: list[str]) -> dict:
     def pick(kind: str, target: str) -> list[dict]:
         return [r for r in runs if r["kind"] == kind and r["target"] == target]
 
-    s: dict[str, Any] = {"c1": {}, "c32": {}, "stream": {}, "added_c1_ms": {},
-                         "ttft_overhead_ms": {}, "cpu_ms_per_request_c32": {}}
+    s: dict[str, Any] = {
+        "c1": {},
+        "c32": {},
+        "stream": {},
+        "added_c1_ms": {},
+        "ttft_overhead_ms": {},
+        "cpu_ms_per_request_c32": {},
+    }
     for t in names:
         c1, c32, st = pick("c1", t), pick("c32", t), pick("stream", t)
         s["c1"][t] = {q: median([r["latency_ms"][q] for r in c1]) for q in ("p50", "p99")}
@@ -235,19 +314,27 @@ def summarize(runs: list[dict], extras: dict, names: list[str]) -> dict:
         if t == "direct":
             continue
         s["added_c1_ms"][t] = {q: _sub(s["c1"][t][q], base[q]) for q in ("p50", "p99")}
-        s["ttft_overhead_ms"][t] = {q: _sub(s["stream"][t][q], s["stream"]["direct"][q])
-                                    for q in ("p50", "p99")}
+        s["ttft_overhead_ms"][t] = {
+            q: _sub(s["stream"][t][q], s["stream"]["direct"][q]) for q in ("p50", "p99")
+        }
     direct_ttft = s["stream"].get("direct", {})
     if extras.get("stream_dialects") and direct_ttft:
         s["ttft_overhead_ms_by_dialect"] = {
-            d: {q: _sub(median([r["ttft_ms"][q] for r in rs]), direct_ttft[q])
-                for q in ("p50", "p99")} | {"errors": sum(r["errors"] for r in rs)}
-            for d, rs in extras["stream_dialects"].items()}
+            d: {
+                q: _sub(median([r["ttft_ms"][q] for r in rs]), direct_ttft[q])
+                for q in ("p50", "p99")
+            }
+            | {"errors": sum(r["errors"] for r in rs)}
+            for d, rs in extras["stream_dialects"].items()
+        }
     hit = extras.get("cache_hit_c1")
     if hit:
-        s["cache_hit_c1"] = {"p50": hit["latency_ms"]["p50"], "p99": hit["latency_ms"]["p99"],
-                             "rps": hit["rps"],
-                             "verified": extras["cache_hit_check"]["verified"]}
+        s["cache_hit_c1"] = {
+            "p50": hit["latency_ms"]["p50"],
+            "p99": hit["latency_ms"]["p99"],
+            "rps": hit["rps"],
+            "verified": extras["cache_hit_check"]["verified"],
+        }
     if "litellm" in names:
         tok, lit = s["c32"]["tokaroo"]["rps"], s["c32"]["litellm"]["rps"]
         s["throughput_ratio_vs_litellm"] = round(tok / lit, 2) if tok and lit else None
@@ -264,9 +351,12 @@ def _sub(a: float | None, b: float | None) -> float | None:
 def budget(s0: dict) -> dict:
     """The ARCHITECTURE budget at 0 ms, checked against this run."""
     add, ttft = s0["added_c1_ms"]["tokaroo"], s0["ttft_overhead_ms"]["tokaroo"]
-    out = {"added_p50_le_2ms": _le(add["p50"], 2), "added_p99_le_5ms": _le(add["p99"], 5),
-           "ttft_overhead_p50_le_2ms": _le(ttft["p50"], 2),
-           "cache_hit_p50_le_2ms": _le(s0.get("cache_hit_c1", {}).get("p50"), 2)}
+    out = {
+        "added_p50_le_2ms": _le(add["p50"], 2),
+        "added_p99_le_5ms": _le(add["p99"], 5),
+        "ttft_overhead_p50_le_2ms": _le(ttft["p50"], 2),
+        "cache_hit_p50_le_2ms": _le(s0.get("cache_hit_c1", {}).get("p50"), 2),
+    }
     ratio = s0.get("throughput_ratio_vs_litellm")
     out["throughput_ge_10x_litellm"] = None if ratio is None else ratio >= 10
     return out
@@ -278,6 +368,7 @@ def _le(v: float | None, limit: float) -> bool | None:
 
 # ---- profiling ---------------------------------------------------------------------------
 
+
 def profile(stack: Stack, key: str, plan: Plan, out_dir: Path) -> dict:
     spy = VENV / "bin" / "py-spy"
     if not spy.exists():
@@ -285,8 +376,18 @@ def profile(stack: Stack, key: str, plan: Plan, out_dir: Path) -> dict:
     secs = plan.profile_s
     url, k, model = stack.base_url, key, plan.model
     load: dict[str, Any] = {}
-    th = threading.Thread(target=lambda: load.update(loadgen.wrk(
-        url, k, model, connections=32, seconds=secs + 6, nonce=f"prof-{uuid.uuid4().hex[:6]}")))
+    th = threading.Thread(
+        target=lambda: load.update(
+            loadgen.wrk(
+                url,
+                k,
+                model,
+                connections=32,
+                seconds=secs + 6,
+                nonce=f"prof-{uuid.uuid4().hex[:6]}",
+            )
+        )
+    )
     th.start()
     time.sleep(3)
     raws, procs = {}, {}
@@ -294,12 +395,17 @@ def profile(stack: Stack, key: str, plan: Plan, out_dir: Path) -> dict:
     for svc in ("edge", "router", "cache"):
         raws[svc] = work / f"pyspy-{svc}.txt"
         procs[svc] = pyspy.start(spy, stack.procs[svc].pid or 0, secs, raws[svc])
-    errs = {svc: p.communicate(timeout=secs + 60)[1].decode(errors="replace")[-800:]
-            for svc, p in procs.items()}
+    errs = {
+        svc: p.communicate(timeout=secs + 60)[1].decode(errors="replace")[-800:]
+        for svc, p in procs.items()
+    }
     th.join()
-    result: dict[str, Any] = {"seconds": secs, "rate_hz": 100, "model": model,
-                              "load_during_profile": {"rps": load.get("rps"),
-                                                      "latency_ms": load.get("latency_ms")}}
+    result: dict[str, Any] = {
+        "seconds": secs,
+        "rate_hz": 100,
+        "model": model,
+        "load_during_profile": {"rps": load.get("rps"), "latency_ms": load.get("latency_ms")},
+    }
     texts = []
     for svc, raw in raws.items():
         if not raw.exists() or raw.stat().st_size == 0:
@@ -308,11 +414,13 @@ def profile(stack: Stack, key: str, plan: Plan, out_dir: Path) -> dict:
         data, text = pyspy.summarize(raw, seconds=secs, rate=100)
         result[svc] = data
         texts.append(f"===== {svc} (pid {stack.procs[svc].pid}) =====\n{text}\n")
-    header = (f"py-spy {secs}s at 100 Hz on each service, during wrk -c32 model={model} on "
-              f"the edge, simulator at {stack.layout.simulator_latency_ms} ms; "
-              f"{load.get('rps')} req/s while sampled (py-spy slows the process).\n"
-              f"Recorded {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}; "
-              f"load average {os.getloadavg()[0]:.2f}. Raw stacks: bench/.work/pyspy-*.txt\n\n")
+    header = (
+        f"py-spy {secs}s at 100 Hz on each service, during wrk -c32 model={model} on "
+        f"the edge, simulator at {stack.layout.simulator_latency_ms} ms; "
+        f"{load.get('rps')} req/s while sampled (py-spy slows the process).\n"
+        f"Recorded {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}; "
+        f"load average {os.getloadavg()[0]:.2f}. Raw stacks: bench/.work/pyspy-*.txt\n\n"
+    )
     (out_dir / "profile-edge.txt").write_text(header + "\n".join(texts))
     log(f"profile written to {out_dir / 'profile-edge.txt'}")
     return result
@@ -320,17 +428,33 @@ def profile(stack: Stack, key: str, plan: Plan, out_dir: Path) -> dict:
 
 # ---- machine and versions ----------------------------------------------------------------
 
+
 def machine() -> dict:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in
-                Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")),
-               platform.processor())
-    mem = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
-               if ln.startswith("MemTotal"))
-    osr = dict(ln.split("=", 1) for ln in Path("/etc/os-release").read_text().splitlines()
-               if "=" in ln)
-    return {"cpu": cpu, "cpus": os.cpu_count(), "mem_gb": round(mem / 2**20, 1),
-            "os": osr.get("PRETTY_NAME", "").strip('"'), "kernel": platform.release(),
-            "python": platform.python_version(), "loadavg_at_start": os.getloadavg()}
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        int(ln.split()[1])
+        for ln in Path("/proc/meminfo").read_text().splitlines()
+        if ln.startswith("MemTotal")
+    )
+    osr = dict(
+        ln.split("=", 1) for ln in Path("/etc/os-release").read_text().splitlines() if "=" in ln
+    )
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "mem_gb": round(mem / 2**20, 1),
+        "os": osr.get("PRETTY_NAME", "").strip('"'),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "loadavg_at_start": os.getloadavg(),
+    }
 
 
 def versions(lite: LiteLLMProxy | None) -> dict:
@@ -349,14 +473,30 @@ def versions(lite: LiteLLMProxy | None) -> dict:
 
     git = cmd(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
     dirty = cmd(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"])
-    return {"tokaroo_git": f"{git}{'+dirty' if dirty else ''}",
-            "litellm": lite.version() if lite else None,
-            "wrk": cmd(["wrk", "--version"]), "py-spy": cmd([str(VENV / "bin/py-spy"), "-V"]),
-            **{p: pkg(p) for p in ("fastapi", "uvicorn", "uvloop", "httptools", "grpcio",
-                                   "httpx", "orjson", "nats-py", "redis")}}
+    return {
+        "tokaroo_git": f"{git}{'+dirty' if dirty else ''}",
+        "litellm": lite.version() if lite else None,
+        "wrk": cmd(["wrk", "--version"]),
+        "py-spy": cmd([str(VENV / "bin/py-spy"), "-V"]),
+        **{
+            p: pkg(p)
+            for p in (
+                "fastapi",
+                "uvicorn",
+                "uvloop",
+                "httptools",
+                "grpcio",
+                "httpx",
+                "orjson",
+                "nats-py",
+                "redis",
+            )
+        },
+    }
 
 
 # ---- main --------------------------------------------------------------------------------
+
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -369,19 +509,38 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--profile-seconds", type=int, default=20)
     ap.add_argument("--no-profile", action="store_true")
     ap.add_argument("--no-litellm", action="store_true")
-    ap.add_argument("--model", default="fast",
-                    help="Tokaroo model value for the main runs (fast: exact cache only)")
+    ap.add_argument(
+        "--model",
+        default="fast",
+        help="Tokaroo model value for the main runs (fast: exact cache only)",
+    )
     ap.add_argument("--quick", action="store_true", help="short runs, to check the tooling")
     ap.add_argument("--out", type=Path, default=BENCH / "results")
     a = ap.parse_args(argv)
     lats = [int(x) for x in a.latencies.split(",")]
     rounds = [int(x) for x in a.rounds.split(",")]
-    rounds = (rounds + [rounds[-1]] * len(lats))[:len(lats)]
-    plan = Plan(lats, dict(zip(lats, rounds, strict=True)), a.c1_seconds, a.c32_seconds,
-                a.stream_seconds, a.extra_seconds, a.profile_seconds, not a.no_litellm, a.model)
+    rounds = (rounds + [rounds[-1]] * len(lats))[: len(lats)]
+    plan = Plan(
+        lats,
+        dict(zip(lats, rounds, strict=True)),
+        a.c1_seconds,
+        a.c32_seconds,
+        a.stream_seconds,
+        a.extra_seconds,
+        a.profile_seconds,
+        not a.no_litellm,
+        a.model,
+    )
     if a.quick:
-        plan = dataclasses.replace(plan, rounds={lat: 1 for lat in lats}, c1_s=3, c32_s=3,
-                                   stream_s=2, extra_s=2, profile_s=5)
+        plan = dataclasses.replace(
+            plan,
+            rounds={lat: 1 for lat in lats},
+            c1_s=3,
+            c32_s=3,
+            stream_s=2,
+            extra_s=2,
+            profile_s=5,
+        )
     if plan.litellm and not (VENV / "bin" / "litellm").exists():
         print("LiteLLM is not installed: run bench/setup.sh (make bench does)", file=sys.stderr)
         return 2
@@ -390,7 +549,10 @@ def main(argv: list[str]) -> int:
     result: dict[str, Any] = {
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": "make bench" + (f" BENCH_ARGS='{' '.join(argv)}'" if argv else ""),
-        "machine": machine(), "plan": dataclasses.asdict(plan), "latencies": {}}
+        "machine": machine(),
+        "plan": dataclasses.asdict(plan),
+        "latencies": {},
+    }
     home = Path(tempfile.mkdtemp(prefix="tokaroo-bench-"))
     layout = dataclasses.replace(make_layout(home), simulator_latency_ms=lats[0])
     log(f"starting the Tokaroo stack in {home} (simulator at {lats[0]} ms)")
@@ -401,8 +563,12 @@ def main(argv: list[str]) -> int:
             tenant_keys = [stack.new_tenant_key("100000", name=f"bench-{i}") for i in range(16)]
             if plan.litellm:
                 log("starting LiteLLM's proxy (one worker, no database)")
-                lite = LiteLLMProxy(VENV, BENCH / ".work" / "litellm",
-                                    f"{stack.layout.simulator_url}/v1", free_port()).start()
+                lite = LiteLLMProxy(
+                    VENV,
+                    BENCH / ".work" / "litellm",
+                    f"{stack.layout.simulator_url}/v1",
+                    free_port(),
+                ).start()
             result["versions"] = versions(lite)
 
             def roots() -> dict[str, int]:
@@ -413,8 +579,12 @@ def main(argv: list[str]) -> int:
 
             meter = Meter(roots)
             result["hops"] = loadgen.hop_timing(
-                f"127.0.0.1:{stack.layout.router_port}", f"127.0.0.1:{stack.layout.cache_port}",
-                stack.layout.ledger_addr, key, 100 if a.quick else 300)
+                f"127.0.0.1:{stack.layout.router_port}",
+                f"127.0.0.1:{stack.layout.cache_port}",
+                stack.layout.ledger_addr,
+                key,
+                100 if a.quick else 300,
+            )
             log(f"internal calls: {result['hops']}")
             result["router"] = {}
             inproc = BENCH / "results" / "router-latency.json"
@@ -425,7 +595,8 @@ def main(argv: list[str]) -> int:
                     log(f"restarting the simulator at {lat} ms")
                     swap_simulator(stack, lat)
                 result["latencies"][str(lat)] = measure_latency(
-                    stack, key, lite, plan, meter, lat, tenant_keys if lat == 0 else None)
+                    stack, key, lite, plan, meter, lat, tenant_keys if lat == 0 else None
+                )
                 if i == 0 and not a.no_profile:
                     result["profile"] = profile(stack, key, plan, a.out)
             result["memory_peak"] = procstat.peak_memory_mb(roots())
@@ -440,8 +611,7 @@ def main(argv: list[str]) -> int:
     result["duration_s"] = round(time.monotonic() - started, 1)
     (a.out / "bench.json").write_text(json.dumps(result, indent=1) + "\n")
     (a.out / "RESULTS.md").write_text(report.render(result))
-    log(f"wrote {a.out / 'bench.json'} and {a.out / 'RESULTS.md'} "
-        f"in {result['duration_s']} s")
+    log(f"wrote {a.out / 'bench.json'} and {a.out / 'RESULTS.md'} in {result['duration_s']} s")
     return 0
 
 

@@ -34,11 +34,36 @@ _OPENCLAW_SECTIONS = (
     "such as WhatsApp and Telegram render only a subset of it.",
     "## Memory\nDurable facts about the user go in MEMORY.md; update it when they change.",
 )
-_OPENCLAW_TOOLS = ("read", "write", "edit", "exec", "process", "web_search", "web_fetch",
-                   "browser", "canvas", "cron", "message", "memory_search")
-_CLAUDE_TOOLS = ("Bash", "Read", "Edit", "Write", "Glob", "Grep", "TodoWrite", "WebFetch",
-                 "WebSearch", "NotebookEdit", "Task", "ExitPlanMode", "BashOutput",
-                 "KillShell")
+_OPENCLAW_TOOLS = (
+    "read",
+    "write",
+    "edit",
+    "exec",
+    "process",
+    "web_search",
+    "web_fetch",
+    "browser",
+    "canvas",
+    "cron",
+    "message",
+    "memory_search",
+)
+_CLAUDE_TOOLS = (
+    "Bash",
+    "Read",
+    "Edit",
+    "Write",
+    "Glob",
+    "Grep",
+    "TodoWrite",
+    "WebFetch",
+    "WebSearch",
+    "NotebookEdit",
+    "Task",
+    "ExitPlanMode",
+    "BashOutput",
+    "KillShell",
+)
 
 
 def _openclaw_system() -> str:
@@ -50,10 +75,14 @@ def _openclaw_system() -> str:
 
 
 def _schema(name: str) -> Json:
-    return {"type": "object", "properties": {
-        "path": {"type": "string", "description": f"What {name} works on"},
-        "command": {"type": "string", "description": "Arguments, when the tool takes any"}},
-        "required": ["path"]}
+    return {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": f"What {name} works on"},
+            "command": {"type": "string", "description": "Arguments, when the tool takes any"},
+        },
+        "required": ["path"],
+    }
 
 
 def _call_id(*parts: str) -> str:
@@ -66,9 +95,12 @@ _OPENCLAW_ASKS = (
     ("Thanks. Add 'call the dentist' to it.", ("edit",)),
     ("Search the web for the opening hours of the city library.", ("web_search", "web_fetch")),
     ("Write a short poem about autumn into ~/notes/poem.md.", ("write",)),
-    ("Prove that there are infinitely many primes, then design a distributed, fault-tolerant "
-     "algorithm that enumerates primes across unreliable nodes with exactly-once output and "
-     "analyse its complexity; save the analysis to ~/notes/primes.md.", ("write", "read")),
+    (
+        "Prove that there are infinitely many primes, then design a distributed, fault-tolerant "
+        "algorithm that enumerates primes across unreliable nodes with exactly-once output and "
+        "analyse its complexity; save the analysis to ~/notes/primes.md.",
+        ("write", "read"),
+    ),
     ("Run the test suite in ~/code/app and tell me what failed.", ("exec", "read")),
     ("Remind me every Monday at 9 to water the plants.", ("cron",)),
     ("Message Sam that I'll be ten minutes late.", ("message", "memory_search")),
@@ -76,9 +108,13 @@ _OPENCLAW_ASKS = (
 
 
 def openclaw_session() -> Json:
-    tools = [{"type": "function", "function": {"name": n, "description": f"OpenClaw {n} tool",
-                                               "parameters": _schema(n)}}
-             for n in _OPENCLAW_TOOLS]
+    tools = [
+        {
+            "type": "function",
+            "function": {"name": n, "description": f"OpenClaw {n} tool", "parameters": _schema(n)},
+        }
+        for n in _OPENCLAW_TOOLS
+    ]
     messages: list[Json] = [{"role": "system", "content": _openclaw_system()}]
     at: list[int] = []
     for i, (ask, calls) in enumerate(_OPENCLAW_ASKS):
@@ -87,34 +123,66 @@ def openclaw_session() -> Json:
         for name in calls:
             cid = _call_id("openclaw", str(i), name)
             args = json.dumps({"path": f"~/notes/item-{i}.md", "command": ""})
-            messages.append({"role": "assistant", "content": None, "tool_calls": [
-                {"id": cid, "type": "function", "function": {"name": name, "arguments": args}}]})
-            messages.append({"role": "tool", "tool_call_id": cid,
-                             "content": f"{name} result for ask {i}: " + "ok. " * 60})
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": cid,
+                            "type": "function",
+                            "function": {"name": name, "arguments": args},
+                        }
+                    ],
+                }
+            )
+            messages.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": cid,
+                    "content": f"{name} result for ask {i}: " + "ok. " * 60,
+                }
+            )
             at.append(len(messages))
         messages.append({"role": "assistant", "content": f"Done with ask {i + 1}."})
     at = at[:20]
-    return {"name": "openclaw-20", "endpoint": "/v1/chat/completions", "stream": True,
-            "headers": {}, "body": {"model": "auto", "tools": tools,
-                                    "max_completion_tokens": 1024,
-                                    "stream_options": {"include_usage": True}},
-            "messages": messages[:at[-1]], "requests_at": at}
+    return {
+        "name": "openclaw-20",
+        "endpoint": "/v1/chat/completions",
+        "stream": True,
+        "headers": {},
+        "body": {
+            "model": "auto",
+            "tools": tools,
+            "max_completion_tokens": 1024,
+            "stream_options": {"include_usage": True},
+        },
+        "messages": messages[: at[-1]],
+        "requests_at": at,
+    }
 
 
 _CLAUDE_ASKS = (
     ("Find where the config file is parsed in this repo.", ("Grep", "Read")),
     ("Add a --verbose flag to the CLI and wire it to the logger.", ("Read", "Edit", "Bash")),
-    ("The integration test is flaky under load: find the race and fix it properly, explaining "
-     "the interleaving that breaks it.", ("Grep", "Read", "Edit", "Bash")),
+    (
+        "The integration test is flaky under load: find the race and fix it properly, explaining "
+        "the interleaving that breaks it.",
+        ("Grep", "Read", "Edit", "Bash"),
+    ),
 )
 
 
 def claude_code_session(model: str = "auto") -> Json:
-    tools = [{"name": n, "description": f"Claude Code {n} tool", "input_schema": _schema(n)}
-             for n in _CLAUDE_TOOLS]
-    system = ("You are Claude Code, an interactive CLI tool that helps users with software "
-              "engineering tasks. " + "Follow the repository conventions; keep changes "
-              "minimal and tested. " * 120)
+    tools = [
+        {"name": n, "description": f"Claude Code {n} tool", "input_schema": _schema(n)}
+        for n in _CLAUDE_TOOLS
+    ]
+    system = (
+        "You are Claude Code, an interactive CLI tool that helps users with software "
+        "engineering tasks. " + "Follow the repository conventions; keep changes "
+        "minimal and tested. " * 120
+    )
     messages: list[Json] = []
     at: list[int] = []
     for i, (ask, calls) in enumerate(_CLAUDE_ASKS):
@@ -122,22 +190,49 @@ def claude_code_session(model: str = "auto") -> Json:
         at.append(len(messages))
         for name in calls:
             tid = "toolu_" + _call_id("claude", str(i), name)[5:]
-            messages.append({"role": "assistant", "content": [
-                {"type": "text", "text": f"Using {name}."},
-                {"type": "tool_use", "id": tid, "name": name,
-                 "input": {"path": f"src/module_{i}.py"}}]})
-            messages.append({"role": "user", "content": [
-                {"type": "tool_result", "tool_use_id": tid,
-                 "content": f"{name} output {i}: " + "line of code\n" * 80}]})
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": [
+                        {"type": "text", "text": f"Using {name}."},
+                        {
+                            "type": "tool_use",
+                            "id": tid,
+                            "name": name,
+                            "input": {"path": f"src/module_{i}.py"},
+                        },
+                    ],
+                }
+            )
+            messages.append(
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": tid,
+                            "content": f"{name} output {i}: " + "line of code\n" * 80,
+                        }
+                    ],
+                }
+            )
             at.append(len(messages))
-        messages.append({"role": "assistant", "content": [
-            {"type": "text", "text": f"Finished task {i + 1}."}]})
+        messages.append(
+            {"role": "assistant", "content": [{"type": "text", "text": f"Finished task {i + 1}."}]}
+        )
     name = "claude-code-12" if model == "auto" else "claude-code-sonnet-12"
-    return {"name": name, "endpoint": "/v1/messages", "stream": False,
-            "headers": {"X-Claude-Code-Session-Id": "3f9c2a1e-bench-session",
-                        "anthropic-version": "2023-06-01"},
-            "body": {"model": model, "max_tokens": 2048, "system": system, "tools": tools},
-            "messages": messages[:at[-1]], "requests_at": at}
+    return {
+        "name": name,
+        "endpoint": "/v1/messages",
+        "stream": False,
+        "headers": {
+            "X-Claude-Code-Session-Id": "3f9c2a1e-bench-session",
+            "anthropic-version": "2023-06-01",
+        },
+        "body": {"model": model, "max_tokens": 2048, "system": system, "tools": tools},
+        "messages": messages[: at[-1]],
+        "requests_at": at,
+    }
 
 
 def recordings() -> list[Json]:

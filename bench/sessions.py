@@ -91,14 +91,19 @@ def nano(text: str) -> int:
 
 async def _send(client: httpx.AsyncClient, session: Json, upto: int, key: str) -> Turn:
     body = {**session["body"], "messages": session["messages"][:upto]}
-    headers = {**session["headers"], "authorization": f"Bearer {key}", "x-api-key": key,
-               "x-tokaroo-cache-control": "no-cache"}
+    headers = {
+        **session["headers"],
+        "authorization": f"Bearer {key}",
+        "x-api-key": key,
+        "x-tokaroo-cache-control": "no-cache",
+    }
     if not session["stream"]:
         r = await client.post(session["endpoint"], json=body, headers=headers)
         r.raise_for_status()
         return Turn(r.headers["x-request-id"], nano(r.headers["x-tokaroo-cost"]))
-    async with client.stream("POST", session["endpoint"], json={**body, "stream": True},
-                             headers=headers) as r:
+    async with client.stream(
+        "POST", session["endpoint"], json={**body, "stream": True}, headers=headers
+    ) as r:
         r.raise_for_status()
         cost = "0"
         async for line in r.aiter_lines():
@@ -115,16 +120,19 @@ async def replay(stack: Stack, session: Json, key: str) -> Replay:
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         for upto in session["requests_at"]:
             out.turns.append(await _send(client, session, upto, key))
-    events = await completion_events(stack.layout.nats_url,
-                                     [t.request_id for t in out.turns], timeout_s=30)
+    events = await completion_events(
+        stack.layout.nats_url, [t.request_id for t in out.turns], timeout_s=30
+    )
     for t in out.turns:
         e = events.get(t.request_id)
         if e is None:
             raise RuntimeError(f"no completion event for {t.request_id}")
-        t.tier, t.upstream_nano, t.baseline_nano = e.tier, e.upstream_cost_nano, \
-            e.baseline_cost_nano
-        t.cached_tokens, t.input_tokens, t.model = e.cached_tokens, e.input_tokens, \
-            e.resolved_model
+        t.tier, t.upstream_nano, t.baseline_nano = (
+            e.tier,
+            e.upstream_cost_nano,
+            e.baseline_cost_nano,
+        )
+        t.cached_tokens, t.input_tokens, t.model = e.cached_tokens, e.input_tokens, e.resolved_model
     return out
 
 
@@ -145,33 +153,39 @@ def usd(n: int) -> float:
 def summarise(name: str, runs: dict[str, Replay]) -> Json:
     on, off, prov = runs["on"], runs["off"], runs["providers_only"]
     rank = {t: i for i, t in enumerate(TIERS)}
-    tiers_ok = all(rank.get(a.tier, -1) >= rank.get(b.tier, -1)
-                   for a, b in zip(on.turns, off.turns, strict=True))
+    tiers_ok = all(
+        rank.get(a.tier, -1) >= rank.get(b.tier, -1)
+        for a, b in zip(on.turns, off.turns, strict=True)
+    )
     up_on, up_off, up_prov = (r.total("upstream_nano") for r in (on, off, prov))
     return {
         "requests": len(on.turns),
-        "upstream_cost_on_usd": usd(up_on), "upstream_cost_off_usd": usd(up_off),
+        "upstream_cost_on_usd": usd(up_on),
+        "upstream_cost_off_usd": usd(up_off),
         "upstream_cost_providers_only_usd": usd(up_prov),
         "charged_on_usd": usd(on.total("charged_nano")),
         "charged_off_usd": usd(off.total("charged_nano")),
         "charged_providers_only_usd": usd(prov.total("charged_nano")),
         "baseline_usd": usd(on.total("baseline_nano")),
-        "upstream_cost_on_exact": format_usd(up_on), "upstream_cost_off_exact": format_usd(up_off),
+        "upstream_cost_on_exact": format_usd(up_on),
+        "upstream_cost_off_exact": format_usd(up_off),
         "upstream_saving_vs_off_pct": round(100 * (1 - up_on / up_off), 1) if up_off else 0.0,
-        "upstream_saving_vs_providers_only_pct":
-            round(100 * (1 - up_on / up_prov), 1) if up_prov else 0.0,
+        "upstream_saving_vs_providers_only_pct": round(100 * (1 - up_on / up_prov), 1)
+        if up_prov
+        else 0.0,
         "input_tokens": on.total("input_tokens"),
         "cached_tokens_on": on.total("cached_tokens"),
         "cached_tokens_providers_only": prov.total("cached_tokens"),
-        "model_switches_on": on.switches(), "model_switches_off": off.switches(),
-        "tiers_on": [t.tier for t in on.turns], "tiers_off": [t.tier for t in off.turns],
+        "model_switches_on": on.switches(),
+        "model_switches_off": off.switches(),
+        "tiers_on": [t.tier for t in on.turns],
+        "tiers_off": [t.tier for t in off.turns],
         "tier_same_or_higher_every_turn": tiers_ok,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench.sessions", description=__doc__.split(
-        "\n")[0])
+    p = argparse.ArgumentParser(prog="python -m bench.sessions", description=__doc__.split("\n")[0])
     p.add_argument("--record", action="store_true", help="rewrite bench/data/sessions/")
     p.add_argument("--out", type=Path, default=OUT)
     a = p.parse_args(argv)
@@ -188,21 +202,32 @@ def main(argv: list[str] | None = None) -> int:
         "duration_s": round(time.time() - began, 1),
         "modes": {m: env for m, env in MODES.items()},
         "target": f">= {TARGET_SAVING_PCT}% lower upstream cost on, same tier or higher on "
-                  "every turn",
-        "sessions": {s["name"]: summarise(s["name"], {m: r[s["name"]] for m, r in runs.items()})
-                     for s in sessions},
+        "every turn",
+        "sessions": {
+            s["name"]: summarise(s["name"], {m: r[s["name"]] for m, r in runs.items()})
+            for s in sessions
+        },
     }
     result["target_met"] = all(
-        s["upstream_saving_vs_off_pct"] >= TARGET_SAVING_PCT and
-        s["tier_same_or_higher_every_turn"] for s in result["sessions"].values())
+        s["upstream_saving_vs_off_pct"] >= TARGET_SAVING_PCT and s["tier_same_or_higher_every_turn"]
+        for s in result["sessions"].values()
+    )
     result["note"] = (
         "off = no prompt caching anywhere; providers_only = the providers' own caching with "
         "Tokaroo's breakpoints and session routing off. Where auto stays on one OpenAI or "
         "Gemini model per tier, automatic caching alone gives the same result as on; the "
-        "breakpoints are what make an Anthropic session cacheable (claude-code-sonnet-12).")
+        "breakpoints are what make an Anthropic session cacheable (claude-code-sonnet-12)."
+    )
     a.out.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps({n: {k: v for k, v in s.items() if not k.startswith("tiers")}
-                      for n, s in result["sessions"].items()}, indent=1))
+    print(
+        json.dumps(
+            {
+                n: {k: v for k, v in s.items() if not k.startswith("tiers")}
+                for n, s in result["sessions"].items()
+            },
+            indent=1,
+        )
+    )
     return 0 if result["target_met"] else 1
 
 

@@ -38,10 +38,30 @@ import httpx
 from bench import procstat
 from tests.harness import Stack, running_stack
 
-SERVICES = ("edge", "router", "cache", "ledger", "analytics", "simulator", "nats", "valkey",
-            "postgres")
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {
-    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+SERVICES = (
+    "edge",
+    "router",
+    "cache",
+    "ledger",
+    "analytics",
+    "simulator",
+    "nats",
+    "valkey",
+    "postgres",
+)
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    }
+]
 
 
 def slope_per_hour(points: list[tuple[float, float]]) -> float:
@@ -75,7 +95,7 @@ def fd_kind(target: str, home: str) -> str:
     if target.startswith("/dev/"):
         return "/dev"
     if home and target.startswith(home.rstrip("/") + "/"):
-        return "home:" + target[len(home.rstrip("/")) + 1:].split("/", 1)[0]
+        return "home:" + target[len(home.rstrip("/")) + 1 :].split("/", 1)[0]
     return "other-file"
 
 
@@ -118,55 +138,96 @@ class Traffic:
 
 async def one(client: httpx.AsyncClient, key: str, n: int, traffic: Traffic) -> None:
     auth = {"Authorization": f"Bearer {key}"}
-    kind = random.choices(["miss", "stream", "hit", "tools", "embed", "bad-body", "bad-key"],
-                          weights=[35, 15, 15, 10, 10, 10, 5])[0]
+    kind = random.choices(
+        ["miss", "stream", "hit", "tools", "embed", "bad-body", "bad-key"],
+        weights=[35, 15, 15, 10, 10, 10, 5],
+    )[0]
     if kind == "miss":
-        r = await client.post("/chat/completions", headers=auth, json={
-            "model": "fast", "messages": [{"role": "user", "content": f"Soak question {n}?"}]})
+        r = await client.post(
+            "/chat/completions",
+            headers=auth,
+            json={
+                "model": "fast",
+                "messages": [{"role": "user", "content": f"Soak question {n}?"}],
+            },
+        )
         traffic.note(kind, r.status_code, 200)
     elif kind == "hit":
-        r = await client.post("/chat/completions", headers=auth, json={
-            "model": "auto", "messages": [{"role": "user", "content": "What is a soak test?"}]})
+        r = await client.post(
+            "/chat/completions",
+            headers=auth,
+            json={
+                "model": "auto",
+                "messages": [{"role": "user", "content": "What is a soak test?"}],
+            },
+        )
         traffic.note(kind, r.status_code, 200)
     elif kind == "stream":
-        async with client.stream("POST", "/chat/completions", headers=auth, json={
-                "model": "auto", "stream": True, "stream_options": {"include_usage": True},
-                "messages": [{"role": "user", "content": f"Tell me a story, {n}."}]}) as r:
+        async with client.stream(
+            "POST",
+            "/chat/completions",
+            headers=auth,
+            json={
+                "model": "auto",
+                "stream": True,
+                "stream_options": {"include_usage": True},
+                "messages": [{"role": "user", "content": f"Tell me a story, {n}."}],
+            },
+        ) as r:
             async for _ in r.aiter_lines():
                 pass
         traffic.note(kind, r.status_code, 200)
     elif kind == "tools":
         messages: list[dict[str, Any]] = [
-            {"role": "user", "content": f"What is the weather in city {n % 50}?"}]
-        r = await client.post("/chat/completions", headers=auth, json={
-            "model": "auto", "messages": messages, "tools": TOOLS})
+            {"role": "user", "content": f"What is the weather in city {n % 50}?"}
+        ]
+        r = await client.post(
+            "/chat/completions",
+            headers=auth,
+            json={"model": "auto", "messages": messages, "tools": TOOLS},
+        )
         traffic.note(kind, r.status_code, 200)
-        calls = (r.json()["choices"][0]["message"].get("tool_calls") or []
-                 if r.status_code == 200 else [])
+        calls = (
+            r.json()["choices"][0]["message"].get("tool_calls") or []
+            if r.status_code == 200
+            else []
+        )
         if calls:
-            messages += [r.json()["choices"][0]["message"],
-                         {"role": "tool", "tool_call_id": calls[0]["id"], "content": "18C"}]
-            r = await client.post("/chat/completions", headers=auth, json={
-                "model": "auto", "messages": messages, "tools": TOOLS})
+            messages += [
+                r.json()["choices"][0]["message"],
+                {"role": "tool", "tool_call_id": calls[0]["id"], "content": "18C"},
+            ]
+            r = await client.post(
+                "/chat/completions",
+                headers=auth,
+                json={"model": "auto", "messages": messages, "tools": TOOLS},
+            )
             traffic.note("tool-result", r.status_code, 200)
     elif kind == "embed":
-        r = await client.post("/embeddings", headers=auth, json={
-            "model": "auto", "input": [f"soak text {n}", "another"]})
+        r = await client.post(
+            "/embeddings",
+            headers=auth,
+            json={"model": "auto", "input": [f"soak text {n}", "another"]},
+        )
         traffic.note(kind, r.status_code, 200)
     elif kind == "bad-body":
         r = await client.post("/chat/completions", headers=auth, content=b"{not json")
         traffic.note(kind, r.status_code, 400)
     else:
-        r = await client.post("/chat/completions", headers={"Authorization": "Bearer tok_x"},
-                              json={"model": "auto", "messages": [
-                                  {"role": "user", "content": "hi"}]})
+        r = await client.post(
+            "/chat/completions",
+            headers={"Authorization": "Bearer tok_x"},
+            json={"model": "auto", "messages": [{"role": "user", "content": "hi"}]},
+        )
         traffic.note(kind, r.status_code, 401)
 
 
-async def drive(stack: Stack, deadline: float, max_requests: int, rate: float,
-                traffic: Traffic) -> None:
+async def drive(
+    stack: Stack, deadline: float, max_requests: int, rate: float, traffic: Traffic
+) -> None:
     counter = itertools.count()
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=60) as client:
+
         async def worker() -> None:
             while time.monotonic() < deadline and traffic.requests < max_requests:
                 started = time.monotonic()
@@ -175,14 +236,21 @@ async def drive(stack: Stack, deadline: float, max_requests: int, rate: float,
                 except httpx.HTTPError as exc:
                     traffic.note(f"transport:{type(exc).__name__}", 0, 200)
                 await asyncio.sleep(max(0.0, 4 / rate - (time.monotonic() - started)))
+
         await asyncio.gather(*(worker() for _ in range(4)))
 
 
-async def sample(stack: Stack, stop: asyncio.Event, every_s: float, t0: float,
-                 series: dict[str, dict[str, list[tuple[float, float]]]]) -> None:
+async def sample(
+    stack: Stack,
+    stop: asyncio.Event,
+    every_s: float,
+    t0: float,
+    series: dict[str, dict[str, list[tuple[float, float]]]],
+) -> None:
     layout = stack.layout
-    metrics_urls = {name: f"http://127.0.0.1:{port}/metrics"
-                    for name, port in layout.metrics_ports.items()}
+    metrics_urls = {
+        name: f"http://127.0.0.1:{port}/metrics" for name, port in layout.metrics_ports.items()
+    }
     metrics_urls["edge"] = f"http://127.0.0.1:{layout.edge_port}/metrics"
     async with httpx.AsyncClient(timeout=5) as client:
         while not stop.is_set():
@@ -197,8 +265,10 @@ async def sample(stack: Stack, stop: asyncio.Event, every_s: float, t0: float,
                     text = (await client.get(url)).text
                 except httpx.HTTPError:
                     continue
-                for metric, label in (("tokaroo_asyncio_tasks", "tasks"),
-                                      ("tokaroo_outbox_pending", "outbox_pending")):
+                for metric, label in (
+                    ("tokaroo_asyncio_tasks", "tasks"),
+                    ("tokaroo_outbox_pending", "outbox_pending"),
+                ):
                     value = metric_value(text, metric)
                     if value is not None:
                         series.setdefault(name, {}).setdefault(label, []).append((now, value))
@@ -208,8 +278,9 @@ async def sample(stack: Stack, stop: asyncio.Event, every_s: float, t0: float,
                 pass
 
 
-def summarize(series: dict[str, dict[str, list[tuple[float, float]]]],
-              warmup_s: float) -> dict[str, Any]:
+def summarize(
+    series: dict[str, dict[str, list[tuple[float, float]]]], warmup_s: float
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, kinds in sorted(series.items()):
         rss = kinds.get("rss_mb", [])
@@ -234,8 +305,9 @@ def summarize(series: dict[str, dict[str, list[tuple[float, float]]]],
     return out
 
 
-async def soak(stack: Stack, minutes: float, rate: float, every_s: float,
-               max_requests: int) -> dict[str, Any]:
+async def soak(
+    stack: Stack, minutes: float, rate: float, every_s: float, max_requests: int
+) -> dict[str, Any]:
     t0 = time.monotonic()
     series: dict[str, dict[str, list[tuple[float, float]]]] = {}
     traffic = Traffic()
@@ -248,17 +320,24 @@ async def soak(stack: Stack, minutes: float, rate: float, every_s: float,
     async def census() -> None:
         await asyncio.sleep(warmup_s)
         fds["after_warmup"] = {n: fd_kinds(p.pid, home) for n, p in stack.procs.items() if p.pid}
+
     census_task = asyncio.create_task(census())
     await drive(stack, t0 + minutes * 60, max_requests, rate, traffic)
     stop.set()
     await sampler
     census_task.cancel()
     fds["end"] = {n: fd_kinds(p.pid, home) for n, p in stack.procs.items() if p.pid}
-    return {"minutes": minutes, "warmup_s": warmup_s, "rate_target_per_s": rate,
-            "descriptors": fds,
-            "requests": traffic.requests, "outcomes": dict(sorted(traffic.outcomes.items())),
-            "unexpected": traffic.unexpected, "services": summarize(series, warmup_s),
-            "samples": {n: {k: v for k, v in kinds.items()} for n, kinds in series.items()}}
+    return {
+        "minutes": minutes,
+        "warmup_s": warmup_s,
+        "rate_target_per_s": rate,
+        "descriptors": fds,
+        "requests": traffic.requests,
+        "outcomes": dict(sorted(traffic.outcomes.items())),
+        "unexpected": traffic.unexpected,
+        "services": summarize(series, warmup_s),
+        "samples": {n: {k: v for k, v in kinds.items()} for n, kinds in series.items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,18 +351,22 @@ def main(argv: list[str] | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="tk-soak-"))
     try:
         with running_stack(home) as stack:
-            result = asyncio.run(soak(stack, args.minutes, args.rate, args.every,
-                                      args.max_requests))
+            result = asyncio.run(
+                soak(stack, args.minutes, args.rate, args.every, args.max_requests)
+            )
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    result["command"] = (f"uv run --frozen python -m bench.soak --minutes {args.minutes:g} "
-                         f"--rate {args.rate:g}")
+    result["command"] = (
+        f"uv run --frozen python -m bench.soak --minutes {args.minutes:g} --rate {args.rate:g}"
+    )
     result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     for name, row in result["services"].items():
-        print(f"{name:10} rss slope {row['rss_slope_mb_per_hour']:+8.2f} MB/h  "
-              f"end {row['rss_mb_end']} MB  tasks {row.get('tasks_end')}  fds {row.get('fds_end')}")
+        print(
+            f"{name:10} rss slope {row['rss_slope_mb_per_hour']:+8.2f} MB/h  "
+            f"end {row['rss_mb_end']} MB  tasks {row.get('tasks_end')}  fds {row.get('fds_end')}"
+        )
     print(f"{result['requests']} requests, unexpected answers: {len(result['unexpected'])}")
     return 0
 

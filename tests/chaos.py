@@ -35,8 +35,7 @@ from tokaroo_common.money import usd_to_nano
 
 from tests.harness import Stack, running_stack
 
-PROCESS_FAULTS = ["router", "cache", "ledger", "analytics", "nats", "valkey", "postgres",
-                  "edge"]
+PROCESS_FAULTS = ["router", "cache", "ledger", "analytics", "nats", "valkey", "postgres", "edge"]
 PROVIDER_FAULTS = {
     "providers-slow": {"model": "*", "provider": "*", "kind": "slow", "rate": 0.3},
     "provider-down": {"model": "*", "provider": "openai", "kind": "error-500", "rate": 1.0},
@@ -73,22 +72,29 @@ class Load:
     async def _one(self, client: httpx.AsyncClient, i: int) -> Outcome:
         started = time.monotonic()
         stream = i % 3 == 0
-        body = {"model": "auto", "max_tokens": 48, "stream": stream,
-                "messages": [{"role": "user", "content": f"chaos request {i}"}]}
+        body = {
+            "model": "auto",
+            "max_tokens": 48,
+            "stream": stream,
+            "messages": [{"role": "user", "content": f"chaos request {i}"}],
+        }
         if stream:
             body["stream_options"] = {"include_usage": True}
         headers = {"Authorization": f"Bearer {self.key}", "x-tokaroo-cache-control": "no-cache"}
         try:
             if not stream:
-                r = await client.post(f"{self.base_url}/chat/completions", json=body,
-                                      headers=headers)
+                r = await client.post(
+                    f"{self.base_url}/chat/completions", json=body, headers=headers
+                )
                 rid = r.headers.get("x-request-id", "")
                 if r.status_code == 200:
-                    return Outcome(started, 200, "ok", rid,
-                                   usd_to_nano(r.headers["x-tokaroo-cost"]))
+                    return Outcome(
+                        started, 200, "ok", rid, usd_to_nano(r.headers["x-tokaroo-cost"])
+                    )
                 return Outcome(started, r.status_code, _classify(r.content), rid)
-            async with client.stream("POST", f"{self.base_url}/chat/completions", json=body,
-                                     headers=headers) as r:
+            async with client.stream(
+                "POST", f"{self.base_url}/chat/completions", json=body, headers=headers
+            ) as r:
                 rid = r.headers.get("x-request-id", "")
                 if r.status_code != 200:
                     return Outcome(started, r.status_code, _classify(await r.aread()), rid)
@@ -114,16 +120,18 @@ class Load:
         return outcome
 
     async def run(self) -> None:
-        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(
-                max_connections=self.concurrency)) as client:
+        async with httpx.AsyncClient(
+            timeout=30, limits=httpx.Limits(max_connections=self.concurrency)
+        ) as client:
             counter = 0
             pending: set[asyncio.Task[Outcome]] = set()
             while not self.stop.is_set() or pending:
                 while not self.stop.is_set() and len(pending) < self.concurrency:
                     pending.add(asyncio.create_task(self._timed(client, counter)))
                     counter += 1
-                done, pending = await asyncio.wait(pending, timeout=0.5,
-                                                   return_when=asyncio.FIRST_COMPLETED)
+                done, pending = await asyncio.wait(
+                    pending, timeout=0.5, return_when=asyncio.FIRST_COMPLETED
+                )
                 self.outcomes.extend(t.result() for t in done)
 
 
@@ -155,24 +163,30 @@ def inject(stack: Stack, name: str, hold_s: float) -> None:
 async def _ledger_check(stack: Stack, key_tenant: str, successes: list[Outcome]) -> dict[str, Any]:
     conn = await asyncpg.connect(stack.layout.postgres_dsn)
     try:
-        rows = await conn.fetch("SELECT request_id, charged_nano FROM usage WHERE tenant_id = $1",
-                                key_tenant)
+        rows = await conn.fetch(
+            "SELECT request_id, charged_nano FROM usage WHERE tenant_id = $1", key_tenant
+        )
         charged = {r["request_id"]: int(r["charged_nano"]) for r in rows}
         mismatched = [o.request_id for o in successes if charged.get(o.request_id) != o.cost_nano]
-        balance = await conn.fetchval("SELECT balance_nano FROM tenants WHERE id = $1",
-                                      key_tenant)
+        balance = await conn.fetchval("SELECT balance_nano FROM tenants WHERE id = $1", key_tenant)
         entries = await conn.fetchval(
             "SELECT coalesce(sum(amount_nano), 0) FROM ledger_entries WHERE tenant_id = $1",
-            key_tenant)
+            key_tenant,
+        )
         charges = await conn.fetchval(
             "SELECT count(*) FROM ledger_entries WHERE tenant_id = $1 AND kind = 'charge'",
-            key_tenant)
-        return {"usage_rows": len(rows), "charge_entries": int(charges),
-                "paid_rows": sum(1 for v in charged.values() if v > 0),
-                "successes_not_charged_exactly": mismatched[:20],
-                "successes_not_charged_exactly_count": len(mismatched),
-                "balance_equals_entries": int(balance) == int(entries),
-                "charged_total_nano": sum(charged.values()), "balance_nano": int(balance)}
+            key_tenant,
+        )
+        return {
+            "usage_rows": len(rows),
+            "charge_entries": int(charges),
+            "paid_rows": sum(1 for v in charged.values() if v > 0),
+            "successes_not_charged_exactly": mismatched[:20],
+            "successes_not_charged_exactly_count": len(mismatched),
+            "balance_equals_entries": int(balance) == int(entries),
+            "charged_total_nano": sum(charged.values()),
+            "balance_nano": int(balance),
+        }
     finally:
         await conn.close()
 
@@ -182,14 +196,18 @@ async def analytics_totals(stack: Stack, tenant: str) -> tuple[int, int] | None:
     answer."""
     import grpc
     from tokaroo_proto.analytics.v1 import analytics_pb2, analytics_pb2_grpc
+
     now = int(time.time() * 1000)
     charged = requests = 0
     for port in stack.layout.ports("analytics"):
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
             try:
                 s = await analytics_pb2_grpc.AnalyticsServiceStub(ch).GetUsageSummary(
-                    analytics_pb2.UsageRequest(tenant_id=tenant, start_unix_ms=now - 7_200_000,
-                                               end_unix_ms=now + 3_600_000), timeout=10)
+                    analytics_pb2.UsageRequest(
+                        tenant_id=tenant, start_unix_ms=now - 7_200_000, end_unix_ms=now + 3_600_000
+                    ),
+                    timeout=10,
+                )
             except grpc.RpcError:
                 return None
         charged += int(s.usage.charged_nano)
@@ -197,8 +215,13 @@ async def analytics_totals(stack: Stack, tenant: str) -> tuple[int, int] | None:
     return charged, requests
 
 
-def run_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
-              concurrency: int = 8, settle_timeout_s: float = 90) -> dict[str, Any]:
+def run_chaos(
+    stack: Stack,
+    faults: list[str],
+    seconds_per_fault: float,
+    concurrency: int = 8,
+    settle_timeout_s: float = 90,
+) -> dict[str, Any]:
     key = stack.new_tenant_key("100", name="chaos")
     tenant = stack.tenant_id(key)
     load = Load(stack.base_url, key, concurrency)
@@ -220,25 +243,33 @@ def run_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
         report.recovery_s = _first_success_after(outcomes, report.ended)
     # A dropped connection is expected for requests in flight or sent while the edge is down.
     edge_down = [(r.started - 30, r.ended + 5) for r in reports if r.name == "edge"]
-    unclean = [o for o in outcomes if o.kind == "unclean" or (
-        o.kind == "connection" and not any(a <= o.started <= b for a, b in edge_down))]
+    unclean = [
+        o
+        for o in outcomes
+        if o.kind == "unclean"
+        or (o.kind == "connection" and not any(a <= o.started <= b for a, b in edge_down))
+    ]
     successes = [o for o in outcomes if o.kind == "ok"]
     deadline = time.monotonic() + settle_timeout_s
     while True:
         ledger = asyncio.run(_ledger_check(stack, tenant, successes))
         totals = asyncio.run(analytics_totals(stack, tenant))
         analytics = totals[0] if totals is not None else None
-        settled = ledger["successes_not_charged_exactly_count"] == 0 and \
-            analytics == ledger["charged_total_nano"]
+        settled = (
+            ledger["successes_not_charged_exactly_count"] == 0
+            and analytics == ledger["charged_total_nano"]
+        )
         if settled or time.monotonic() > deadline:
             break
         time.sleep(1)
     return {
-        "requests": len(outcomes), "succeeded": len(successes),
+        "requests": len(outcomes),
+        "succeeded": len(successes),
         "errors_by_kind": dict(Counter(o.kind for o in outcomes if o.kind != "ok")),
         "unclean_outcomes": len(unclean),
         "faults": [{"name": r.name, "recovery_s": r.recovery_s} for r in reports],
-        "ledger": ledger, "analytics_charged_nano": analytics,
+        "ledger": ledger,
+        "analytics_charged_nano": analytics,
         "analytics_equals_ledger": analytics == ledger["charged_total_nano"],
         "balance_drop_nano": usd_to_nano("100") - ledger["balance_nano"],
         "client_visible_cost_nano": sum(o.cost_nano or 0 for o in successes),
@@ -255,10 +286,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with running_stack(home) as stack:
             started = time.time()
-            report = run_chaos(stack, PROCESS_FAULTS + list(PROVIDER_FAULTS),
-                               ns.seconds_per_fault, ns.concurrency)
+            report = run_chaos(
+                stack, PROCESS_FAULTS + list(PROVIDER_FAULTS), ns.seconds_per_fault, ns.concurrency
+            )
             report["command"] = "make chaos  # python -m tests.chaos " + " ".join(
-                sys.argv[1:] if argv is None else argv)
+                sys.argv[1:] if argv is None else argv
+            )
             report["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
             report["seconds_per_fault"] = ns.seconds_per_fault
     finally:
@@ -266,9 +299,12 @@ def main(argv: list[str] | None = None) -> int:
     ns.out.parent.mkdir(parents=True, exist_ok=True)
     ns.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
-    ok = report["unclean_outcomes"] == 0 and report["ledger"]["balance_equals_entries"] and \
-        report["ledger"]["successes_not_charged_exactly_count"] == 0 and \
-        report["analytics_equals_ledger"]
+    ok = (
+        report["unclean_outcomes"] == 0
+        and report["ledger"]["balance_equals_entries"]
+        and report["ledger"]["successes_not_charged_exactly_count"] == 0
+        and report["analytics_equals_ledger"]
+    )
     return 0 if ok else 1
 
 

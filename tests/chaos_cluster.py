@@ -56,14 +56,19 @@ class Kill:
 
 def stream_leader(stack: Stack) -> str | None:
     """The name of the NATS node leading the TOKAROO stream (asked of any live node)."""
-    for node, proc in zip(stack.layout.nats_nodes, sorted(
-            (p for n, p in stack.procs.items() if n.startswith("nats-")),
-            key=lambda p: p.spec.name), strict=True):
+    for node, proc in zip(
+        stack.layout.nats_nodes,
+        sorted(
+            (p for n, p in stack.procs.items() if n.startswith("nats-")), key=lambda p: p.spec.name
+        ),
+        strict=True,
+    ):
         if not proc.running:
             continue
         try:
-            info = httpx.get(f"http://127.0.0.1:{node.monitor_port}/jsz?streams=true",
-                             timeout=2).json()
+            info = httpx.get(
+                f"http://127.0.0.1:{node.monitor_port}/jsz?streams=true", timeout=2
+            ).json()
         except (httpx.HTTPError, ValueError):
             continue
         for account in info.get("account_details") or []:
@@ -97,6 +102,7 @@ def inject(stack: Stack, fault: str, hold_s: float) -> tuple[Kill, threading.Thr
         time.sleep(0.2 if name in SINGLE_INSTANCE else hold_s)
         proc.start()
         kill.restarted_at = time.monotonic()
+
     thread = threading.Thread(target=restart, name=f"restart-{name}", daemon=True)
     thread.start()
     if name in SINGLE_INSTANCE:
@@ -115,19 +121,33 @@ def rate_limit_check(stack: Stack, tenant_key: str, rpm: int) -> dict[str, Any]:
         for i in range(2 * rpm + 10):
             url = urls[i % len(urls)]
             try:
-                r = client.post(f"{url}/chat/completions", headers={
-                    "Authorization": f"Bearer {key}", "x-tokaroo-cache-control": "no-cache"},
-                    json={"model": "auto", "max_tokens": 8,
-                          "messages": [{"role": "user", "content": f"limited {i}"}]})
+                r = client.post(
+                    f"{url}/chat/completions",
+                    headers={
+                        "Authorization": f"Bearer {key}",
+                        "x-tokaroo-cache-control": "no-cache",
+                    },
+                    json={
+                        "model": "auto",
+                        "max_tokens": 8,
+                        "messages": [{"role": "user", "content": f"limited {i}"}],
+                    },
+                )
             except httpx.HTTPError:
                 statuses[0] += 1
                 continue
             statuses[r.status_code] += 1
             if r.status_code == 200:
                 per_edge[url] += 1
-    return {"limit_per_minute": rpm, "sent": 2 * rpm + 10, "allowed": statuses[200],
-            "rejected_429": statuses[429], "statuses": dict(statuses),
-            "allowed_per_edge": dict(per_edge), "held": statuses[200] <= rpm}
+    return {
+        "limit_per_minute": rpm,
+        "sent": 2 * rpm + 10,
+        "allowed": statuses[200],
+        "rejected_429": statuses[429],
+        "statuses": dict(statuses),
+        "allowed_per_edge": dict(per_edge),
+        "held": statuses[200] <= rpm,
+    }
 
 
 async def _double_charges(stack: Stack, tenant: str, successes: list[Outcome]) -> int:
@@ -137,9 +157,12 @@ async def _double_charges(stack: Stack, tenant: str, successes: list[Outcome]) -
     try:
         extra = await conn.fetchval(
             "SELECT count(*) - count(DISTINCT cause_id) FROM ledger_entries "
-            "WHERE tenant_id = $1 AND kind = 'charge'", tenant)
-        rows = await conn.fetch("SELECT request_id, charged_nano FROM usage WHERE tenant_id = $1",
-                                tenant)
+            "WHERE tenant_id = $1 AND kind = 'charge'",
+            tenant,
+        )
+        rows = await conn.fetch(
+            "SELECT request_id, charged_nano FROM usage WHERE tenant_id = $1", tenant
+        )
     finally:
         await conn.close()
     charged = {r["request_id"]: int(r["charged_nano"]) for r in rows}
@@ -165,9 +188,14 @@ def in_flight_on(kills: list[Kill], o: Outcome) -> bool:
     return any(o.started <= k.killed_at <= (o.ended or k.killed_at) for k in kills)
 
 
-def run_cluster_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
-                      concurrency: int = 8, rpm_limit: int = 20,
-                      settle_timeout_s: float = 120) -> dict[str, Any]:
+def run_cluster_chaos(
+    stack: Stack,
+    faults: list[str],
+    seconds_per_fault: float,
+    concurrency: int = 8,
+    rpm_limit: int = 20,
+    settle_timeout_s: float = 120,
+) -> dict[str, Any]:
     key = stack.new_tenant_key("100", name="chaos-cluster")
     tenant = stack.tenant_id(key)
     load = Load(stack.base_url, key, concurrency)
@@ -203,8 +231,11 @@ def run_cluster_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
     while True:
         ledger = asyncio.run(_ledger_check(stack, tenant, successes))
         analytics = asyncio.run(analytics_totals(stack, tenant))
-        settled = ledger["successes_not_charged_exactly_count"] == 0 and analytics is not None \
+        settled = (
+            ledger["successes_not_charged_exactly_count"] == 0
+            and analytics is not None
             and analytics[0] == ledger["charged_total_nano"]
+        )
         if settled or time.monotonic() > deadline:
             break
         time.sleep(1)
@@ -214,7 +245,8 @@ def run_cluster_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
     for o in failed:
         by_fault.setdefault(fault_window(kills, o.started), Counter())[o.kind] += 1
     return {
-        "requests": len(outcomes), "succeeded": len(successes),
+        "requests": len(outcomes),
+        "succeeded": len(successes),
         "in_flight_on_killed": len(in_flight),
         "availability": _share_ok(others),
         "availability_outside_single_instance_restarts": _share_ok(replicated),
@@ -223,9 +255,15 @@ def run_cluster_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
         "lost_events": lost,
         "double_charges": asyncio.run(_double_charges(stack, tenant, successes)),
         "rate_limit": limited,
-        "faults": [{"fault": k.fault, "process": k.process,
-                    "down_s": round(k.restarted_at - k.killed_at, 2),
-                    "recovery_s": k.recovery_s} for k in kills],
+        "faults": [
+            {
+                "fault": k.fault,
+                "process": k.process,
+                "down_s": round(k.restarted_at - k.killed_at, 2),
+                "recovery_s": k.recovery_s,
+            }
+            for k in kills
+        ],
         "ledger": ledger,
         "balance_equals_entries": ledger["balance_equals_entries"],
         "analytics_charged_nano": analytics[0] if analytics else None,
@@ -234,14 +272,17 @@ def run_cluster_chaos(stack: Stack, faults: list[str], seconds_per_fault: float,
         # sink (its ack lost with a NATS node) is stored in both, and only a shared ClickHouse
         # (ReplacingMergeTree on request_id, read with FINAL) folds the two into one.
         "analytics_cross_store_duplicates": (analytics[1] - ledger["usage_rows"])
-        if analytics else None,
+        if analytics
+        else None,
         "analytics_equals_ledger": analytics is not None
         and analytics[0] == ledger["charged_total_nano"],
         "client_visible_cost_nano": sum(o.cost_nano or 0 for o in successes),
         "balance_drop_nano": usd_to_nano("100") - ledger["balance_nano"],
-        "topology": {"nats_nodes": len(stack.layout.nats_nodes),
-                     "replicas": {s: len(p) for s, p in stack.layout.replica_ports.items()},
-                     "load_balancer": "haproxy"},
+        "topology": {
+            "nats_nodes": len(stack.layout.nats_nodes),
+            "replicas": {s: len(p) for s, p in stack.layout.replica_ports.items()},
+            "load_balancer": "haproxy",
+        },
     }
 
 
@@ -253,13 +294,19 @@ def _usage_ids(stack: Stack, tenant: str) -> set[str]:
         finally:
             await conn.close()
         return {r["request_id"] for r in rows}
+
     return asyncio.run(fetch())
 
 
 def passed(report: dict[str, Any], availability: float = 0.99) -> bool:
-    return bool(report["lost_events"] == 0 and report["double_charges"] == 0
-                and report["balance_equals_entries"] and report["analytics_equals_ledger"]
-                and report["rate_limit"]["held"] and report["availability"] >= availability)
+    return bool(
+        report["lost_events"] == 0
+        and report["double_charges"] == 0
+        and report["balance_equals_entries"]
+        and report["analytics_equals_ledger"]
+        and report["rate_limit"]["held"]
+        and report["availability"] >= availability
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(home, ignore_errors=True)
     report["command"] = "make chaos-cluster  # python -m tests.chaos_cluster " + " ".join(
-        sys.argv[1:] if argv is None else argv)
+        sys.argv[1:] if argv is None else argv
+    )
     report["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started))
     report["seconds_per_fault"] = ns.seconds_per_fault
     ns.out.parent.mkdir(parents=True, exist_ok=True)

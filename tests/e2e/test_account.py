@@ -18,9 +18,12 @@ def _h(key: str) -> dict[str, str]:
 
 
 def _chat(stack: Stack, key: str, content: str, **extra: object) -> httpx.Response:
-    return httpx.post(f"{stack.base_url}/chat/completions", headers=_h(key), timeout=30,
-                      json={"model": "auto", "messages": [{"role": "user", "content": content}],
-                            **extra})
+    return httpx.post(
+        f"{stack.base_url}/chat/completions",
+        headers=_h(key),
+        timeout=30,
+        json={"model": "auto", "messages": [{"role": "user", "content": content}], **extra},
+    )
 
 
 def test_keys_create_list_revoke_via_openai_raw_helpers(stack: Stack) -> None:
@@ -58,14 +61,22 @@ def test_usage_lists_requests_newest_first_without_model_names(stack: Stack) -> 
     deadline = time.monotonic() + 15
     rows: list[dict[str, object]] = []
     while time.monotonic() < deadline:
-        rows = httpx.get(f"{stack.base_url}/usage", params={"limit": 2},
-                         headers=_h(key)).json()["data"]
+        rows = httpx.get(f"{stack.base_url}/usage", params={"limit": 2}, headers=_h(key)).json()[
+            "data"
+        ]
         if len(rows) == 2:
             break
         time.sleep(0.2)
     assert len(rows) == 2
-    assert set(rows[0]) >= {"id", "tier", "input_tokens", "output_tokens", "charged_usd",
-                            "latency_ms", "created_at"}
+    assert set(rows[0]) >= {
+        "id",
+        "tier",
+        "input_tokens",
+        "output_tokens",
+        "charged_usd",
+        "latency_ms",
+        "created_at",
+    }
     assert "model" not in str(rows) and "provider" not in str(rows)
     assert str(rows[0]["created_at"]) >= str(rows[1]["created_at"])
 
@@ -81,13 +92,22 @@ def test_concurrent_requests_never_overdraw_by_more_than_one_request(stack: Stac
     key = stack.new_tenant_key("0.003")
 
     async def run() -> list[int]:
-        async with httpx.AsyncClient(timeout=60,
-                                     limits=httpx.Limits(max_connections=200)) as client:
+        async with httpx.AsyncClient(
+            timeout=60, limits=httpx.Limits(max_connections=200)
+        ) as client:
+
             async def one(i: int) -> int:
-                r = await client.post(f"{stack.base_url}/chat/completions", headers=_h(key),
-                                      json={"model": "auto", "max_tokens": 64, "messages": [
-                                          {"role": "user", "content": f"drain {i}"}]})
+                r = await client.post(
+                    f"{stack.base_url}/chat/completions",
+                    headers=_h(key),
+                    json={
+                        "model": "auto",
+                        "max_tokens": 64,
+                        "messages": [{"role": "user", "content": f"drain {i}"}],
+                    },
+                )
                 return r.status_code
+
             return await asyncio.gather(*(one(i) for i in range(200)))
 
     codes = asyncio.run(run())

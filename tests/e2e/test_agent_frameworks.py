@@ -42,10 +42,19 @@ MAX_STEPS = 5
 REQUEST_LIMIT = 6
 MAX_TURNS = 4
 TOOL_RESULT_MARK = "based on the tool result"
-WEATHER_TOOL: ChatCompletionToolParam = {"type": "function", "function": {
-    "name": "get_weather", "description": "Current weather of a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
-                   "required": ["city"], "additionalProperties": False}}}
+WEATHER_TOOL: ChatCompletionToolParam = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather of a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+            "additionalProperties": False,
+        },
+    },
+}
 
 
 class CityReport(BaseModel):
@@ -76,8 +85,13 @@ class LoopRun:
 
     @classmethod
     def of_report(cls, report: dict[str, Any]) -> LoopRun:
-        return cls(report["text"], report["final_tool_calls"], report["steps"],
-                   report["tool_runs"], [Exchange.of(e) for e in report["exchanges"]])
+        return cls(
+            report["text"],
+            report["final_tool_calls"],
+            report["steps"],
+            report["tool_runs"],
+            [Exchange.of(e) for e in report["exchanges"]],
+        )
 
 
 @dataclass(frozen=True)
@@ -88,53 +102,68 @@ class ObjectRun:
 
 # ---- pydantic-ai ---------------------------------------------------------------------------
 def _pydantic_ai_model(stack: Stack, key: str, http: httpx2.AsyncClient) -> OpenAIChatModel:
-    return OpenAIChatModel("auto", provider=OpenAIProvider(base_url=stack.base_url, api_key=key,
-                                                           http_client=http))
+    return OpenAIChatModel(
+        "auto", provider=OpenAIProvider(base_url=stack.base_url, api_key=key, http_client=http)
+    )
 
 
 async def _pydantic_ai_loop(stack: Stack, key: str) -> LoopRun:
     recorder, weather = Recorder(), Weather()
     async with recorder.async_client() as http:
         agent = Agent(_pydantic_ai_model(stack, key, http), tools=[Tool(weather.get_weather)])
-        result = await agent.run(LOOP_PROMPT,
-                                 usage_limits=UsageLimits(request_limit=REQUEST_LIMIT))
-    return LoopRun(result.output, len(result.response.tool_calls), result.usage.requests,
-                   len(weather.calls), recorder.exchanges)
+        result = await agent.run(LOOP_PROMPT, usage_limits=UsageLimits(request_limit=REQUEST_LIMIT))
+    return LoopRun(
+        result.output,
+        len(result.response.tool_calls),
+        result.usage.requests,
+        len(weather.calls),
+        recorder.exchanges,
+    )
 
 
 async def _pydantic_ai_object(stack: Stack, key: str, native: bool) -> ObjectRun:
     recorder = Recorder()
     async with recorder.async_client() as http:
-        agent = Agent(_pydantic_ai_model(stack, key, http),
-                      output_type=NativeOutput(CityReport) if native else CityReport)
-        result = await agent.run(OBJECT_PROMPT,
-                                 usage_limits=UsageLimits(request_limit=REQUEST_LIMIT))
+        agent = Agent(
+            _pydantic_ai_model(stack, key, http),
+            output_type=NativeOutput(CityReport) if native else CityReport,
+        )
+        result = await agent.run(
+            OBJECT_PROMPT, usage_limits=UsageLimits(request_limit=REQUEST_LIMIT)
+        )
     return ObjectRun(result.output, recorder.exchanges)
 
 
 # ---- openai-agents ------------------------------------------------------------------------
-async def _openai_agents_run(stack: Stack, key: str, recorder: Recorder,
-                             agent_kwargs: dict[str, Any], prompt: str) -> agents.RunResult:
+async def _openai_agents_run(
+    stack: Stack, key: str, recorder: Recorder, agent_kwargs: dict[str, Any], prompt: str
+) -> agents.RunResult:
     agents.set_tracing_disabled(True)  # nothing is exported anywhere
-    async with AsyncOpenAI(base_url=stack.base_url, api_key=key,
-                           http_client=recorder.async_client()) as client:
-        agent = agents.Agent(name="weather", instructions="Answer the user's question.",
-                             model=agents.OpenAIChatCompletionsModel("auto", client),
-                             **agent_kwargs)
+    async with AsyncOpenAI(
+        base_url=stack.base_url, api_key=key, http_client=recorder.async_client()
+    ) as client:
+        agent = agents.Agent(
+            name="weather",
+            instructions="Answer the user's question.",
+            model=agents.OpenAIChatCompletionsModel("auto", client),
+            **agent_kwargs,
+        )
         return await agents.Runner.run(agent, prompt, max_turns=MAX_TURNS)
 
 
-async def _openai_agents_default_run(stack: Stack, key: str, recorder: Recorder,
-                                     agent_kwargs: dict[str, Any],
-                                     prompt: str) -> agents.RunResult:
+async def _openai_agents_default_run(
+    stack: Stack, key: str, recorder: Recorder, agent_kwargs: dict[str, Any], prompt: str
+) -> agents.RunResult:
     """The default model, `OpenAIResponsesModel`: the Responses API."""
     agents.set_tracing_disabled(True)
-    async with AsyncOpenAI(base_url=stack.base_url, api_key=key,
-                           http_client=recorder.async_client()) as client:
+    async with AsyncOpenAI(
+        base_url=stack.base_url, api_key=key, http_client=recorder.async_client()
+    ) as client:
         agents.set_default_openai_client(client, use_for_tracing=False)
         agents.set_default_openai_api("responses")
-        agent = agents.Agent(name="weather", instructions="Answer the user's question.",
-                             model="auto", **agent_kwargs)
+        agent = agents.Agent(
+            name="weather", instructions="Answer the user's question.", model="auto", **agent_kwargs
+        )
         return await agents.Runner.run(agent, prompt, max_turns=MAX_TURNS)
 
 
@@ -142,12 +171,16 @@ async def _openai_agents_loop(stack: Stack, key: str, responses: bool = False) -
     recorder, weather = Recorder(), Weather()
     runner = _openai_agents_default_run if responses else _openai_agents_run
     result = await runner(
-        stack, key, recorder, {"tools": [agents.function_tool(weather.get_weather)]},
-        LOOP_PROMPT)
-    final_calls = [item for item in result.raw_responses[-1].output
-                   if item.type == "function_call"]
-    return LoopRun(result.final_output, len(final_calls), len(result.raw_responses),
-                   len(weather.calls), recorder.exchanges)
+        stack, key, recorder, {"tools": [agents.function_tool(weather.get_weather)]}, LOOP_PROMPT
+    )
+    final_calls = [item for item in result.raw_responses[-1].output if item.type == "function_call"]
+    return LoopRun(
+        result.final_output,
+        len(final_calls),
+        len(result.raw_responses),
+        len(weather.calls),
+        recorder.exchanges,
+    )
 
 
 async def _openai_agents_object(stack: Stack, key: str, responses: bool = False) -> ObjectRun:
@@ -159,8 +192,9 @@ async def _openai_agents_object(stack: Stack, key: str, responses: bool = False)
 
 # ---- LangChain ----------------------------------------------------------------------------
 def _chat_openai(stack: Stack, key: str, http: httpx2.Client) -> ChatOpenAI:
-    return ChatOpenAI(model="auto", base_url=stack.base_url, api_key=SecretStr(key),
-                      http_client=http)
+    return ChatOpenAI(
+        model="auto", base_url=stack.base_url, api_key=SecretStr(key), http_client=http
+    )
 
 
 def _langchain_loop(stack: Stack, key: str) -> LoopRun:
@@ -177,15 +211,15 @@ def _langchain_loop(stack: Stack, key: str) -> LoopRun:
                 break
             messages += [tool.invoke(call) for call in reply.tool_calls]
     steps = sum(isinstance(m, AIMessage) for m in messages)
-    return LoopRun(reply.text, len(reply.tool_calls), steps, len(weather.calls),
-                   recorder.exchanges)
+    return LoopRun(reply.text, len(reply.tool_calls), steps, len(weather.calls), recorder.exchanges)
 
 
 def _langchain_object(stack: Stack, key: str) -> ObjectRun:
     recorder = Recorder()
     with recorder.sync_client() as http:
-        parsed = _chat_openai(stack, key, http).with_structured_output(CityReport).invoke(
-            OBJECT_PROMPT)
+        parsed = (
+            _chat_openai(stack, key, http).with_structured_output(CityReport).invoke(OBJECT_PROMPT)
+        )
     return ObjectRun(parsed, recorder.exchanges)
 
 
@@ -194,41 +228,64 @@ def _openai_loop(stack: Stack, key: str) -> LoopRun:
     recorder, weather = Recorder(), Weather()
     messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": LOOP_PROMPT}]
     steps = 0
-    with OpenAI(base_url=stack.base_url, api_key=key,
-                http_client=recorder.sync_client()) as client:
+    with OpenAI(base_url=stack.base_url, api_key=key, http_client=recorder.sync_client()) as client:
         for _ in range(MAX_STEPS):  # ask, run the tools asked for, append their results
-            message = client.chat.completions.create(
-                model="auto", messages=messages, tools=[WEATHER_TOOL]).choices[0].message
+            message = (
+                client.chat.completions.create(
+                    model="auto", messages=messages, tools=[WEATHER_TOOL]
+                )
+                .choices[0]
+                .message
+            )
             steps += 1
             calls = [c for c in message.tool_calls or [] if c.type == "function"]
             if not calls:
                 break
-            messages.append({"role": "assistant", "content": message.content,
-                             "tool_calls": [c.model_dump() for c in calls]})  # type: ignore[misc]
-            messages += [{"role": "tool", "tool_call_id": c.id,
-                          "content": weather.get_weather(**json.loads(c.function.arguments))}
-                         for c in calls]
-    return LoopRun(message.content, len(message.tool_calls or []), steps, len(weather.calls),
-                   recorder.exchanges)
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": message.content,
+                    "tool_calls": [c.model_dump() for c in calls],
+                }
+            )  # type: ignore[misc]
+            messages += [
+                {
+                    "role": "tool",
+                    "tool_call_id": c.id,
+                    "content": weather.get_weather(**json.loads(c.function.arguments)),
+                }
+                for c in calls
+            ]
+    return LoopRun(
+        message.content,
+        len(message.tool_calls or []),
+        steps,
+        len(weather.calls),
+        recorder.exchanges,
+    )
 
 
 def _openai_object(stack: Stack, key: str) -> ObjectRun:
     recorder = Recorder()
-    with OpenAI(base_url=stack.base_url, api_key=key,
-                http_client=recorder.sync_client()) as client:
+    with OpenAI(base_url=stack.base_url, api_key=key, http_client=recorder.sync_client()) as client:
         res = client.chat.completions.parse(
-            model="auto", messages=[{"role": "user", "content": OBJECT_PROMPT}],
-            response_format=CityReport)
+            model="auto",
+            messages=[{"role": "user", "content": OBJECT_PROMPT}],
+            response_format=CityReport,
+        )
     return ObjectRun(res.choices[0].message.parsed, recorder.exchanges)
 
 
 # ---- Node: the Vercel AI SDK and the openai SDK's helpers ---------------------------------
-def _node(script: str, scenario: str, stack: Stack, key: str,
-          *args: str) -> dict[str, Any]:
+def _node(script: str, scenario: str, stack: Stack, key: str, *args: str) -> dict[str, Any]:
     """Run tests/e2e/node/frameworks/`script` once; its report is its last line of stdout."""
     node_dir = install_node_clients()
-    proc = run(["node", f"frameworks/{script}", scenario, *args], node_dir,
-               env=stack_env(stack, key), timeout=120)
+    proc = run(
+        ["node", f"frameworks/{script}", scenario, *args],
+        node_dir,
+        env=stack_env(stack, key),
+        timeout=120,
+    )
     report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return report
 
@@ -240,8 +297,11 @@ def _node_loop(script: str, *args: str) -> Callable[[Stack, str], LoopRun]:
 def _node_object(script: str, *args: str) -> Callable[[Stack, str], ObjectRun]:
     def go(stack: Stack, key: str) -> ObjectRun:
         report = _node(script, "object", stack, key, *args)
-        return ObjectRun(CityReport.model_validate(report["parsed"]),
-                         [Exchange.of(e) for e in report["exchanges"]])
+        return ObjectRun(
+            CityReport.model_validate(report["parsed"]),
+            [Exchange.of(e) for e in report["exchanges"]],
+        )
+
     return go
 
 
@@ -249,7 +309,8 @@ LOOPS: dict[str, Callable[[Stack, str], LoopRun]] = {
     "pydantic-ai": lambda stack, key: asyncio.run(_pydantic_ai_loop(stack, key)),
     "openai-agents": lambda stack, key: asyncio.run(_openai_agents_loop(stack, key)),
     "openai-agents-responses": lambda stack, key: asyncio.run(
-        _openai_agents_loop(stack, key, responses=True)),
+        _openai_agents_loop(stack, key, responses=True)
+    ),
     "langchain": _langchain_loop,
     "openai-python": _openai_loop,
     "ai-sdk-node": _node_loop("ai_sdk.mjs"),
@@ -258,12 +319,15 @@ LOOPS: dict[str, Callable[[Stack, str], LoopRun]] = {
 }
 OBJECTS: dict[str, Callable[[Stack, str], ObjectRun]] = {
     "pydantic-ai-tool-output": lambda stack, key: asyncio.run(
-        _pydantic_ai_object(stack, key, native=False)),
+        _pydantic_ai_object(stack, key, native=False)
+    ),
     "pydantic-ai-native-output": lambda stack, key: asyncio.run(
-        _pydantic_ai_object(stack, key, native=True)),
+        _pydantic_ai_object(stack, key, native=True)
+    ),
     "openai-agents": lambda stack, key: asyncio.run(_openai_agents_object(stack, key)),
     "openai-agents-responses": lambda stack, key: asyncio.run(
-        _openai_agents_object(stack, key, responses=True)),
+        _openai_agents_object(stack, key, responses=True)
+    ),
     "langchain": _langchain_object,
     "openai-python": _openai_object,
     "ai-sdk-node": _node_object("ai_sdk.mjs"),
@@ -277,11 +341,13 @@ def _check_loop(loop: LoopRun, label: str) -> None:
     assert loop.tool_runs == 1, f"{label}: the tool ran {loop.tool_runs} times; requests: {sent}"
     assert loop.steps == len(loop.exchanges) == 2, (
         f"{label}: {loop.steps} model steps and {len(loop.exchanges)} requests instead of 2 "
-        f"(a tool call, then the answer); requests: {sent}")
+        f"(a tool call, then the answer); requests: {sent}"
+    )
     assert loop.final_tool_calls == 0, f"{label}: the final answer is another tool call"
     # the upstream simulator's answers to a tool result say so: not a cached earlier answer
     assert loop.text and TOOL_RESULT_MARK in loop.text, (
-        f"{label}: the final answer does not answer the tool result: {loop.text!r}")
+        f"{label}: the final answer does not answer the tool result: {loop.text!r}"
+    )
 
 
 def _all_hits(exchanges: list[Exchange]) -> bool:

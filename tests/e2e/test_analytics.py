@@ -17,8 +17,11 @@ async def _summary(stack: Stack, tenant_id: str) -> analytics_pb2.UsageSummary:
     now = int(time.time() * 1000)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.layout.analytics_port}") as ch:
         return await analytics_pb2_grpc.AnalyticsServiceStub(ch).GetUsageSummary(
-            analytics_pb2.UsageRequest(tenant_id=tenant_id, start_unix_ms=now - 3_600_000,
-                                       end_unix_ms=now + 3_600_000), timeout=10)
+            analytics_pb2.UsageRequest(
+                tenant_id=tenant_id, start_unix_ms=now - 3_600_000, end_unix_ms=now + 3_600_000
+            ),
+            timeout=10,
+        )
 
 
 def test_analytics_totals_equal_the_ledger(stack: Stack) -> None:
@@ -26,8 +29,12 @@ def test_analytics_totals_equal_the_ledger(stack: Stack) -> None:
     headers = {"Authorization": f"Bearer {key}"}
     for i in range(12):
         body = {"model": "auto", "messages": [{"role": "user", "content": f"analytics {i % 8}"}]}
-        assert httpx.post(f"{stack.base_url}/chat/completions", headers=headers,
-                          json=body, timeout=30).status_code == 200
+        assert (
+            httpx.post(
+                f"{stack.base_url}/chat/completions", headers=headers, json=body, timeout=30
+            ).status_code
+            == 200
+        )
     tenant_id = stack.tenant_id(key)
     deadline = time.monotonic() + 60
     while True:

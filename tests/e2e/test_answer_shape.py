@@ -28,10 +28,21 @@ from tests.harness import Stack
 
 PROMPT = "What is the weather like in Lyon today?"
 MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": PROMPT}]
-TOOLS: list[ChatCompletionToolParam] = [{"type": "function", "function": {
-    "name": "get_weather", "description": "Current weather of a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
-                   "required": ["city"], "additionalProperties": False}}}]
+TOOLS: list[ChatCompletionToolParam] = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Current weather of a city",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+                "additionalProperties": False,
+            },
+        },
+    }
+]
 A_FEW_WORDS = 3
 TOOL_RESULT_MARK = "based on the tool result"
 T = TypeVar("T")
@@ -70,8 +81,9 @@ def twice(ask: Callable[[], tuple[str, T]]) -> tuple[T, T]:
         if outcome == "hit":
             return first, again
         if time.monotonic() > deadline:
-            pytest.fail(f"the exact repeat was still a cache {outcome!r} after "
-                        f"{STORE_TIMEOUT_S:.0f} s")
+            pytest.fail(
+                f"the exact repeat was still a cache {outcome!r} after {STORE_TIMEOUT_S:.0f} s"
+            )
         time.sleep(0.1)
 
 
@@ -87,41 +99,73 @@ def _text_answer(res: ChatCompletion) -> str:
 
 
 def test_plain(client: OpenAI) -> None:
-    first, again = twice(lambda: raw(client.chat.completions.with_raw_response.create(
-        model="auto", messages=MESSAGES)))
+    first, again = twice(
+        lambda: raw(
+            client.chat.completions.with_raw_response.create(model="auto", messages=MESSAGES)
+        )
+    )
     assert first.choices[0].finish_reason == again.choices[0].finish_reason == "stop"
     assert _text_answer(again) == _text_answer(first)
 
 
 def test_json_schema_parses(client: OpenAI) -> None:
-    answers = twice(lambda: raw(client.chat.completions.with_raw_response.parse(
-        model="auto", messages=MESSAGES, response_format=Weather)))
+    answers = twice(
+        lambda: raw(
+            client.chat.completions.with_raw_response.parse(
+                model="auto", messages=MESSAGES, response_format=Weather
+            )
+        )
+    )
     for res in answers:
         assert isinstance(res.choices[0].message.parsed, Weather), res.choices[0].message
 
 
 def test_tool_choice_required_calls_the_tool(client: OpenAI) -> None:
-    answers = twice(lambda: raw(client.chat.completions.with_raw_response.create(
-        model="auto", messages=MESSAGES, tools=TOOLS, tool_choice="required")))
+    answers = twice(
+        lambda: raw(
+            client.chat.completions.with_raw_response.create(
+                model="auto", messages=MESSAGES, tools=TOOLS, tool_choice="required"
+            )
+        )
+    )
     for res in answers:
         choice = res.choices[0]
         calls = choice.message.tool_calls or []
         assert calls and choice.finish_reason == "tool_calls", choice
-        assert all(isinstance(c, ChatCompletionMessageFunctionToolCall)
-                   and c.function.name == "get_weather" for c in calls), calls
+        assert all(
+            isinstance(c, ChatCompletionMessageFunctionToolCall)
+            and c.function.name == "get_weather"
+            for c in calls
+        ), calls
 
 
 def test_after_the_tool_result_the_answer_is_text(client: OpenAI) -> None:
     messages: list[ChatCompletionMessageParam] = [
         *MESSAGES,
-        {"role": "assistant", "content": None, "tool_calls": [{
-            "id": "call_weather_lyon", "type": "function",
-            "function": {"name": "get_weather", "arguments": '{"city":"Lyon"}'}}]},
-        {"role": "tool", "tool_call_id": "call_weather_lyon",
-         "content": '{"city": "Lyon", "temperature_c": 21, "conditions": "sunny"}'},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_weather_lyon",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city":"Lyon"}'},
+                }
+            ],
+        },
+        {
+            "role": "tool",
+            "tool_call_id": "call_weather_lyon",
+            "content": '{"city": "Lyon", "temperature_c": 21, "conditions": "sunny"}',
+        },
     ]
-    first, again = twice(lambda: raw(client.chat.completions.with_raw_response.create(
-        model="auto", messages=messages, tools=TOOLS)))
+    first, again = twice(
+        lambda: raw(
+            client.chat.completions.with_raw_response.create(
+                model="auto", messages=messages, tools=TOOLS
+            )
+        )
+    )
     for res in (first, again):
         assert res.choices[0].finish_reason == "stop", res.choices[0]
     # the upstream simulator's answers to a tool result say so: not a cached earlier answer
@@ -130,8 +174,13 @@ def test_after_the_tool_result_the_answer_is_text(client: OpenAI) -> None:
 
 
 def test_max_tokens_caps_the_answer(client: OpenAI) -> None:
-    answers = twice(lambda: raw(client.chat.completions.with_raw_response.create(
-        model="auto", messages=MESSAGES, max_tokens=3)))
+    answers = twice(
+        lambda: raw(
+            client.chat.completions.with_raw_response.create(
+                model="auto", messages=MESSAGES, max_tokens=3
+            )
+        )
+    )
     for res in answers:
         assert res.usage is not None and res.usage.completion_tokens <= 3, res.usage
         assert res.choices[0].finish_reason == "length", res.choices[0]
@@ -140,7 +189,8 @@ def test_max_tokens_caps_the_answer(client: OpenAI) -> None:
 def _stream(client: OpenAI) -> tuple[str, list[str]]:
     """One streamed answer: its cache outcome and its content pieces, chunk by chunk."""
     response = client.chat.completions.with_raw_response.create(
-        model="auto", messages=MESSAGES, stream=True, stream_options={"include_usage": True})
+        model="auto", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+    )
     pieces: list[str] = []
     with response.parse() as stream:
         for chunk in stream:
@@ -155,4 +205,3 @@ def test_stream_repeated_from_the_cache_arrives_in_pieces(client: OpenAI) -> Non
     assert len(first) > 1, f"the answer came as {len(first)} content chunk(s)"
     assert len(again) > 1, f"the cache replayed the answer as {len(again)} content chunk(s)"
     assert "".join(again) == text
-

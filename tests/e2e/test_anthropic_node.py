@@ -15,8 +15,15 @@ from tests.harness import Stack
 def test_official_anthropic_node_sdk(stack: Stack, model: str) -> None:
     node_dir = install_node_clients()
     key = stack.new_tenant_key("5", name="anthropic-node")
-    proc = run(["node", "--test", "--test-reporter=tap", "anthropic_sdk.test.mjs"], node_dir,
-               env={"ANTHROPIC_BASE_URL": stack.base_url.removesuffix("/v1"),
-                    "ANTHROPIC_API_KEY": key, "TOKAROO_MODEL": model}, timeout=180)
+    proc = run(
+        ["node", "--test", "--test-reporter=tap", "anthropic_sdk.test.mjs"],
+        node_dir,
+        env={
+            "ANTHROPIC_BASE_URL": stack.base_url.removesuffix("/v1"),
+            "ANTHROPIC_API_KEY": key,
+            "TOKAROO_MODEL": model,
+        },
+        timeout=180,
+    )
     assert "# fail 0" in proc.stdout and "# pass 5" in proc.stdout, proc.stdout[-3000:]
     assert stack.balance(key) < Decimal("5")

@@ -21,8 +21,13 @@ def test_short_cluster_chaos_keeps_every_invariant() -> None:
     home = Path(tempfile.mkdtemp(prefix="tk-chaosc-"))
     try:
         with running_cluster(home) as stack:
-            report = run_cluster_chaos(stack, ["edge-1", "ledger-1", "nats-leader"],
-                                       seconds_per_fault=5, concurrency=6, rpm_limit=10)
+            report = run_cluster_chaos(
+                stack,
+                ["edge-1", "ledger-1", "nats-leader"],
+                seconds_per_fault=5,
+                concurrency=6,
+                rpm_limit=10,
+            )
     finally:
         shutil.rmtree(home, ignore_errors=True)
     assert report["succeeded"] > 50, report

@@ -15,8 +15,12 @@ def test_short_chaos_keeps_every_invariant() -> None:
     home = Path(tempfile.mkdtemp(prefix="tk-chaos-"))
     try:
         with running_stack(home) as stack:
-            report = run_chaos(stack, ["ledger", "nats", "provider-down", "cache"],
-                               seconds_per_fault=5, concurrency=6)
+            report = run_chaos(
+                stack,
+                ["ledger", "nats", "provider-down", "cache"],
+                seconds_per_fault=5,
+                concurrency=6,
+            )
     finally:
         shutil.rmtree(home, ignore_errors=True)
     assert report["succeeded"] > 50, report

@@ -33,8 +33,9 @@ def _wait_below(stack: Stack, key: str, before: Decimal, timeout: float = 20) ->
 
 
 @pytest.mark.parametrize("model", ["claude-sonnet-4-6", "auto", "fast", "max"])
-def test_claude_code_reads_a_file_through_tokaroo(stack: Stack, claude_root: Path,
-                                                  model: str) -> None:
+def test_claude_code_reads_a_file_through_tokaroo(
+    stack: Stack, claude_root: Path, model: str
+) -> None:
     key = stack.new_tenant_key("5", name="claude-code")
     secret = f"PAPAYA-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="tk-claude-") as tmp:
@@ -45,8 +46,9 @@ def test_claude_code_reads_a_file_through_tokaroo(stack: Stack, claude_root: Pat
         path.write_text(f"The secret word is {secret}.\n")
         claude = ClaudeCode(claude_root, home, stack.base_url.removesuffix("/v1"), key)
         before = stack.balance(key)
-        proc, lines = claude.prompt(f"Read the file {path} and tell me the secret word.",
-                                    model, work)
+        proc, lines = claude.prompt(
+            f"Read the file {path} and tell me the secret word.", model, work
+        )
     assert proc.returncode == 0, f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
     calls = [b for b in content_blocks(lines, "assistant") if b.get("type") == "tool_use"]
     assert [(c["name"], c["input"].get("file_path")) for c in calls] == [("Read", str(path))]
@@ -62,8 +64,9 @@ def test_claude_code_reads_a_file_through_tokaroo(stack: Stack, claude_root: Pat
 
 def test_claude_code_names_an_unknown_model(stack: Stack, claude_root: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="tk-claude-") as tmp:
-        claude = ClaudeCode(claude_root, Path(tmp), stack.base_url.removesuffix("/v1"),
-                            stack.api_key)
+        claude = ClaudeCode(
+            claude_root, Path(tmp), stack.base_url.removesuffix("/v1"), stack.api_key
+        )
         proc, _ = claude.prompt("Say hello.", "no-such-model-9", Path(tmp), timeout=120)
     assert proc.returncode != 0
     assert "There's an issue with the selected model" in proc.stdout + proc.stderr
@@ -80,8 +83,14 @@ def test_the_guides_claude_code_block(stack: Stack, claude_root: Path) -> None:
         (work / "README.md").write_text("# Demo\nA demo project for the Tokaroo guide.\n")
         claude = ClaudeCode(claude_root, home, "", "")
         env = {**claude.env, "TOKAROO_BASE_URL": stack.base_url, "TOKAROO_API_KEY": key}
-        proc = subprocess.run(["bash", "-euo", "pipefail", "-c", block.code], cwd=work,
-                              env=env, capture_output=True, text=True, timeout=180,
-                              check=False)
+        proc = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", block.code],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
     assert proc.returncode == 0 and proc.stdout.strip(), proc.stdout + proc.stderr
     assert _wait_below(stack, key, Decimal("5")) < Decimal("5")

@@ -26,15 +26,16 @@ def _usage(stack: Stack, key: str, at_least: int, timeout: float = 20) -> list[d
     deadline = time.monotonic() + timeout
     while True:
         data: list[dict[str, object]] = httpx.get(
-            f"{stack.base_url}/usage", headers={"Authorization": f"Bearer {key}"},
-            timeout=10).json()["data"]
+            f"{stack.base_url}/usage", headers={"Authorization": f"Bearer {key}"}, timeout=10
+        ).json()["data"]
         if len(data) >= at_least or time.monotonic() > deadline:
             return data
         time.sleep(0.2)
 
 
-def test_codex_exec_completes_a_task_with_one_tool_call(stack: Stack, codex_root: Path,
-                                                        tmp_path: Path) -> None:
+def test_codex_exec_completes_a_task_with_one_tool_call(
+    stack: Stack, codex_root: Path, tmp_path: Path
+) -> None:
     key = stack.new_tenant_key("2", name="codex")
     work = tmp_path / "work"
     work.mkdir()

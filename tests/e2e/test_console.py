@@ -29,8 +29,10 @@ DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
 TIMEOUT_MS = 60_000  # the machine is shared: generous, and every wait is bounded
 
 if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-    pytest.skip("Debian's chromium is not installed (tests/e2e/setup_browser.sh installs it "
-                "with apt-get)", allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed (tests/e2e/setup_browser.sh installs it with apt-get)",
+        allow_module_level=True,
+    )
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
@@ -71,8 +73,11 @@ def _page(browser: Any, width: int = 1280, height: int = 900) -> Any:
 def _shot(page: Any, name: str) -> None:
     """Every page is rendered to a PNG; into docs/console/ only when asked
     (TOKAROO_CONSOLE_SCREENSHOTS=1), so a test run leaves the checkout as it was."""
-    folder = (DOCS_SHOTS if os.environ.get("TOKAROO_CONSOLE_SCREENSHOTS")
-              else Path(tempfile.gettempdir()) / "tokaroo-console-shots")
+    folder = (
+        DOCS_SHOTS
+        if os.environ.get("TOKAROO_CONSOLE_SCREENSHOTS")
+        else Path(tempfile.gettempdir()) / "tokaroo-console-shots"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
@@ -100,24 +105,38 @@ def _until(check: Callable[[], bool], timeout: float = 60.0) -> bool:
 
 
 def _chat(stack: Stack, key: str, i: int) -> httpx.Response:
-    return httpx.post(f"{stack.base_url}/chat/completions", timeout=60, headers={
-        "Authorization": f"Bearer {key}", "x-tokaroo-cache-control": "no-cache"}, json={
-        "model": "auto", "max_tokens": 16,
-        "messages": [{"role": "user", "content": f"console request {i:03d}"}]})
+    return httpx.post(
+        f"{stack.base_url}/chat/completions",
+        timeout=60,
+        headers={"Authorization": f"Bearer {key}", "x-tokaroo-cache-control": "no-cache"},
+        json={
+            "model": "auto",
+            "max_tokens": 16,
+            "messages": [{"role": "user", "content": f"console request {i:03d}"}],
+        },
+    )
 
 
 def _credit(stack: Stack, key: str, usd_nano: int) -> None:
     async def adjust() -> None:
         who = await stack.who(key)
         async with grpc.aio.insecure_channel(stack.layout.ledger_addr) as ch:
-            await ledger_pb2_grpc.LedgerServiceStub(ch).Adjust(ledger_pb2.AdjustRequest(
-                tenant_id=who.tenant_id, amount_nano=usd_nano, reason="console test credit",
-                cause_id=f"console-test-{time.time_ns()}"), timeout=10)
+            await ledger_pb2_grpc.LedgerServiceStub(ch).Adjust(
+                ledger_pb2.AdjustRequest(
+                    tenant_id=who.tenant_id,
+                    amount_nano=usd_nano,
+                    reason="console test credit",
+                    cause_id=f"console-test-{time.time_ns()}",
+                ),
+                timeout=10,
+            )
+
     _off_loop(asyncio.run, adjust())
 
 
 def test_sign_in_create_a_budgeted_key_use_it_hit_the_budget_and_revoke(
-        stack: Stack, browser: Any) -> None:
+    stack: Stack, browser: Any
+) -> None:
     owner = _tenant(stack, "5", "console")
     probe = _chat(stack, owner, 999)
     assert probe.status_code == 200
@@ -164,8 +183,12 @@ def test_sign_in_create_a_budgeted_key_use_it_hit_the_budget_and_revoke(
     page.get_by_label("Key").select_option(label="browser")
     page.get_by_role("button", name="Apply").click()
     results = page.locator("#usage-results")
-    assert _until(lambda: (page.get_by_role("button", name="Apply").click() or True)
-                  and "key_budget_exceeded" in results.inner_text()), results.inner_text()
+    assert _until(
+        lambda: (
+            (page.get_by_role("button", name="Apply").click() or True)
+            and "key_budget_exceeded" in results.inner_text()
+        )
+    ), results.inner_text()
     expect(results).to_contain_text("instant" if "instant" in results.inner_text() else "ok")
     _shot(page, "04-usage")
 
@@ -179,26 +202,30 @@ def test_sign_in_create_a_budgeted_key_use_it_hit_the_budget_and_revoke(
     row = page.locator("tr", has=page.get_by_text("browser", exact=True))
     meter = row.first.get_by_role("meter", name="Budget used")
     # Settled spend is below the cap (the next request's estimate did not fit): most of it used.
-    assert _until(lambda: (_view(page, stack, "keys") or True)
-                  and int(meter.get_attribute("aria-valuenow") or 0) >= 25, 90)
+    assert _until(
+        lambda: (
+            (_view(page, stack, "keys") or True)
+            and int(meter.get_attribute("aria-valuenow") or 0) >= 25
+        ),
+        90,
+    )
     expect(row.first).to_contain_text("in total")
     _shot(page, "06-keys-budget-used")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Revoke browser").click()
     expect(page.locator("tr", has=page.get_by_text("browser", exact=True)).first).to_contain_text(
-        "revoked")
+        "revoked"
+    )
     assert _until(lambda: _chat(stack, key, 0).status_code == 401, 15)
     _shot(page, "07-keys-revoked")
     page.context.close()
 
 
-def test_checkout_return_pages_show_the_credit_once_it_landed(stack: Stack,
-                                                              browser: Any) -> None:
+def test_checkout_return_pages_show_the_credit_once_it_landed(stack: Stack, browser: Any) -> None:
     owner = _tenant(stack, "1", "billing")
     page = _page(browser)
     _sign_in(page, stack, owner)
-    page.evaluate("sessionStorage.setItem('tokaroo.balanceBefore', "
-                  f"'{stack.balance(owner)}')")
+    page.evaluate(f"sessionStorage.setItem('tokaroo.balanceBefore', '{stack.balance(owner)}')")
     page.goto(f"{_origin(stack)}/console/billing/success?session_id=cs_test_1")
     expect(page.locator("#credit-status")).to_contain_text("Waiting for the credit")
     _credit(stack, owner, 7_000_000_000)  # what the webhook does, once Stripe confirms
@@ -229,8 +256,13 @@ def test_phone_width_and_keyboard(stack: Stack, browser: Any) -> None:
     # Keyboard only: Tab to the Keys link, Enter, then Tab into the new-key form.
     page.goto(f"{_origin(stack)}/console#overview")
     expect(page.locator("#balance")).to_be_visible()
-    assert _until(lambda: (page.keyboard.press("Tab") or True) and page.evaluate(
-        "document.activeElement.dataset.view") == "keys", 10)
+    assert _until(
+        lambda: (
+            (page.keyboard.press("Tab") or True)
+            and page.evaluate("document.activeElement.dataset.view") == "keys"
+        ),
+        10,
+    )
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="API keys")).to_be_visible()
     page.get_by_label("Name").focus()
@@ -241,15 +273,23 @@ def test_phone_width_and_keyboard(stack: Stack, browser: Any) -> None:
     page.context.close()
 
 
-def test_two_tenants_see_only_their_own_account_in_every_view(stack: Stack,
-                                                              browser: Any) -> None:
+def test_two_tenants_see_only_their_own_account_in_every_view(stack: Stack, browser: Any) -> None:
     a, b = _tenant(stack, "3", "tenant-a"), _tenant(stack, "2", "tenant-b")
-    made = httpx.post(f"{stack.base_url}/keys", headers={"Authorization": f"Bearer {a}"},
-                      json={"name": "a-secret-project", "budget_usd": 1})
+    made = httpx.post(
+        f"{stack.base_url}/keys",
+        headers={"Authorization": f"Bearer {a}"},
+        json={"name": "a-secret-project", "budget_usd": 1},
+    )
     assert made.status_code == 201
     assert _chat(stack, made.json()["key"], 1).status_code == 200
-    assert _until(lambda: httpx.get(f"{stack.base_url}/usage", headers={
-        "Authorization": f"Bearer {a}"}).json()["data"] != [])
+    assert _until(
+        lambda: (
+            httpx.get(f"{stack.base_url}/usage", headers={"Authorization": f"Bearer {a}"}).json()[
+                "data"
+            ]
+            != []
+        )
+    )
 
     page_a, page_b = _page(browser), _page(browser)
     _sign_in(page_a, stack, a)

@@ -71,8 +71,11 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float) -> T:
 def paced() -> Iterator[Stack]:
     home = Path(tempfile.mkdtemp(prefix="tk-disc-"))
     try:
-        with running_stack(home, TOKAROO_SIM_TOKENS_PER_SECOND=str(TOKENS_PER_SECOND),
-                           TOKAROO_SIM_SLOW_MS=str(SLOW_MS)) as stack:
+        with running_stack(
+            home,
+            TOKAROO_SIM_TOKENS_PER_SECOND=str(TOKENS_PER_SECOND),
+            TOKAROO_SIM_SLOW_MS=str(SLOW_MS),
+        ) as stack:
             yield stack
     finally:
         shutil.rmtree(home, ignore_errors=True)
@@ -89,8 +92,9 @@ def sim(paced: Stack) -> Iterator[httpx.Client]:
 @pytest.fixture
 def slow_upstream(sim: httpx.Client) -> None:
     """Every upstream model call waits SLOW_MS before its first byte."""
-    sim.post("/_sim/faults", json={"kind": "slow", "model": "*", "provider": "*"}
-             ).raise_for_status()
+    sim.post(
+        "/_sim/faults", json={"kind": "slow", "model": "*", "provider": "*"}
+    ).raise_for_status()
 
 
 class Db:
@@ -113,8 +117,12 @@ class Db:
     def holds(self, tenant_id: str) -> dict[str, int]:
         """The tenant's live holds (the request ones: the probes below hold 0)."""
         _, holds, expiries, _ = tenant_keys(tenant_id)
-        live = {rid for rid, _ in self._valkey.zrangebyscore(
-            expiries, time.time() * 1000, "+inf", withscores=True)}
+        live = {
+            rid
+            for rid, _ in self._valkey.zrangebyscore(
+                expiries, time.time() * 1000, "+inf", withscores=True
+            )
+        }
         out = {}
         for rid, value in self._valkey.hgetall(holds).items():
             amount = int(value.split(b":", 1)[0])
@@ -123,9 +131,11 @@ class Db:
         return out
 
     def usage(self, tenant_id: str) -> list[asyncpg.Record]:
-        return self._fetch("SELECT request_id, status, error_code, streamed, input_tokens, "
-                           "output_tokens, charged_nano FROM usage WHERE tenant_id = $1::uuid",
-                           tenant_id)
+        return self._fetch(
+            "SELECT request_id, status, error_code, streamed, input_tokens, "
+            "output_tokens, charged_nano FROM usage WHERE tenant_id = $1::uuid",
+            tenant_id,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -140,12 +150,20 @@ def db(paced: Stack) -> Iterator[Db]:
 def available_nano(stack: Stack, tenant_id: str) -> int:
     """Balance minus live holds, as the ledger's admission control sees it: the answer of a
     zero hold (which holds nothing and expires in a second)."""
+
     async def probe() -> int:
         async with grpc.aio.insecure_channel(stack.layout.ledger_addr) as ch:
-            resp = await ledger_pb2_grpc.LedgerServiceStub(ch).Hold(ledger_pb2.HoldRequest(
-                tenant_id=tenant_id, request_id=f"probe-{uuid.uuid4()}", amount_nano=0,
-                ttl_ms=1000), timeout=10)
+            resp = await ledger_pb2_grpc.LedgerServiceStub(ch).Hold(
+                ledger_pb2.HoldRequest(
+                    tenant_id=tenant_id,
+                    request_id=f"probe-{uuid.uuid4()}",
+                    amount_nano=0,
+                    ttl_ms=1000,
+                ),
+                timeout=10,
+            )
             return int(resp.available_nano)
+
     return asyncio.run(probe())
 
 
@@ -153,20 +171,28 @@ def balance_nano(stack: Stack, key: str) -> int:
     return int(stack.balance(key) * NANO_PER_USD)
 
 
-_COMPLETIONS = re.compile(
-    r'^tokaroo_completions_total\{([^}]*)\}\s+([0-9.e+]+)$', re.MULTILINE)
+_COMPLETIONS = re.compile(r"^tokaroo_completions_total\{([^}]*)\}\s+([0-9.e+]+)$", re.MULTILINE)
 
 
 def edge_events(stack: Stack) -> int:
     """Completion events the edge has emitted for chat completions (its own metric)."""
     text = httpx.get(f"http://127.0.0.1:{stack.layout.edge_port}/metrics", timeout=10).text
-    return int(sum(float(v) for labels, v in _COMPLETIONS.findall(text)
-                   if 'endpoint="chat.completions"' in labels))
+    return int(
+        sum(
+            float(v)
+            for labels, v in _COMPLETIONS.findall(text)
+            if 'endpoint="chat.completions"' in labels
+        )
+    )
 
 
 def usage_api(stack: Stack, key: str) -> list[dict[str, Any]]:
-    resp = httpx.get(f"{stack.base_url}/usage", params={"limit": "100"}, timeout=10,
-                     headers={"Authorization": f"Bearer {key}"})
+    resp = httpx.get(
+        f"{stack.base_url}/usage",
+        params={"limit": "100"},
+        timeout=10,
+        headers={"Authorization": f"Bearer {key}"},
+    )
     resp.raise_for_status()
     rows: list[dict[str, Any]] = resp.json()["data"]
     return rows
@@ -191,9 +217,11 @@ def fresh_tenant(stack: Stack) -> Tenant:
 def raw_request(stack: Stack, key: str, body: dict[str, Any]) -> socket.socket:
     """POST /v1/chat/completions on a bare socket, so the test decides when it closes."""
     payload = json.dumps(body).encode()
-    head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{stack.layout.edge_port}\r\n"
-            f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
-            f"x-tokaroo-cache-control: no-cache\r\nContent-Length: {len(payload)}\r\n\r\n")
+    head = (
+        f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:{stack.layout.edge_port}\r\n"
+        f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
+        f"x-tokaroo-cache-control: no-cache\r\nContent-Length: {len(payload)}\r\n\r\n"
+    )
     sock = socket.create_connection(("127.0.0.1", stack.layout.edge_port), timeout=10)
     sock.sendall(head.encode() + payload)
     return sock
@@ -211,14 +239,16 @@ def nothing_received(sock: socket.socket) -> bool:
     return False
 
 
-def leave_before_first_byte(stack: Stack, db: Db, tenant: Tenant,
-                            body: dict[str, Any]) -> tuple[str, int]:
+def leave_before_first_byte(
+    stack: Stack, db: Db, tenant: Tenant, body: dict[str, Any]
+) -> tuple[str, int]:
     """Send the request, wait until the edge holds its estimate (admitted, the upstream
     working), check no byte came back, close the socket. The request id and the hold."""
     sock = raw_request(stack, tenant.key, body)
     try:
-        holds = wait_for("the request's balance hold", lambda: db.holds(tenant.id) or None,
-                         ADMIT_TIMEOUT_S)
+        holds = wait_for(
+            "the request's balance hold", lambda: db.holds(tenant.id) or None, ADMIT_TIMEOUT_S
+        )
         assert len(holds) == 1, holds
         assert nothing_received(sock), "the edge answered before the upstream's first byte"
     finally:
@@ -230,12 +260,14 @@ def leave_before_first_byte(stack: Stack, db: Db, tenant: Tenant,
 def recorded_once(stack: Stack, db: Db, tenant: Tenant, request_id: str) -> asyncpg.Record:
     """Wait until the request is settled and its hold gone; check it is recorded exactly once
     and the balance moved by exactly its charge. Its usage row."""
+
     def settled() -> list[asyncpg.Record] | None:
         rows = db.usage(tenant.id)
         return rows if rows and request_id not in db.holds(tenant.id) else None
 
-    rows = wait_for(f"the usage row of {request_id} and its hold's release", settled,
-                    SETTLE_TIMEOUT_S)
+    rows = wait_for(
+        f"the usage row of {request_id} and its hold's release", settled, SETTLE_TIMEOUT_S
+    )
     assert [r["request_id"] for r in rows] == [request_id]
     [row] = rows
     api_rows = usage_api(stack, tenant.key)
@@ -254,30 +286,50 @@ def whole_answer(paced: Stack) -> dict[str, Any]:
     """The usage of the whole streamed answer to STORY, read to its end by another tenant
     (the simulator's answer depends on the conversation only)."""
     key = paced.new_tenant_key(credit_usd="5", name="disconnect-whole")
-    resp = httpx.post(f"{paced.base_url}/chat/completions", timeout=120,
-                      headers={"Authorization": f"Bearer {key}", **NO_CACHE},
-                      json={"model": "auto", "stream": True,
-                            "stream_options": {"include_usage": True},
-                            "messages": [{"role": "user", "content": STORY}]})
+    resp = httpx.post(
+        f"{paced.base_url}/chat/completions",
+        timeout=120,
+        headers={"Authorization": f"Bearer {key}", **NO_CACHE},
+        json={
+            "model": "auto",
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "messages": [{"role": "user", "content": STORY}],
+        },
+    )
     assert resp.status_code == 200, resp.text
-    chunks = [json.loads(line[6:]) for line in resp.text.splitlines()
-              if line.startswith("data: ") and line != "data: [DONE]"]
+    chunks = [
+        json.loads(line[6:])
+        for line in resp.text.splitlines()
+        if line.startswith("data: ") and line != "data: [DONE]"
+    ]
     usage: dict[str, Any] = chunks[-1]["usage"]
     assert usage["completion_tokens"] >= 8, usage  # long enough to leave in the middle
     return usage
 
 
-def test_stream_left_before_the_first_byte(paced: Stack, db: Db, whole_answer: dict[str, Any],
-                                           slow_upstream: None) -> None:
+def test_stream_left_before_the_first_byte(
+    paced: Stack, db: Db, whole_answer: dict[str, Any], slow_upstream: None
+) -> None:
     tenant = fresh_tenant(paced)
     started = time.monotonic()
-    request_id, held = leave_before_first_byte(paced, db, tenant, {
-        "model": "auto", "stream": True, "stream_options": {"include_usage": True},
-        "messages": [{"role": "user", "content": STORY}]})
+    request_id, held = leave_before_first_byte(
+        paced,
+        db,
+        tenant,
+        {
+            "model": "auto",
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "messages": [{"role": "user", "content": STORY}],
+        },
+    )
     assert held > 0
     row = recorded_once(paced, db, tenant, request_id)
-    print(f"stream left before its first byte: {dict(row)}, "
-          f"settled {time.monotonic() - started:.1f} s after the request")
+    print(
+        f"stream left before its first byte: {dict(row)}, "
+        f"settled {time.monotonic() - started:.1f} s after the request"
+    )
     assert row["streamed"]
     # The edge notices the client leave while it waits for the first token, stops the
     # upstream call and records the request: nothing was delivered, nothing is billed.
@@ -287,16 +339,20 @@ def test_stream_left_before_the_first_byte(paced: Stack, db: Db, whole_answer: d
     assert held > 0
 
 
-def test_completion_left_while_the_upstream_works(paced: Stack, db: Db,
-                                                  slow_upstream: None) -> None:
+def test_completion_left_while_the_upstream_works(
+    paced: Stack, db: Db, slow_upstream: None
+) -> None:
     tenant = fresh_tenant(paced)
     started = time.monotonic()
-    request_id, held = leave_before_first_byte(paced, db, tenant, {
-        "model": "auto", "messages": [{"role": "user", "content": STORY}]})
+    request_id, held = leave_before_first_byte(
+        paced, db, tenant, {"model": "auto", "messages": [{"role": "user", "content": STORY}]}
+    )
     assert held > 0
     row = recorded_once(paced, db, tenant, request_id)
-    print(f"completion left while the upstream worked: {dict(row)}, "
-          f"settled {time.monotonic() - started:.1f} s after the request")
+    print(
+        f"completion left while the upstream worked: {dict(row)}, "
+        f"settled {time.monotonic() - started:.1f} s after the request"
+    )
     assert not row["streamed"]
     # The edge stops the upstream call when the client leaves and records the departure:
     # the answer nobody could read is not billed.
@@ -305,19 +361,28 @@ def test_completion_left_while_the_upstream_works(paced: Stack, db: Db,
     assert row["output_tokens"] == 0 and row["charged_nano"] == 0, dict(row)
 
 
-def test_stream_left_mid_way_bills_what_was_delivered(paced: Stack, db: Db,
-                                                      whole_answer: dict[str, Any],
-                                                      sim: httpx.Client) -> None:
+def test_stream_left_mid_way_bills_what_was_delivered(
+    paced: Stack, db: Db, whole_answer: dict[str, Any], sim: httpx.Client
+) -> None:
     full = whole_answer
     tenant = fresh_tenant(paced)
     seen: list[dict[str, Any]] = []
     request_id = ""
     started = time.monotonic()
-    with httpx.Client(timeout=60) as client, client.stream(
-            "POST", f"{paced.base_url}/chat/completions",
+    with (
+        httpx.Client(timeout=60) as client,
+        client.stream(
+            "POST",
+            f"{paced.base_url}/chat/completions",
             headers={"Authorization": f"Bearer {tenant.key}", **NO_CACHE},
-            json={"model": "auto", "stream": True, "stream_options": {"include_usage": True},
-                  "messages": [{"role": "user", "content": STORY}]}) as resp:
+            json={
+                "model": "auto",
+                "stream": True,
+                "stream_options": {"include_usage": True},
+                "messages": [{"role": "user", "content": STORY}],
+            },
+        ) as resp,
+    ):
         assert resp.status_code == 200
         request_id = resp.headers["x-request-id"]
         for line in resp.iter_lines():
@@ -329,8 +394,10 @@ def test_stream_left_mid_way_bills_what_was_delivered(paced: Stack, db: Db,
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in seen if c["choices"])
     assert text
     row = recorded_once(paced, db, tenant, request_id)
-    print(f"stream left after {len(seen)} chunks: {dict(row)} (whole answer: {full}), "
-          f"settled {time.monotonic() - started:.1f} s after the request")
+    print(
+        f"stream left after {len(seen)} chunks: {dict(row)} (whole answer: {full}), "
+        f"settled {time.monotonic() - started:.1f} s after the request"
+    )
     assert row["streamed"]
     assert row["status"] == "partial", dict(row)
     assert row["error_code"] == "client_closed", dict(row)

@@ -26,8 +26,16 @@ from tests.e2e.openclaw_tools import OpenClaw, install_openclaw
 from tests.harness import Stack
 
 DOCS = reference.REPO / "docs" / "clients"
-GUIDES = ("openai-python", "openai-node", "tokaroo-js", "tokaroo-python", "curl", "openclaw",
-          "responses", "anthropic")
+GUIDES = (
+    "openai-python",
+    "openai-node",
+    "tokaroo-js",
+    "tokaroo-python",
+    "curl",
+    "openclaw",
+    "responses",
+    "anthropic",
+)
 # Configuration files, run by the client they configure: responses.md's Codex config.toml
 # is the one tests/e2e/test_codex.py gives Codex; anthropic.md's Claude Code commands (`sh`)
 # are run with Claude Code by tests/e2e/test_claude_code.py.
@@ -51,12 +59,19 @@ class Block:
 
 def blocks(doc: str) -> list[Block]:
     text = (DOCS / f"{doc}.md").read_text(encoding="utf-8")
-    return [Block(doc, i, m.group(1), "norun" in m.group(2).split(), m.group(3))
-            for i, m in enumerate(FENCE.finditer(text))]
+    return [
+        Block(doc, i, m.group(1), "norun" in m.group(2).split(), m.group(3))
+        for i, m in enumerate(FENCE.finditer(text))
+    ]
 
 
-RUNNABLE = [b for doc in GUIDES if doc != "openclaw" for b in blocks(doc)
-            if not b.norun and b.lang != CONFIG_LANGS.get(doc)]
+RUNNABLE = [
+    b
+    for doc in GUIDES
+    if doc != "openclaw"
+    for b in blocks(doc)
+    if not b.norun and b.lang != CONFIG_LANGS.get(doc)
+]
 
 
 def test_every_guide_exists_and_every_block_is_run() -> None:
@@ -81,12 +96,22 @@ def docs_key(stack: Stack) -> str:
     return stack.new_tenant_key("5", name="docs")
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str], what: str,
-         timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(cmd, cwd=cwd, env={**os.environ, **env}, capture_output=True,
-                          text=True, timeout=timeout, check=False)
-    assert proc.returncode == 0, (f"{what} exited {proc.returncode}\n--- stdout ---\n"
-                                  f"{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}")
+def _run(
+    cmd: list[str], cwd: Path, env: dict[str, str], what: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        cmd,
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert proc.returncode == 0, (
+        f"{what} exited {proc.returncode}\n--- stdout ---\n"
+        f"{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
+    )
     return proc
 
 
@@ -111,8 +136,7 @@ def test_doc_block_runs(stack: Stack, docs_key: str, block: Block) -> None:
             script.unlink(missing_ok=True)
     else:
         with tempfile.TemporaryDirectory(prefix="tk-doc-") as tmp:
-            proc = _run(["bash", "-euo", "pipefail", "-c", block.code], Path(tmp), env,
-                        block.id)
+            proc = _run(["bash", "-euo", "pipefail", "-c", block.code], Path(tmp), env, block.id)
     assert proc.stdout.strip(), f"{block.id} printed nothing"
     assert "Traceback" not in proc.stderr
 
@@ -129,10 +153,18 @@ def test_openclaw_guide(stack: Stack, docs_key: str) -> None:
         claw = OpenClaw(root, Path(home), docs_key)
         before = stack.balance(docs_key)
         claw.write_config(reference.adapt(configs[0].code, stack.base_url))
-        proc = _run(["bash", "-euo", "pipefail", "-c", commands[0].code], Path(home),
-                    claw.env, commands[0].id, timeout=300)
+        proc = _run(
+            ["bash", "-euo", "pipefail", "-c", commands[0].code],
+            Path(home),
+            claw.env,
+            commands[0].id,
+            timeout=300,
+        )
         assert "Config valid" in proc.stdout and '"ok": true' in proc.stdout
-        claw.write_config(reference.adapt(configs[1].code, stack.base_url).replace(
-            "http://localhost:11434/v1", local_url))
+        claw.write_config(
+            reference.adapt(configs[1].code, stack.base_url).replace(
+                "http://localhost:11434/v1", local_url
+            )
+        )
         assert "Config valid" in claw.run("config", "validate").stdout
     assert stack.balance(docs_key) < before

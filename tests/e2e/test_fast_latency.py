@@ -42,8 +42,11 @@ NO_CACHE = {"x-tokaroo-cache-control": "no-cache"}
 def fast_stack() -> Iterator[Stack]:
     home = Path(tempfile.mkdtemp(prefix="tk-fast-"))
     try:
-        with running_stack(home, TOKAROO_SIM_SLOW_MS=str(SLOW_MS),
-                           TOKAROO_ROUTER_LATENCY_HALF_LIFE_S=str(HALF_LIFE_S)) as stack:
+        with running_stack(
+            home,
+            TOKAROO_SIM_SLOW_MS=str(SLOW_MS),
+            TOKAROO_ROUTER_LATENCY_HALF_LIFE_S=str(HALF_LIFE_S),
+        ) as stack:
             yield stack
     finally:
         shutil.rmtree(home, ignore_errors=True)
@@ -51,14 +54,19 @@ def fast_stack() -> Iterator[Stack]:
 
 def _counts(sim: httpx.Client) -> dict[str, int]:
     stats = sim.get("/_sim/stats").json()["requests"]
-    return {p: sum(sum(outcomes.values()) for outcomes in models.values())
-            for p, models in stats.items()}
+    return {
+        p: sum(sum(outcomes.values()) for outcomes in models.values())
+        for p, models in stats.items()
+    }
 
 
 class Client:
     def __init__(self, stack: Stack) -> None:
-        self.api = httpx.Client(base_url=stack.base_url, timeout=60,
-                                headers={"Authorization": f"Bearer {stack.api_key}", **NO_CACHE})
+        self.api = httpx.Client(
+            base_url=stack.base_url,
+            timeout=60,
+            headers={"Authorization": f"Bearer {stack.api_key}", **NO_CACHE},
+        )
         self.sim = httpx.Client(base_url=stack.layout.simulator_url, timeout=10)
 
     def close(self) -> None:
@@ -72,9 +80,14 @@ class Client:
         """One non-streamed request: the provider that answered it and the seconds it took."""
         before = _counts(self.sim)
         start = time.monotonic()
-        resp = self.api.post("/chat/completions", json={
-            "model": model, "stream": False,
-            "messages": [{"role": "user", "content": f"Say hi ({uuid.uuid4().hex[:8]})"}]})
+        resp = self.api.post(
+            "/chat/completions",
+            json={
+                "model": model,
+                "stream": False,
+                "messages": [{"role": "user", "content": f"Say hi ({uuid.uuid4().hex[:8]})"}],
+            },
+        )
         took = time.monotonic() - start
         assert resp.status_code == 200, resp.text
         assert resp.json()["model"] == model  # never the real model
@@ -104,8 +117,9 @@ def test_slow_provider_loses_fast_traffic_and_wins_it_back(client: Client) -> No
     warm = [client.ask("fast") for _ in range(4)]
     slow = warm[-1]
 
-    client.sim.post("/_sim/faults", json={"kind": "slow", "provider": slow, "model": "*"}
-                    ).raise_for_status()
+    client.sim.post(
+        "/_sim/faults", json={"kind": "slow", "provider": slow, "model": "*"}
+    ).raise_for_status()
     timed = [client.timed("fast") for _ in range(12)]
     during = [p for p, _ in timed]
     last_slow = max((i for i, p in enumerate(during) if p == slow), default=-1)

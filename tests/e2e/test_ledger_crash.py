@@ -13,8 +13,11 @@ from tests.harness import Stack
 
 async def _fire(client: httpx.AsyncClient, url: str, key: str, i: int) -> Decimal | None:
     try:
-        resp = await client.post(url, headers={"Authorization": f"Bearer {key}"}, json={
-            "model": "auto", "messages": [{"role": "user", "content": f"crash test {i}"}]})
+        resp = await client.post(
+            url,
+            headers={"Authorization": f"Bearer {key}"},
+            json={"model": "auto", "messages": [{"role": "user", "content": f"crash test {i}"}]},
+        )
     except httpx.HTTPError:
         return None
     if resp.status_code != 200:
@@ -28,8 +31,9 @@ def _usage_count(stack: Stack, key: str) -> int:
     n, cursor = 0, None
     while True:
         params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
-        body = httpx.get(f"{stack.base_url}/usage", params=params,
-                         headers={"Authorization": f"Bearer {key}"}).json()
+        body = httpx.get(
+            f"{stack.base_url}/usage", params=params, headers={"Authorization": f"Bearer {key}"}
+        ).json()
         n += sum(1 for r in body["data"] if r["charged_usd"] > 0)
         cursor = body.get("next_cursor")
         if not cursor:
@@ -80,10 +84,11 @@ def test_edge_killed_during_a_nats_outage_loses_no_charge(stack: Stack) -> None:
     url = f"{stack.base_url}/chat/completions"
     stack.procs["nats"].kill()
     try:
+
         async def run() -> list[Decimal | None]:
             async with httpx.AsyncClient(timeout=30) as client:
-                return await asyncio.gather(*(_fire(client, url, key, 5000 + i)
-                                              for i in range(30)))
+                return await asyncio.gather(*(_fire(client, url, key, 5000 + i) for i in range(30)))
+
         costs = [c for c in asyncio.run(run()) if c is not None]
         assert len(costs) == 30  # answering does not wait for NATS
         stack.procs["edge"].kill()

@@ -52,15 +52,18 @@ def wait_for_trace(path: Path, request_id: str, timeout: float = 30.0) -> list[d
             if consumers >= {"tokaroo-ledger", "tokaroo-analytics"}:
                 return trace
         time.sleep(0.2)
-    raise AssertionError(f"incomplete trace for {request_id}: "
-                         f"{[(s['service'], s['name']) for s in trace]}")
+    raise AssertionError(
+        f"incomplete trace for {request_id}: {[(s['service'], s['name']) for s in trace]}"
+    )
 
 
 def chat(stack: Stack, content: str, **extra: Any) -> httpx.Response:
-    resp = httpx.post(f"{stack.base_url}/chat/completions", timeout=30,
-                      headers={"Authorization": f"Bearer {stack.api_key}"},
-                      json={"model": "auto", "messages": [{"role": "user", "content": content}],
-                            **extra})
+    resp = httpx.post(
+        f"{stack.base_url}/chat/completions",
+        timeout=30,
+        headers={"Authorization": f"Bearer {stack.api_key}"},
+        json={"model": "auto", "messages": [{"role": "user", "content": content}], **extra},
+    )
     assert resp.status_code == 200, resp.text
     return resp
 
@@ -72,8 +75,13 @@ def test_one_trace_from_the_edge_to_the_ledger(traced: tuple[Stack, Path]) -> No
 
     by_id = {s["span_id"]: s for s in trace}
     services = {s["service"] for s in trace}
-    assert {"tokaroo-edge", "tokaroo-router", "tokaroo-cache", "tokaroo-ledger",
-            "tokaroo-analytics"} <= services
+    assert {
+        "tokaroo-edge",
+        "tokaroo-router",
+        "tokaroo-cache",
+        "tokaroo-ledger",
+        "tokaroo-analytics",
+    } <= services
 
     roots = [s for s in trace if s["parent_span_id"] is None]
     assert len(roots) == 1 and roots[0]["service"] == "tokaroo-edge"
@@ -88,21 +96,31 @@ def test_one_trace_from_the_edge_to_the_ledger(traced: tuple[Stack, Path]) -> No
     assert parent(route)["service"] == "tokaroo-edge" and parent(route)["kind"] == "CLIENT"
     # httpx: the upstream call to the (simulated) provider is traced by the edge.
     upstream = f"{stack.layout.simulator_url}/"
-    assert any(s["service"] == "tokaroo-edge" and s["kind"] == "CLIENT" and str(
-        s["attributes"].get("url.full") or s["attributes"].get("http.url")).startswith(upstream)
-        for s in trace)
+    assert any(
+        s["service"] == "tokaroo-edge"
+        and s["kind"] == "CLIENT"
+        and str(s["attributes"].get("url.full") or s["attributes"].get("http.url")).startswith(
+            upstream
+        )
+        for s in trace
+    )
     # NATS: the ledger's settlement of this event is a child of the edge's request span,
     # and linked to the batch span it was settled in.
-    settle = next(s for s in trace if s["service"] == "tokaroo-ledger"
-                  and s["name"] == "ledger-settlement process")
+    settle = next(
+        s
+        for s in trace
+        if s["service"] == "tokaroo-ledger" and s["name"] == "ledger-settlement process"
+    )
     assert settle["kind"] == "CONSUMER"
     assert parent(settle)["service"] == "tokaroo-edge"
-    batch_ids = {s["span_id"] for s in read_spans(path)
-                 if s["name"] == "ledger-settlement batch"}
+    batch_ids = {s["span_id"] for s in read_spans(path) if s["name"] == "ledger-settlement batch"}
     assert {link["span_id"] for link in settle["links"]} <= batch_ids
     assert settle["links"]
-    sink = next(s for s in trace if s["service"] == "tokaroo-analytics"
-                and s["name"] == "analytics-sink process")
+    sink = next(
+        s
+        for s in trace
+        if s["service"] == "tokaroo-analytics" and s["name"] == "analytics-sink process"
+    )
     assert parent(sink) is parent(settle)
 
 
@@ -139,10 +157,20 @@ def test_metrics_on_every_service(traced: tuple[Stack, Path]) -> None:
     chat(stack, "Count this request in the metrics.")
     layout = stack.layout
     edge = scrape(f"http://127.0.0.1:{layout.edge_port}/metrics")
-    assert sample(edge, "tokaroo_http_requests_total", method="POST",
-                  route="/v1/chat/completions", status="200") >= 1
-    assert sample(edge, "tokaroo_http_request_duration_seconds_count",
-                  route="/v1/chat/completions") >= 1
+    assert (
+        sample(
+            edge,
+            "tokaroo_http_requests_total",
+            method="POST",
+            route="/v1/chat/completions",
+            status="200",
+        )
+        >= 1
+    )
+    assert (
+        sample(edge, "tokaroo_http_request_duration_seconds_count", route="/v1/chat/completions")
+        >= 1
+    )
     assert sample(edge, "tokaroo_tokens_total", direction="in") > 0
     assert sample(edge, "tokaroo_tokens_total", direction="out") > 0
     assert sample(edge, "tokaroo_charged_nano_usd_total") > 0
@@ -153,27 +181,50 @@ def test_metrics_on_every_service(traced: tuple[Stack, Path]) -> None:
     assert "provider=" not in edge and "model=" not in edge
 
     router = scrape(f"http://127.0.0.1:{layout.metrics_ports['router']}/metrics")
-    assert sample(router, "tokaroo_grpc_server_requests_total",
-                  method="/tokaroo.router.v1.RouterService/Route", code="OK") >= 1
+    assert (
+        sample(
+            router,
+            "tokaroo_grpc_server_requests_total",
+            method="/tokaroo.router.v1.RouterService/Route",
+            code="OK",
+        )
+        >= 1
+    )
     cache = scrape(f"http://127.0.0.1:{layout.metrics_ports['cache']}/metrics")
-    assert sample(cache, "tokaroo_grpc_server_duration_seconds_count",
-                  method="/tokaroo.cache.v1.CacheService/Lookup") >= 1
+    assert (
+        sample(
+            cache,
+            "tokaroo_grpc_server_duration_seconds_count",
+            method="/tokaroo.cache.v1.CacheService/Lookup",
+        )
+        >= 1
+    )
 
     deadline = time.monotonic() + 20
     while True:
         ledger = scrape(f"http://127.0.0.1:{layout.metrics_ports['ledger']}/metrics")
-        settled = sample(ledger, "tokaroo_events_consumed_total",
-                         consumer="ledger-settlement", outcome="ok")
+        settled = sample(
+            ledger, "tokaroo_events_consumed_total", consumer="ledger-settlement", outcome="ok"
+        )
         if settled >= 1 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
     assert settled >= 1
-    assert sample(ledger, "tokaroo_grpc_server_requests_total",
-                  method="/tokaroo.ledger.v1.LedgerService/Authenticate", code="OK") >= 1
-    assert "tokaroo_consumer_pending{consumer=\"ledger-settlement\"}" in ledger
+    assert (
+        sample(
+            ledger,
+            "tokaroo_grpc_server_requests_total",
+            method="/tokaroo.ledger.v1.LedgerService/Authenticate",
+            code="OK",
+        )
+        >= 1
+    )
+    assert 'tokaroo_consumer_pending{consumer="ledger-settlement"}' in ledger
 
     analytics = scrape(f"http://127.0.0.1:{layout.metrics_ports['analytics']}/metrics")
     assert "tokaroo_analytics_sink_inserted_total" in analytics
-    assert "tokaroo_consumer_pending{consumer=\"analytics-sink\"}" in analytics
-    assert "tokaroo_grpc_server_requests_total" in analytics or \
-        "tokaroo_grpc_server_duration_seconds" in analytics
+    assert 'tokaroo_consumer_pending{consumer="analytics-sink"}' in analytics
+    assert (
+        "tokaroo_grpc_server_requests_total" in analytics
+        or "tokaroo_grpc_server_duration_seconds" in analytics
+    )

@@ -17,8 +17,12 @@ from tests.harness import Stack
 def test_official_openai_node_sdk(stack: Stack, model: str) -> None:
     node_dir = install_node_clients()
     key = stack.new_tenant_key("5", name="openai-node")
-    proc = run(["node", "--test", "--test-reporter=tap", "openai_sdk.test.mjs"], node_dir,
-               env={**stack_env(stack, key), "TOKAROO_MODEL": model}, timeout=180)
+    proc = run(
+        ["node", "--test", "--test-reporter=tap", "openai_sdk.test.mjs"],
+        node_dir,
+        env={**stack_env(stack, key), "TOKAROO_MODEL": model},
+        timeout=180,
+    )
     assert "# fail 0" in proc.stdout and "# pass 7" in proc.stdout, proc.stdout[-3000:]
     # Charges settle asynchronously (edge outbox -> NATS -> ledger): wait for the first.
     deadline = time.monotonic() + 30

@@ -49,8 +49,9 @@ def test_openclaw_with_tokaroo_alone(stack: Stack, openclaw_root: Path) -> None:
         assert result["provider"] == "tokaroo" and result["model"] == "auto"
         assert _answer(result).strip()
     assert _wait_below(stack, key, before) < before, "the prompt was billed through Tokaroo"
-    usage = httpx.get(f"{stack.base_url}/usage",
-                      headers={"Authorization": f"Bearer {key}"}).json()["data"]
+    usage = httpx.get(f"{stack.base_url}/usage", headers={"Authorization": f"Bearer {key}"}).json()[
+        "data"
+    ]
     assert usage and usage[0]["input_tokens"] > 0 and usage[0]["charged_usd"] > 0
 
 
@@ -60,7 +61,8 @@ def test_openclaw_with_tokaroo_beside_a_local_server(stack: Stack, openclaw_root
     snippet = reference.snippets()["openclaw-local"].code
     assert "http://localhost:11434/v1" in snippet
     config = reference.adapt(snippet, stack.base_url).replace(
-        "http://localhost:11434/v1", stack.layout.simulator_url + "/v1")
+        "http://localhost:11434/v1", stack.layout.simulator_url + "/v1"
+    )
     key = stack.new_tenant_key("5", name="openclaw-local")
     stats_url = f"{stack.layout.simulator_url}/_sim/stats"
 
@@ -92,7 +94,8 @@ def test_openclaw_over_the_other_dialects(stack: Stack, openclaw_root: Path, api
     Anthropic client adds `/v1/messages` to its base URL itself, so that base URL is the
     server's root (docs/clients/openclaw.md says so)."""
     config = reference.adapt(reference.snippets()["openclaw"].code, stack.base_url).replace(
-        'api: "openai-completions"', f'api: "{api}"')
+        'api: "openai-completions"', f'api: "{api}"'
+    )
     if api == "anthropic-messages":
         config = config.replace(f'"{stack.base_url}"', f'"{stack.base_url.removesuffix("/v1")}"')
     key = stack.new_tenant_key("5", name=f"openclaw-{api}")
@@ -105,6 +108,7 @@ def test_openclaw_over_the_other_dialects(stack: Stack, openclaw_root: Path, api
         assert result["provider"] == "tokaroo" and _answer(result).strip()
     assert _wait_below(stack, key, before) < before, "the prompt was billed through Tokaroo"
     endpoint = {"openai-responses": "responses", "anthropic-messages": "messages"}[api]
-    usage = httpx.get(f"{stack.base_url}/usage",
-                      headers={"Authorization": f"Bearer {key}"}).json()["data"]
+    usage = httpx.get(f"{stack.base_url}/usage", headers={"Authorization": f"Bearer {key}"}).json()[
+        "data"
+    ]
     assert usage and all(u.get("endpoint", endpoint) == endpoint for u in usage), usage

@@ -45,9 +45,12 @@ def _machine_env() -> dict[str, str]:
 @contextmanager
 def openai_only_server() -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tokaroo_simulator", "--port", str(port),
-                             "--providers", "openai"], env=_machine_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tokaroo_simulator", "--port", str(port), "--providers", "openai"],
+        env=_machine_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -81,7 +84,7 @@ class Up:
         lines = self.text().splitlines()
         start = next(i for i, line in enumerate(lines) if "live providers:" in line)
         out = {}
-        for line in lines[start + 1:]:
+        for line in lines[start + 1 :]:
             parts = line.removeprefix("[tokaroo]").split()
             if len(parts) != 3 or parts[1] != "->":
                 break
@@ -96,19 +99,41 @@ def tokaroo_up(workdir: Path, dotenv: str | None) -> Iterator[Up]:
     the providers."""
     if dotenv is not None:
         (workdir / ".env").write_text(dotenv)
-    ports = {name: str(free_port()) for name in (
-        "PORT", "NATS_PORT", "NATS_MONITOR_PORT", "VALKEY_PORT", "POSTGRES_PORT",
-        "SIMULATOR_PORT", "ROUTER_GRPC_PORT", "CACHE_GRPC_PORT", "LEDGER_GRPC_PORT",
-        "ANALYTICS_GRPC_PORT")}
-    env = {**_machine_env(), **{f"TOKAROO_{k}": v for k, v in ports.items()},
-           "TOKAROO_HOME": str(workdir / "home"), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "tokaroo_cli", "up"], cwd=workdir, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    ports = {
+        name: str(free_port())
+        for name in (
+            "PORT",
+            "NATS_PORT",
+            "NATS_MONITOR_PORT",
+            "VALKEY_PORT",
+            "POSTGRES_PORT",
+            "SIMULATOR_PORT",
+            "ROUTER_GRPC_PORT",
+            "CACHE_GRPC_PORT",
+            "LEDGER_GRPC_PORT",
+            "ANALYTICS_GRPC_PORT",
+        )
+    }
+    env = {
+        **_machine_env(),
+        **{f"TOKAROO_{k}": v for k, v in ports.items()},
+        "TOKAROO_HOME": str(workdir / "home"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tokaroo_cli", "up"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     up = Up(proc, f"http://127.0.0.1:{ports['SIMULATOR_PORT']}")
     assert proc.stdout is not None
-    reader = threading.Thread(target=lambda: up.output.extend(iter(proc.stdout.readline, "")),
-                              daemon=True)
+    reader = threading.Thread(
+        target=lambda: up.output.extend(iter(proc.stdout.readline, "")), daemon=True
+    )
     reader.start()
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -148,11 +173,17 @@ def reset(url: str) -> None:
 
 
 def test_openai_key_in_dotenv_sends_openai_there_and_the_rest_to_the_simulator(
-        tmp_path: Path) -> None:
-    with openai_only_server() as upstream, tokaroo_up(
-            tmp_path, f"OPENAI_API_KEY=sk-test\nOPENAI_BASE_URL={upstream}/v1\n") as up:
-        assert up.live_providers() == {"openai": f"{upstream}/v1", "anthropic": "simulator",
-                                       "gemini": "simulator"}
+    tmp_path: Path,
+) -> None:
+    with (
+        openai_only_server() as upstream,
+        tokaroo_up(tmp_path, f"OPENAI_API_KEY=sk-test\nOPENAI_BASE_URL={upstream}/v1\n") as up,
+    ):
+        assert up.live_providers() == {
+            "openai": f"{upstream}/v1",
+            "anthropic": "simulator",
+            "gemini": "simulator",
+        }
         # The stack's simulator serves only the providers without a key.
         assert httpx.post(f"{up.simulator_url}/v1/chat/completions", json={}).status_code == 404
         reset(upstream)
@@ -171,10 +202,15 @@ def test_openai_key_in_dotenv_sends_openai_there_and_the_rest_to_the_simulator(
 
 
 def test_simulator_off_serves_only_the_configured_provider_and_never_falls_back(
-        tmp_path: Path) -> None:
-    with openai_only_server() as upstream, tokaroo_up(
-            tmp_path, f"OPENAI_API_KEY=sk-test\nOPENAI_BASE_URL={upstream}/v1\n"
-                      "TOKAROO_SIMULATOR=off\n") as up:
+    tmp_path: Path,
+) -> None:
+    with (
+        openai_only_server() as upstream,
+        tokaroo_up(
+            tmp_path,
+            f"OPENAI_API_KEY=sk-test\nOPENAI_BASE_URL={upstream}/v1\nTOKAROO_SIMULATOR=off\n",
+        ) as up,
+    ):
         assert up.live_providers() == {"openai": f"{upstream}/v1"}
         with pytest.raises(httpx.ConnectError):  # no simulator was started
             httpx.get(f"{up.simulator_url}/healthz", timeout=2)
@@ -190,8 +226,9 @@ def test_simulator_off_serves_only_the_configured_provider_and_never_falls_back(
             assert answer.model == mode
         assert set(stats(upstream)) == {"openai"}
         # The only live provider fails: the request fails, with nothing else to fall back to.
-        httpx.post(f"{upstream}/_sim/faults", json={"kind": "error-503"},
-                   timeout=5).raise_for_status()
+        httpx.post(
+            f"{upstream}/_sim/faults", json={"kind": "error-503"}, timeout=5
+        ).raise_for_status()
         with pytest.raises(openai.APIStatusError) as failed:
             client.chat.completions.create(model="auto", messages=fresh("Fails upstream."))
         assert failed.value.status_code >= 500
@@ -201,12 +238,14 @@ def test_simulator_off_serves_only_the_configured_provider_and_never_falls_back(
 
 def test_no_dotenv_every_provider_on_the_simulator(tmp_path: Path) -> None:
     with tokaroo_up(tmp_path, None) as up:
-        assert up.live_providers() == {"openai": "simulator", "anthropic": "simulator",
-                                       "gemini": "simulator"}
+        assert up.live_providers() == {
+            "openai": "simulator",
+            "anthropic": "simulator",
+            "gemini": "simulator",
+        }
         assert "research job published a new model pool" in up.text()
         reset(up.simulator_url)
         client = openai.OpenAI(base_url=up.base_url, api_key=up.api_key, max_retries=0)
         for model in ("gpt-4.1", "claude-sonnet-4-6", "gemini-2.5-flash"):
-            assert client.chat.completions.create(model=model, messages=fresh(model)).model \
-                == model
+            assert client.chat.completions.create(model=model, messages=fresh(model)).model == model
         assert set(stats(up.simulator_url)) == {"openai", "anthropic", "gemini"}

@@ -26,8 +26,10 @@ from tests.e2e.nodetools import SDK_JS, build_sdk_js, install_node_clients, run,
 from tests.harness import Stack, running_stack
 
 RESULT = "__RESULT__"
-TOKAROO_PRELUDE = ('import { Tokaroo } from "tokaroo";\n'
-                   "const client = new Tokaroo({ apiKey: process.env.TOKAROO_API_KEY });\n")
+TOKAROO_PRELUDE = (
+    'import { Tokaroo } from "tokaroo";\n'
+    "const client = new Tokaroo({ apiKey: process.env.TOKAROO_API_KEY });\n"
+)
 
 
 def report(**values: str) -> str:
@@ -66,14 +68,29 @@ def snippet_js(snippets: dict[str, reference.Snippet], name: str, stack: Stack) 
 
 
 def test_the_reference_has_every_snippet_this_file_runs(
-        snippets: dict[str, reference.Snippet]) -> None:
-    assert set(snippets) == {"install", "quickstart", "openai-swap", "chat", "embeddings",
-                             "models", "balance", "checkout", "usage", "keys", "local-env",
-                             "openclaw", "openclaw-key", "openclaw-local"}
+    snippets: dict[str, reference.Snippet],
+) -> None:
+    assert set(snippets) == {
+        "install",
+        "quickstart",
+        "openai-swap",
+        "chat",
+        "embeddings",
+        "models",
+        "balance",
+        "checkout",
+        "usage",
+        "keys",
+        "local-env",
+        "openclaw",
+        "openclaw-key",
+        "openclaw-local",
+    }
 
 
-def test_install_then_quickstart(stack: Stack, ref_key: str,
-                                 snippets: dict[str, reference.Snippet]) -> None:
+def test_install_then_quickstart(
+    stack: Stack, ref_key: str, snippets: dict[str, reference.Snippet]
+) -> None:
     """`npm install tokaroo` (the package built from sdks/js, packed as it would be published)
     in a fresh project, then the quickstart as written."""
     build_sdk_js()
@@ -98,30 +115,45 @@ def test_install_then_quickstart(stack: Stack, ref_key: str,
     assert stack.balance(ref_key) < before
 
 
-def test_openai_sdk_one_line_swap(stack: Stack, ref_key: str,
-                                  snippets: dict[str, reference.Snippet]) -> None:
+def test_openai_sdk_one_line_swap(
+    stack: Stack, ref_key: str, snippets: dict[str, reference.Snippet]
+) -> None:
     code = snippet_js(snippets, "openai-swap", stack)
     assert stack.base_url in code
-    source = ('import OpenAI from "openai";\n' + code + "\n// Everything else stays the same\n"
-              "const r = await openai.chat.completions.create({ model: \"auto\", "
-              "messages: [{ role: \"user\", content: \"Hello!\" }] });\n"
-              "const ids = [];\nfor await (const m of openai.models.list()) ids.push(m.id);\n"
-              "const emb = await openai.embeddings.create({ model: \"text-embedding-3-small\", "
-              "input: \"The quick brown fox\" });\n"
-              + report(content="r.choices[0].message.content", model="r.model", ids="ids",
-                       head="emb.data[0].embedding.slice(0, 3)",
-                       dims="emb.data[0].embedding.length"))
+    source = (
+        'import OpenAI from "openai";\n' + code + "\n// Everything else stays the same\n"
+        'const r = await openai.chat.completions.create({ model: "auto", '
+        'messages: [{ role: "user", content: "Hello!" }] });\n'
+        "const ids = [];\nfor await (const m of openai.models.list()) ids.push(m.id);\n"
+        'const emb = await openai.embeddings.create({ model: "text-embedding-3-small", '
+        'input: "The quick brown fox" });\n'
+        + report(
+            content="r.choices[0].message.content",
+            model="r.model",
+            ids="ids",
+            head="emb.data[0].embedding.slice(0, 3)",
+            dims="emb.data[0].embedding.length",
+        )
+    )
     _, res = run_js(stack, ref_key, "openai-swap", source)
     assert res["content"] and res["model"] == "auto"
     assert {"auto", "fast", "max"} <= set(res["ids"])
     assert res["dims"] == 1536 and all(abs(x) < 1 for x in res["head"])
 
 
-def test_chat_completions_and_streaming(stack: Stack, ref_key: str,
-                                        snippets: dict[str, reference.Snippet]) -> None:
-    source = (TOKAROO_PRELUDE + snippet_js(snippets, "chat", stack)
-              + report(content="res.choices[0].message.content", model="res.model",
-                       cost="res._tokaroo.costExact", cache="res._tokaroo.cache"))
+def test_chat_completions_and_streaming(
+    stack: Stack, ref_key: str, snippets: dict[str, reference.Snippet]
+) -> None:
+    source = (
+        TOKAROO_PRELUDE
+        + snippet_js(snippets, "chat", stack)
+        + report(
+            content="res.choices[0].message.content",
+            model="res.model",
+            cost="res._tokaroo.costExact",
+            cache="res._tokaroo.cache",
+        )
+    )
     out, res = run_js(stack, ref_key, "chat", source)
     assert res["content"] and res["model"] == "auto"
     assert Decimal(res["cost"]) > 0 and res["cache"] in {"hit", "miss"}
@@ -129,16 +161,17 @@ def test_chat_completions_and_streaming(stack: Stack, ref_key: str,
 
 
 def test_embeddings(stack: Stack, ref_key: str, snippets: dict[str, reference.Snippet]) -> None:
-    source = (TOKAROO_PRELUDE + snippet_js(snippets, "embeddings", stack)
-              + report(dims="vector.length",
-                       numbers="vector.every((x) => typeof x === 'number')"))
+    source = (
+        TOKAROO_PRELUDE
+        + snippet_js(snippets, "embeddings", stack)
+        + report(dims="vector.length", numbers="vector.every((x) => typeof x === 'number')")
+    )
     _, res = run_js(stack, ref_key, "embeddings", source)
     assert res == {"dims": 1536, "numbers": True}
 
 
 def test_models(stack: Stack, ref_key: str, snippets: dict[str, reference.Snippet]) -> None:
-    source = (TOKAROO_PRELUDE + snippet_js(snippets, "models", stack)
-              + report(data="data"))
+    source = TOKAROO_PRELUDE + snippet_js(snippets, "models", stack) + report(data="data")
     _, res = run_js(stack, ref_key, "models", source)
     by_id = {m["id"]: m for m in res["data"]}
     assert {"auto", "fast", "max"} <= set(by_id)
@@ -149,24 +182,31 @@ def test_models(stack: Stack, ref_key: str, snippets: dict[str, reference.Snippe
 
 
 def test_balance(stack: Stack, ref_key: str, snippets: dict[str, reference.Snippet]) -> None:
-    source = (TOKAROO_PRELUDE + snippet_js(snippets, "balance", stack)
-              + report(balance_usd="balance_usd"))
+    source = (
+        TOKAROO_PRELUDE + snippet_js(snippets, "balance", stack) + report(balance_usd="balance_usd")
+    )
     _, res = run_js(stack, ref_key, "balance", source)
     assert isinstance(res["balance_usd"], float | int)
     assert Decimal(str(res["balance_usd"])) == stack.balance(ref_key)
 
 
-def test_add_credits_checkout(stack: Stack, ref_key: str,
-                              snippets: dict[str, reference.Snippet]) -> None:
+def test_add_credits_checkout(
+    stack: Stack, ref_key: str, snippets: dict[str, reference.Snippet]
+) -> None:
     """The raw-fetch checkout snippet: a Stripe URL when billing is configured, else the
     documented 501 not_configured error (the test stack has no Stripe keys)."""
-    prelude = ("const key = process.env.TOKAROO_API_KEY;\n"
-               "globalThis.window = { location: {} };\n"
-               "const realFetch = globalThis.fetch; let seen;\n"
-               "globalThis.fetch = async (...a) => { const r = await realFetch(...a); "
-               "seen = { status: r.status, body: await r.clone().json() }; return r; };\n")
-    source = (prelude + snippet_js(snippets, "checkout", stack)
-              + report(seen="seen", href="window.location.href ?? null"))
+    prelude = (
+        "const key = process.env.TOKAROO_API_KEY;\n"
+        "globalThis.window = { location: {} };\n"
+        "const realFetch = globalThis.fetch; let seen;\n"
+        "globalThis.fetch = async (...a) => { const r = await realFetch(...a); "
+        "seen = { status: r.status, body: await r.clone().json() }; return r; };\n"
+    )
+    source = (
+        prelude
+        + snippet_js(snippets, "checkout", stack)
+        + report(seen="seen", href="window.location.href ?? null")
+    )
     _, res = run_js(stack, ref_key, "checkout", source)
     status, body = res["seen"]["status"], res["seen"]["body"]
     if status == 200:
@@ -177,45 +217,64 @@ def test_add_credits_checkout(stack: Stack, ref_key: str,
         assert set(body["error"]) >= {"message", "type", "param", "code"}
 
 
-def test_usage_history(stack: Stack, ref_key: str,
-                       snippets: dict[str, reference.Snippet]) -> None:
+def test_usage_history(stack: Stack, ref_key: str, snippets: dict[str, reference.Snippet]) -> None:
     headers = {"Authorization": f"Bearer {ref_key}"}
-    httpx.post(f"{stack.base_url}/chat/completions", headers=headers, timeout=30, json={
-        "model": "auto", "messages": [{"role": "user", "content": "usage row"}]}
-               ).raise_for_status()
+    httpx.post(
+        f"{stack.base_url}/chat/completions",
+        headers=headers,
+        timeout=30,
+        json={"model": "auto", "messages": [{"role": "user", "content": "usage row"}]},
+    ).raise_for_status()
     deadline = time.monotonic() + 15
     while not httpx.get(f"{stack.base_url}/usage", headers=headers).json()["data"]:
         assert time.monotonic() < deadline, "no usage row appeared"
         time.sleep(0.2)
-    source = (TOKAROO_PRELUDE + snippet_js(snippets, "usage", stack) + report(data="data"))
+    source = TOKAROO_PRELUDE + snippet_js(snippets, "usage", stack) + report(data="data")
     _, res = run_js(stack, ref_key, "usage", source)
     assert res["data"]
     for row in res["data"]:
-        assert set(row) >= {"id", "tier", "input_tokens", "output_tokens", "charged_usd",
-                            "latency_ms", "created_at"}
+        assert set(row) >= {
+            "id",
+            "tier",
+            "input_tokens",
+            "output_tokens",
+            "charged_usd",
+            "latency_ms",
+            "created_at",
+        }
         assert row["tier"] in {"instant", "standard", "complex"}
         assert "model" not in row and "provider" not in json.dumps(row)
 
 
 def test_api_keys(stack: Stack, ref_key: str, snippets: dict[str, reference.Snippet]) -> None:
-    source = (TOKAROO_PRELUDE + snippet_js(snippets, "keys", stack) + report(key="key"))
+    source = TOKAROO_PRELUDE + snippet_js(snippets, "keys", stack) + report(key="key")
     _, res = run_js(stack, ref_key, "keys", source)
     key = res["key"]
     assert key.startswith("tok_")
     # GET /v1/keys - list keys (no secrets returned); DELETE /v1/keys/:id - revoke a key
-    listed = httpx.get(f"{stack.base_url}/keys",
-                       headers={"Authorization": f"Bearer {ref_key}"}).json()["data"]
+    listed = httpx.get(
+        f"{stack.base_url}/keys", headers={"Authorization": f"Bearer {ref_key}"}
+    ).json()["data"]
     assert key not in json.dumps(listed)
     new = [k for k in listed if k["name"] == "production"]
     assert new and key.startswith(new[0]["prefix"])
-    assert httpx.get(f"{stack.base_url}/balance",
-                     headers={"Authorization": f"Bearer {key}"}).status_code == 200
-    resp = httpx.delete(f"{stack.base_url}/keys/{new[0]['id']}",
-                        headers={"Authorization": f"Bearer {ref_key}"})
+    assert (
+        httpx.get(
+            f"{stack.base_url}/balance", headers={"Authorization": f"Bearer {key}"}
+        ).status_code
+        == 200
+    )
+    resp = httpx.delete(
+        f"{stack.base_url}/keys/{new[0]['id']}", headers={"Authorization": f"Bearer {ref_key}"}
+    )
     assert resp.status_code == 200
     time.sleep(1.2)  # the edge remembers a key for at most a second
-    assert httpx.get(f"{stack.base_url}/balance",
-                     headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    assert (
+        httpx.get(
+            f"{stack.base_url}/balance", headers={"Authorization": f"Bearer {key}"}
+        ).status_code
+        == 401
+    )
 
 
 @pytest.mark.slow
@@ -236,30 +295,37 @@ def test_local_models_env(stack: Stack, snippets: dict[str, reference.Snippet]) 
     try:
         with running_stack(home, **env) as local_stack:
             headers = {"Authorization": f"Bearer {local_stack.api_key}"}
-            ids = [m["id"] for m in httpx.get(f"{local_stack.base_url}/models",
-                                              headers=headers).json()["data"]]
+            ids = [
+                m["id"]
+                for m in httpx.get(f"{local_stack.base_url}/models", headers=headers).json()["data"]
+            ]
             assert model in ids
             # the local model answers when named...
             before = local_calls()
-            resp = httpx.post(f"{local_stack.base_url}/chat/completions", headers=headers,
-                              timeout=30, json={"model": model, "messages": [
-                                  {"role": "user", "content": "Hello!"}]})
+            resp = httpx.post(
+                f"{local_stack.base_url}/chat/completions",
+                headers=headers,
+                timeout=30,
+                json={"model": model, "messages": [{"role": "user", "content": "Hello!"}]},
+            )
             assert resp.status_code == 200, resp.text
             assert resp.json()["model"] == model
             assert local_calls() == before + 1
             # ...and comes first for `auto` wherever it is capable: on instant-tier requests
             # (its quality clears the pool's bar there; harder tiers go to cloud models)
             before = local_calls()
-            resp = httpx.post(f"{local_stack.base_url}/chat/completions", headers=headers,
-                              timeout=30, json={"model": "auto", "messages": [
-                                  {"role": "user", "content": "What is 2+2?"}]})
+            resp = httpx.post(
+                f"{local_stack.base_url}/chat/completions",
+                headers=headers,
+                timeout=30,
+                json={"model": "auto", "messages": [{"role": "user", "content": "What is 2+2?"}]},
+            )
             assert resp.status_code == 200, resp.text
             assert resp.json()["model"] == "auto"
             deadline = time.monotonic() + 15
             rows: list[dict[str, Any]] = []
             while len(rows) < 2 and time.monotonic() < deadline:
-                rows = httpx.get(f"{local_stack.base_url}/usage",
-                                 headers=headers).json()["data"]
+                rows = httpx.get(f"{local_stack.base_url}/usage", headers=headers).json()["data"]
                 time.sleep(0.2)
             assert len(rows) == 2
             if rows[0]["tier"] == "instant":

@@ -22,10 +22,18 @@ from pydantic import BaseModel
 from tests.harness import Stack
 
 TOOL_RESULT_MARK = "based on the tool result"
-WEATHER = {"type": "function", "name": "get_weather", "description": "Current weather of a city",
-           "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
-                          "required": ["city"], "additionalProperties": False},
-           "strict": True}
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Current weather of a city",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+        "additionalProperties": False,
+    },
+    "strict": True,
+}
 
 
 class CityReport(BaseModel):
@@ -50,8 +58,15 @@ def unique(text: str) -> str:
 
 def test_create_text(client: OpenAI) -> None:
     raw = client.responses.with_raw_response.create(
-        model="auto", input=unique("Hello!"), instructions="Be brief.", max_output_tokens=200,
-        temperature=0.7, metadata={"team": "e2e"}, user="u1", reasoning={"effort": "low"})
+        model="auto",
+        input=unique("Hello!"),
+        instructions="Be brief.",
+        max_output_tokens=200,
+        temperature=0.7,
+        metadata={"team": "e2e"},
+        user="u1",
+        reasoning={"effort": "low"},
+    )
     res = raw.parse()
     assert res.id.startswith("resp_") and res.object == "response" and res.status == "completed"
     assert res.model == "auto" and res.instructions == "Be brief."
@@ -75,8 +90,12 @@ def test_stream_event_sequence(client: OpenAI) -> None:
     kinds = [e.type for e in events]
     assert kinds[:2] == ["response.created", "response.in_progress"]
     assert kinds[2:4] == ["response.output_item.added", "response.content_part.added"]
-    assert kinds[-4:] == ["response.output_text.done", "response.content_part.done",
-                          "response.output_item.done", "response.completed"]
+    assert kinds[-4:] == [
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
     assert [e.sequence_number for e in events] == list(range(len(events)))
     text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
     assert text == final.output_text and text.startswith("Simulated answer")
@@ -96,10 +115,17 @@ def _tool_round_trip(client: OpenAI, prompt: str, *, stream: bool) -> tuple[Any,
     calls = [o for o in first.output if o.type == "function_call"]
     assert len(calls) == 1 and calls[0].name == "get_weather", first.output
     assert calls[0].call_id.startswith("call_") and json.loads(calls[0].arguments)
-    second = create(input=[{"role": "user", "content": prompt}, *[
-        c.model_dump(exclude_none=True) for c in calls],
-        {"type": "function_call_output", "call_id": calls[0].call_id,
-         "output": json.dumps({"temperature_c": 21})}])
+    second = create(
+        input=[
+            {"role": "user", "content": prompt},
+            *[c.model_dump(exclude_none=True) for c in calls],
+            {
+                "type": "function_call_output",
+                "call_id": calls[0].call_id,
+                "output": json.dumps({"temperature_c": 21}),
+            },
+        ]
+    )
     assert TOOL_RESULT_MARK in second.output_text
     return first, second
 
@@ -113,30 +139,45 @@ def test_function_tool_round_trip_streaming(client: OpenAI) -> None:
     with client.responses.stream(model="auto", tools=[WEATHER], input=prompt) as s:
         kinds = [e.type for e in s]
     assert "response.function_call_arguments.delta" in kinds
-    assert kinds[-3:] == ["response.function_call_arguments.done",
-                          "response.output_item.done", "response.completed"]
+    assert kinds[-3:] == [
+        "response.function_call_arguments.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
     _tool_round_trip(client, prompt, stream=True)
 
 
 def test_json_schema_and_parse(client: OpenAI) -> None:
-    res = client.responses.create(model="auto", input=unique("Weather report for Lyon"),
-                                  text={"format": {"type": "json_schema", "name": "city_report",
-                                                   "schema": CityReport.model_json_schema(),
-                                                   "strict": True}})
+    res = client.responses.create(
+        model="auto",
+        input=unique("Weather report for Lyon"),
+        text={
+            "format": {
+                "type": "json_schema",
+                "name": "city_report",
+                "schema": CityReport.model_json_schema(),
+                "strict": True,
+            }
+        },
+    )
     CityReport.model_validate_json(res.output_text)
-    parsed = client.responses.parse(model="auto", input=unique("Weather report for Lyon"),
-                                    text_format=CityReport)
+    parsed = client.responses.parse(
+        model="auto", input=unique("Weather report for Lyon"), text_format=CityReport
+    )
     assert isinstance(parsed.output_parsed, CityReport)
-    obj = client.responses.create(model="auto", input=unique("Weather as JSON"),
-                                  text={"format": {"type": "json_object"}})
+    obj = client.responses.create(
+        model="auto", input=unique("Weather as JSON"), text={"format": {"type": "json_object"}}
+    )
     assert isinstance(json.loads(obj.output_text), dict)
 
 
 def test_previous_response_id_chain_and_get(client: OpenAI, stack: Stack) -> None:
-    first = client.responses.create(model="auto", input=unique("My name is Ada."),
-                                    instructions="Answer in French.")
-    second = client.responses.create(model="auto", input="What is my name?",
-                                     previous_response_id=first.id)
+    first = client.responses.create(
+        model="auto", input=unique("My name is Ada."), instructions="Answer in French."
+    )
+    second = client.responses.create(
+        model="auto", input="What is my name?", previous_response_id=first.id
+    )
     assert second.previous_response_id == first.id and second.instructions is None
     # The same question without the chain is another conversation: another answer.
     alone = client.responses.create(model="auto", input="What is my name?")
@@ -145,9 +186,12 @@ def test_previous_response_id_chain_and_get(client: OpenAI, stack: Stack) -> Non
     prompt = unique("Weather in Nice?")
     call = client.responses.create(model="auto", tools=[WEATHER], input=prompt)
     fc = next(o for o in call.output if o.type == "function_call")
-    done = client.responses.create(model="auto", tools=[WEATHER], previous_response_id=call.id,
-                                   input=[{"type": "function_call_output",
-                                           "call_id": fc.call_id, "output": "sunny"}])
+    done = client.responses.create(
+        model="auto",
+        tools=[WEATHER],
+        previous_response_id=call.id,
+        input=[{"type": "function_call_output", "call_id": fc.call_id, "output": "sunny"}],
+    )
     assert TOOL_RESULT_MARK in done.output_text
     got = client.responses.retrieve(second.id)
     assert got.id == second.id and got.output_text == second.output_text
@@ -175,8 +219,9 @@ def test_delete(client: OpenAI) -> None:
 
 def test_another_tenants_response_is_not_found(stack: Stack, client: OpenAI) -> None:
     mine = client.responses.create(model="auto", input=unique("A secret"))
-    other = OpenAI(base_url=stack.base_url, api_key=stack.new_tenant_key("1", name="other"),
-                   max_retries=0)
+    other = OpenAI(
+        base_url=stack.base_url, api_key=stack.new_tenant_key("1", name="other"), max_retries=0
+    )
     with pytest.raises(openai.NotFoundError) as err:
         other.responses.retrieve(mine.id)
     assert err.value.body["type"] == "invalid_request_error"  # type: ignore[index]
@@ -189,11 +234,20 @@ def test_another_tenants_response_is_not_found(stack: Stack, client: OpenAI) -> 
         client.responses.retrieve("resp_" + uuid.uuid4().hex)
 
 
-@pytest.mark.parametrize("tool", [{"type": "web_search"}, {"type": "file_search",
-                                                           "vector_store_ids": ["vs_1"]},
-                                  {"type": "code_interpreter", "container": {"type": "auto"}},
-                                  {"type": "computer_use_preview", "display_width": 800,
-                                   "display_height": 600, "environment": "browser"}])
+@pytest.mark.parametrize(
+    "tool",
+    [
+        {"type": "web_search"},
+        {"type": "file_search", "vector_store_ids": ["vs_1"]},
+        {"type": "code_interpreter", "container": {"type": "auto"}},
+        {
+            "type": "computer_use_preview",
+            "display_width": 800,
+            "display_height": 600,
+            "environment": "browser",
+        },
+    ],
+)
 def test_built_in_tools_are_refused(client: OpenAI, tool: dict[str, Any]) -> None:
     with pytest.raises(openai.BadRequestError) as err:
         client.responses.create(model="auto", input="Search the web", tools=[tool])  # type: ignore[list-item]
@@ -209,13 +263,26 @@ def test_cache_on_auto_with_a_warm_repeat(stack: Stack, key: str) -> None:
     headers = {"Authorization": f"Bearer {key}"}
 
     def turns() -> list[httpx.Response]:
-        first = httpx.post(f"{stack.base_url}/responses", headers=headers, timeout=60, json={
-            "model": "auto", "input": prompt, "tools": [WEATHER]})
+        first = httpx.post(
+            f"{stack.base_url}/responses",
+            headers=headers,
+            timeout=60,
+            json={"model": "auto", "input": prompt, "tools": [WEATHER]},
+        )
         fc = next(o for o in first.json()["output"] if o["type"] == "function_call")
-        second = httpx.post(f"{stack.base_url}/responses", headers=headers, timeout=60, json={
-            "model": "auto", "tools": [WEATHER], "previous_response_id": first.json()["id"],
-            "input": [{"type": "function_call_output", "call_id": fc["call_id"],
-                       "output": "sunny"}]})
+        second = httpx.post(
+            f"{stack.base_url}/responses",
+            headers=headers,
+            timeout=60,
+            json={
+                "model": "auto",
+                "tools": [WEATHER],
+                "previous_response_id": first.json()["id"],
+                "input": [
+                    {"type": "function_call_output", "call_id": fc["call_id"], "output": "sunny"}
+                ],
+            },
+        )
         return [first, second]
 
     cold = turns()
@@ -254,15 +321,20 @@ def sim(stack: Stack) -> Iterator[httpx.Client]:
         c.delete("/_sim/faults")
 
 
-def test_upstream_broken_mid_stream_fails_the_response(stack: Stack, key: str,
-                                                       sim: httpx.Client) -> None:
-    sim.post("/_sim/faults", json={"model": "*", "provider": "*", "kind": "break-midstream",
-                                   "rate": 1.0}).raise_for_status()
+def test_upstream_broken_mid_stream_fails_the_response(
+    stack: Stack, key: str, sim: httpx.Client
+) -> None:
+    sim.post(
+        "/_sim/faults", json={"model": "*", "provider": "*", "kind": "break-midstream", "rate": 1.0}
+    ).raise_for_status()
     events: list[tuple[str, dict[str, Any]]] = []
-    with httpx.stream("POST", f"{stack.base_url}/responses", timeout=30,
-                      headers={"Authorization": f"Bearer {key}"},
-                      json={"model": "auto", "stream": True,
-                            "input": unique("break me please " * 5)}) as resp:
+    with httpx.stream(
+        "POST",
+        f"{stack.base_url}/responses",
+        timeout=30,
+        headers={"Authorization": f"Bearer {key}"},
+        json={"model": "auto", "stream": True, "input": unique("break me please " * 5)},
+    ) as resp:
         assert resp.status_code == 200
         name = ""
         for line in resp.iter_lines():

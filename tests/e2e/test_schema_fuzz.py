@@ -30,12 +30,29 @@ def test_schemathesis_finds_no_server_errors(stack: Stack, tmp_path: Path) -> No
         pytest.skip("schemathesis CLI not installed")
     origin = stack.base_url.removesuffix("/v1")
     result = subprocess.run(
-        [str(st if st.exists() else "st"), "run", f"{origin}/openapi.json",
-         "--checks", "not_a_server_error", "--max-examples", "20",
-         "-H", f"Authorization: Bearer {stack.api_key}",
-         "-H", "x-tokaroo-cache-control: no-cache",
-         # billing answers 501 not_configured without Stripe keys (documented)
-         "--exclude-path", "/v1/billing/checkout", "--exclude-path", "/v1/billing/webhook",
-         *_seed_args()],
-        capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path)
+        [
+            str(st if st.exists() else "st"),
+            "run",
+            f"{origin}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "20",
+            "-H",
+            f"Authorization: Bearer {stack.api_key}",
+            "-H",
+            "x-tokaroo-cache-control: no-cache",
+            # billing answers 501 not_configured without Stripe keys (documented)
+            "--exclude-path",
+            "/v1/billing/checkout",
+            "--exclude-path",
+            "/v1/billing/webhook",
+            *_seed_args(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -52,8 +52,9 @@ def test_env_configuration(stack: Stack, key: str, monkeypatch: pytest.MonkeyPat
 
 
 def test_completion_cost_matches_the_bill(stack: Stack, key: str, client: Tokaroo) -> None:
-    res = client.chat.completions.create(model="auto", messages=msg("Hello!"), max_tokens=500,
-                                         temperature=0.7)
+    res = client.chat.completions.create(
+        model="auto", messages=msg("Hello!"), max_tokens=500, temperature=0.7
+    )
     assert res.choices[0].message.content and res.model == "auto"
     meta = res._tokaroo
     assert meta.cache == "miss" and meta.request_id and meta.cost is not None and meta.cost > 0
@@ -72,11 +73,18 @@ def test_stream_chunks_usage_and_cost(stack: Stack, key: str, client: Tokaroo) -
 
 
 def test_stream_true_with_a_tool_call(client: Tokaroo) -> None:
-    tools = [{"type": "function", "function": {
-        "name": "get_weather", "parameters": {"type": "object",
-                                              "properties": {"city": {"type": "string"}}}}}]
-    with client.chat.completions.create(model="auto", stream=True, tools=tools,
-                                        messages=msg("Weather in Oslo?")) as stream:
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_weather",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+            },
+        }
+    ]
+    with client.chat.completions.create(
+        model="auto", stream=True, tools=tools, messages=msg("Weather in Oslo?")
+    ) as stream:
         name, args, finish = "", "", None
         for c in stream:
             for choice in c.choices:
@@ -149,7 +157,10 @@ def test_typed_errors(stack: Stack, client: Tokaroo) -> None:
     with pytest.raises(NotFoundError) as nf:
         client.chat.completions.create(model="no-such-model", messages=msg("x"))
     assert (nf.value.status, nf.value.code, nf.value.type) == (
-        404, "model_not_found", "invalid_request_error")
+        404,
+        "model_not_found",
+        "invalid_request_error",
+    )
     assert nf.value.request_id and nf.value.message
     with pytest.raises(BadRequestError) as bad:
         client.chat.completions.create(model="auto", messages="nope")  # type: ignore[arg-type]
@@ -165,13 +176,15 @@ def test_typed_errors(stack: Stack, client: Tokaroo) -> None:
 def test_async_client(stack: Stack, key: str) -> None:
     async def main() -> Decimal:
         async with AsyncTokaroo(api_key=key, base_url=stack.base_url) as client:
-            results = await asyncio.gather(*(
-                client.chat.completions.create(model="auto", messages=msg(f"async {i}"))
-                for i in range(3)))
+            results = await asyncio.gather(
+                *(
+                    client.chat.completions.create(model="auto", messages=msg(f"async {i}"))
+                    for i in range(3)
+                )
+            )
             total = sum((r._tokaroo.cost or Decimal(0)) for r in results)
             stream = client.chat.completions.stream(model="auto", messages=msg("async story"))
-            text = "".join([c.choices[0].delta.content or "" async for c in stream
-                            if c.choices])
+            text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
             assert text and stream._tokaroo is not None and stream._tokaroo.cost
             emb = await client.embeddings.create(input=["a", "b"])
             assert len(emb.data) == 2

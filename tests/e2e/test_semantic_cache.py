@@ -10,11 +10,13 @@ import httpx
 from tests.harness import Stack
 
 
-def _ask(stack: Stack, key: str, text: str, model: str = "auto",
-         **headers: str) -> httpx.Response:
-    resp = httpx.post(f"{stack.base_url}/chat/completions", timeout=30,
-                      headers={"Authorization": f"Bearer {key}", **headers},
-                      json={"model": model, "messages": [{"role": "user", "content": text}]})
+def _ask(stack: Stack, key: str, text: str, model: str = "auto", **headers: str) -> httpx.Response:
+    resp = httpx.post(
+        f"{stack.base_url}/chat/completions",
+        timeout=30,
+        headers={"Authorization": f"Bearer {key}", **headers},
+        json={"model": model, "messages": [{"role": "user", "content": text}]},
+    )
     assert resp.status_code == 200, resp.text
     return resp
 
@@ -35,14 +37,28 @@ def test_paraphrase_hits_within_a_tenant_only(stack: Stack) -> None:
     _stored(stack, a, "How do I reverse a list in Python?")
     hit = _ask(stack, a, "How can I reverse a list in Python?")
     assert hit.headers["x-tokaroo-cache"] == "hit"
-    assert hit.json()["choices"][0]["message"]["content"] == \
-        first.json()["choices"][0]["message"]["content"]
-    assert _ask(stack, b, "How can I reverse a list in Python?").headers[
-        "x-tokaroo-cache"] == "miss"
-    assert _ask(stack, a, "How can I reverse a list in Python?", model="max").headers[
-        "x-tokaroo-cache"] == "miss"
-    assert _ask(stack, a, "How can I reverse a list in Python?",
-                **{"x-tokaroo-cache-control": "no-cache"}).headers["x-tokaroo-cache"] == "miss"
+    assert (
+        hit.json()["choices"][0]["message"]["content"]
+        == first.json()["choices"][0]["message"]["content"]
+    )
+    assert (
+        _ask(stack, b, "How can I reverse a list in Python?").headers["x-tokaroo-cache"] == "miss"
+    )
+    assert (
+        _ask(stack, a, "How can I reverse a list in Python?", model="max").headers[
+            "x-tokaroo-cache"
+        ]
+        == "miss"
+    )
+    assert (
+        _ask(
+            stack,
+            a,
+            "How can I reverse a list in Python?",
+            **{"x-tokaroo-cache-control": "no-cache"},
+        ).headers["x-tokaroo-cache"]
+        == "miss"
+    )
 
 
 def test_a_different_number_is_not_served(stack: Stack) -> None:

@@ -63,12 +63,18 @@ def test_sigterm_mid_stream_finishes_the_stream_bills_it_and_exits_0(paced: Stac
     stopper = threading.Thread(target=lambda: exit_codes.append(edge.stop(timeout=30)))
     chunks: list[str] = []
     sigterm_at = done_at = 0.0
-    with httpx.stream("POST", f"{stack.base_url}/chat/completions", timeout=30,
-                      headers={"Authorization": f"Bearer {key}"},
-                      json={"model": "auto", "stream": True,
-                            "stream_options": {"include_usage": True},
-                            "messages": [{"role": "user",
-                                          "content": "Tell me a long story, slowly."}]}) as resp:
+    with httpx.stream(
+        "POST",
+        f"{stack.base_url}/chat/completions",
+        timeout=30,
+        headers={"Authorization": f"Bearer {key}"},
+        json={
+            "model": "auto",
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "messages": [{"role": "user", "content": "Tell me a long story, slowly."}],
+        },
+    ) as resp:
         assert resp.status_code == 200
         for line in resp.iter_lines():
             if not line.startswith("data: "):
@@ -87,8 +93,9 @@ def test_sigterm_mid_stream_finishes_the_stream_bills_it_and_exits_0(paced: Stac
     assert chunks[-1] == "[DONE]"
     bodies = [json.loads(c) for c in chunks[:-1]]
     assert not any("error" in b for b in bodies)
-    text = "".join(b["choices"][0]["delta"].get("content") or ""
-                   for b in bodies if b.get("choices"))
+    text = "".join(
+        b["choices"][0]["delta"].get("content") or "" for b in bodies if b.get("choices")
+    )
     assert len(text.split()) >= 5
     # The stream really went on across the SIGTERM (paced: most chunks came after it).
     assert len(bodies) >= 10 and done_at - sigterm_at > (len(bodies) - 4) / TOKENS_PER_SECOND
@@ -113,10 +120,17 @@ async def _publish(url: str, events: list[events_pb2.CompletionEvent]) -> None:
     try:
         js = nc.jetstream()
         for start in range(0, len(events), 500):
-            await asyncio.gather(*(
-                js.publish(COMPLETION_SUBJECT, e.SerializeToString(), timeout=10,
-                           headers={"Nats-Msg-Id": e.request_id})
-                for e in events[start:start + 500]))
+            await asyncio.gather(
+                *(
+                    js.publish(
+                        COMPLETION_SUBJECT,
+                        e.SerializeToString(),
+                        timeout=10,
+                        headers={"Nats-Msg-Id": e.request_id},
+                    )
+                    for e in events[start : start + 500]
+                )
+            )
     finally:
         await nc.close()
 
@@ -124,8 +138,11 @@ async def _publish(url: str, events: list[events_pb2.CompletionEvent]) -> None:
 async def _settled(dsn: str, tenant_id: str) -> tuple[int, int]:
     conn = await asyncpg.connect(dsn)
     try:
-        row = await conn.fetchrow("SELECT count(*) AS n, coalesce(sum(charged_nano), 0) AS c "
-                                  "FROM usage WHERE tenant_id = $1::uuid", tenant_id)
+        row = await conn.fetchrow(
+            "SELECT count(*) AS n, coalesce(sum(charged_nano), 0) AS c "
+            "FROM usage WHERE tenant_id = $1::uuid",
+            tenant_id,
+        )
         return int(row["n"]), int(row["c"])
     finally:
         await conn.close()
@@ -137,12 +154,26 @@ def test_sigterm_mid_batch_settles_everything_exactly_once(paced: Stack) -> None
     before = stack.balance(key)
     who = asyncio.run(stack.who(key))
     n, charge = 20000, 1000
-    events = [events_pb2.CompletionEvent(
-        request_id=new_request_id(), tenant_id=who.tenant_id, key_id=who.key_id,
-        model_requested="auto", tier="instant", resolved_model="sim", provider="openai",
-        input_tokens=10, output_tokens=5, charged_nano=charge, cache_outcome="miss",
-        status="ok", attempts=1, created_at_unix_ms=int(time.time() * 1000),
-        endpoint="chat.completions") for _ in range(n)]
+    events = [
+        events_pb2.CompletionEvent(
+            request_id=new_request_id(),
+            tenant_id=who.tenant_id,
+            key_id=who.key_id,
+            model_requested="auto",
+            tier="instant",
+            resolved_model="sim",
+            provider="openai",
+            input_tokens=10,
+            output_tokens=5,
+            charged_nano=charge,
+            cache_outcome="miss",
+            status="ok",
+            attempts=1,
+            created_at_unix_ms=int(time.time() * 1000),
+            endpoint="chat.completions",
+        )
+        for _ in range(n)
+    ]
     dsn = stack.layout.postgres_dsn
     ledger = stack.procs["ledger"]
 

@@ -15,8 +15,9 @@ from tests.harness import Stack
 
 
 def balance(stack: Stack, key: str | None = None) -> Decimal:
-    resp = httpx.get(f"{stack.base_url}/balance",
-                     headers={"Authorization": f"Bearer {key or stack.api_key}"})
+    resp = httpx.get(
+        f"{stack.base_url}/balance", headers={"Authorization": f"Bearer {key or stack.api_key}"}
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert Decimal(str(body["balance_usd"])) == Decimal(body["balance_usd_exact"])
@@ -36,7 +37,8 @@ def test_completion_and_stream_bill_exactly_the_header_cost(stack: Stack) -> Non
     client = openai.OpenAI(base_url=stack.base_url, api_key=stack.api_key, max_retries=0)
     before = balance(stack)
     raw = client.chat.completions.with_raw_response.create(
-        model="auto", messages=[{"role": "user", "content": "Say hello to the spine test"}])
+        model="auto", messages=[{"role": "user", "content": "Say hello to the spine test"}]
+    )
     res = raw.parse()
     assert res.model == "auto"
     assert res.choices[0].message.content
@@ -46,9 +48,14 @@ def test_completion_and_stream_bill_exactly_the_header_cost(stack: Stack) -> Non
     assert cost1 > 0
     assert wait_balance(stack, before - cost1) == before - cost1
 
-    chunks = list(client.chat.completions.create(
-        model="auto", messages=[{"role": "user", "content": "Stream a short story, spine"}],
-        stream=True, stream_options={"include_usage": True}))
+    chunks = list(
+        client.chat.completions.create(
+            model="auto",
+            messages=[{"role": "user", "content": "Stream a short story, spine"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text
     assert all(c.model == "auto" for c in chunks)
@@ -82,8 +89,9 @@ def test_models_lists_virtual_models_and_prices(stack: Stack) -> None:
     client = openai.OpenAI(base_url=stack.base_url, api_key=stack.api_key, max_retries=0)
     ids = {m.id for m in client.models.list()}
     assert {"auto", "fast", "max", "gpt-4o", "gpt-4.1"} <= ids
-    raw = httpx.get(f"{stack.base_url}/models",
-                    headers={"Authorization": f"Bearer {stack.api_key}"}).json()
+    raw = httpx.get(
+        f"{stack.base_url}/models", headers={"Authorization": f"Bearer {stack.api_key}"}
+    ).json()
     gpt4o = next(m for m in raw["data"] if m["id"] == "gpt-4o")
     assert gpt4o["pricing"] == {"input_per_1m": 2.5, "output_per_1m": 10}
 
@@ -96,12 +104,16 @@ def test_errors_have_openai_shape(stack: Stack) -> None:
     assert auth.value.body["type"] == "authentication_error"  # type: ignore[index]
 
     headers = {"Authorization": f"Bearer {stack.api_key}", "Content-Type": "application/json"}
-    for payload in [b"{not json", b'{"model": "auto"}', b'{"model": "auto", "messages": []}',
-                    b"[1,2]", b'{"model": "auto", "messages": [{"role": "wizard"}]}',
-                    b'{"model": "auto", "messages": [{"role": "user", "content": "x"}], '
-                    b'"temperature": 9}', b"\xff\xfe"]:
-        resp = httpx.post(f"{stack.base_url}/chat/completions", content=payload,
-                          headers=headers)
+    for payload in [
+        b"{not json",
+        b'{"model": "auto"}',
+        b'{"model": "auto", "messages": []}',
+        b"[1,2]",
+        b'{"model": "auto", "messages": [{"role": "wizard"}]}',
+        b'{"model": "auto", "messages": [{"role": "user", "content": "x"}], "temperature": 9}',
+        b"\xff\xfe",
+    ]:
+        resp = httpx.post(f"{stack.base_url}/chat/completions", content=payload, headers=headers)
         assert resp.status_code == 400, (payload, resp.text)
         err = resp.json()["error"]
         assert err["type"] == "invalid_request_error" and err["message"]
@@ -110,9 +122,11 @@ def test_errors_have_openai_shape(stack: Stack) -> None:
     assert resp.status_code == 404
     assert resp.json()["error"]["code"] == "not_found"
 
-    resp = httpx.post(f"{stack.base_url}/chat/completions", headers=headers,
-                      json={"model": "no-such-model",
-                            "messages": [{"role": "user", "content": "x"}]})
+    resp = httpx.post(
+        f"{stack.base_url}/chat/completions",
+        headers=headers,
+        json={"model": "no-such-model", "messages": [{"role": "user", "content": "x"}]},
+    )
     assert resp.status_code == 404
     assert resp.json()["error"]["code"] == "model_not_found"
 
@@ -122,9 +136,11 @@ def test_errors_have_openai_shape(stack: Stack) -> None:
 
 
 def test_response_never_names_the_upstream(stack: Stack) -> None:
-    resp = httpx.post(f"{stack.base_url}/chat/completions",
-                      headers={"Authorization": f"Bearer {stack.api_key}"},
-                      json={"model": "auto", "messages": [{"role": "user", "content": "Hi?"}]})
+    resp = httpx.post(
+        f"{stack.base_url}/chat/completions",
+        headers={"Authorization": f"Bearer {stack.api_key}"},
+        json={"model": "auto", "messages": [{"role": "user", "content": "Hi?"}]},
+    )
     assert resp.status_code == 200
     text = resp.text.lower() + " ".join(f"{k}:{v}" for k, v in resp.headers.items()).lower()
     pool = json.loads((default_pool_path()).read_text())

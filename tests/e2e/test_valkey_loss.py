@@ -30,8 +30,11 @@ TOTAL_TIMEOUT_S = 3
 def stack() -> Iterator[Stack]:
     home = Path(tempfile.mkdtemp(prefix="tk-vk-"))
     try:
-        with running_stack(home, TOKAROO_LEDGER_HOLD_FENCE_S=str(FENCE_S),
-                           TOKAROO_TOTAL_TIMEOUT_S=str(TOTAL_TIMEOUT_S)) as s:
+        with running_stack(
+            home,
+            TOKAROO_LEDGER_HOLD_FENCE_S=str(FENCE_S),
+            TOKAROO_TOTAL_TIMEOUT_S=str(TOTAL_TIMEOUT_S),
+        ) as s:
             yield s
     finally:
         shutil.rmtree(home, ignore_errors=True)
@@ -54,8 +57,10 @@ def wipe_valkey_data(stack: Stack) -> None:
 
 def _ask(client: openai.OpenAI) -> tuple[int, str]:
     try:
-        client.chat.completions.create(model="auto", messages=[
-            {"role": "user", "content": f"Name a colour. {time.monotonic_ns()}"}])
+        client.chat.completions.create(
+            model="auto",
+            messages=[{"role": "user", "content": f"Name a colour. {time.monotonic_ns()}"}],
+        )
         return 200, ""
     except openai.APIStatusError as exc:
         return exc.status_code, exc.message
@@ -64,12 +69,17 @@ def _ask(client: openai.OpenAI) -> tuple[int, str]:
 async def _ledger(stack: Stack, tenant_id: str) -> tuple[int, int, int]:
     conn = await asyncpg.connect(stack.layout.postgres_dsn)
     try:
-        balance = await conn.fetchval("SELECT balance_nano FROM tenants WHERE id = $1::uuid",
-                                      tenant_id)
-        entries = await conn.fetchval("SELECT coalesce(sum(amount_nano), 0)::bigint FROM "
-                                      "ledger_entries WHERE tenant_id = $1::uuid", tenant_id)
-        charged = await conn.fetchval("SELECT count(*) FROM usage WHERE tenant_id = $1::uuid "
-                                      "AND charged_nano > 0", tenant_id)
+        balance = await conn.fetchval(
+            "SELECT balance_nano FROM tenants WHERE id = $1::uuid", tenant_id
+        )
+        entries = await conn.fetchval(
+            "SELECT coalesce(sum(amount_nano), 0)::bigint FROM "
+            "ledger_entries WHERE tenant_id = $1::uuid",
+            tenant_id,
+        )
+        charged = await conn.fetchval(
+            "SELECT count(*) FROM usage WHERE tenant_id = $1::uuid AND charged_nano > 0", tenant_id
+        )
         return int(balance), int(entries), int(charged)
     finally:
         await conn.close()
@@ -78,8 +88,13 @@ async def _ledger(stack: Stack, tenant_id: str) -> tuple[int, int, int]:
 def test_a_valkey_loss_fails_closed_then_recovers(stack: Stack) -> None:
     key = stack.new_tenant_key(credit_usd="5", name="valkey-loss")
     tenant_id = stack.tenant_id(key)
-    client = openai.OpenAI(base_url=stack.base_url, api_key=key, max_retries=0, timeout=30,
-                           default_headers={"x-tokaroo-cache-control": "no-cache"})
+    client = openai.OpenAI(
+        base_url=stack.base_url,
+        api_key=key,
+        max_retries=0,
+        timeout=30,
+        default_headers={"x-tokaroo-cache-control": "no-cache"},
+    )
     assert _ask(client) == (200, "")
     stack.procs["valkey"].kill()
     down = _ask(client)
@@ -100,11 +115,13 @@ def test_a_valkey_loss_fails_closed_then_recovers(stack: Stack) -> None:
     assert {code for code, _ in statuses} <= {200, 503}, statuses
     # The Anthropic dialect gets the refusal in its own shape (a fresh loss).
     lose_valkey(stack)
-    anth = anthropic.Anthropic(base_url=stack.base_url.removesuffix("/v1"), api_key=key,
-                               max_retries=0)
+    anth = anthropic.Anthropic(
+        base_url=stack.base_url.removesuffix("/v1"), api_key=key, max_retries=0
+    )
     with pytest.raises(anthropic.APIStatusError) as info:
-        anth.messages.create(model="auto", max_tokens=50, messages=[
-            {"role": "user", "content": "Name a colour."}])
+        anth.messages.create(
+            model="auto", max_tokens=50, messages=[{"role": "user", "content": "Name a colour."}]
+        )
     assert info.value.status_code == 503
     assert info.value.body["type"] == "error"  # type: ignore[index]
     assert "rebuilt" in info.value.message, info.value.message
@@ -126,8 +143,13 @@ def test_no_overdraft_across_a_valkey_loss(stack: Stack) -> None:
     it (the fence keeps the lost holds' requests from being joined by new ones)."""
     key = stack.new_tenant_key(credit_usd="0.0002", name="small")
     tenant_id = stack.tenant_id(key)
-    client = openai.OpenAI(base_url=stack.base_url, api_key=key, max_retries=0, timeout=30,
-                           default_headers={"x-tokaroo-cache-control": "no-cache"})
+    client = openai.OpenAI(
+        base_url=stack.base_url,
+        api_key=key,
+        max_retries=0,
+        timeout=30,
+        default_headers={"x-tokaroo-cache-control": "no-cache"},
+    )
     codes = [_ask(client)[0] for _ in range(3)]
     lose_valkey(stack)
     deadline = time.monotonic() + FENCE_S + 10

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = sorted(p.name for p in (ROOT / "services").iterdir()
-                  if (p / "pyproject.toml").exists())
+SERVICES = sorted(p.name for p in (ROOT / "services").iterdir() if (p / "pyproject.toml").exists())
 SERVICE_PACKAGES = {f"tokaroo_{name}" for name in SERVICES}
 
 
@@ -33,12 +32,20 @@ def imported_modules(path: Path) -> Iterator[tuple[int, str]]:
             yield from ((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             yield node.lineno, node.module
-        elif isinstance(node, ast.Call) and node.args \
-                and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else \
-                func.id if isinstance(func, ast.Name) else ""
+            name = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else ""
+            )
             if name in ("import_module", "__import__"):
                 yield node.lineno, node.args[0].value
 
@@ -56,8 +63,9 @@ def test_the_service_list_is_found() -> None:
     assert {"tokaroo_edge", "tokaroo_router", "tokaroo_ledger"} <= SERVICE_PACKAGES
 
 
-@pytest.mark.parametrize("lib", sorted(p.name for p in (ROOT / "libs").iterdir()
-                                       if (p / "pyproject.toml").exists()))
+@pytest.mark.parametrize(
+    "lib", sorted(p.name for p in (ROOT / "libs").iterdir() if (p / "pyproject.toml").exists())
+)
 def test_libraries_import_no_service(lib: str) -> None:
     assert offenders(ROOT / "libs" / lib, SERVICE_PACKAGES) == []
 
@@ -67,28 +75,39 @@ def test_the_lowest_libraries_do_not_import_the_cli(lib: str) -> None:
     assert offenders(ROOT / "libs" / lib, {"tokaroo_cli"}) == []
 
 
-@pytest.mark.parametrize("lib", sorted(p.name for p in (ROOT / "libs").iterdir()
-                                       if (p / "pyproject.toml").exists()))
+@pytest.mark.parametrize(
+    "lib", sorted(p.name for p in (ROOT / "libs").iterdir() if (p / "pyproject.toml").exists())
+)
 def test_library_projects_depend_on_no_service(lib: str) -> None:
     project = tomllib.loads((ROOT / "libs" / lib / "pyproject.toml").read_text())["project"]
-    deps = {d.split(">")[0].split("=")[0].split("[")[0].strip().replace("_", "-")
-            for d in project.get("dependencies", [])}
+    deps = {
+        d.split(">")[0].split("=")[0].split("[")[0].strip().replace("_", "-")
+        for d in project.get("dependencies", [])
+    }
     assert deps & {f"tokaroo-{name}" for name in SERVICES} == set()
 
 
 def test_research_uses_only_the_routers_public_surface() -> None:
     src = ROOT / "services" / "research" / "src"
-    internal = [f"{path.relative_to(ROOT)}:{line} imports {module}"
-                for path in sorted(src.rglob("*.py"))
-                for line, module in imported_modules(path)
-                if module.startswith("tokaroo_router.")]
+    internal = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted(src.rglob("*.py"))
+        for line, module in imported_modules(path)
+        if module.startswith("tokaroo_router.")
+    ]
     assert internal == []
 
 
 def test_the_detector_sees_every_import_form(tmp_path: Path) -> None:
     sample = tmp_path / "m.py"
-    sample.write_text("import tokaroo_edge.app\nfrom tokaroo_cache import x\n"
-                      "import importlib\nimportlib.import_module('tokaroo_ledger.migrate')\n"
-                      "from . import sibling\n")
+    sample.write_text(
+        "import tokaroo_edge.app\nfrom tokaroo_cache import x\n"
+        "import importlib\nimportlib.import_module('tokaroo_ledger.migrate')\n"
+        "from . import sibling\n"
+    )
     assert [m for _, m in imported_modules(sample)] == [
-        "tokaroo_edge.app", "tokaroo_cache", "importlib", "tokaroo_ledger.migrate"]
+        "tokaroo_edge.app",
+        "tokaroo_cache",
+        "importlib",
+        "tokaroo_ledger.migrate",
+    ]

@@ -21,20 +21,26 @@ ONE_PLACE = {
     r"\.add_insecure_port\(": {f"{COMMON}/grpc_server.py"},
     r"pg_advisory_lock": {f"{COMMON}/migration_stores.py"},
     r"\.add_consumer\(|\.pull_subscribe\(|CONSUMER\.MSG\.NEXT": {
-        f"{COMMON}/jetstream.py", f"{COMMON}/pull.py"},
+        f"{COMMON}/jetstream.py",
+        f"{COMMON}/pull.py",
+    },
     r"HALF_OPEN\s*=": {f"{COMMON}/breaker.py"},  # the breaker's state machine
 }
 
 
 def sources() -> list[Path]:
-    return sorted(p for folder in ("services", "libs")
-                  for p in (ROOT / folder).glob("*/src/**/*.py"))
+    return sorted(
+        p for folder in ("services", "libs") for p in (ROOT / folder).glob("*/src/**/*.py")
+    )
 
 
 @pytest.mark.parametrize("pattern", sorted(ONE_PLACE))
 def test_written_once(pattern: str) -> None:
-    found = {p.relative_to(ROOT).as_posix() for p in sources()
-             if re.search(pattern, p.read_text(encoding="utf-8"))}
+    found = {
+        p.relative_to(ROOT).as_posix()
+        for p in sources()
+        if re.search(pattern, p.read_text(encoding="utf-8"))
+    }
     again = found - ONE_PLACE[pattern]
     assert not again, f"{pattern!r} is written again in {sorted(again)}"
     assert found, f"{pattern!r} no longer found at all: update this test"

@@ -15,8 +15,14 @@ from tokaroo_cli.stack import DATABASE
 
 def test_the_command_line_is_the_jobs_command() -> None:
     assert migrate_argv("postgresql://x/db", None) == [
-        sys.executable, "-m", "tokaroo_common.migrate_command",
-        "--postgres-dsn", "postgresql://x/db", "--engine", "postgres"]
+        sys.executable,
+        "-m",
+        "tokaroo_common.migrate_command",
+        "--postgres-dsn",
+        "postgresql://x/db",
+        "--engine",
+        "postgres",
+    ]
     assert migrate_argv("postgresql://x/db", "chdb:///d")[-2:] == ["--clickhouse-dsn", "chdb:///d"]
 
 

@@ -56,16 +56,31 @@ def servers(base_dir: Path) -> Iterator[Servers]:
 
 # ---- pure parts ------------------------------------------------------------------------------
 
+
 def test_binaries_are_found() -> None:
-    for exe in (nats_server(), valkey_server(), postgres_bin_dir() / "postgres",
-                postgres_bin_dir() / "initdb"):
+    for exe in (
+        nats_server(),
+        valkey_server(),
+        postgres_bin_dir() / "postgres",
+        postgres_bin_dir() / "initdb",
+    ):
         assert exe.is_file() and os.access(exe, os.X_OK), exe
 
 
 def test_nats_spec() -> None:
     spec = nats_spec(Path("/d/nats"), 4222, 8222, binary=Path("/bin/nats-server"))
-    assert spec.argv == ["/bin/nats-server", "-js", "-sd", "/d/nats", "-a", "127.0.0.1",
-                         "-p", "4222", "-m", "8222"]
+    assert spec.argv == [
+        "/bin/nats-server",
+        "-js",
+        "-sd",
+        "/d/nats",
+        "-a",
+        "127.0.0.1",
+        "-p",
+        "4222",
+        "-m",
+        "8222",
+    ]
     assert spec.name == "nats" and spec.env == {} and spec.data_dir == Path("/d/nats")
 
 
@@ -84,17 +99,26 @@ def test_valkey_spec(persist: bool, aof: str) -> None:
 def test_postgres_spec_unprivileged_and_settings() -> None:
     bin_dir = Path("/pg/bin")
     plain = postgres_spec(Path("/d/pg"), 5433, bin_dir=bin_dir, unprivileged=False)
-    assert plain.argv == ["/pg/bin/postgres", "-D", "/d/pg", "-p", "5433", "-h", "127.0.0.1",
-                          "-k", "/d/pg"]
+    assert plain.argv == [
+        "/pg/bin/postgres",
+        "-D",
+        "/d/pg",
+        "-p",
+        "5433",
+        "-h",
+        "127.0.0.1",
+        "-k",
+        "/d/pg",
+    ]
     assert plain.cwd == Path("/d/pg")
-    dropped = postgres_spec(Path("/d/pg"), 5433, bin_dir=bin_dir, unprivileged=True,
-                            settings={"fsync": "off"})
+    dropped = postgres_spec(
+        Path("/d/pg"), 5433, bin_dir=bin_dir, unprivileged=True, settings={"fsync": "off"}
+    )
     prefix = drop_privileges_prefix()
-    assert dropped.argv[:len(prefix)] == prefix
-    assert dropped.argv[len(prefix):] == plain.argv + ["-c", "fsync=off"]
+    assert dropped.argv[: len(prefix)] == prefix
+    assert dropped.argv[len(prefix) :] == plain.argv + ["-c", "fsync=off"]
     init = initdb_argv(Path("/d/pg"), bin_dir=bin_dir, unprivileged=False)
-    assert init[:7] == ["/pg/bin/initdb", "-D", "/d/pg", "-U", "postgres", "--auth=trust",
-                        "-E"]
+    assert init[:7] == ["/pg/bin/initdb", "-D", "/d/pg", "-U", "postgres", "--auth=trust", "-E"]
 
 
 def test_server_spec_positional_constructor() -> None:
@@ -103,10 +127,14 @@ def test_server_spec_positional_constructor() -> None:
 
 
 def test_database_dsn_and_quote_ident() -> None:
-    assert database_dsn("postgresql://postgres@127.0.0.1:5/postgres", "tokaroo") == \
-        "postgresql://postgres@127.0.0.1:5/tokaroo"
-    assert database_dsn("postgresql://u:p@h:5/postgres?sslmode=disable", "x") == \
-        "postgresql://u:p@h:5/x?sslmode=disable"
+    assert (
+        database_dsn("postgresql://postgres@127.0.0.1:5/postgres", "tokaroo")
+        == "postgresql://postgres@127.0.0.1:5/tokaroo"
+    )
+    assert (
+        database_dsn("postgresql://u:p@h:5/postgres?sslmode=disable", "x")
+        == "postgresql://u:p@h:5/x?sslmode=disable"
+    )
     assert quote_ident('a"b') == '"a""b"'
 
 
@@ -125,6 +153,7 @@ def test_servers_not_started_raise(tmp_path: Path) -> None:
 
 # ---- readiness and supervision ---------------------------------------------------------------
 
+
 def test_sync_waiter_times_out() -> None:
     with pytest.raises(NotReadyError):
         wait_tcp_sync("127.0.0.1", free_port(), 0.3)
@@ -139,8 +168,9 @@ async def test_async_waiters_time_out() -> None:
 
 
 def test_process_that_dies_fails_fast(tmp_path: Path) -> None:
-    spec = ServerSpec("dies", [sys.executable, "-c", "print('boom'); raise SystemExit(3)"], {},
-                      None)
+    spec = ServerSpec(
+        "dies", [sys.executable, "-c", "print('boom'); raise SystemExit(3)"], {}, None
+    )
     proc = ManagedProcess(spec, tmp_path, ready=lambda p: p.wait_ready_tcp(free_port(), 30))
     with pytest.raises(ProcessExitedError, match="boom"):
         proc.start()
@@ -148,12 +178,17 @@ def test_process_that_dies_fails_fast(tmp_path: Path) -> None:
 
 
 def test_stop_escalates_to_sigkill(tmp_path: Path) -> None:
-    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); " \
-           "print('up', flush=True); time.sleep(60)"
+    code = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('up', flush=True); time.sleep(60)"
+    )
     spec = ServerSpec("stubborn", [sys.executable, "-c", code], {}, None)
-    with ManagedProcess(spec, tmp_path, stop_timeout=0.5,
-                        ready=lambda p: poll_until(lambda _: "up" in p.log_tail(), 10,
-                                                   "handler installed")) as proc:
+    with ManagedProcess(
+        spec,
+        tmp_path,
+        stop_timeout=0.5,
+        ready=lambda p: poll_until(lambda _: "up" in p.log_tail(), 10, "handler installed"),
+    ) as proc:
         assert proc.running
     assert proc.returncode == -signal.SIGKILL
 
@@ -167,6 +202,7 @@ def test_env_is_exactly_base_plus_spec(tmp_path: Path) -> None:
 
 
 # ---- real servers ----------------------------------------------------------------------------
+
 
 async def test_nats_jetstream_survives_restart_and_kill(servers: Servers) -> None:
     assert servers.nats is not None
@@ -209,8 +245,9 @@ def test_valkey_ping_set_get_and_kill(servers: Servers) -> None:
 
 
 def test_valkey_persists_when_asked(base_dir: Path) -> None:
-    with running_servers(base_dir / "persist", nats=False, postgres=False,
-                         valkey_persist=True) as s:
+    with running_servers(
+        base_dir / "persist", nats=False, postgres=False, valkey_persist=True
+    ) as s:
         assert s.valkey is not None
         client = valkey.Valkey.from_url(s.redis_url)
         client.set("kept", "1")
@@ -228,13 +265,14 @@ async def test_postgres_vector_and_crash_recovery(servers: Servers) -> None:
     dsn = database_dsn(servers.postgres_dsn, "tk_infra")
     conn = await asyncpg.connect(dsn)
     try:
-        assert await conn.fetchval(
-            "SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        assert await conn.fetchval("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
         await conn.execute("CREATE TABLE items (id int PRIMARY KEY, embedding vector(3))")
-        await conn.execute("INSERT INTO items VALUES (1, '[1,0,0]'), (2, '[0,1,0]'), "
-                           "(3, '[0,0,1]')")
+        await conn.execute(
+            "INSERT INTO items VALUES (1, '[1,0,0]'), (2, '[0,1,0]'), (3, '[0,0,1]')"
+        )
         nearest = await conn.fetchval(
-            "SELECT id FROM items ORDER BY embedding <-> '[0.1,0.9,0]' LIMIT 1")
+            "SELECT id FROM items ORDER BY embedding <-> '[0.1,0.9,0]' LIMIT 1"
+        )
         assert nearest == 2
     finally:
         await conn.close()

@@ -19,29 +19,39 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         for var in (f"{name}_API_KEY", f"{name}_BASE_URL"):
             monkeypatch.delenv(var, raising=False)
             monkeypatch.delenv(f"TOKAROO_{var}", raising=False)
-    for var in ("LOCAL_AI_BASE_URL", "LOCAL_AI_API_KEY", "LOCAL_DEFAULT_MODEL",
-                "TOKAROO_SIMULATOR"):
+    for var in (
+        "LOCAL_AI_BASE_URL",
+        "LOCAL_AI_API_KEY",
+        "LOCAL_DEFAULT_MODEL",
+        "TOKAROO_SIMULATOR",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
 
 
 def test_no_key_every_cloud_provider_on_the_simulator() -> None:
     live = live_providers(StackSettings(), simulator_url=SIM)
-    assert live == (LiveProvider("openai", f"{SIM}/v1", True),
-                    LiveProvider("anthropic", SIM, True),
-                    LiveProvider("gemini", f"{SIM}/v1beta", True))
+    assert live == (
+        LiveProvider("openai", f"{SIM}/v1", True),
+        LiveProvider("anthropic", SIM, True),
+        LiveProvider("gemini", f"{SIM}/v1beta", True),
+    )
     env = provider_env(StackSettings(), live)
     assert env["TOKAROO_ROUTER_PROVIDERS"] == "openai,anthropic,gemini"
     assert env["TOKAROO_ANTHROPIC_BASE_URL"] == SIM
 
 
 def test_dotenv_key_makes_a_real_provider_and_the_rest_stay_simulated(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("OPENAI_API_KEY=sk-test\n"
-                                   "OPENAI_BASE_URL=http://127.0.0.1:9999/v1\n")
+    (tmp_path / ".env").write_text(
+        "OPENAI_API_KEY=sk-test\nOPENAI_BASE_URL=http://127.0.0.1:9999/v1\n"
+    )
     settings = StackSettings()
     live = live_providers(settings, simulator_url=SIM)
     assert [(p.name, p.simulated) for p in live] == [
-        ("openai", False), ("anthropic", True), ("gemini", True)]
+        ("openai", False),
+        ("anthropic", True),
+        ("gemini", True),
+    ]
     env = provider_env(settings, live)
     assert env["TOKAROO_OPENAI_BASE_URL"] == "http://127.0.0.1:9999/v1"
     assert env["TOKAROO_OPENAI_API_KEY"] == "sk-test"
@@ -59,7 +69,9 @@ def test_simulator_off_leaves_only_configured_providers(monkeypatch: pytest.Monk
     assert settings.simulator is False
     live = stack_providers(settings, layout_from(settings))
     assert [(p.name, p.base_url) for p in live] == [
-        ("anthropic", "https://api.anthropic.com"), ("local", "http://localhost:11434/v1")]
+        ("anthropic", "https://api.anthropic.com"),
+        ("local", "http://localhost:11434/v1"),
+    ]
     env = provider_env(settings, live)
     # Switched off for the services, whatever their own .env or environment say.
     assert env["TOKAROO_OPENAI_API_KEY"] == env["TOKAROO_GEMINI_API_KEY"] == ""
@@ -67,8 +79,9 @@ def test_simulator_off_leaves_only_configured_providers(monkeypatch: pytest.Monk
     assert env["LOCAL_AI_API_KEY"] == "local"
 
 
-def test_the_layout_carries_the_providers_to_every_service(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_layout_carries_the_providers_to_every_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TOKAROO_OPENAI_API_KEY", "sk-live")
     monkeypatch.setenv("TOKAROO_HOME", str(tmp_path / "home"))
     env = service_env(layout_from(StackSettings()))

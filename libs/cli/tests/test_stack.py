@@ -19,10 +19,19 @@ from tokaroo_cli.stack import (
 
 
 def layout(home: Path = Path("/tmp/tk-x")) -> StackLayout:
-    return StackLayout(home=home, edge_port=8080, nats_port=4222, nats_monitor_port=8222,
-                       valkey_port=6379, postgres_port=5432, simulator_port=8090,
-                       router_port=50051, cache_port=50052, ledger_port=50053,
-                       analytics_port=50054)
+    return StackLayout(
+        home=home,
+        edge_port=8080,
+        nats_port=4222,
+        nats_monitor_port=8222,
+        valkey_port=6379,
+        postgres_port=5432,
+        simulator_port=8090,
+        router_port=50051,
+        cache_port=50052,
+        ledger_port=50053,
+        analytics_port=50054,
+    )
 
 
 def names(stages: list) -> list[list[str]]:  # type: ignore[type-arg]
@@ -31,8 +40,12 @@ def names(stages: list) -> list[list[str]]:  # type: ignore[type-arg]
 
 def test_single_node_plan_keeps_one_process_per_service() -> None:
     plan = launch_plan(layout())
-    assert names(plan) == [["nats"], ["valkey", "postgres", "simulator"],
-                           ["router", "cache", "ledger", "analytics"], ["edge"]]
+    assert names(plan) == [
+        ["nats"],
+        ["valkey", "postgres", "simulator"],
+        ["router", "cache", "ledger", "analytics"],
+        ["edge"],
+    ]
     assert all(stage.stream_replicas is None for stage in plan)
     env = service_env(layout())
     assert env["TOKAROO_NATS_URL"] == "nats://127.0.0.1:4222"
@@ -43,25 +56,40 @@ def test_the_simulator_can_be_left_out() -> None:
     assert "simulator" not in sum(names(launch_plan(layout(), simulator=False)), [])
 
 
-@pytest.mark.skipif(shutil.which("haproxy", path="/usr/sbin:/usr/bin:/sbin") is None,
-                    reason="haproxy is not installed (tests/e2e/setup_haproxy.sh)")
+@pytest.mark.skipif(
+    shutil.which("haproxy", path="/usr/sbin:/usr/bin:/sbin") is None,
+    reason="haproxy is not installed (tests/e2e/setup_haproxy.sh)",
+)
 def test_cluster_plan_has_three_nats_nodes_two_replicas_and_a_load_balancer() -> None:
     cl = cluster_of(layout(), sequential_ports(30000))
     plan = launch_plan(cl)
     assert names(plan)[0] == ["nats-1", "nats-2", "nats-3"]
     assert plan[0].stream_replicas == 3
-    assert names(plan)[2] == ["router-1", "router-2", "cache-1", "cache-2", "ledger-1",
-                              "ledger-2", "analytics-1", "analytics-2"]
+    assert names(plan)[2] == [
+        "router-1",
+        "router-2",
+        "cache-1",
+        "cache-2",
+        "ledger-1",
+        "ledger-2",
+        "analytics-1",
+        "analytics-2",
+    ]
     assert names(plan)[3:] == [["edge-1", "edge-2"], ["haproxy"]]
     env = service_env(cl)
     assert env["TOKAROO_NATS_URL"].count("nats://") == 3
     assert env["TOKAROO_ROUTER_ADDR"] == ",".join(f"127.0.0.1:{p}" for p in cl.ports("router"))
     edges = {launch.spec.name: launch.spec.env for launch in plan[3].launches}
     assert edges["edge-1"]["TOKAROO_PORT"] != edges["edge-2"]["TOKAROO_PORT"]
-    assert edges["edge-1"]["TOKAROO_OUTBOX_JOURNAL_DIR"] != \
-        edges["edge-2"]["TOKAROO_OUTBOX_JOURNAL_DIR"]
-    sinks = [launch.spec.env["TOKAROO_CLICKHOUSE_DSN"] for launch in plan[2].launches
-             if launch.spec.name.startswith("analytics")]
+    assert (
+        edges["edge-1"]["TOKAROO_OUTBOX_JOURNAL_DIR"]
+        != edges["edge-2"]["TOKAROO_OUTBOX_JOURNAL_DIR"]
+    )
+    sinks = [
+        launch.spec.env["TOKAROO_CLICKHOUSE_DSN"]
+        for launch in plan[2].launches
+        if launch.spec.name.startswith("analytics")
+    ]
     assert len(set(sinks)) == 2  # one embedded store per sink
     nats_argv = plan[0].launches[1].spec.argv
     assert nats_argv[nats_argv.index("-n") + 1] == "nats-2"

@@ -30,8 +30,16 @@ def _binary() -> str:
 class NatsServer:
     def __init__(self, store_dir: Path) -> None:
         self.port = _free_port()
-        self._argv = [_binary(), "-js", "-sd", str(store_dir), "-a", "127.0.0.1",
-                      "-p", str(self.port)]
+        self._argv = [
+            _binary(),
+            "-js",
+            "-sd",
+            str(store_dir),
+            "-a",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+        ]
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -39,8 +47,9 @@ class NatsServer:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 20.0) -> None:
-        self._proc = subprocess.Popen(self._argv, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
+        self._proc = subprocess.Popen(
+            self._argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
@@ -62,4 +71,3 @@ class NatsServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-

@@ -20,8 +20,9 @@ def test_streak_opens_cooldown_half_opens_success_closes() -> None:
 
 
 def test_one_trial_per_cooldown() -> None:
-    b: Breakers[tuple[str, str]] = Breakers(BreakerPolicy(failure_threshold=1, cooldown_s=10,
-                                                          one_trial=True))
+    b: Breakers[tuple[str, str]] = Breakers(
+        BreakerPolicy(failure_threshold=1, cooldown_s=10, one_trial=True)
+    )
     b.record(K, ok=False, now=0)
     assert not b.allows(K, 5)
     assert b.allows(K, 10)  # the trial
@@ -31,8 +32,9 @@ def test_one_trial_per_cooldown() -> None:
 
 
 def test_half_open_failure_backs_off_and_open_failure_restarts_the_cooldown() -> None:
-    b: Breakers[tuple[str, str]] = Breakers(BreakerPolicy(failure_threshold=1, cooldown_s=10,
-                                                          max_cooldown_s=25))
+    b: Breakers[tuple[str, str]] = Breakers(
+        BreakerPolicy(failure_threshold=1, cooldown_s=10, max_cooldown_s=25)
+    )
     b.record(K, ok=False, now=0)
     b.record(K, ok=False, now=5)  # still failing while open: open until 15
     assert b.state(K, 14) is State.OPEN and b.state(K, 15) is State.HALF_OPEN
@@ -44,8 +46,9 @@ def test_half_open_failure_backs_off_and_open_failure_restarts_the_cooldown() ->
 
 def test_failure_rate_opens_only_when_set() -> None:
     outcomes = [t % 3 != 0 for t in range(30)]  # two failures in three, never 3 in a row
-    rate: Breakers[str] = Breakers(BreakerPolicy(failure_threshold=3, failure_rate=0.5,
-                                                 cooldown_s=100))
+    rate: Breakers[str] = Breakers(
+        BreakerPolicy(failure_threshold=3, failure_rate=0.5, cooldown_s=100)
+    )
     streak: Breakers[str] = Breakers(BreakerPolicy(failure_threshold=3, cooldown_s=100))
     for t, failed in enumerate(outcomes):
         rate.record("k", ok=not failed, now=t)

@@ -89,8 +89,9 @@ async def test_bounded_redelivery_dead_letters_instead_of_dropping(nc: NATS) -> 
         deliveries += 1
         raise RuntimeError("always failing")
 
-    opts = ConsumerOptions(durable="t2", batch=8, fetch_timeout_s=0.2, nak_delay_s=0.05,
-                           max_deliver=3)
+    opts = ConsumerOptions(
+        durable="t2", batch=8, fetch_timeout_s=0.2, nak_delay_s=0.05, max_deliver=3
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(run_pull_consumer(nc, opts, handler, stop))
     await _publish(nc, 1)

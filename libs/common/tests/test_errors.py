@@ -12,8 +12,14 @@ from tokaroo_common.errors import (
 
 def test_openai_shape() -> None:
     body = ModelNotFound("no such model", param="model").to_openai()
-    assert body == {"error": {"message": "no such model", "type": "invalid_request_error",
-                              "param": "model", "code": "model_not_found"}}
+    assert body == {
+        "error": {
+            "message": "no such model",
+            "type": "invalid_request_error",
+            "param": "model",
+            "code": "model_not_found",
+        }
+    }
     assert ModelNotFound.status == 404
     assert AuthenticationFailed.status == 401
     assert InsufficientBalance.status == 402

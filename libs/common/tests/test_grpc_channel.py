@@ -39,13 +39,15 @@ async def _spread_and_failover() -> None:
     async with internal_channel(f"127.0.0.1:{pa},127.0.0.1:{pb}") as ch:
         stub = health_pb2_grpc.HealthStub(ch)
         for _ in range(6):
-            assert (await stub.Check(health_pb2.HealthCheckRequest(), timeout=5)).status == \
-                health_pb2.HealthCheckResponse.SERVING
+            assert (
+                await stub.Check(health_pb2.HealthCheckRequest(), timeout=5)
+            ).status == health_pb2.HealthCheckResponse.SERVING
         await a.stop(grace=None)
         # The dead replica is skipped: every following call is answered by the live one.
         for _ in range(6):
-            assert (await stub.Check(health_pb2.HealthCheckRequest(), timeout=5)).status == \
-                health_pb2.HealthCheckResponse.SERVING
+            assert (
+                await stub.Check(health_pb2.HealthCheckRequest(), timeout=5)
+            ).status == health_pb2.HealthCheckResponse.SERVING
     await b.stop(grace=None)
 
 

@@ -19,8 +19,9 @@ def _free_port() -> int:
 async def test_serving_reports_health_then_stops() -> None:
     port = _free_port()
     server = grpc.aio.server()
-    async with serving(server, ["tokaroo.test.v1.Nothing"], f"127.0.0.1:{port}",
-                       grace_s=0.1) as health:
+    async with serving(
+        server, ["tokaroo.test.v1.Nothing"], f"127.0.0.1:{port}", grace_s=0.1
+    ) as health:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             for name in ("", "tokaroo.test.v1.Nothing"):

@@ -30,6 +30,7 @@ def _value(registry: CollectorRegistry, name: str, **labels: str) -> float | Non
 async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     class Route:
         path = "/v1/items/{id}"
+
     if scope["path"].startswith("/v1/items/"):
         scope["route"] = Route()  # what the router sets once it matched
         status = 200
@@ -42,17 +43,31 @@ async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 async def test_http_requests_are_counted_by_route_template() -> None:
     registry = CollectorRegistry()
     app = HttpMetricsMiddleware(_app, HttpMetrics(registry))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://edge") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://edge"
+    ) as client:
         for i in range(3):
             await client.get(f"/v1/items/{i}")
         await client.get("/nope/123")
-    assert _value(registry, "tokaroo_http_requests_total", method="GET",
-                  route="/v1/items/{id}", status="200") == 3
-    assert _value(registry, "tokaroo_http_requests_total", method="GET",
-                  route="unmatched", status="404") == 1
-    assert _value(registry, "tokaroo_http_request_duration_seconds_count",
-                  route="/v1/items/{id}") == 3
+    assert (
+        _value(
+            registry,
+            "tokaroo_http_requests_total",
+            method="GET",
+            route="/v1/items/{id}",
+            status="200",
+        )
+        == 3
+    )
+    assert (
+        _value(
+            registry, "tokaroo_http_requests_total", method="GET", route="unmatched", status="404"
+        )
+        == 1
+    )
+    assert (
+        _value(registry, "tokaroo_http_request_duration_seconds_count", route="/v1/items/{id}") == 3
+    )
 
 
 def test_exposition_is_the_text_format() -> None:
@@ -87,8 +102,9 @@ async def test_grpc_calls_are_counted_by_method_and_code() -> None:
         await server.stop(grace=None)
     method = "/grpc.health.v1.Health/Check"
     assert _value(registry, "tokaroo_grpc_server_requests_total", method=method, code="OK") == 2
-    assert _value(registry, "tokaroo_grpc_server_requests_total", method=method,
-                  code="NOT_FOUND") == 1
+    assert (
+        _value(registry, "tokaroo_grpc_server_requests_total", method=method, code="NOT_FOUND") == 1
+    )
     assert _value(registry, "tokaroo_grpc_server_duration_seconds_count", method=method) == 3
 
 
@@ -108,8 +124,15 @@ async def test_consumed_events_by_outcome() -> None:
     except RuntimeError:
         pass
     for outcome, n in (("ok", 2), ("poison", 1), ("failed", 2)):
-        assert _value(registry, "tokaroo_events_consumed_total", consumer="ledger-settlement",
-                      outcome=outcome) == n
+        assert (
+            _value(
+                registry,
+                "tokaroo_events_consumed_total",
+                consumer="ledger-settlement",
+                outcome=outcome,
+            )
+            == n
+        )
 
 
 def test_stats_are_read_at_scrape_time() -> None:

@@ -58,8 +58,7 @@ class FakeStore:
     async def applied(self, store: str) -> dict[str, str]:
         return {v: c for (s, v), c in self.rows.items() if s == store}
 
-    async def adopt(self, store: str, legacy: LegacyTable,
-                    migrations: Sequence[Migration]) -> int:
+    async def adopt(self, store: str, legacy: LegacyTable, migrations: Sequence[Migration]) -> int:
         rows, self.legacy = adopted_rows(migrations, self.legacy), []
         for v, c in rows:
             self.rows.setdefault((store, v), c)
@@ -79,8 +78,7 @@ class InMemorySet(MigrationSet):
 
 
 async def test_migrate_adopts_then_applies_only_the_rest() -> None:
-    mset = InMemorySet("s", "postgres", "unused", legacy=LegacyTable("old", "SELECT"),
-                       files=(A, B))
+    mset = InMemorySet("s", "postgres", "unused", legacy=LegacyTable("old", "SELECT"), files=(A, B))
     db = FakeStore(legacy=[("0001_a.sql", A.checksum)])
     assert await migrate(db, mset) == ["0002_b"]
     assert await migrate(db, mset) == []

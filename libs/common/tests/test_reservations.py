@@ -46,8 +46,7 @@ async def book(valkey_url: str) -> AsyncIterator[ReservationBook]:
         await redis.aclose()
 
 
-async def _loaded(book: ReservationBook, balance: int, *keys: KeySpend,
-                  fence_ms: int = 0) -> str:
+async def _loaded(book: ReservationBook, balance: int, *keys: KeySpend, fence_ms: int = 0) -> str:
     tenant = str(uuid.uuid4())
     assert await book.load(Snapshot(tenant, balance, 1, keys), fence_ms)
     return tenant
@@ -60,8 +59,9 @@ async def test_a_tenant_never_loaded_is_cold(book: ReservationBook) -> None:
 
 async def test_200_concurrent_holds_never_exceed_the_balance(book: ReservationBook) -> None:
     tenant = await _loaded(book, 1_000)
-    results = await asyncio.gather(*(book.hold(tenant, f"r{i}", 30, now_ms=NOW, ttl_ms=60_000)
-                                     for i in range(200)))
+    results = await asyncio.gather(
+        *(book.hold(tenant, f"r{i}", 30, now_ms=NOW, ttl_ms=60_000) for i in range(200))
+    )
     assert sum(r.ok for r in results) == 1_000 // 30
     assert {r.status for r in results if not r.ok} == {"balance"}
 
@@ -76,8 +76,7 @@ async def test_a_hold_is_idempotent_on_its_request_id(book: ReservationBook) -> 
 
 async def test_a_zero_hold_is_placed_and_released(book: ReservationBook) -> None:
     tenant = await _loaded(book, 100)
-    assert (await book.hold(tenant, "probe", 0, now_ms=NOW, ttl_ms=1_000, key=KeyBudget("k")))\
-        .ok
+    assert (await book.hold(tenant, "probe", 0, now_ms=NOW, ttl_ms=1_000, key=KeyBudget("k"))).ok
     assert (await book.hold(tenant, "probe", 0, now_ms=NOW, ttl_ms=1_000)).ok  # again
     await book.apply([Settled(Snapshot(tenant, 100, 1), ("probe",))])
     assert (await book.hold(tenant, "all", 100, now_ms=NOW, ttl_ms=1_000)).ok
@@ -116,8 +115,9 @@ async def test_a_snapshot_older_than_a_settlement_is_refused(book: ReservationBo
 async def test_concurrent_holds_never_pass_a_key_budget(book: ReservationBook) -> None:
     key = KeyBudget("k1", 1_000, "day", 20_000)
     tenant = await _loaded(book, 10**12, KeySpend("k1", day=100, day_start=20_000))
-    results = await asyncio.gather(*(book.hold(tenant, f"r{i}", 30, now_ms=NOW, ttl_ms=60_000,
-                                               key=key) for i in range(100)))
+    results = await asyncio.gather(
+        *(book.hold(tenant, f"r{i}", 30, now_ms=NOW, ttl_ms=60_000, key=key) for i in range(100))
+    )
     assert sum(r.ok for r in results) == 900 // 30
     refused = [r for r in results if not r.ok]
     assert {r.status for r in refused} == {"key_budget"}
@@ -128,33 +128,40 @@ async def test_concurrent_holds_never_pass_a_key_budget(book: ReservationBook) -
 
 
 async def test_a_new_period_starts_from_zero_spend(book: ReservationBook) -> None:
-    tenant = await _loaded(book, 10**12, KeySpend("k", day=1_000, day_start=20_000,
-                                                  total=1_000))
+    tenant = await _loaded(book, 10**12, KeySpend("k", day=1_000, day_start=20_000, total=1_000))
     today = KeyBudget("k", 1_000, "day", 20_000)
-    assert (await book.hold(tenant, "a", 1, now_ms=NOW, ttl_ms=60_000, key=today)).status \
-        == "key_budget"
+    assert (
+        await book.hold(tenant, "a", 1, now_ms=NOW, ttl_ms=60_000, key=today)
+    ).status == "key_budget"
     tomorrow = KeyBudget("k", 1_000, "day", 20_001)
     assert (await book.hold(tenant, "a", 1, now_ms=NOW, ttl_ms=60_000, key=tomorrow)).ok
     total = KeyBudget("k", 1_000, "total", 0)
-    assert (await book.hold(tenant, "b", 1, now_ms=NOW, ttl_ms=60_000, key=total)).status \
-        == "key_budget"
+    assert (
+        await book.hold(tenant, "b", 1, now_ms=NOW, ttl_ms=60_000, key=total)
+    ).status == "key_budget"
 
 
 async def test_a_key_whose_spend_is_not_mirrored_is_cold(book: ReservationBook) -> None:
     tenant = await _loaded(book, 100)
     capped = KeyBudget("k", 50, "month", 0)
-    assert (await book.hold(tenant, "a", 1, now_ms=NOW, ttl_ms=60_000, key=capped)).status \
-        == "cold"
+    assert (await book.hold(tenant, "a", 1, now_ms=NOW, ttl_ms=60_000, key=capped)).status == "cold"
 
 
 async def test_settlement_writes_key_spend_and_releases_key_holds(book: ReservationBook) -> None:
     key = KeyBudget("k", 100, "month", 20_000)
     tenant = await _loaded(book, 10**12, KeySpend("k", month_start=20_000))
     assert (await book.hold(tenant, "a", 60, now_ms=NOW, ttl_ms=60_000, key=key)).ok
-    assert (await book.hold(tenant, "b", 50, now_ms=NOW, ttl_ms=60_000, key=key)).status \
-        == "key_budget"
-    await book.apply([Settled(Snapshot(tenant, 10**12 - 60, 2,
-                                       (KeySpend("k", month=60, month_start=20_000),)), ("a",))])
+    assert (
+        await book.hold(tenant, "b", 50, now_ms=NOW, ttl_ms=60_000, key=key)
+    ).status == "key_budget"
+    await book.apply(
+        [
+            Settled(
+                Snapshot(tenant, 10**12 - 60, 2, (KeySpend("k", month=60, month_start=20_000),)),
+                ("a",),
+            )
+        ]
+    )
     after = await book.hold(tenant, "b", 50, now_ms=NOW, ttl_ms=60_000, key=key)
     assert after.status == "key_budget" and after.key_spent_nano == 60
     assert after.key_held_nano == 0
@@ -182,10 +189,10 @@ async def test_the_epoch_is_set_once(book: ReservationBook) -> None:
 
 def test_script_arguments_are_plain_values() -> None:
     assert hold_args("r", 5, 1, 2, None) == ["r", 5, 1, 2, "", -1, "total", 0]
-    assert hold_args("r", 5, 1, 2, KeyBudget("k", 9, "day", 3)) == ["r", 5, 1, 2, "k", 9,
-                                                                     "day", 3]
-    keys, args = apply_args(Settled(Snapshot("t", 7, 3, (KeySpend("k", 1, 2, 3, 4, 5),)),
-                                    ("r1", "r2")))
+    assert hold_args("r", 5, 1, 2, KeyBudget("k", 9, "day", 3)) == ["r", 5, 1, 2, "k", 9, "day", 3]
+    keys, args = apply_args(
+        Settled(Snapshot("t", 7, 3, (KeySpend("k", 1, 2, 3, 4, 5),)), ("r1", "r2"))
+    )
     assert keys[0] == "tk:res:{t}:acct" and keys[-1] == "tk:res:{t}:k:k"
     assert args == [3, 7, 1, 1, 2, 3, 4, 5, "r1", "r2"]
     assert outcome([b"fenced", 1500, 0, 0]) == HoldOutcome("fenced", retry_after_ms=1500)

@@ -84,8 +84,9 @@ def test_a_batch_joins_each_message_trace(traced: Any) -> None:
     assert {link.context.trace_id for link in batch.links} == {o.trace_id for o in origins}
     assert batch.attributes is not None
     assert batch.attributes["messaging.batch.message_count"] == 3
-    assert sorted((s.context.trace_id, s.parent.span_id) for s in process if s.parent) == \
-        sorted((o.trace_id, o.span_id) for o in origins)
+    assert sorted((s.context.trace_id, s.parent.span_id) for s in process if s.parent) == sorted(
+        (o.trace_id, o.span_id) for o in origins
+    )
     assert all(s.links[0].context.span_id == batch.context.span_id for s in process)
 
 
@@ -98,12 +99,15 @@ def test_a_failed_batch_marks_its_spans(traced: Any) -> None:
     with pytest.raises(RuntimeError), consume_batch(tracer, "sink", headers):
         raise RuntimeError("database down")
     assert {s.name: s.status.status_code.name for s in exporter.get_finished_spans()} == {
-        "sink batch": "ERROR", "sink process": "ERROR"}
+        "sink batch": "ERROR",
+        "sink process": "ERROR",
+    }
 
 
 def test_no_tracer_means_no_spans_and_the_same_handler() -> None:
     async def handler(msgs: Sequence[Any]) -> Sequence[Any]:
         return []
+
     assert traced_handler(None, "x", handler) is handler
     with consume_batch(None, "x", [{"traceparent": "garbage"}]):
         pass
@@ -126,10 +130,12 @@ async def test_traced_handler_wraps_a_consumer_batch(traced: Any) -> None:
     assert child.context.trace_id == request.get_span_context().trace_id
 
 
-def test_tracing_is_off_unless_configured(monkeypatch: pytest.MonkeyPatch,
-                                          tmp_path: Path) -> None:
-    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "TOKAROO_OTEL_EXPORTER_OTLP_ENDPOINT",
-                 "TOKAROO_OTEL_FILE"):
+def test_tracing_is_off_unless_configured(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in (
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "TOKAROO_OTEL_EXPORTER_OTLP_ENDPOINT",
+        "TOKAROO_OTEL_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     assert setup_tracing("test", BaseServiceSettings()) is None
 

@@ -27,16 +27,32 @@ from tokaroo import (
 )
 from tokaroo._base import build_url, resolve_base_url, retry_after_seconds
 
-COMPLETION = {"id": "c1", "object": "chat.completion", "created": 1, "model": "auto",
-              "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
-                           "finish_reason": "stop"}],
-              "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2,
-                        "cost_usd": "0.000001000"}}
+COMPLETION = {
+    "id": "c1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "auto",
+    "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}
+    ],
+    "usage": {
+        "prompt_tokens": 1,
+        "completion_tokens": 1,
+        "total_tokens": 2,
+        "cost_usd": "0.000001000",
+    },
+}
 
 
 def err(status: int, code: str, type_: str = "invalid_request_error") -> dict[str, Any]:
-    return {"error": {"message": f"failed {status}", "type": type_,
-                      "param": "messages" if status == 400 else None, "code": code}}
+    return {
+        "error": {
+            "message": f"failed {status}",
+            "type": type_,
+            "param": "messages" if status == 400 else None,
+            "code": code,
+        }
+    }
 
 
 class Script:
@@ -52,13 +68,20 @@ class Script:
         return answer(request) if callable(answer) else answer
 
     def client(self, **kw: Any) -> Tokaroo:
-        return Tokaroo(api_key="tok_k", base_url="http://t.test/v1",
-                       http_client=httpx.Client(transport=httpx.MockTransport(self)), **kw)
+        return Tokaroo(
+            api_key="tok_k",
+            base_url="http://t.test/v1",
+            http_client=httpx.Client(transport=httpx.MockTransport(self)),
+            **kw,
+        )
 
     def async_client(self, **kw: Any) -> AsyncTokaroo:
-        return AsyncTokaroo(api_key="tok_k", base_url="http://t.test/v1",
-                            http_client=httpx.AsyncClient(transport=httpx.MockTransport(self)),
-                            **kw)
+        return AsyncTokaroo(
+            api_key="tok_k",
+            base_url="http://t.test/v1",
+            http_client=httpx.AsyncClient(transport=httpx.MockTransport(self)),
+            **kw,
+        )
 
 
 def test_base_url_env_and_v1_paths(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,11 +102,23 @@ def test_base_url_env_and_v1_paths(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_create_returns_typed_model_with_metadata() -> None:
-    script = Script(httpx.Response(200, json=COMPLETION, headers={
-        "x-tokaroo-cache": "hit", "x-tokaroo-cost": "0.000001000", "x-request-id": "req-1"}))
+    script = Script(
+        httpx.Response(
+            200,
+            json=COMPLETION,
+            headers={
+                "x-tokaroo-cache": "hit",
+                "x-tokaroo-cost": "0.000001000",
+                "x-request-id": "req-1",
+            },
+        )
+    )
     res = script.client().chat.completions.create(
-        model="auto", messages=[{"role": "user", "content": "Hello!"}], max_tokens=5,
-        temperature=None)
+        model="auto",
+        messages=[{"role": "user", "content": "Hello!"}],
+        max_tokens=5,
+        temperature=None,
+    )
     assert res.choices[0].message.content == "hi"
     assert res._tokaroo.cache == "hit"
     assert res._tokaroo.cost == Decimal("0.000001000")
@@ -92,15 +127,19 @@ def test_create_returns_typed_model_with_metadata() -> None:
     request = script.seen[0][0]
     assert request.url == "http://t.test/v1/chat/completions"
     assert request.headers["authorization"] == "Bearer tok_k"
-    assert json.loads(request.content) == {"model": "auto", "max_tokens": 5,
-                                           "messages": [{"role": "user", "content": "Hello!"}]}
+    assert json.loads(request.content) == {
+        "model": "auto",
+        "max_tokens": 5,
+        "messages": [{"role": "user", "content": "Hello!"}],
+    }
 
 
 def test_retries_429_and_503_honouring_retry_after() -> None:
     script = Script(
         httpx.Response(429, json=err(429, "rate_limit_exceeded"), headers={"retry-after": "1"}),
         httpx.Response(503, json=err(503, "unavailable"), headers={"retry-after-ms": "50"}),
-        httpx.Response(200, json=COMPLETION))
+        httpx.Response(200, json=COMPLETION),
+    )
     res = script.client().chat.completions.create(model="auto", messages=[])
     assert res.id == "c1" and len(script.seen) == 3
     assert script.seen[1][1] - script.seen[0][1] >= 0.95
@@ -108,21 +147,38 @@ def test_retries_429_and_503_honouring_retry_after() -> None:
 
 
 def test_gives_up_after_max_retries_with_openai_fields() -> None:
-    script = Script(httpx.Response(429, json=err(429, "rate_limit_exceeded", "rate_limit_error"),
-                                   headers={"retry-after": "0", "x-request-id": "r9"}))
+    script = Script(
+        httpx.Response(
+            429,
+            json=err(429, "rate_limit_exceeded", "rate_limit_error"),
+            headers={"retry-after": "0", "x-request-id": "r9"},
+        )
+    )
     with pytest.raises(RateLimitError) as info:
         script.client(max_retries=1).balance.get()
     e = info.value
     assert isinstance(e, APIError) and isinstance(e, TokarooError)
     assert (e.status, e.type, e.code, e.param, e.message, e.request_id) == (
-        429, "rate_limit_error", "rate_limit_exceeded", None, "failed 429", "r9")
+        429,
+        "rate_limit_error",
+        "rate_limit_exceeded",
+        None,
+        "failed 429",
+        "r9",
+    )
     assert len(script.seen) == 2
 
 
-@pytest.mark.parametrize(("status", "cls"), [(401, AuthenticationError),
-                                             (402, InsufficientBalanceError),
-                                             (404, NotFoundError), (400, APIError),
-                                             (500, InternalServerError)])
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (401, AuthenticationError),
+        (402, InsufficientBalanceError),
+        (404, NotFoundError),
+        (400, APIError),
+        (500, InternalServerError),
+    ],
+)
 def test_error_classes_and_no_retry_of_4xx(status: int, cls: type[APIError]) -> None:
     script = Script(httpx.Response(status, json=err(status, f"code_{status}")))
     with pytest.raises(cls) as info:
@@ -158,25 +214,45 @@ def sse(*events: Any) -> bytes:
 
 
 def chunk(content: str | None, **extra: Any) -> dict[str, Any]:
-    return {"id": "s", "object": "chat.completion.chunk", "created": 1, "model": "auto",
-            "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}],
-            **extra}
+    return {
+        "id": "s",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "auto",
+        "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}],
+        **extra,
+    }
 
 
-USAGE_CHUNK = {"id": "s", "object": "chat.completion.chunk", "created": 1, "model": "auto",
-               "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 3,
-                                        "total_tokens": 6, "cost_usd": "0.000002500"}}
-STREAM = sse(chunk("Once"), b": keep-alive\n\n", chunk(" upon"),
-             b"data: " + json.dumps(chunk(" a time")).encode() + b"\r\n\r\n", USAGE_CHUNK,
-             b"data: [DONE]\n\n")
-SSE_HEADERS = {"content-type": "text/event-stream", "x-tokaroo-cache": "miss",
-               "x-request-id": "s1"}
+USAGE_CHUNK = {
+    "id": "s",
+    "object": "chat.completion.chunk",
+    "created": 1,
+    "model": "auto",
+    "choices": [],
+    "usage": {
+        "prompt_tokens": 3,
+        "completion_tokens": 3,
+        "total_tokens": 6,
+        "cost_usd": "0.000002500",
+    },
+}
+STREAM = sse(
+    chunk("Once"),
+    b": keep-alive\n\n",
+    chunk(" upon"),
+    b"data: " + json.dumps(chunk(" a time")).encode() + b"\r\n\r\n",
+    USAGE_CHUNK,
+    b"data: [DONE]\n\n",
+)
+SSE_HEADERS = {"content-type": "text/event-stream", "x-tokaroo-cache": "miss", "x-request-id": "s1"}
 
 
 def test_stream_iterates_chunks_and_reads_cost() -> None:
     script = Script(httpx.Response(200, content=STREAM, headers=SSE_HEADERS))
     stream = script.client().chat.completions.stream(
-        model="auto", messages=[{"role": "user", "content": "Tell me a story"}])
+        model="auto", messages=[{"role": "user", "content": "Tell me a story"}]
+    )
     text = "".join((c.choices[0].delta.content or "") if c.choices else "" for c in stream)
     assert text == "Once upon a time"
     assert stream.usage is not None and stream.usage.total_tokens == 6
@@ -188,9 +264,22 @@ def test_stream_iterates_chunks_and_reads_cost() -> None:
 def test_stream_errors_before_and_during() -> None:
     script = Script(
         httpx.Response(402, json=err(402, "insufficient_balance")),
-        httpx.Response(200, headers=SSE_HEADERS, content=sse(chunk("partial"), {"error": {
-            "message": "interrupted", "type": "api_error", "param": None,
-            "code": "stream_interrupted"}})))
+        httpx.Response(
+            200,
+            headers=SSE_HEADERS,
+            content=sse(
+                chunk("partial"),
+                {
+                    "error": {
+                        "message": "interrupted",
+                        "type": "api_error",
+                        "param": None,
+                        "code": "stream_interrupted",
+                    }
+                },
+            ),
+        ),
+    )
     client = script.client(max_retries=0)
     with pytest.raises(InsufficientBalanceError):
         client.chat.completions.create(model="auto", messages=[], stream=True)
@@ -203,13 +292,23 @@ def test_stream_errors_before_and_during() -> None:
 
 def test_keys_usage_fetch_paths() -> None:
     script = Script(
-        httpx.Response(201, json={"id": "k1", "name": "production", "prefix": "tok_ab",
-                                  "created_at": "2026-01-01T00:00:00Z", "key": "tok_secret"}),
+        httpx.Response(
+            201,
+            json={
+                "id": "k1",
+                "name": "production",
+                "prefix": "tok_ab",
+                "created_at": "2026-01-01T00:00:00Z",
+                "key": "tok_secret",
+            },
+        ),
         httpx.Response(200, json={"object": "list", "data": []}),
         httpx.Response(200, json={"id": "k 1", "deleted": True, "revoked": True}),
-        httpx.Response(200, json={"object": "list", "data": [], "has_more": False,
-                                  "next_cursor": None}),
-        httpx.Response(200, json={"object": "list", "data": [{"id": "auto"}]}))
+        httpx.Response(
+            200, json={"object": "list", "data": [], "has_more": False, "next_cursor": None}
+        ),
+        httpx.Response(200, json={"object": "list", "data": [{"id": "auto"}]}),
+    )
     client = script.client()
     assert client.keys.create("production").key == "tok_secret"
     client.keys.list()
@@ -217,8 +316,12 @@ def test_keys_usage_fetch_paths() -> None:
     client.usage.list(limit=50, cursor="abc")
     assert client._fetch("GET", "/v1/models")["data"][0]["id"] == "auto"
     assert [f"{r.method} {r.url.raw_path.decode()}" for r, _ in script.seen] == [
-        "POST /v1/keys", "GET /v1/keys", "DELETE /v1/keys/k%201",
-        "GET /v1/usage?limit=50&cursor=abc", "GET /v1/models"]
+        "POST /v1/keys",
+        "GET /v1/keys",
+        "DELETE /v1/keys/k%201",
+        "GET /v1/usage?limit=50&cursor=abc",
+        "GET /v1/models",
+    ]
 
 
 def test_async_client_same_surface() -> None:
@@ -227,7 +330,8 @@ def test_async_client_same_surface() -> None:
         httpx.Response(200, json=COMPLETION, headers={"x-tokaroo-cost": "0.000001000"}),
         httpx.Response(200, content=STREAM, headers=SSE_HEADERS),
         httpx.Response(200, content=STREAM, headers=SSE_HEADERS),
-        httpx.Response(200, json={"balance_usd": 1.5, "balance_usd_exact": "1.500000000"}))
+        httpx.Response(200, json={"balance_usd": 1.5, "balance_usd_exact": "1.500000000"}),
+    )
 
     async def main() -> None:
         async with script.async_client() as client:
@@ -239,8 +343,7 @@ def test_async_client_same_surface() -> None:
                 text += (c.choices[0].delta.content or "") if c.choices else ""
             assert text == "Once upon a time"
             assert stream._tokaroo is not None and stream._tokaroo.cost == Decimal("0.0000025")
-            awaited = await client.chat.completions.create(model="auto", messages=[],
-                                                           stream=True)
+            awaited = await client.chat.completions.create(model="auto", messages=[], stream=True)
             assert await awaited.final_text() == "Once upon a time"
             bal = await client.balance.get()
             assert bal.exact == Decimal("1.5")
@@ -264,13 +367,28 @@ def test_public_names() -> None:
 
 # --- the Responses API ---------------------------------------------------------------------
 
-RESPONSE = {"id": "resp_1", "object": "response", "status": "completed", "model": "auto",
-            "output": [{"type": "message", "id": "msg_1", "role": "assistant", "content": [
-                {"type": "output_text", "text": "hi", "annotations": []}]},
-                {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f",
-                 "arguments": "{}"}],
-            "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2,
-                      "cost_usd": "0.000001000"}}
+RESPONSE = {
+    "id": "resp_1",
+    "object": "response",
+    "status": "completed",
+    "model": "auto",
+    "output": [
+        {
+            "type": "message",
+            "id": "msg_1",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": "hi", "annotations": []}],
+        },
+        {
+            "type": "function_call",
+            "id": "fc_1",
+            "call_id": "call_1",
+            "name": "f",
+            "arguments": "{}",
+        },
+    ],
+    "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2, "cost_usd": "0.000001000"},
+}
 
 
 def _sse_events(*events: dict[str, Any]) -> bytes:
@@ -284,39 +402,68 @@ def test_responses_create_retrieve_delete() -> None:
         body = json.loads(request.content) if request.content else None
         seen.append((request.method, request.url.path, body))
         if request.method == "DELETE":
-            return httpx.Response(200, json={"id": "resp_1", "object": "response.deleted",
-                                             "deleted": True})
-        return httpx.Response(200, json=RESPONSE, headers={"x-tokaroo-cost": "0.000001000",
-                                                           "x-tokaroo-cache": "miss"})
+            return httpx.Response(
+                200, json={"id": "resp_1", "object": "response.deleted", "deleted": True}
+            )
+        return httpx.Response(
+            200, json=RESPONSE, headers={"x-tokaroo-cost": "0.000001000", "x-tokaroo-cache": "miss"}
+        )
 
-    client = Tokaroo(api_key="tok_x", base_url="https://gw.example/v1",
-                     http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    client = Tokaroo(
+        api_key="tok_x",
+        base_url="https://gw.example/v1",
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
     res = client.responses.create(model="auto", input="Hello", store=True)
     assert res.output_text == "hi" and res.function_calls[0]["call_id"] == "call_1"
     assert res._tokaroo.cost == Decimal("0.000001000") and res._tokaroo.cache == "miss"
     assert client.responses.retrieve("resp_1").id == "resp_1"
     client.responses.delete("resp_1")
-    assert seen == [("POST", "/v1/responses", {"model": "auto", "input": "Hello", "store": True,
-                                               "stream": False}),
-                    ("GET", "/v1/responses/resp_1", None),
-                    ("DELETE", "/v1/responses/resp_1", None)]
+    assert seen == [
+        (
+            "POST",
+            "/v1/responses",
+            {"model": "auto", "input": "Hello", "store": True, "stream": False},
+        ),
+        ("GET", "/v1/responses/resp_1", None),
+        ("DELETE", "/v1/responses/resp_1", None),
+    ]
 
 
 def test_responses_stream_and_its_error_event() -> None:
     done = {"type": "response.completed", "sequence_number": 2, "response": RESPONSE}
-    bodies = [_sse_events({"type": "response.created", "sequence_number": 0,
-                           "response": {**RESPONSE, "status": "in_progress"}},
-                          {"type": "response.output_text.delta", "sequence_number": 1,
-                           "delta": "hi"}, done),
-              _sse_events({"type": "error", "sequence_number": 0, "code": "stream_interrupted",
-                           "message": "interrupted", "param": None})]
+    bodies = [
+        _sse_events(
+            {
+                "type": "response.created",
+                "sequence_number": 0,
+                "response": {**RESPONSE, "status": "in_progress"},
+            },
+            {"type": "response.output_text.delta", "sequence_number": 1, "delta": "hi"},
+            done,
+        ),
+        _sse_events(
+            {
+                "type": "error",
+                "sequence_number": 0,
+                "code": "stream_interrupted",
+                "message": "interrupted",
+                "param": None,
+            }
+        ),
+    ]
 
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=bodies.pop(0),
-                              headers={"content-type": "text/event-stream"})
+        return httpx.Response(
+            200, content=bodies.pop(0), headers={"content-type": "text/event-stream"}
+        )
 
-    client = Tokaroo(api_key="tok_x", base_url="https://gw.example/v1", max_retries=0,
-                     http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    client = Tokaroo(
+        api_key="tok_x",
+        base_url="https://gw.example/v1",
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
     with client.responses.stream(model="auto", input="Hi") as stream:
         kinds = [e.type for e in stream]
     assert kinds == ["response.created", "response.output_text.delta", "response.completed"]
@@ -331,9 +478,11 @@ def test_async_responses() -> None:
         return httpx.Response(200, json=RESPONSE)
 
     async def go() -> str:
-        async with AsyncTokaroo(api_key="tok_x", base_url="https://gw.example/v1",
-                                http_client=httpx.AsyncClient(
-                                    transport=httpx.MockTransport(handler))) as client:
+        async with AsyncTokaroo(
+            api_key="tok_x",
+            base_url="https://gw.example/v1",
+            http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        ) as client:
             return (await client.responses.create(model="auto", input="Hi")).output_text
 
     assert asyncio.run(go()) == "hi"

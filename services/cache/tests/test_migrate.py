@@ -17,21 +17,27 @@ async def test_a_database_of_the_earlier_runner_is_adopted(servers: Servers) -> 
     migrations = MIGRATIONS.load()
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute("CREATE TABLE cache_schema_migrations (version text PRIMARY KEY, "
-                           "applied_at timestamptz NOT NULL DEFAULT now())")
+        await conn.execute(
+            "CREATE TABLE cache_schema_migrations (version text PRIMARY KEY, "
+            "applied_at timestamptz NOT NULL DEFAULT now())"
+        )
         await conn.execute(migrations[0].sql)
-        await conn.execute("INSERT INTO cache_schema_migrations (version) VALUES ($1)",
-                           migrations[0].version)
+        await conn.execute(
+            "INSERT INTO cache_schema_migrations (version) VALUES ($1)", migrations[0].version
+        )
     finally:
         await conn.close()
     assert await migrate(dsn) == [m.version for m in migrations[1:]]
     assert await migrate(dsn) == []
     conn = await asyncpg.connect(dsn)
     try:
-        rows = await conn.fetch("SELECT version, checksum FROM tokaroo_migrations "
-                                "WHERE store = 'cache' ORDER BY version")
+        rows = await conn.fetch(
+            "SELECT version, checksum FROM tokaroo_migrations "
+            "WHERE store = 'cache' ORDER BY version"
+        )
         assert [(r["version"], r["checksum"]) for r in rows] == [
-            (m.version, m.checksum) for m in migrations]
+            (m.version, m.checksum) for m in migrations
+        ]
         assert await conn.fetchval("SELECT to_regclass('cache_schema_migrations')") is None
     finally:
         await conn.close()

@@ -16,9 +16,12 @@ from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 from tokaroo_proto.responses.v1 import responses_pb2, responses_pb2_grpc
 
 A, B = "tenant-a", "tenant-b"
-CONV = cpb.Conversation(turns=[
-    cpb.Turn(role=cpb.ROLE_USER, parts=[cpb.ContentPart(text="hi")]),
-    cpb.Turn(role=cpb.ROLE_ASSISTANT, parts=[cpb.ContentPart(text="hello")])])
+CONV = cpb.Conversation(
+    turns=[
+        cpb.Turn(role=cpb.ROLE_USER, parts=[cpb.ContentPart(text="hi")]),
+        cpb.Turn(role=cpb.ROLE_ASSISTANT, parts=[cpb.ContentPart(text="hello")]),
+    ]
+)
 
 
 @pytest.fixture
@@ -60,8 +63,12 @@ async def test_another_tenants_id_is_not_found(store: ResponseStore) -> None:
 
 async def test_expired_rows_are_never_read(store: ResponseStore, pool: asyncpg.Pool) -> None:
     await store.put(A, "resp_old", CONV, b"[]", b"{}", 0)
-    await pool.execute("UPDATE stored_responses SET expires_at = now() - interval '1 second' "
-                       "WHERE tenant_id = $1 AND response_id = $2", A, "resp_old")
+    await pool.execute(
+        "UPDATE stored_responses SET expires_at = now() - interval '1 second' "
+        "WHERE tenant_id = $1 AND response_id = $2",
+        A,
+        "resp_old",
+    )
     assert await store.get(A, "resp_old") is None
     assert await store.delete(A, "resp_old") is False
 
@@ -80,16 +87,24 @@ async def test_grpc_not_found_across_tenants(store: ResponseStore) -> None:
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = responses_pb2_grpc.ResponseStoreStub(channel)
-            put = await stub.Put(responses_pb2.PutRequest(response=responses_pb2.StoredResponse(
-                tenant_id=A, response_id="resp_grpc", conversation=CONV, messages_json=b"[]",
-                response_json=b'{"id": "resp_grpc"}')))
+            put = await stub.Put(
+                responses_pb2.PutRequest(
+                    response=responses_pb2.StoredResponse(
+                        tenant_id=A,
+                        response_id="resp_grpc",
+                        conversation=CONV,
+                        messages_json=b"[]",
+                        response_json=b'{"id": "resp_grpc"}',
+                    )
+                )
+            )
             assert put.expires_at_unix_ms > 0
             got = await stub.Get(responses_pb2.GetRequest(tenant_id=A, response_id="resp_grpc"))
             assert got.response.conversation == CONV
-            for call in (stub.Get(responses_pb2.GetRequest(tenant_id=B,
-                                                           response_id="resp_grpc")),
-                         stub.Delete(responses_pb2.DeleteRequest(tenant_id=B,
-                                                                 response_id="resp_grpc"))):
+            for call in (
+                stub.Get(responses_pb2.GetRequest(tenant_id=B, response_id="resp_grpc")),
+                stub.Delete(responses_pb2.DeleteRequest(tenant_id=B, response_id="resp_grpc")),
+            ):
                 with pytest.raises(grpc.aio.AioRpcError) as err:
                     await call
                 assert err.value.code() == grpc.StatusCode.NOT_FOUND

@@ -37,17 +37,26 @@ def test_exact_key_requires_request_key() -> None:
 
 
 def test_typed_conversation_to_messages() -> None:
-    conv = cpb.Conversation(turns=[
-        cpb.Turn(role=cpb.ROLE_SYSTEM, parts=[cpb.ContentPart(text="Be  brief")]),
-        cpb.Turn(role=cpb.ROLE_USER, parts=[cpb.ContentPart(text="user: fake turn\n\nhi")]),
-        cpb.Turn(role=cpb.ROLE_ASSISTANT, tool_calls=[
-            cpb.ToolCall(id="c1", name="get_weather", arguments_json='{"city":"Paris"}')]),
-        cpb.Turn(role=cpb.ROLE_TOOL, tool_call_id="c1", parts=[cpb.ContentPart(text="18C")]),
-        cpb.Turn(role=cpb.ROLE_ASSISTANT, parts=[]),
-    ])
+    conv = cpb.Conversation(
+        turns=[
+            cpb.Turn(role=cpb.ROLE_SYSTEM, parts=[cpb.ContentPart(text="Be  brief")]),
+            cpb.Turn(role=cpb.ROLE_USER, parts=[cpb.ContentPart(text="user: fake turn\n\nhi")]),
+            cpb.Turn(
+                role=cpb.ROLE_ASSISTANT,
+                tool_calls=[
+                    cpb.ToolCall(id="c1", name="get_weather", arguments_json='{"city":"Paris"}')
+                ],
+            ),
+            cpb.Turn(role=cpb.ROLE_TOOL, tool_call_id="c1", parts=[cpb.ContentPart(text="18C")]),
+            cpb.Turn(role=cpb.ROLE_ASSISTANT, parts=[]),
+        ]
+    )
     assert from_conversation(conv) == [
-        Message("system", "Be brief"), Message("user", "user: fake turn\nhi"),
-        Message("assistant", 'get_weather {"city":"Paris"}'), Message("tool", "18C")]
+        Message("system", "Be brief"),
+        Message("user", "user: fake turn\nhi"),
+        Message("assistant", 'get_weather {"city":"Paris"}'),
+        Message("tool", "18C"),
+    ]
     req = Request.from_conversation(conv)
     assert (req.last, req.last_role, req.context_messages) == ("18C", "tool", 3)
     assert req.context.splitlines()[1] == "user: user: fake turn"

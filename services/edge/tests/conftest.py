@@ -78,8 +78,7 @@ class FakeRouter:
         self.decision = router_pb2.RouteDecision()
         self.requests: list[router_pb2.RouteRequest] = []
 
-    async def Route(self, request: router_pb2.RouteRequest,
-                    **_: Any) -> router_pb2.RouteDecision:
+    async def Route(self, request: router_pb2.RouteRequest, **_: Any) -> router_pb2.RouteDecision:
         self.requests.append(request)
         return self.decision
 
@@ -88,8 +87,7 @@ class FakeCache:
     def __init__(self) -> None:
         self.lookups: list[cache_pb2.LookupRequest] = []
 
-    async def Lookup(self, request: cache_pb2.LookupRequest,
-                     **_: Any) -> cache_pb2.LookupResponse:
+    async def Lookup(self, request: cache_pb2.LookupRequest, **_: Any) -> cache_pb2.LookupResponse:
         self.lookups.append(request)
         return cache_pb2.LookupResponse(hit=False, outcome="miss")
 
@@ -146,11 +144,20 @@ class FakeProvider:
         failure = _fail_for(target.upstream_model)
         if failure is not None:
             raise failure
-        return {"id": "up-1", "object": "chat.completion", "model": target.upstream_model,
-                "system_fingerprint": "fp_upstream",
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": "Hello world"}}],
-                "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9}}
+        return {
+            "id": "up-1",
+            "object": "chat.completion",
+            "model": target.upstream_model,
+            "system_fingerprint": "fp_upstream",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": "Hello world"},
+                }
+            ],
+            "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9},
+        }
 
     async def stream(self, req: ChatCompletionRequest, target: Target) -> AsyncIterator[Json]:
         model = target.upstream_model
@@ -164,8 +171,15 @@ class FakeProvider:
                 await asyncio.Event().wait()
             if model.startswith("empty"):
                 return
-            yield {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                "finish_reason": None}]}
+            yield {
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"role": "assistant", "content": ""},
+                        "finish_reason": None,
+                    }
+                ]
+            }
             yield _chunk("Hello")
             if model.startswith("break"):
                 raise UpstreamFailure("connect", retryable=True)
@@ -173,8 +187,10 @@ class FakeProvider:
             if model.startswith("hang"):
                 await asyncio.Event().wait()
             yield _chunk(finish="stop")
-            yield {"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 2,
-                                            "total_tokens": 9}}
+            yield {
+                "choices": [],
+                "usage": {"prompt_tokens": 7, "completion_tokens": 2, "total_tokens": 9},
+            }
         finally:
             self.streams_closed.append(model)
 
@@ -185,28 +201,47 @@ class FakeProvider:
             raise failure
         texts = [str(t) for t in req.input] if isinstance(req.input, list) else [req.input]
         words = sum(len(t.split()) for t in texts)
-        return {"object": "list", "usage": {"prompt_tokens": words, "total_tokens": words},
-                "data": [{"object": "embedding", "index": i, "embedding": [0.5, -0.25]}
-                         for i, _ in enumerate(texts)]}
+        return {
+            "object": "list",
+            "usage": {"prompt_tokens": words, "total_tokens": words},
+            "data": [
+                {"object": "embedding", "index": i, "embedding": [0.5, -0.25]}
+                for i, _ in enumerate(texts)
+            ],
+        }
 
     async def aclose(self) -> None:
         return None
 
 
 def candidate(model: str, provider: str = PROVIDER) -> router_pb2.Candidate:
-    return router_pb2.Candidate(model_id=f"id-{model}", provider=provider, upstream_model=model,
-                                input_nano_per_token=IN_NANO, output_nano_per_token=OUT_NANO)
+    return router_pb2.Candidate(
+        model_id=f"id-{model}",
+        provider=provider,
+        upstream_model=model,
+        input_nano_per_token=IN_NANO,
+        output_nano_per_token=OUT_NANO,
+    )
 
 
 def decision(*models: str) -> router_pb2.RouteDecision:
     return router_pb2.RouteDecision(
-        tier="standard", candidates=[candidate(m) for m in models],
+        tier="standard",
+        candidates=[candidate(m) for m in models],
         baseline_input_nano_per_token=BASE_IN_NANO,
-        baseline_output_nano_per_token=BASE_OUT_NANO, cache_policy="exact")
+        baseline_output_nano_per_token=BASE_OUT_NANO,
+        cache_policy="exact",
+    )
 
 
-async def drive(app: FastAPI, path: str, body: bytes, *, disconnect_after: int | None = None,
-                block_headers: bool = False) -> list[dict[str, Any]]:
+async def drive(
+    app: FastAPI,
+    path: str,
+    body: bytes,
+    *,
+    disconnect_after: int | None = None,
+    block_headers: bool = False,
+) -> list[dict[str, Any]]:
     """One request through the ASGI app as a server runs it (see `Edge.drive`)."""
     sent: list[dict[str, Any]] = []
     gone = asyncio.Event()
@@ -231,12 +266,23 @@ async def drive(app: FastAPI, path: str, body: bytes, *, disconnect_after: int |
         if disconnect_after is not None and bodies >= disconnect_after:
             gone.set()
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
-             "query_string": b"", "root_path": "", "server": ("edge", 80),
-             "client": ("127.0.0.1", 5000),
-             "headers": [(b"content-type", b"application/json"),
-                         (b"content-length", str(len(body)).encode())]}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "server": ("edge", 80),
+        "client": ("127.0.0.1", 5000),
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
     await app(scope, receive, send)
     return sent
 
@@ -270,22 +316,35 @@ class Edge:
         assert len(events) == 1, events
         return events[0]
 
-    def record(self, request_id: str = "req-1",
-               endpoint: str = "chat.completions") -> RequestRecord:
+    def record(
+        self, request_id: str = "req-1", endpoint: str = "chat.completions"
+    ) -> RequestRecord:
         return self.state.open_record(request_id, self.principal, endpoint)
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app),
-                                 base_url="http://edge")
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://edge"
+        )
 
-    async def drive(self, path: str, body: Json, *, disconnect_after: int | None = None,
-                    block_headers: bool = False) -> list[bytes]:
+    async def drive(
+        self,
+        path: str,
+        body: Json,
+        *,
+        disconnect_after: int | None = None,
+        block_headers: bool = False,
+    ) -> list[bytes]:
         """Run one request through the ASGI app as a server would, with a client that
         leaves: after `disconnect_after` body messages, or (`block_headers`) while the
         response headers are being sent, so the body is never iterated. Returns the bodies
         sent."""
-        sent = await drive(self.app, path, orjson.dumps(body),
-                           disconnect_after=disconnect_after, block_headers=block_headers)
+        sent = await drive(
+            self.app,
+            path,
+            orjson.dumps(body),
+            disconnect_after=disconnect_after,
+            block_headers=block_headers,
+        )
         return [m["body"] for m in sent if m["type"] == "http.response.body" and m.get("body")]
 
 
@@ -295,15 +354,28 @@ def edge() -> Edge:
     provider, limiter = FakeProvider(), FakeLimiter()
     clients = InternalClients(router, cache, ledger, ())
     encoder = WordEncoder()
-    completer = Completer(clients=clients, providers={PROVIDER: provider}, encoder=encoder,
-                        first_token_timeout_s=FIRST_TOKEN_TIMEOUT_S, cache_ttl_s=60)
+    completer = Completer(
+        clients=clients,
+        providers={PROVIDER: provider},
+        encoder=encoder,
+        first_token_timeout_s=FIRST_TOKEN_TIMEOUT_S,
+        cache_ttl_s=60,
+    )
     state = EdgeState(
-        settings=EdgeSettings(), clients=clients, auth=Authenticator(ledger, 1.0),
-        completer=completer, outbox=outbox, limiter=limiter, holds=Holds(None, ledger),
-        embeddings=EmbeddingPipeline(clients, {PROVIDER: provider}, encoder, backlog=outbox,
-                                     breakers=completer.breakers))
-    principal = Principal(tenant_id=TENANT, key_id=KEY_ID, requests_per_minute=60,
-                          tokens_per_minute=10_000)
+        settings=EdgeSettings(),
+        clients=clients,
+        auth=Authenticator(ledger, 1.0),
+        completer=completer,
+        outbox=outbox,
+        limiter=limiter,
+        holds=Holds(None, ledger),
+        embeddings=EmbeddingPipeline(
+            clients, {PROVIDER: provider}, encoder, backlog=outbox, breakers=completer.breakers
+        ),
+    )
+    principal = Principal(
+        tenant_id=TENANT, key_id=KEY_ID, requests_per_minute=60, tokens_per_minute=10_000
+    )
     app = FastAPI(default_response_class=JsonResponse)
     errors.install(app)
     app.include_router(chat.router)

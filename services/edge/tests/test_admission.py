@@ -24,14 +24,23 @@ from tokaroo_proto.cache.v1 import cache_pb2
 
 def chat(**extra: Any) -> ChatCompletionRequest:
     return ChatCompletionRequest.model_validate(
-        {"model": "auto", "messages": [{"role": "user", "content": "hello there"}], **extra})
+        {"model": "auto", "messages": [{"role": "user", "content": "hello there"}], **extra}
+    )
 
 
 async def admit_one(edge: Any, req: ChatCompletionRequest, record: Any) -> Any:
-    return await admit(edge.state.clients, edge.state.completer.encoder, edge.outbox, req,
-                       edge.principal, record, no_cache=True, holds=edge.state.holds,
-                       hold_ttl_ms=60_000,
-                       limiter=edge.limiter)
+    return await admit(
+        edge.state.clients,
+        edge.state.completer.encoder,
+        edge.outbox,
+        req,
+        edge.principal,
+        record,
+        no_cache=True,
+        holds=edge.state.holds,
+        hold_ttl_ms=60_000,
+        limiter=edge.limiter,
+    )
 
 
 def test_capacity_refuses_when_the_outbox_is_nearly_full(edge: Any) -> None:
@@ -58,7 +67,11 @@ async def test_hold_is_recorded_on_the_record(edge: Any) -> None:
     assert record.hold_nano == 1234
     (sent,) = edge.ledger.holds
     assert (sent.tenant_id, sent.request_id, sent.amount_nano, sent.ttl_ms) == (
-        edge.principal.tenant_id, "req-h", 1234, 60_000)
+        edge.principal.tenant_id,
+        "req-h",
+        1234,
+        60_000,
+    )
 
 
 async def test_hold_refused_is_402_and_holds_nothing(edge: Any) -> None:
@@ -78,7 +91,7 @@ async def test_admit_routes_and_holds_the_estimate(edge: Any) -> None:
     assert route.request_id == "req-1" and route.max_output_tokens == 50
     expected = estimate_hold("auto", adm.decision, adm.prompt_tokens, 50, False)
     assert record.hold_nano == expected == edge.ledger.holds[0].amount_nano
-    (_, _, tokens), = edge.limiter.checks
+    ((_, _, tokens),) = edge.limiter.checks
     assert tokens == adm.prompt_tokens + 50
 
 
@@ -102,17 +115,20 @@ def test_estimate_hold_covers_the_dearest_candidate(edge: Any) -> None:
 
 
 def _hit(body: dict[str, Any]) -> Any:
-    return cache_pb2.LookupResponse(hit=True, outcome="semantic",
-                                    response_json=orjson.dumps(body))
+    return cache_pb2.LookupResponse(hit=True, outcome="semantic", response_json=orjson.dumps(body))
 
 
 def _answer(content: str | None, completion_tokens: int, calls: tuple[str, ...] = ()) -> Any:
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if calls:
-        message["tool_calls"] = [{"id": c, "type": "function",
-                                  "function": {"name": "f", "arguments": "{}"}} for c in calls]
-    return {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 5, "completion_tokens": completion_tokens}}
+        message["tool_calls"] = [
+            {"id": c, "type": "function", "function": {"name": "f", "arguments": "{}"}}
+            for c in calls
+        ]
+    return {
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 5, "completion_tokens": completion_tokens},
+    }
 
 
 def test_a_cached_answer_is_served_only_when_it_fits() -> None:
@@ -123,11 +139,25 @@ def test_a_cached_answer_is_served_only_when_it_fits() -> None:
     short = parse_chat(chat(max_tokens=3), enc)
     assert cached_answer(short, _hit(_answer("hi", 30))) is None
     assert cached_answer(short, _hit(_answer("hi", 3))) is not None
-    after_tool = parse_chat(chat(messages=[
-        {"role": "user", "content": "weather?"},
-        {"role": "assistant", "tool_calls": [{"id": "call_9", "type": "function",
-                                              "function": {"name": "f", "arguments": "{}"}}]},
-        {"role": "tool", "tool_call_id": "call_9", "content": "18C"}]), enc)
+    after_tool = parse_chat(
+        chat(
+            messages=[
+                {"role": "user", "content": "weather?"},
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "call_9",
+                            "type": "function",
+                            "function": {"name": "f", "arguments": "{}"},
+                        }
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "call_9", "content": "18C"},
+            ]
+        ),
+        enc,
+    )
     assert cached_answer(after_tool, _hit(_answer(None, 5, ("call_9",)))) is None
     assert cached_answer(after_tool, _hit(_answer(None, 5, ("call_10",)))) is not None
     broken = cache_pb2.LookupResponse(hit=True, outcome="exact", response_json=b"not json")

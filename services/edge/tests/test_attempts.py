@@ -17,15 +17,22 @@ from tokaroo_edge.providers.base import UpstreamFailure
 def complete(req: Any = None) -> Any:
     async def call(provider: Any, target: Any) -> Any:
         return await provider.complete(req, target)
+
     return call
 
 
-async def run(edge: Any, *models: str, breakers: Breakers | None = None,
-              providers: dict[str, Any] | None = None, **kw: Any) -> Any:
+async def run(
+    edge: Any,
+    *models: str,
+    breakers: Breakers | None = None,
+    providers: dict[str, Any] | None = None,
+    **kw: Any,
+) -> Any:
     draft = edge.record().draft
     cands = [edge.candidate(m) for m in models]
-    answer = await attempt(cands, providers or {"fake": edge.provider}, breakers or Breakers(),
-                           draft, complete(), **kw)
+    answer = await attempt(
+        cands, providers or {"fake": edge.provider}, breakers or Breakers(), draft, complete(), **kw
+    )
     return answer, draft
 
 
@@ -72,8 +79,13 @@ async def test_no_usable_candidate_is_an_upstream_error(edge: Any) -> None:
         await run(edge)
     draft = edge.record().draft
     with pytest.raises(UpstreamError):
-        await attempt([edge.candidate("ok", provider="elsewhere")], {"fake": edge.provider},
-                      Breakers(), draft, complete())
+        await attempt(
+            [edge.candidate("ok", provider="elsewhere")],
+            {"fake": edge.provider},
+            Breakers(),
+            draft,
+            complete(),
+        )
     assert draft.attempts == 0 and edge.provider.calls == []
 
 
@@ -97,8 +109,7 @@ async def test_open_circuits_are_tried_last_but_still_tried(edge: Any) -> None:
 def test_exhausted_is_pure() -> None:
     assert isinstance(exhausted(None), UpstreamError)
     assert isinstance(exhausted(UpstreamFailure("timeout", retryable=True)), UpstreamTimeout)
-    assert isinstance(exhausted(UpstreamFailure("http", status=503, retryable=True)),
-                      UpstreamError)
+    assert isinstance(exhausted(UpstreamFailure("http", status=503, retryable=True)), UpstreamError)
 
 
 class Stream:
@@ -128,12 +139,14 @@ async def test_first_chunk_returns_the_stream_and_its_first_chunk() -> None:
     assert upstream is stream and first == {"choices": []} and not stream.closed
 
 
-@pytest.mark.parametrize(("stream", "kind"), [
-    (Stream(hang=True), "timeout"),
-    (Stream(empty=True), "protocol"),
-])
-async def test_no_first_chunk_is_retryable_and_closes_the_stream(stream: Stream,
-                                                                 kind: str) -> None:
+@pytest.mark.parametrize(
+    ("stream", "kind"),
+    [
+        (Stream(hang=True), "timeout"),
+        (Stream(empty=True), "protocol"),
+    ],
+)
+async def test_no_first_chunk_is_retryable_and_closes_the_stream(stream: Stream, kind: str) -> None:
     with pytest.raises(UpstreamFailure) as err:
         await first_chunk(stream, 0.05)
     assert err.value.kind == kind and err.value.retryable and stream.closed

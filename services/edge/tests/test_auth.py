@@ -17,21 +17,22 @@ class Ledger:
         self.down = False
         self.calls = 0
 
-    async def Authenticate(self, request: ledger_pb2.AuthenticateRequest,
-                           **_: Any) -> ledger_pb2.AuthenticateResponse:
+    async def Authenticate(
+        self, request: ledger_pb2.AuthenticateRequest, **_: Any
+    ) -> ledger_pb2.AuthenticateResponse:
         self.calls += 1
         if self.down:
             raise ServiceUnavailable("The ledger is temporarily unavailable. Please retry.")
         if request.key_hash == auth.hash_key("tok_good"):
-            return ledger_pb2.AuthenticateResponse(ok=True, tenant_id="t", key_id="k",
-                                                   budget_nano=5, budget_period="day")
+            return ledger_pb2.AuthenticateResponse(
+                ok=True, tenant_id="t", key_id="k", budget_nano=5, budget_period="day"
+            )
         return ledger_pb2.AuthenticateResponse(ok=False)
 
 
 async def test_the_answer_carries_the_keys_budget() -> None:
     principal = await Authenticator(Ledger(), 1.0).authenticate("tok_good")  # type: ignore[arg-type]
-    assert (principal.tenant_id, principal.budget_nano, principal.budget_period) == \
-        ("t", 5, "day")
+    assert (principal.tenant_id, principal.budget_nano, principal.budget_period) == ("t", 5, "day")
 
 
 async def test_a_known_key_keeps_working_while_the_ledger_is_down() -> None:

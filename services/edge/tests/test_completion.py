@@ -14,8 +14,12 @@ PATH = "/v1/chat/completions"
 
 
 def body(*, stream: bool = False, **extra: Any) -> dict[str, Any]:
-    return {"model": "auto", "messages": [{"role": "user", "content": "say hello world"}],
-            "stream": stream, **extra}
+    return {
+        "model": "auto",
+        "messages": [{"role": "user", "content": "say hello world"}],
+        "stream": stream,
+        **extra,
+    }
 
 
 async def post(edge: Any, payload: Any, **kw: Any) -> Any:
@@ -26,8 +30,15 @@ async def post(edge: Any, payload: Any, **kw: Any) -> Any:
 def charge(edge: Any, model: str, prompt: int, completion: int) -> int:
     decision = edge.router.decision
     cand = next(c for c in decision.candidates if c.upstream_model == model)
-    return bill(mode="auto", decision=decision, candidate=cand, prompt=prompt,
-                completion=completion, cached=0, cache_outcome="miss").charged_nano
+    return bill(
+        mode="auto",
+        decision=decision,
+        candidate=cand,
+        prompt=prompt,
+        completion=completion,
+        cached=0,
+        cache_outcome="miss",
+    ).charged_nano
 
 
 def prompt_tokens(edge: Any) -> int:
@@ -38,7 +49,7 @@ def sse(raw: bytes) -> list[Any]:
     out: list[Any] = []
     for line in raw.split(b"\n\n"):
         if line.startswith(b"data: "):
-            data = line[len(b"data: "):]
+            data = line[len(b"data: ") :]
             out.append(data.decode() if data == b"[DONE]" else orjson.loads(data))
     return out
 
@@ -72,16 +83,24 @@ async def test_a_non_retryable_failure_is_a_400_and_one_error_event(edge: Any) -
     assert resp.json()["error"]["type"] == "invalid_request_error"
     event = edge.only_event()
     assert (event.status, event.error_code, event.attempts, event.charged_nano) == (
-        "error", "invalid_request", 1, 0)
+        "error",
+        "invalid_request",
+        1,
+        0,
+    )
     assert edge.provider.calls == ["bad"]
 
 
-@pytest.mark.parametrize(("models", "status", "code"), [
-    (("flaky", "late"), 504, "upstream_timeout"),
-    (("late", "flaky"), 502, "upstream_error"),
-])
-async def test_every_route_failing(edge: Any, models: tuple[str, ...], status: int,
-                                   code: str) -> None:
+@pytest.mark.parametrize(
+    ("models", "status", "code"),
+    [
+        (("flaky", "late"), 504, "upstream_timeout"),
+        (("late", "flaky"), 502, "upstream_error"),
+    ],
+)
+async def test_every_route_failing(
+    edge: Any, models: tuple[str, ...], status: int, code: str
+) -> None:
     edge.route(*models)
     resp = await post(edge, body())
     assert resp.status_code == status and resp.json()["error"]["code"] == code
@@ -95,7 +114,10 @@ async def test_insufficient_balance_is_a_402_with_a_rejection_event(edge: Any) -
     assert resp.status_code == 402
     event = edge.only_event()
     assert (event.status, event.error_code, event.charged_nano) == (
-        "error", "insufficient_balance", 0)
+        "error",
+        "insufficient_balance",
+        0,
+    )
     assert event.tenant_id == edge.principal.tenant_id and event.model_requested == "auto"
     assert edge.provider.calls == [] and edge.ledger.holds == []
 
@@ -114,7 +136,10 @@ async def test_an_invalid_body_after_auth_is_a_400_with_an_event(edge: Any) -> N
     assert resp.status_code == 400
     event = edge.only_event()
     assert (event.status, event.error_code, event.endpoint) == (
-        "error", "invalid_request", "chat.completions")
+        "error",
+        "invalid_request",
+        "chat.completions",
+    )
 
 
 async def test_a_stream_is_relayed_and_billed_once(edge: Any) -> None:
@@ -122,8 +147,9 @@ async def test_a_stream_is_relayed_and_billed_once(edge: Any) -> None:
     assert resp.status_code == 200
     chunks = sse(resp.content)
     assert chunks[-1] == "[DONE]" and chunks[-2]["usage"]["completion_tokens"] == 2
-    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks[:-2]
-                   if c["choices"])
+    text = "".join(
+        c["choices"][0]["delta"].get("content") or "" for c in chunks[:-2] if c["choices"]
+    )
     assert text == "Hello world"
     assert all(c["model"] == "auto" for c in chunks[:-1])
     event = edge.only_event()
@@ -141,15 +167,17 @@ async def test_a_stream_without_a_first_token_in_time_falls_back(edge: Any) -> N
     assert sorted(edge.provider.streams_closed) == ["ok", "slow"]
 
 
-async def test_a_stream_broken_after_the_first_token_bills_what_was_delivered(
-        edge: Any) -> None:
+async def test_a_stream_broken_after_the_first_token_bills_what_was_delivered(edge: Any) -> None:
     edge.route("break")
     resp = await post(edge, body(stream=True))
     chunks = sse(resp.content)
     assert chunks[-1]["error"]["code"] == "stream_interrupted" and "[DONE]" not in chunks
     event = edge.only_event()
     assert (event.status, event.error_code, event.output_tokens) == (
-        "partial", "stream_interrupted", 1)  # "Hello"
+        "partial",
+        "stream_interrupted",
+        1,
+    )  # "Hello"
     assert event.charged_nano == charge(edge, "break", prompt_tokens(edge), 1)
 
 
@@ -178,8 +206,7 @@ async def test_a_stream_cancelled_before_its_generator_started(edge: Any) -> Non
     assert edge.provider.streams_started == edge.provider.streams_closed == ["ok"]
 
 
-async def test_a_stream_failing_before_the_first_token_is_an_error_response(
-        edge: Any) -> None:
+async def test_a_stream_failing_before_the_first_token_is_an_error_response(edge: Any) -> None:
     edge.route("empty", "flaky")
     resp = await post(edge, body(stream=True))
     assert resp.status_code == 502 and resp.headers["content-type"] == "application/json"

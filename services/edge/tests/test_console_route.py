@@ -32,8 +32,16 @@ def test_pages_and_assets_are_served_with_a_strict_policy() -> None:
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert "frame-ancestors 'none'" in csp
     assert "/console/assets/console.js" in client.get("/console").text
-    for name in ("console.js", "api.js", "dom.js", "charts.js", "keys.js", "usage.js",
-                 "overview.js", "console.css"):
+    for name in (
+        "console.js",
+        "api.js",
+        "dom.js",
+        "charts.js",
+        "keys.js",
+        "usage.js",
+        "overview.js",
+        "console.css",
+    ):
         resp = client.get(f"/console/assets/{name}")
         assert resp.status_code == 200, name
         text = resp.text.replace("http://www.w3.org/2000/svg", "")  # a namespace, not a URL
@@ -49,7 +57,9 @@ def test_stripe_return_urls_land_on_the_console() -> None:
 
 def test_the_console_never_names_a_model_or_provider() -> None:
     client = _client()
-    text = " ".join(client.get(f"/console/assets/{n}").text.lower() for n in (
-        "console.js", "keys.js", "usage.js", "overview.js", "charts.js"))
+    text = " ".join(
+        client.get(f"/console/assets/{n}").text.lower()
+        for n in ("console.js", "keys.js", "usage.js", "overview.js", "charts.js")
+    )
     for word in ("openai", "anthropic", "gemini", "claude", "gpt-", "llama", "provider"):
         assert word not in text, word

@@ -25,13 +25,15 @@ class FakeLedger:
         self.checkouts: list[ledger_pb2.CreateCheckoutRequest] = []
         self.webhooks: list[ledger_pb2.StripeWebhookRequest] = []
 
-    async def CreateCheckout(self, request: ledger_pb2.CreateCheckoutRequest,
-                             **_: Any) -> ledger_pb2.CheckoutSession:
+    async def CreateCheckout(
+        self, request: ledger_pb2.CreateCheckoutRequest, **_: Any
+    ) -> ledger_pb2.CheckoutSession:
         self.checkouts.append(request)
         return ledger_pb2.CheckoutSession(id="cs_test_1", url="https://pay.test/cs_test_1")
 
-    async def HandleStripeWebhook(self, request: ledger_pb2.StripeWebhookRequest,
-                                  **_: Any) -> ledger_pb2.StripeWebhookResponse:
+    async def HandleStripeWebhook(
+        self, request: ledger_pb2.StripeWebhookRequest, **_: Any
+    ) -> ledger_pb2.StripeWebhookResponse:
         self.webhooks.append(request)
         if request.signature != "t=1,v1=good":
             raise InvalidRequest("Invalid Stripe signature.")
@@ -64,27 +66,47 @@ AUTH = {"authorization": "Bearer tok_good"}
 
 
 async def test_checkout(client: httpx.AsyncClient, ledger: FakeLedger) -> None:
-    resp = await client.post("/v1/billing/checkout", json={"amount_usd": 25.1},
-                             headers={**AUTH, "idempotency-key": "abc"})
+    resp = await client.post(
+        "/v1/billing/checkout",
+        json={"amount_usd": 25.1},
+        headers={**AUTH, "idempotency-key": "abc"},
+    )
     assert resp.status_code == 200
-    assert resp.json() == {"object": "checkout.session", "id": "cs_test_1",
-                           "url": "https://pay.test/cs_test_1"}
+    assert resp.json() == {
+        "object": "checkout.session",
+        "id": "cs_test_1",
+        "url": "https://pay.test/cs_test_1",
+    }
     [sent] = ledger.checkouts
-    assert (sent.tenant_id, sent.amount_nano, sent.idempotency_key) == \
-        (TENANT, 25_100_000_000, "abc")
+    assert (sent.tenant_id, sent.amount_nano, sent.idempotency_key) == (
+        TENANT,
+        25_100_000_000,
+        "abc",
+    )
 
 
-async def test_checkout_key_defaults_to_the_request_id(client: httpx.AsyncClient,
-                                                       ledger: FakeLedger) -> None:
+async def test_checkout_key_defaults_to_the_request_id(
+    client: httpx.AsyncClient, ledger: FakeLedger
+) -> None:
     resp = await client.post("/v1/billing/checkout", json={"amount_usd": 10}, headers=AUTH)
     assert resp.status_code == 200
     assert ledger.checkouts[0].idempotency_key == f"request:{resp.headers['x-request-id']}"
 
 
-@pytest.mark.parametrize("body", [{}, {"amount_usd": "ten"}, {"amount_usd": True},
-                                  {"amount_usd": -5}, {"amount_usd": 0}, {"amount_usd": None}])
-async def test_checkout_rejects_bad_amounts(client: httpx.AsyncClient, ledger: FakeLedger,
-                                            body: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"amount_usd": "ten"},
+        {"amount_usd": True},
+        {"amount_usd": -5},
+        {"amount_usd": 0},
+        {"amount_usd": None},
+    ],
+)
+async def test_checkout_rejects_bad_amounts(
+    client: httpx.AsyncClient, ledger: FakeLedger, body: dict[str, Any]
+) -> None:
     resp = await client.post("/v1/billing/checkout", json=body, headers=AUTH)
     assert resp.status_code == 400
     assert resp.json()["error"]["type"] == "invalid_request_error"
@@ -97,16 +119,19 @@ async def test_checkout_needs_a_key(client: httpx.AsyncClient, ledger: FakeLedge
     assert ledger.checkouts == []
 
 
-async def test_webhook_passes_raw_body_and_signature(client: httpx.AsyncClient,
-                                                     ledger: FakeLedger) -> None:
+async def test_webhook_passes_raw_body_and_signature(
+    client: httpx.AsyncClient, ledger: FakeLedger
+) -> None:
     raw = b'{"id": "evt_1",\n  "type": "checkout.session.completed"}'
-    resp = await client.post("/v1/billing/webhook", content=raw,
-                             headers={"stripe-signature": "t=1,v1=good"})
+    resp = await client.post(
+        "/v1/billing/webhook", content=raw, headers={"stripe-signature": "t=1,v1=good"}
+    )
     assert resp.status_code == 200
     assert resp.json()["received"] is True
     assert ledger.webhooks[0].payload == raw  # byte for byte
-    bad = await client.post("/v1/billing/webhook", content=raw,
-                            headers={"stripe-signature": "t=1,v1=forged"})
+    bad = await client.post(
+        "/v1/billing/webhook", content=raw, headers={"stripe-signature": "t=1,v1=forged"}
+    )
     assert bad.status_code == 400
     missing = await client.post("/v1/billing/webhook", content=raw)
     assert missing.status_code == 400
@@ -114,7 +139,10 @@ async def test_webhook_passes_raw_body_and_signature(client: httpx.AsyncClient,
 
 
 async def test_webhook_body_limit(client: httpx.AsyncClient, ledger: FakeLedger) -> None:
-    resp = await client.post("/v1/billing/webhook", content=b"x" * (1024 * 1024 + 1),
-                             headers={"stripe-signature": "t=1,v1=good"})
+    resp = await client.post(
+        "/v1/billing/webhook",
+        content=b"x" * (1024 * 1024 + 1),
+        headers={"stripe-signature": "t=1,v1=good"},
+    )
     assert resp.status_code == 413
     assert ledger.webhooks == []

@@ -26,7 +26,11 @@ async def test_embeddings_are_answered_held_and_billed_once(edge: Any) -> None:
     assert out["data"][0]["embedding"] == [0.5, -0.25]
     event = edge.only_event()
     assert (event.status, event.endpoint, event.attempts, event.input_tokens) == (
-        "ok", "embeddings", 1, 3)
+        "ok",
+        "embeddings",
+        1,
+        3,
+    )
     assert event.charged_nano > 0
     assert resp.headers["x-tokaroo-cost"] == f"{event.charged_nano / 1e9:.9f}"
     (held,) = edge.ledger.holds
@@ -46,17 +50,19 @@ async def test_rate_limited_embeddings_are_a_429_with_a_rejection_event(edge: An
     resp = await post(edge, {"input": ["one two", "three"]})
     assert resp.status_code == 429 and resp.headers["retry-after"] == "7"
     assert resp.json()["error"]["type"] == "rate_limit_error"
-    (key_id, limits, tokens), = edge.limiter.checks
+    ((key_id, limits, tokens),) = edge.limiter.checks
     assert key_id == edge.principal.key_id and tokens == 3  # the inputs' tokens
     assert (limits.requests_per_minute, limits.tokens_per_minute) == (60, 10_000)
     event = edge.only_event()
     assert (event.status, event.error_code, event.endpoint) == (
-        "error", "rate_limit_exceeded", "embeddings")
+        "error",
+        "rate_limit_exceeded",
+        "embeddings",
+    )
     assert edge.router.requests == [] and edge.ledger.holds == [] and edge.provider.calls == []
 
 
-async def test_embeddings_are_refused_with_503_when_the_outbox_is_overloaded(
-        edge: Any) -> None:
+async def test_embeddings_are_refused_with_503_when_the_outbox_is_overloaded(edge: Any) -> None:
     edge.outbox.pending = 95
     resp = await post(edge, {"input": "hi"})
     assert resp.status_code == 503 and resp.headers["retry-after"] == "1"
@@ -72,8 +78,7 @@ async def test_insufficient_balance_is_a_402_with_a_rejection_event(edge: Any) -
     assert edge.provider.calls == []
 
 
-async def test_a_retryable_failure_falls_back_and_opens_the_shared_breaker(
-        edge: Any) -> None:
+async def test_a_retryable_failure_falls_back_and_opens_the_shared_breaker(edge: Any) -> None:
     edge.state.embeddings.breakers.threshold = 1
     edge.route("flaky", "ok")
     resp = await post(edge, {"input": "hi"})
@@ -93,8 +98,7 @@ async def test_a_non_retryable_failure_is_a_400(edge: Any) -> None:
     assert (event.error_code, event.attempts) == ("invalid_request", 1)
 
 
-@pytest.mark.parametrize(("models", "status"), [(("flaky", "late"), 504),
-                                                (("late", "flaky"), 502)])
+@pytest.mark.parametrize(("models", "status"), [(("flaky", "late"), 504), (("late", "flaky"), 502)])
 async def test_every_route_failing(edge: Any, models: tuple[str, ...], status: int) -> None:
     edge.route(*models)
     resp = await post(edge, {"input": "hi"})

@@ -39,28 +39,45 @@ def test_an_expired_key_is_refused_with_its_expiry() -> None:
 
 def test_a_refused_hold_names_the_limit_and_its_reset() -> None:
     reset = int(datetime(2026, 12, 2, tzinfo=UTC).timestamp() * 1000)
-    err = hold_refusal(pb.HoldResponse(reason="key_budget", key_budget_nano=1_000_000_000,
-                                       key_spent_nano=900_000_000, key_held_nano=50_000_000,
-                                       key_period="day", key_resets_at_unix_ms=reset), 60_000_000)
+    err = hold_refusal(
+        pb.HoldResponse(
+            reason="key_budget",
+            key_budget_nano=1_000_000_000,
+            key_spent_nano=900_000_000,
+            key_held_nano=50_000_000,
+            key_period="day",
+            key_resets_at_unix_ms=reset,
+        ),
+        60_000_000,
+    )
     assert isinstance(err, KeyBudgetExceeded) and err.status == 429
     assert err.to_openai()["error"]["code"] == "key_budget_exceeded"
     assert err.to_openai()["error"]["type"] == "insufficient_quota"
     assert "daily budget of $1.000000000" in err.message
     assert "$0.050000000 left" in err.message and "2026-12-02T00:00:00Z" in err.message
-    total = hold_refusal(pb.HoldResponse(reason="key_budget", key_budget_nano=5,
-                                         key_period="total"), 10)
+    total = hold_refusal(
+        pb.HoldResponse(reason="key_budget", key_budget_nano=5, key_period="total"), 10
+    )
     assert "does not reset" in total.message
-    assert isinstance(hold_refusal(pb.HoldResponse(reason="balance", available_nano=3), 10),
-                      InsufficientBalance)
-    assert isinstance(hold_refusal(pb.HoldResponse(reason="key_inactive"), 10),
-                      AuthenticationFailed)
+    assert isinstance(
+        hold_refusal(pb.HoldResponse(reason="balance", available_nano=3), 10), InsufficientBalance
+    )
+    assert isinstance(
+        hold_refusal(pb.HoldResponse(reason="key_inactive"), 10), AuthenticationFailed
+    )
 
 
 def test_create_and_patch_bodies_become_exact_ledger_requests() -> None:
-    body = KeyCreate.model_validate({"name": "ci", "budget_usd": "12.345678901",
-                                     "budget_period": "day", "rpm": 60,
-                                     "allowed_models": ["auto"],
-                                     "expires_at": "2030-01-01T00:00:00Z"})
+    body = KeyCreate.model_validate(
+        {
+            "name": "ci",
+            "budget_usd": "12.345678901",
+            "budget_period": "day",
+            "rpm": 60,
+            "allowed_models": ["auto"],
+            "expires_at": "2030-01-01T00:00:00Z",
+        }
+    )
     req = create_request("t", body)
     assert req.budget_nano == 12_345_678_901 and req.budget_period == "day"
     assert req.requests_per_minute == 60 and list(req.allowed_models) == ["auto"]
@@ -78,10 +95,17 @@ def test_create_and_patch_bodies_become_exact_ledger_requests() -> None:
 
 
 def test_key_json_shows_controls_and_period_spend() -> None:
-    info = pb.KeyInfo(id="k", name="n", prefix="tok_x", budget_nano=2_500_000_000,
-                      budget_period="month", period_spent_nano=1_000_000_000,
-                      period_resets_at_unix_ms=1_893_456_000_000, requests_per_minute=10,
-                      expires_at_unix_ms=1_000)
+    info = pb.KeyInfo(
+        id="k",
+        name="n",
+        prefix="tok_x",
+        budget_nano=2_500_000_000,
+        budget_period="month",
+        period_spent_nano=1_000_000_000,
+        period_resets_at_unix_ms=1_893_456_000_000,
+        requests_per_minute=10,
+        expires_at_unix_ms=1_000,
+    )
     out = key_json(info, 2_000)
     assert out["budget_usd"] == 2.5 and out["budget_usd_exact"] == "2.500000000"
     assert out["spend_usd"] == 1.0 and out["budget_resets_at"] == "2030-01-01T00:00:00Z"
@@ -90,13 +114,34 @@ def test_key_json_shows_controls_and_period_spend() -> None:
 
 
 def test_summary_sums_days_tiers_cache_and_savings() -> None:
-    resp = pb.UsageSummaryResponse(buckets=[
-        pb.UsageBucket(day="2026-12-01", tier="instant", cache_outcome="miss", requests=2,
-                       charged_nano=100, baseline_nano=300),
-        pb.UsageBucket(day="2026-12-01", tier="instant", cache_outcome="exact", requests=1,
-                       charged_nano=10, baseline_nano=100),
-        pb.UsageBucket(day="2026-12-02", tier="complex", cache_outcome="miss", requests=1,
-                       charged_nano=50, baseline_nano=50)])
+    resp = pb.UsageSummaryResponse(
+        buckets=[
+            pb.UsageBucket(
+                day="2026-12-01",
+                tier="instant",
+                cache_outcome="miss",
+                requests=2,
+                charged_nano=100,
+                baseline_nano=300,
+            ),
+            pb.UsageBucket(
+                day="2026-12-01",
+                tier="instant",
+                cache_outcome="exact",
+                requests=1,
+                charged_nano=10,
+                baseline_nano=100,
+            ),
+            pb.UsageBucket(
+                day="2026-12-02",
+                tier="complex",
+                cache_outcome="miss",
+                requests=1,
+                charged_nano=50,
+                baseline_nano=50,
+            ),
+        ]
+    )
     out = summary_json(resp)
     assert out["requests"] == 4 and Decimal(out["saved_usd_exact"]) == Decimal("0.000000290")
     first = out["data"][0]

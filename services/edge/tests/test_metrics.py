@@ -8,8 +8,15 @@ from tokaroo_edge.metrics import CompletionMetrics
 
 
 def draft(**kw: object) -> EventDraft:
-    d = EventDraft(request_id="r", tenant_id="t", key_id="k", model_requested="auto",
-                   endpoint="chat.completions", streamed=False, started=100.0)
+    d = EventDraft(
+        request_id="r",
+        tenant_id="t",
+        key_id="k",
+        model_requested="auto",
+        endpoint="chat.completions",
+        streamed=False,
+        started=100.0,
+    )
     for k, v in kw.items():
         setattr(d, k, v)
     return d
@@ -29,9 +36,24 @@ def test_overhead_histogram_by_endpoint_and_cache() -> None:
     metrics.observe(draft(answered_at=100.002, cache_outcome="exact"))
     metrics.observe(draft(status="error", error_code="insufficient_balance"))
     count = registry.get_sample_value
-    assert count("tokaroo_gateway_overhead_seconds_count",
-                 {"endpoint": "chat.completions", "cache": "miss"}) == 1
-    assert count("tokaroo_gateway_overhead_seconds_bucket",
-                 {"endpoint": "chat.completions", "cache": "miss", "le": "0.002"}) == 1
-    assert count("tokaroo_gateway_overhead_seconds_count",
-                 {"endpoint": "chat.completions", "cache": "hit"}) == 1
+    assert (
+        count(
+            "tokaroo_gateway_overhead_seconds_count",
+            {"endpoint": "chat.completions", "cache": "miss"},
+        )
+        == 1
+    )
+    assert (
+        count(
+            "tokaroo_gateway_overhead_seconds_bucket",
+            {"endpoint": "chat.completions", "cache": "miss", "le": "0.002"},
+        )
+        == 1
+    )
+    assert (
+        count(
+            "tokaroo_gateway_overhead_seconds_count",
+            {"endpoint": "chat.completions", "cache": "hit"},
+        )
+        == 1
+    )

@@ -73,15 +73,19 @@ async def test_guard_emits_the_success_once(edge: Any) -> None:
     assert event.tenant_id == edge.principal.tenant_id and event.request_id == "req-1"
 
 
-@pytest.mark.parametrize(("exc", "code"), [
-    (InsufficientBalance("no money"), "insufficient_balance"),
-    (RateLimited("slow down"), "rate_limit_exceeded"),
-    (ServiceUnavailable("busy"), "service_unavailable"),
-    (asyncio.CancelledError(), "client_closed"),
-    (RuntimeError("bug"), "internal_error"),
-])
-async def test_guard_emits_one_error_event_and_reraises(edge: Any, exc: BaseException,
-                                                        code: str) -> None:
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (InsufficientBalance("no money"), "insufficient_balance"),
+        (RateLimited("slow down"), "rate_limit_exceeded"),
+        (ServiceUnavailable("busy"), "service_unavailable"),
+        (asyncio.CancelledError(), "client_closed"),
+        (RuntimeError("bug"), "internal_error"),
+    ],
+)
+async def test_guard_emits_one_error_event_and_reraises(
+    edge: Any, exc: BaseException, code: str
+) -> None:
     record = edge.record()
     with pytest.raises(type(exc)):
         async with record.guard():
@@ -109,8 +113,7 @@ async def test_a_stream_left_to_the_response_is_not_closed_by_the_guard(edge: An
     assert edge.only_event().status == "partial" and upstream.closed
 
 
-async def test_stream_cancelled_before_its_body_started_still_ends_the_record(
-        edge: Any) -> None:
+async def test_stream_cancelled_before_its_body_started_still_ends_the_record(edge: Any) -> None:
     """Starlette cancels the response while the headers are sent: the body generator never
     runs, so only the response's `finally` can bill, emit and close the upstream."""
     record = edge.record()
@@ -132,8 +135,7 @@ async def test_stream_cancelled_before_its_body_started_still_ends_the_record(
     assert billed == [True]
 
 
-async def test_a_task_cancelled_mid_stream_emits_once_and_closes_the_upstream(
-        edge: Any) -> None:
+async def test_a_task_cancelled_mid_stream_emits_once_and_closes_the_upstream(edge: Any) -> None:
     record = edge.record()
     upstream = Upstream(chunks=1, hang=True)
     record.own(upstream)

@@ -13,11 +13,17 @@ def req(**kw: object) -> ChatCompletionRequest:
 
 def test_every_answer_changing_field_changes_the_key() -> None:
     base = exact_key(req())
-    for change in [{"temperature": 0.5}, {"model": "fast"}, {"seed": 1}, {"stop": ["x"]},
-                   {"max_tokens": 5}, {"top_p": 0.5},
-                   {"messages": [{"role": "user", "content": "hi!"}]},
-                   {"tools": [{"type": "function", "function": {"name": "f"}}]},
-                   {"response_format": {"type": "json_object"}}]:
+    for change in [
+        {"temperature": 0.5},
+        {"model": "fast"},
+        {"seed": 1},
+        {"stop": ["x"]},
+        {"max_tokens": 5},
+        {"top_p": 0.5},
+        {"messages": [{"role": "user", "content": "hi!"}]},
+        {"tools": [{"type": "function", "function": {"name": "f"}}]},
+        {"response_format": {"type": "json_object"}},
+    ]:
         assert exact_key(req(**change)) != base, change
 
 

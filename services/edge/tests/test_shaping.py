@@ -10,15 +10,21 @@ from tokaroo_edge.shaping import (
 
 
 def test_shape_hides_upstream_identity() -> None:
-    body = {"id": "chatcmpl-upstream", "model": "gpt-4.1-nano-2025", "system_fingerprint": "fp_x",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"},
-                         "finish_reason": "stop"}]}
+    body = {
+        "id": "chatcmpl-upstream",
+        "model": "gpt-4.1-nano-2025",
+        "system_fingerprint": "fp_x",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}
+        ],
+    }
     out = shape_completion(body, request_id="0190-abcd", model="auto", created=1)
     assert out["model"] == "auto"
     assert out["id"] == "chatcmpl-0190abcd"
     assert "system_fingerprint" not in out
-    chunk = shape_chunk({"model": "x", "usage": {}, "choices": []}, request_id="r", model="fast",
-                        created=1)
+    chunk = shape_chunk(
+        {"model": "x", "usage": {}, "choices": []}, request_id="r", model="fast", created=1
+    )
     assert chunk["model"] == "fast" and "usage" not in chunk
 
 
@@ -26,17 +32,41 @@ def test_aggregate_text_and_tool_calls_then_replay() -> None:
     agg = StreamAggregate()
     agg.add({"choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hel"}}]})
     agg.add({"choices": [{"index": 0, "delta": {"content": "lo"}}]})
-    agg.add({"choices": [{"index": 0, "delta": {"tool_calls": [
-        {"index": 0, "id": "call_1", "type": "function",
-         "function": {"name": "get", "arguments": ""}}]}}]})
-    agg.add({"choices": [{"index": 0, "delta": {"tool_calls": [
-        {"index": 0, "function": {"arguments": "{\"a\":1}"}}]}}]})
+    agg.add(
+        {
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [
+                            {
+                                "index": 0,
+                                "id": "call_1",
+                                "type": "function",
+                                "function": {"name": "get", "arguments": ""},
+                            }
+                        ]
+                    },
+                }
+            ]
+        }
+    )
+    agg.add(
+        {
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"tool_calls": [{"index": 0, "function": {"arguments": '{"a":1}'}}]},
+                }
+            ]
+        }
+    )
     agg.add({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
     agg.add({"choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": 3}})
     done = agg.to_completion()
     msg = done["choices"][0]["message"]
     assert msg["content"] == "Hello"
-    assert msg["tool_calls"][0]["function"] == {"name": "get", "arguments": "{\"a\":1}"}
+    assert msg["tool_calls"][0]["function"] == {"name": "get", "arguments": '{"a":1}'}
     assert done["choices"][0]["finish_reason"] == "tool_calls"
     assert read_usage(done["usage"]) == (5, 3, 0)
     replay = StreamAggregate()
@@ -65,9 +95,25 @@ def test_pieces_rebuild_the_text_at_spaces() -> None:
 def test_a_replayed_answer_streams_in_many_chunks() -> None:
     content = "word " * 40
     args = '{"city": "Paris", "unit": "celsius", "days": 3}'
-    done = {"choices": [{"index": 0, "finish_reason": "stop", "message": {
-        "role": "assistant", "content": content, "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": "w", "arguments": args}}]}}]}
+    done = {
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {
+                    "role": "assistant",
+                    "content": content,
+                    "tool_calls": [
+                        {
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {"name": "w", "arguments": args},
+                        }
+                    ],
+                },
+            }
+        ]
+    }
     chunks = replay_chunks(done)
     text = [c["choices"][0]["delta"].get("content") for c in chunks]
     assert sum(1 for t in text if t) > 10
@@ -75,5 +121,7 @@ def test_a_replayed_answer_streams_in_many_chunks() -> None:
     for c in chunks:
         agg.add(c)
     assert agg.to_completion()["choices"][0]["message"]["content"] == content
-    assert agg.to_completion()["choices"][0]["message"]["tool_calls"][0]["function"][
-        "arguments"] == args
+    assert (
+        agg.to_completion()["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+        == args
+    )

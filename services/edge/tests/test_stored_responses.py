@@ -18,8 +18,12 @@ from tokaroo_proto.responses.v1 import responses_pb2
 
 class NotFoundRpc(grpc.aio.AioRpcError):
     def __init__(self) -> None:
-        super().__init__(grpc.StatusCode.NOT_FOUND, grpc.aio.Metadata(), grpc.aio.Metadata(),
-                         details="No response found")
+        super().__init__(
+            grpc.StatusCode.NOT_FOUND,
+            grpc.aio.Metadata(),
+            grpc.aio.Metadata(),
+            details="No response found",
+        )
 
 
 class FakeStore:
@@ -29,24 +33,31 @@ class FakeStore:
         self.rows: dict[tuple[str, str], responses_pb2.StoredResponse] = {}
         self.fail_puts = fail_puts
 
-    async def Put(self, request: responses_pb2.PutRequest,
-                  timeout: float = 0) -> responses_pb2.PutResponse:
+    async def Put(
+        self, request: responses_pb2.PutRequest, timeout: float = 0
+    ) -> responses_pb2.PutResponse:
         if self.fail_puts:
-            raise grpc.aio.AioRpcError(grpc.StatusCode.UNAVAILABLE, grpc.aio.Metadata(),
-                                       grpc.aio.Metadata(), details="down")
+            raise grpc.aio.AioRpcError(
+                grpc.StatusCode.UNAVAILABLE,
+                grpc.aio.Metadata(),
+                grpc.aio.Metadata(),
+                details="down",
+            )
         r = request.response
         self.rows[(r.tenant_id, r.response_id)] = r
         return responses_pb2.PutResponse(expires_at_unix_ms=1)
 
-    async def Get(self, request: responses_pb2.GetRequest,
-                  timeout: float = 0) -> responses_pb2.GetResponse:
+    async def Get(
+        self, request: responses_pb2.GetRequest, timeout: float = 0
+    ) -> responses_pb2.GetResponse:
         row = self.rows.get((request.tenant_id, request.response_id))
         if row is None:
             raise NotFoundRpc()
         return responses_pb2.GetResponse(response=row)
 
-    async def Delete(self, request: responses_pb2.DeleteRequest,
-                     timeout: float = 0) -> responses_pb2.DeleteResponse:
+    async def Delete(
+        self, request: responses_pb2.DeleteRequest, timeout: float = 0
+    ) -> responses_pb2.DeleteResponse:
         if self.rows.pop((request.tenant_id, request.response_id), None) is None:
             raise NotFoundRpc()
         return responses_pb2.DeleteResponse(deleted=True)
@@ -56,9 +67,16 @@ def clients(store: Any) -> InternalClients:
     return InternalClients(None, None, None, (), responses=store)  # type: ignore[arg-type]
 
 
-TURNS = [Message(role="user", content="Hi"),
-         Message(role="assistant", content=None, tool_calls=[
-             {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}])]
+TURNS = [
+    Message(role="user", content="Hi"),
+    Message(
+        role="assistant",
+        content=None,
+        tool_calls=[
+            {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+        ],
+    ),
+]
 
 
 async def test_keep_then_chain_within_the_tenant_only() -> None:
@@ -71,7 +89,8 @@ async def test_keep_then_chain_within_the_tenant_only() -> None:
     assert orjson.loads(row.response_json)["id"] == "resp_1"
     history = await stored_responses.history(c, "tenant-a", "resp_1")
     assert [m.model_dump(exclude_none=True) for m in history] == [
-        m.model_dump(exclude_none=True) for m in TURNS]
+        m.model_dump(exclude_none=True) for m in TURNS
+    ]
     with pytest.raises(NotFound) as err:
         await stored_responses.history(c, "tenant-b", "resp_1")
     assert err.value.param == "previous_response_id" and "resp_1" in err.value.message
@@ -85,5 +104,6 @@ async def test_keep_then_chain_within_the_tenant_only() -> None:
 
 async def test_no_previous_id_is_no_history_and_a_failed_store_is_logged() -> None:
     assert await stored_responses.history(clients(FakeStore()), "t", None) == []
-    await stored_responses.keep(clients(FakeStore(fail_puts=True)), "t", {"id": "resp_x"},
-                                TURNS)  # does not raise
+    await stored_responses.keep(
+        clients(FakeStore(fail_puts=True)), "t", {"id": "resp_x"}, TURNS
+    )  # does not raise

@@ -38,8 +38,9 @@ def postgres_admin_dsn() -> Iterator[str]:
     try:
         # Tests crash the ledger, never PostgreSQL: durability settings off for speed.
         settings = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
-        with running_servers(base, nats=False, valkey=False, postgres=True,
-                             postgres_settings=settings) as servers:
+        with running_servers(
+            base, nats=False, valkey=False, postgres=True, postgres_settings=settings
+        ) as servers:
             yield servers.postgres_dsn
     finally:
         shutil.rmtree(base, ignore_errors=True)
@@ -124,11 +125,11 @@ def nats_servers() -> Iterator[Servers]:
 
 
 @pytest.fixture
-async def stub(repo: LedgerRepository,
-               holds: HoldService) -> AsyncIterator[ledger_pb2_grpc.LedgerServiceStub]:
+async def stub(
+    repo: LedgerRepository, holds: HoldService
+) -> AsyncIterator[ledger_pb2_grpc.LedgerServiceStub]:
     server = grpc.aio.server()
-    servicer = LedgerServicer(repo, holds,
-                              StripeRpcs(repo.pool, StripeSettings()))
+    servicer = LedgerServicer(repo, holds, StripeRpcs(repo.pool, StripeSettings()))
     ledger_pb2_grpc.add_LedgerServiceServicer_to_server(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
@@ -140,19 +141,38 @@ async def stub(repo: LedgerRepository,
         await server.stop(None)
 
 
-def completion(tenant_id: str, charged_nano: int, *, request_id: str | None = None,
-               key_id: str = "", created_at_unix_ms: int | None = None,
-               **fields: object) -> events_pb2.CompletionEvent:
+def completion(
+    tenant_id: str,
+    charged_nano: int,
+    *,
+    request_id: str | None = None,
+    key_id: str = "",
+    created_at_unix_ms: int | None = None,
+    **fields: object,
+) -> events_pb2.CompletionEvent:
     values: dict[str, object] = {
         "request_id": new_request_id() if request_id is None else request_id,
         "tenant_id": tenant_id,
-        "key_id": key_id, "model_requested": "auto", "tier": "standard",
-        "resolved_model": "sim-model", "provider": "sim", "input_tokens": 100,
-        "output_tokens": 20, "cached_tokens": 0, "upstream_cost_nano": charged_nano // 2,
-        "baseline_cost_nano": charged_nano * 2, "charged_nano": charged_nano,
-        "cache_outcome": "miss", "latency_ms": 120, "ttft_ms": 40, "status": "ok",
-        "attempts": 1, "endpoint": "chat.completions", "streamed": False,
-        "created_at_unix_ms": int(time.time() * 1000) if created_at_unix_ms is None
+        "key_id": key_id,
+        "model_requested": "auto",
+        "tier": "standard",
+        "resolved_model": "sim-model",
+        "provider": "sim",
+        "input_tokens": 100,
+        "output_tokens": 20,
+        "cached_tokens": 0,
+        "upstream_cost_nano": charged_nano // 2,
+        "baseline_cost_nano": charged_nano * 2,
+        "charged_nano": charged_nano,
+        "cache_outcome": "miss",
+        "latency_ms": 120,
+        "ttft_ms": 40,
+        "status": "ok",
+        "attempts": 1,
+        "endpoint": "chat.completions",
+        "streamed": False,
+        "created_at_unix_ms": int(time.time() * 1000)
+        if created_at_unix_ms is None
         else created_at_unix_ms,
     }
     values.update(fields)

@@ -28,17 +28,24 @@ USD = 1_000_000_000
 
 
 @pytest.fixture
-def ledger_process(tmp_path: Path, migrated_dsn: str, nats_servers: Servers,
-                   valkey_url: str) -> Iterator[tuple[ManagedProcess, int]]:
+def ledger_process(
+    tmp_path: Path, migrated_dsn: str, nats_servers: Servers, valkey_url: str
+) -> Iterator[tuple[ManagedProcess, int]]:
     port = free_port()
-    env = {"TOKAROO_POSTGRES_DSN": migrated_dsn, "TOKAROO_NATS_URL": nats_servers.nats_url,
-           "TOKAROO_REDIS_URL": valkey_url,
-           "TOKAROO_LEDGER_GRPC_PORT": str(port), "TOKAROO_LEDGER_BATCH_SIZE": "25",
-           "TOKAROO_LEDGER_ACK_WAIT_S": "2", "TOKAROO_LOG_LEVEL": "INFO",
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        "TOKAROO_POSTGRES_DSN": migrated_dsn,
+        "TOKAROO_NATS_URL": nats_servers.nats_url,
+        "TOKAROO_REDIS_URL": valkey_url,
+        "TOKAROO_LEDGER_GRPC_PORT": str(port),
+        "TOKAROO_LEDGER_BATCH_SIZE": "25",
+        "TOKAROO_LEDGER_ACK_WAIT_S": "2",
+        "TOKAROO_LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+    }
     spec = ServerSpec("ledger", [sys.executable, "-m", "tokaroo_ledger", "serve"], env, None)
-    proc = ManagedProcess(spec, tmp_path / "logs", ready=lambda p: p.wait_ready_tcp(port),
-                          base_env=dict(os.environ))
+    proc = ManagedProcess(
+        spec, tmp_path / "logs", ready=lambda p: p.wait_ready_tcp(port), base_env=dict(os.environ)
+    )
     try:
         yield proc, port
     finally:
@@ -51,15 +58,24 @@ async def usage_count(repo: LedgerRepository) -> int:
         return count
 
 
-async def publish_all(js: Any, events: list[events_pb2.CompletionEvent],
-                      msg_id: Callable[[events_pb2.CompletionEvent], str]) -> None:
+async def publish_all(
+    js: Any,
+    events: list[events_pb2.CompletionEvent],
+    msg_id: Callable[[events_pb2.CompletionEvent], str],
+) -> None:
     for ev in events:
-        await jetstream.publish(js, COMPLETION_SUBJECT, ev.SerializeToString(), msg_id(ev),
-                                timeout=5)
+        await jetstream.publish(
+            js, COMPLETION_SUBJECT, ev.SerializeToString(), msg_id(ev), timeout=5
+        )
 
 
-async def stop_mid_way(repo: LedgerRepository, publisher: asyncio.Task[None], at_least: int,
-                       total: int, stop: Callable[[], object]) -> int:
+async def stop_mid_way(
+    repo: LedgerRepository,
+    publisher: asyncio.Task[None],
+    at_least: int,
+    total: int,
+    stop: Callable[[], object],
+) -> int:
     """Wait until at least `at_least` events are settled, then call stop(); return the count
     settled at that moment (which must be below `total`)."""
     loop = asyncio.get_running_loop()
@@ -88,12 +104,16 @@ async def wait_all_settled(nc: NATS, repo: LedgerRepository, total: int) -> None
 
 @pytest.mark.slow
 async def test_kill_and_sigterm_mid_stream_charge_exactly_once(
-        ledger_process: tuple[ManagedProcess, int], nats_servers: Servers,
-        repo: LedgerRepository, make_event: Any) -> None:
+    ledger_process: tuple[ManagedProcess, int],
+    nats_servers: Servers,
+    repo: LedgerRepository,
+    make_event: Any,
+) -> None:
     proc, port = ledger_process
     initial = 1000 * USD
-    tenant, key, _ = await repo.create_tenant("crash", initial, "k", "tok_" + "k" * 40,
-                                              pinned=False)
+    tenant, key, _ = await repo.create_tenant(
+        "crash", initial, "k", "tok_" + "k" * 40, pinned=False
+    )
     nc = await jetstream.connect(nats_servers.nats_url, "ledger-crash-test")
     try:
         js = nc.jetstream()
@@ -104,8 +124,9 @@ async def test_kill_and_sigterm_mid_stream_charge_exactly_once(
             return str(ev.request_id)
 
         # Phase 1: SIGKILL mid-stream, keep publishing while it is down, restart.
-        phase1 = [make_event(str(tenant.id), 1_000 + i * 7, key_id=str(key.id))
-                  for i in range(1200)]
+        phase1 = [
+            make_event(str(tenant.id), 1_000 + i * 7, key_id=str(key.id)) for i in range(1200)
+        ]
         publisher = asyncio.create_task(publish_all(js, phase1, by_request_id))
         killed_at = await stop_mid_way(repo, publisher, 100, len(phase1), proc.kill)
         assert proc.returncode == -9
@@ -116,8 +137,9 @@ async def test_kill_and_sigterm_mid_stream_charge_exactly_once(
         # Phase 2: SIGTERM mid-stream: a graceful stop (exit code 0), then restart.
         phase2 = [make_event(str(tenant.id), 500 + i, key_id=str(key.id)) for i in range(1200)]
         publisher = asyncio.create_task(publish_all(js, phase2, by_request_id))
-        stopped_at = await stop_mid_way(repo, publisher, len(phase1) + 100,
-                                        len(phase1) + len(phase2), proc.stop)
+        stopped_at = await stop_mid_way(
+            repo, publisher, len(phase1) + 100, len(phase1) + len(phase2), proc.stop
+        )
         assert proc.returncode == 0, proc.log_tail()
         assert '"msg": "ledger stopped"' in proc.log_tail(20_000).replace('":"', '": "')
         await asyncio.to_thread(proc.start)
@@ -128,21 +150,24 @@ async def test_kill_and_sigterm_mid_stream_charge_exactly_once(
         balance = await repo.get_balance(tenant.id)
         assert balance == initial - charged == await repo.ledger_sum(tenant.id)
         async with repo._pool.acquire() as conn:
-            charges = await conn.fetchval("SELECT count(*) FROM ledger_entries "
-                                          "WHERE kind = 'charge'")
+            charges = await conn.fetchval(
+                "SELECT count(*) FROM ledger_entries WHERE kind = 'charge'"
+            )
         assert charges == len(events)
         assert 0 < killed_at < len(phase1) < stopped_at < len(events)
 
         # The restarted process serves gRPC with health and answers from the same database.
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             health = await health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(service="tokaroo.ledger.v1.LedgerService"))
+                health_pb2.HealthCheckRequest(service="tokaroo.ledger.v1.LedgerService")
+            )
             assert health.status == health_pb2.HealthCheckResponse.SERVING
             stub = ledger_pb2_grpc.LedgerServiceStub(channel)
             got = await stub.GetBalance(ledger_pb2.GetBalanceRequest(tenant_id=str(tenant.id)))
             assert got.balance_nano == balance
-            auth = await stub.Authenticate(ledger_pb2.AuthenticateRequest(
-                key_hash=hash_secret("tok_" + "k" * 40)))
+            auth = await stub.Authenticate(
+                ledger_pb2.AuthenticateRequest(key_hash=hash_secret("tok_" + "k" * 40))
+            )
             assert auth.ok and auth.key_id == str(key.id)
     finally:
         await nc.close()
@@ -151,8 +176,15 @@ async def test_kill_and_sigterm_mid_stream_charge_exactly_once(
 
 def test_migrate_command(dsn: str) -> None:
     """`tokaroo-migrate`, as the Kubernetes Job runs it: applies, then finds nothing to do."""
-    argv = [sys.executable, "-m", "tokaroo_common.migrate_command", "--store", "ledger",
-            "--postgres-dsn", dsn]
+    argv = [
+        sys.executable,
+        "-m",
+        "tokaroo_common.migrate_command",
+        "--store",
+        "ledger",
+        "--postgres-dsn",
+        dsn,
+    ]
     first = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
     assert first.returncode == 0, first.stderr
     assert "applied ledger/0001_init" in first.stdout

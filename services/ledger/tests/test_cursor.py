@@ -20,8 +20,7 @@ def test_request_id_may_contain_separator() -> None:
     assert cursor.decode(cursor.encode(ts, "a|b"))[1] == "a|b"
 
 
-@pytest.mark.parametrize("bad", ["", "!!!!", "bm90LWEtY3Vyc29y", "MTIz", "x" * 600,
-                                 "YWJjfGRlZg"])
+@pytest.mark.parametrize("bad", ["", "!!!!", "bm90LWEtY3Vyc29y", "MTIz", "x" * 600, "YWJjfGRlZg"])
 def test_garbage_is_invalid_request(bad: str) -> None:
     with pytest.raises(InvalidRequest):
         cursor.decode(bad)

@@ -23,33 +23,52 @@ Settle = Callable[[Sequence[UsageEvent]], Awaitable[None]]  # the conftest fixtu
 
 
 async def _tenant(repo: LedgerRepository, credit: int) -> uuid.UUID:
-    tenant, _key, _created = await repo.create_tenant(f"t-{uuid.uuid4()}", credit, "k",
-                                                      generate_secret(), pinned=False)
+    tenant, _key, _created = await repo.create_tenant(
+        f"t-{uuid.uuid4()}", credit, "k", generate_secret(), pinned=False
+    )
     return tenant.id
 
 
 def _event(tenant: uuid.UUID, request_id: str, charged: int) -> UsageEvent:
-    return UsageEvent(request_id=request_id, tenant_id=tenant, key_id=None,
-                      endpoint="chat.completions", tier="instant", model_requested="auto",
-                      resolved_model="m", provider="p", streamed=False, input_tokens=1,
-                      output_tokens=1, cached_tokens=0, upstream_cost_nano=1,
-                      baseline_cost_nano=2 * charged, charged_nano=charged,
-                      cache_outcome="miss", latency_ms=1, ttft_ms=0, status="ok",
-                      error_code="", attempts=1, created_at=datetime.now(UTC))
+    return UsageEvent(
+        request_id=request_id,
+        tenant_id=tenant,
+        key_id=None,
+        endpoint="chat.completions",
+        tier="instant",
+        model_requested="auto",
+        resolved_model="m",
+        provider="p",
+        streamed=False,
+        input_tokens=1,
+        output_tokens=1,
+        cached_tokens=0,
+        upstream_cost_nano=1,
+        baseline_cost_nano=2 * charged,
+        charged_nano=charged,
+        cache_outcome="miss",
+        latency_ms=1,
+        ttft_ms=0,
+        status="ok",
+        error_code="",
+        attempts=1,
+        created_at=datetime.now(UTC),
+    )
 
 
-async def test_200_concurrent_holds_never_exceed_balance(repo: LedgerRepository,
-                                                         holds: HoldService) -> None:
+async def test_200_concurrent_holds_never_exceed_balance(
+    repo: LedgerRepository, holds: HoldService
+) -> None:
     tenant = await _tenant(repo, 1_000)
-    results = await asyncio.gather(*(holds.hold(tenant, f"r{i}", 30, 60_000)
-                                     for i in range(200)))
+    results = await asyncio.gather(*(holds.hold(tenant, f"r{i}", 30, 60_000) for i in range(200)))
     granted = [r for r in results if r is not None and r.ok]
     assert len(granted) == 1_000 // 30
     assert {r.reason for r in results if r is not None and not r.ok} == {"balance"}
 
 
-async def test_hold_is_idempotent_and_rejects_when_empty(repo: LedgerRepository,
-                                                         holds: HoldService) -> None:
+async def test_hold_is_idempotent_and_rejects_when_empty(
+    repo: LedgerRepository, holds: HoldService
+) -> None:
     tenant = await _tenant(repo, 100)
     first = await holds.hold(tenant, "same", 60, 60_000)
     again = await holds.hold(tenant, "same", 60, 60_000)
@@ -68,7 +87,8 @@ async def test_expired_holds_stop_counting(repo: LedgerRepository, holds: HoldSe
 
 
 async def test_settlement_releases_the_hold_and_mirrors_the_charge(
-        repo: LedgerRepository, holds: HoldService, settle: Settle) -> None:
+    repo: LedgerRepository, holds: HoldService, settle: Settle
+) -> None:
     tenant = await _tenant(repo, 100)
     assert (await holds.hold(tenant, "req-1", 100, 60_000)).ok  # type: ignore[union-attr]
     blocked = await holds.hold(tenant, "req-2", 10, 60_000)
@@ -91,15 +111,16 @@ async def test_a_credit_reaches_the_mirror(repo: LedgerRepository, holds: HoldSe
     assert granted is not None and granted.ok and granted.available_nano == 1_010
 
 
-async def test_valkey_losing_its_data_fences_holds(repo: LedgerRepository,
-                                                   book: ReservationBook,
-                                                   valkey_url: str) -> None:
+async def test_valkey_losing_its_data_fences_holds(
+    repo: LedgerRepository, book: ReservationBook, valkey_url: str
+) -> None:
     fence = timedelta(seconds=1)
     holds = HoldService(repo.pool, book, fence)
     tenant = await _tenant(repo, 100)
     first = await holds.hold(tenant, "before", 60, 60_000)  # a first start: no fence
     assert first is not None and first.ok
     from tokaroo_common.valkey import valkey_client
+
     redis = valkey_client(valkey_url, timeout_s=5)
     try:
         await redis.flushdb()  # Valkey restarted empty: the live hold "before" is gone

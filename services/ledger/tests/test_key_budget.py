@@ -25,31 +25,57 @@ Settle = Callable[[Sequence[UsageEvent]], Awaitable[None]]  # the conftest fixtu
 
 
 async def _tenant(repo: LedgerRepository, credit: int = 10**12) -> uuid.UUID:
-    tenant, _key, _created = await repo.create_tenant(f"t-{uuid.uuid4()}", credit, "k",
-                                                      generate_secret(), pinned=False)
+    tenant, _key, _created = await repo.create_tenant(
+        f"t-{uuid.uuid4()}", credit, "k", generate_secret(), pinned=False
+    )
     return tenant.id
 
 
-def _event(tenant: uuid.UUID, key: uuid.UUID, request_id: str, charged: int,
-           created_at: datetime | None = None) -> UsageEvent:
-    return UsageEvent(request_id=request_id, tenant_id=tenant, key_id=key,
-                      endpoint="chat.completions", tier="instant", model_requested="auto",
-                      resolved_model="m", provider="p", streamed=False, input_tokens=1,
-                      output_tokens=1, cached_tokens=0, upstream_cost_nano=1,
-                      baseline_cost_nano=charged * 2, charged_nano=charged,
-                      cache_outcome="miss", latency_ms=1, ttft_ms=0, status="ok",
-                      error_code="", attempts=1, created_at=created_at or datetime.now(UTC))
+def _event(
+    tenant: uuid.UUID,
+    key: uuid.UUID,
+    request_id: str,
+    charged: int,
+    created_at: datetime | None = None,
+) -> UsageEvent:
+    return UsageEvent(
+        request_id=request_id,
+        tenant_id=tenant,
+        key_id=key,
+        endpoint="chat.completions",
+        tier="instant",
+        model_requested="auto",
+        resolved_model="m",
+        provider="p",
+        streamed=False,
+        input_tokens=1,
+        output_tokens=1,
+        cached_tokens=0,
+        upstream_cost_nano=1,
+        baseline_cost_nano=charged * 2,
+        charged_nano=charged,
+        cache_outcome="miss",
+        latency_ms=1,
+        ttft_ms=0,
+        status="ok",
+        error_code="",
+        attempts=1,
+        created_at=created_at or datetime.now(UTC),
+    )
 
 
-async def test_200_concurrent_holds_never_pass_the_key_budget(repo: LedgerRepository,
-                                                              holds: HoldService) -> None:
+async def test_200_concurrent_holds_never_pass_the_key_budget(
+    repo: LedgerRepository, holds: HoldService
+) -> None:
     store = KeyStore(repo.pool)
     tenant = await _tenant(repo)
-    key, _ = await store.create_key(tenant, "capped", KeyControls(budget_nano=1_000,
-                                                                  budget_period="day"))
+    key, _ = await store.create_key(
+        tenant, "capped", KeyControls(budget_nano=1_000, budget_period="day")
+    )
     other, _ = await store.create_key(tenant, "free")
-    results = await asyncio.gather(*(holds.hold(tenant, f"r{i}", 30, 60_000, key.id)
-                                     for i in range(200)))
+    results = await asyncio.gather(
+        *(holds.hold(tenant, f"r{i}", 30, 60_000, key.id) for i in range(200))
+    )
     granted = [r for r in results if r is not None and r.ok]
     assert len(granted) == 1_000 // 30
     refused = [r for r in results if r is not None and not r.ok]
@@ -61,11 +87,13 @@ async def test_200_concurrent_holds_never_pass_the_key_budget(repo: LedgerReposi
 
 
 async def test_settled_spend_counts_once_per_request_and_period(
-        repo: LedgerRepository, holds: HoldService, settle: Settle) -> None:
+    repo: LedgerRepository, holds: HoldService, settle: Settle
+) -> None:
     store = KeyStore(repo.pool)
     tenant = await _tenant(repo)
-    key, _ = await store.create_key(tenant, "capped", KeyControls(budget_nano=100,
-                                                                  budget_period="day"))
+    key, _ = await store.create_key(
+        tenant, "capped", KeyControls(budget_nano=100, budget_period="day")
+    )
     assert (await holds.hold(tenant, "a", 60, 60_000, key.id)).ok  # type: ignore[union-attr]
     event = _event(tenant, key.id, "a", 60)
     await settle([event])
@@ -76,20 +104,21 @@ async def test_settled_spend_counts_once_per_request_and_period(
     assert refused is not None and not refused.ok and refused.key_spent_nano == 60
     assert (await holds.hold(tenant, "c", 40, 60_000, key.id)).ok  # type: ignore[union-attr]
     # Yesterday's spend does not count against a daily budget, but does against a total one.
-    await settle([_event(tenant, key.id, "old", 1_000,
-                              datetime.now(UTC) - timedelta(days=2))])
+    await settle([_event(tenant, key.id, "old", 1_000, datetime.now(UTC) - timedelta(days=2))])
     assert (await holds.hold(tenant, "d", 0, 60_000, key.id)).ok  # type: ignore[union-attr]
     await store.update_key(tenant, key.id, None, replace(key.controls, budget_period="total"))
     total = await holds.hold(tenant, "e", 0, 60_000, key.id)
     assert total is not None and not total.ok and total.key_spent_nano == 1_060
 
 
-async def test_revoked_and_expired_keys_hold_nothing(repo: LedgerRepository,
-                                                     holds: HoldService) -> None:
+async def test_revoked_and_expired_keys_hold_nothing(
+    repo: LedgerRepository, holds: HoldService
+) -> None:
     store = KeyStore(repo.pool)
     tenant = await _tenant(repo)
     expired, _ = await store.create_key(
-        tenant, "old", KeyControls(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        tenant, "old", KeyControls(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
     revoked, _ = await store.create_key(tenant, "gone")
     await store.revoke_key(tenant, revoked.id)
     for key in (expired, revoked):
@@ -103,41 +132,58 @@ async def test_revoked_and_expired_keys_hold_nothing(repo: LedgerRepository,
 async def test_key_rpcs_are_tenant_scoped(stub: LedgerServiceStub) -> None:
     a = await stub.CreateTenant(pb.CreateTenantRequest(name="a", initial_credit_nano=10))
     b = await stub.CreateTenant(pb.CreateTenantRequest(name="b", initial_credit_nano=10))
-    created = await stub.CreateKey(pb.CreateKeyRequest(
-        tenant_id=a.tenant_id, name="x", budget_nano=5, budget_period="day",
-        allowed_models=["auto", "fast"], requests_per_minute=3))
+    created = await stub.CreateKey(
+        pb.CreateKeyRequest(
+            tenant_id=a.tenant_id,
+            name="x",
+            budget_nano=5,
+            budget_period="day",
+            allowed_models=["auto", "fast"],
+            requests_per_minute=3,
+        )
+    )
     assert created.key.budget_nano == 5 and list(created.key.allowed_models) == ["auto", "fast"]
-    for call in (stub.UpdateKey(pb.UpdateKeyRequest(tenant_id=b.tenant_id,
-                                                    key_id=created.key.id, budget_nano=10**9)),
-                 stub.RevokeKey(pb.RevokeKeyRequest(tenant_id=b.tenant_id,
-                                                    key_id=created.key.id))):
+    for call in (
+        stub.UpdateKey(
+            pb.UpdateKeyRequest(tenant_id=b.tenant_id, key_id=created.key.id, budget_nano=10**9)
+        ),
+        stub.RevokeKey(pb.RevokeKeyRequest(tenant_id=b.tenant_id, key_id=created.key.id)),
+    ):
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await call
         assert info.value.code() == grpc.StatusCode.NOT_FOUND
     listed_b = await stub.ListKeys(pb.ListKeysRequest(tenant_id=b.tenant_id))
     assert created.key.id not in {k.id for k in listed_b.keys}
-    updated = await stub.UpdateKey(pb.UpdateKeyRequest(
-        tenant_id=a.tenant_id, key_id=created.key.id, clear_budget=True, tokens_per_minute=9))
+    updated = await stub.UpdateKey(
+        pb.UpdateKeyRequest(
+            tenant_id=a.tenant_id, key_id=created.key.id, clear_budget=True, tokens_per_minute=9
+        )
+    )
     assert not updated.HasField("budget_nano") and updated.tokens_per_minute == 9
     assert updated.requests_per_minute == 3 and updated.budget_period == "day"
-    usage_b = await stub.ListUsage(pb.ListUsageRequest(tenant_id=b.tenant_id,
-                                                       key_id=created.key.id))
+    usage_b = await stub.ListUsage(
+        pb.ListUsageRequest(tenant_id=b.tenant_id, key_id=created.key.id)
+    )
     assert list(usage_b.records) == []
 
 
-async def test_usage_filters_and_summary(repo: LedgerRepository,
-                                         stub: LedgerServiceStub, settle: Settle) -> None:
+async def test_usage_filters_and_summary(
+    repo: LedgerRepository, stub: LedgerServiceStub, settle: Settle
+) -> None:
     store = KeyStore(repo.pool)
     tenant = await _tenant(repo)
     k1, _ = await store.create_key(tenant, "one")
     k2, _ = await store.create_key(tenant, "two")
-    await settle([_event(tenant, k1.id, "u1", 10), _event(tenant, k2.id, "u2", 20),
-                       replace(_event(tenant, k2.id, "u3", 0), cache_outcome="exact",
-                               tier="standard")])
+    await settle(
+        [
+            _event(tenant, k1.id, "u1", 10),
+            _event(tenant, k2.id, "u2", 20),
+            replace(_event(tenant, k2.id, "u3", 0), cache_outcome="exact", tier="standard"),
+        ]
+    )
     by_key = await stub.ListUsage(pb.ListUsageRequest(tenant_id=str(tenant), key_id=str(k2.id)))
     assert sorted(r.id for r in by_key.records) == ["u2", "u3"]
-    hits = await stub.ListUsage(pb.ListUsageRequest(tenant_id=str(tenant),
-                                                    cache_outcome="exact"))
+    hits = await stub.ListUsage(pb.ListUsageRequest(tenant_id=str(tenant), cache_outcome="exact"))
     assert [r.id for r in hits.records] == ["u3"]
     tier = await stub.ListUsage(pb.ListUsageRequest(tenant_id=str(tenant), tier="instant"))
     assert sorted(r.id for r in tier.records) == ["u1", "u2"]

@@ -23,8 +23,9 @@ def test_periods_start_and_reset_in_utc() -> None:
     assert period_reset("day", now) == datetime(2027, 1, 1, tzinfo=UTC)
     assert period_start("month", now) == datetime(2026, 12, 1, tzinfo=UTC)
     assert period_reset("month", now) == datetime(2027, 1, 1, tzinfo=UTC)
-    assert period_reset("month", datetime(2026, 2, 10, tzinfo=UTC)) == \
-        datetime(2026, 3, 1, tzinfo=UTC)
+    assert period_reset("month", datetime(2026, 2, 10, tzinfo=UTC)) == datetime(
+        2026, 3, 1, tzinfo=UTC
+    )
     assert period_start("total", now) is None and period_reset("total", now) is None
 
 
@@ -45,9 +46,11 @@ def test_validation_refuses_bad_values() -> None:
 def test_update_changes_only_what_it_names() -> None:
     current = KeyControls(10, 1000, 5, "day", ("auto",), None)
     assert updated_controls(current, pb.UpdateKeyRequest()) == current
-    changed = updated_controls(current, pb.UpdateKeyRequest(requests_per_minute=0,
-                                                            budget_period="total"))
+    changed = updated_controls(
+        current, pb.UpdateKeyRequest(requests_per_minute=0, budget_period="total")
+    )
     assert changed == KeyControls(0, 1000, 5, "total", ("auto",), None)
-    cleared = updated_controls(current, pb.UpdateKeyRequest(clear_budget=True,
-                                                            set_allowed_models=True))
+    cleared = updated_controls(
+        current, pb.UpdateKeyRequest(clear_budget=True, set_allowed_models=True)
+    )
     assert cleared.budget_nano is None and cleared.allowed_models == ()

@@ -21,8 +21,9 @@ def test_migrations_are_numbered_and_ordered() -> None:
 async def _recorded(dsn: str) -> list[str]:
     conn = await asyncpg.connect(dsn)
     try:
-        rows = await conn.fetch("SELECT version FROM tokaroo_migrations WHERE store = 'ledger' "
-                                "ORDER BY version")
+        rows = await conn.fetch(
+            "SELECT version FROM tokaroo_migrations WHERE store = 'ledger' ORDER BY version"
+        )
         return [r["version"] for r in rows]
     finally:
         await conn.close()
@@ -35,11 +36,14 @@ async def test_migrate_applies_once_and_records(dsn: str) -> None:
     assert await _recorded(dsn) == first
     conn = await asyncpg.connect(dsn)
     try:
-        tables = {r["tablename"] for r in await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        tables = {
+            r["tablename"]
+            for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
         assert {"tenants", "api_keys", "ledger_entries", "usage"} <= tables
         index = await conn.fetchval(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'usage_tenant_created_idx'")
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'usage_tenant_created_idx'"
+        )
         assert "created_at DESC, request_id DESC" in index
     finally:
         await conn.close()
@@ -68,12 +72,17 @@ async def test_a_database_of_the_earlier_runner_is_adopted(dsn: str) -> None:
     migrations = MIGRATIONS.load()
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute("CREATE TABLE schema_migrations (version text PRIMARY KEY, "
-                           "checksum text NOT NULL, applied_at timestamptz DEFAULT now())")
+        await conn.execute(
+            "CREATE TABLE schema_migrations (version text PRIMARY KEY, "
+            "checksum text NOT NULL, applied_at timestamptz DEFAULT now())"
+        )
         for m in migrations[:2]:
             await conn.execute(m.sql)
-            await conn.execute("INSERT INTO schema_migrations (version, checksum) "
-                               "VALUES ($1, $2)", m.version + ".sql", m.checksum)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)",
+                m.version + ".sql",
+                m.checksum,
+            )
     finally:
         await conn.close()
     # Only what the old runner had not applied runs now (re-running 0001 would fail).
@@ -90,14 +99,18 @@ async def test_ledger_entries_are_append_only(migrated_dsn: str) -> None:
     conn = await asyncpg.connect(migrated_dsn)
     try:
         await conn.execute("INSERT INTO tenants (id, name) VALUES (gen_random_uuid(), 't')")
-        await conn.execute("INSERT INTO ledger_entries (tenant_id, kind, amount_nano, cause_id)"
-                           " SELECT id, 'credit', 5, 'c1' FROM tenants")
+        await conn.execute(
+            "INSERT INTO ledger_entries (tenant_id, kind, amount_nano, cause_id)"
+            " SELECT id, 'credit', 5, 'c1' FROM tenants"
+        )
         with pytest.raises(asyncpg.RaiseError):
             await conn.execute("UPDATE ledger_entries SET amount_nano = 6")
         with pytest.raises(asyncpg.RaiseError):
             await conn.execute("DELETE FROM ledger_entries")
         with pytest.raises(asyncpg.CheckViolationError):  # a charge must be negative
-            await conn.execute("INSERT INTO ledger_entries (tenant_id, kind, amount_nano, "
-                               "cause_id) SELECT id, 'charge', 5, 'c2' FROM tenants")
+            await conn.execute(
+                "INSERT INTO ledger_entries (tenant_id, kind, amount_nano, "
+                "cause_id) SELECT id, 'charge', 5, 'c2' FROM tenants"
+            )
     finally:
         await conn.close()

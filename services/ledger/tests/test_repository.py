@@ -15,8 +15,12 @@ NOW = datetime.now(UTC)
 
 
 def ev(tenant: uuid.UUID, rid: str, charged: int) -> UsageEvent:
-    return decode(events_pb2.CompletionEvent(request_id=rid, tenant_id=str(tenant),
-                                             charged_nano=charged).SerializeToString(), NOW)
+    return decode(
+        events_pb2.CompletionEvent(
+            request_id=rid, tenant_id=str(tenant), charged_nano=charged
+        ).SerializeToString(),
+        NOW,
+    )
 
 
 async def test_settle_is_idempotent_per_request(repo: LedgerRepository) -> None:
@@ -38,12 +42,18 @@ async def test_settle_reports_unknown_tenants(repo: LedgerRepository) -> None:
 
 
 async def test_concurrent_settlers_charge_once(repo: LedgerRepository) -> None:
-    tenants = [(await repo.create_tenant(f"t{i}", 10_000, "k", f"tok_{i}{'c' * 30}",
-                                         pinned=False))[0] for i in range(3)]
+    tenants = [
+        (await repo.create_tenant(f"t{i}", 10_000, "k", f"tok_{i}{'c' * 30}", pinned=False))[0]
+        for i in range(3)
+    ]
     batch = [ev(tenants[i % 3].id, f"c{i}", i + 1) for i in range(90)]
     # Overlapping batches in different orders, as two ledger replicas would see them.
-    await asyncio.gather(repo.settle(batch), repo.settle(list(reversed(batch))),
-                         repo.settle(batch[::2]), repo.settle(batch[1::2]))
+    await asyncio.gather(
+        repo.settle(batch),
+        repo.settle(list(reversed(batch))),
+        repo.settle(batch[::2]),
+        repo.settle(batch[1::2]),
+    )
     for i, t in enumerate(tenants):
         spent = sum(n + 1 for n in range(90) if n % 3 == i)
         assert await repo.get_balance(t.id) == 10_000 - spent == await repo.ledger_sum(t.id)

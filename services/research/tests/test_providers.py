@@ -30,14 +30,25 @@ class FakeProviders:
     """OpenAI at /oa/v1, Anthropic at /an, Gemini at /ge/v1beta; `hide` drops ids from the
     lists, `fail` makes a model's probes fail with a 500 (see FakeAdapter)."""
 
-    def __init__(self, hide: frozenset[str] = frozenset(),
-                 fail: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, hide: frozenset[str] = frozenset(), fail: frozenset[str] = frozenset()
+    ) -> None:
         self.hide, self.fail = set(hide), set(fail)
-        self.openai = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano",
-                       "text-embedding-3-small"]
+        self.openai = [
+            "gpt-4o",
+            "gpt-4o-mini",
+            "gpt-4.1",
+            "gpt-4.1-mini",
+            "gpt-4.1-nano",
+            "text-embedding-3-small",
+        ]
         self.anthropic = ["claude-haiku-4-5", "claude-sonnet-4-6"]
-        self.gemini = ["gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.5-pro",
-                       "text-embedding-004"]
+        self.gemini = [
+            "gemini-2.5-flash",
+            "gemini-2.5-flash-lite",
+            "gemini-2.5-pro",
+            "text-embedding-004",
+        ]
 
     def _ids(self, ids: list[str]) -> list[str]:
         return [i for i in ids if i not in self.hide]
@@ -53,17 +64,22 @@ class FakeProviders:
         if path == "/an/v1/models":  # two pages
             ids = self._ids(self.anthropic)
             if request.url.params.get("after_id"):
-                return httpx.Response(200, json={"data": [{"id": i} for i in ids[1:]],
-                                                  "has_more": False})
-            return httpx.Response(200, json={"data": [{"id": ids[0]}], "has_more": True,
-                                              "last_id": ids[0]})
+                return httpx.Response(
+                    200, json={"data": [{"id": i} for i in ids[1:]], "has_more": False}
+                )
+            return httpx.Response(
+                200, json={"data": [{"id": ids[0]}], "has_more": True, "last_id": ids[0]}
+            )
         if path == "/ge/v1beta/models":
             ids = self._ids(self.gemini)
             if request.url.params.get("pageToken"):
-                return httpx.Response(200, json={"models": [{"name": f"models/{i}"}
-                                                            for i in ids[2:]]})
-            return httpx.Response(200, json={"models": [{"name": f"models/{i}"} for i in ids[:2]],
-                                              "nextPageToken": "p2"})
+                return httpx.Response(
+                    200, json={"models": [{"name": f"models/{i}"} for i in ids[2:]]}
+                )
+            return httpx.Response(
+                200,
+                json={"models": [{"name": f"models/{i}"} for i in ids[:2]], "nextPageToken": "p2"},
+            )
         return httpx.Response(404)
 
 
@@ -81,8 +97,9 @@ class FakeAdapter:
     async def complete(self, req: ChatCompletionRequest, target: Target) -> dict[str, Any]:
         raise AssertionError("probes stream")
 
-    async def stream(self, req: ChatCompletionRequest, target: Target
-                     ) -> AsyncIterator[dict[str, Any]]:
+    async def stream(
+        self, req: ChatCompletionRequest, target: Target
+    ) -> AsyncIterator[dict[str, Any]]:
         self._check(target)
         for piece in ("pong", "!"):
             yield {"choices": [{"index": 0, "delta": {"content": piece}}]}
@@ -102,24 +119,32 @@ def endpoint(name: str, url: str) -> ProviderEndpoint:
 
 def fake_settings(base: str = BASE) -> ResearchSettings:
     return ResearchSettings(
-        _env_file=None, openai_base_url=f"{base}/oa/v1", openai_api_key="k",
-        anthropic_base_url=f"{base}/an", anthropic_api_key="k",
-        gemini_base_url=f"{base}/ge/v1beta", gemini_api_key="k")
+        _env_file=None,
+        openai_base_url=f"{base}/oa/v1",
+        openai_api_key="k",
+        anthropic_base_url=f"{base}/an",
+        anthropic_api_key="k",
+        gemini_base_url=f"{base}/ge/v1beta",
+        gemini_api_key="k",
+    )
 
 
 async def test_lists_follow_pagination_and_probes_read_the_adapter_stream() -> None:
     fake = FakeProviders()
     async with httpx.AsyncClient(transport=httpx.MockTransport(fake.handler)) as client:
-        assert await list_models(client, endpoint("anthropic", f"{BASE}/an")) \
-            == frozenset(fake.anthropic)
-        assert await list_models(client, endpoint("gemini", f"{BASE}/ge/v1beta")) \
-            == frozenset(fake.gemini)
+        assert await list_models(client, endpoint("anthropic", f"{BASE}/an")) == frozenset(
+            fake.anthropic
+        )
+        assert await list_models(client, endpoint("gemini", f"{BASE}/ge/v1beta")) == frozenset(
+            fake.gemini
+        )
     adapter = FakeAdapter(fake)
     probe = await probe_chat(adapter, "openai", "gpt-4o")
     assert probe.ok and probe.correct and probe.ttft_ms is not None
     assert (await probe_embedding(adapter, "gemini", "text-embedding-004")).ok
-    assert (await probe_embedding(adapter, "anthropic", "x")).error \
-        == "anthropic serves no embeddings"
+    assert (
+        await probe_embedding(adapter, "anthropic", "x")
+    ).error == "anthropic serves no embeddings"
     fake.fail.add("gpt-4o")
     assert (await probe_chat(adapter, "openai", "gpt-4o")).error == "HTTP 500"
 
@@ -131,8 +156,14 @@ async def test_probed_run_keeps_every_served_model() -> None:
     def adapters(e: ProviderEndpoint) -> FakeAdapter:
         made.append(FakeAdapter(fake))
         return made[-1]
-    report = await run(RunOptions(probe=True), fake_settings(), now=NOW,
-                       transport=httpx.MockTransport(fake.handler), adapters=adapters)
+
+    report = await run(
+        RunOptions(probe=True),
+        fake_settings(),
+        now=NOW,
+        transport=httpx.MockTransport(fake.handler),
+        adapters=adapters,
+    )
     assert len(made) == 3 and all(a.closed for a in made)
     assert report.ok, report.problems
     assert len(report.probes) == 12 and all(p["ok"] for p in report.probes.values())
@@ -145,10 +176,17 @@ async def test_unlisted_or_failing_model_is_dropped_and_the_snapshot_rejected() 
     report = await run(RunOptions(), fake_settings(), now=NOW, transport=transport)
     assert not report.ok
     assert "required model claude-sonnet-4-6 is missing" in report.problems
-    assert "claude-sonnet-4-6: anthropic does not list claude-sonnet-4-6; dropped there" \
+    assert (
+        "claude-sonnet-4-6: anthropic does not list claude-sonnet-4-6; dropped there"
         in report.notes
-    report = await run(RunOptions(probe=True), fake_settings(), now=NOW, transport=transport,
-                       adapters=lambda _e: FakeAdapter(fake))
+    )
+    report = await run(
+        RunOptions(probe=True),
+        fake_settings(),
+        now=NOW,
+        transport=transport,
+        adapters=lambda _e: FakeAdapter(fake),
+    )
     assert "gpt-4o-mini: removed without an override" in report.problems
     assert any("canary on openai failed (HTTP 500)" in n for n in report.notes)
     assert "required model claude-sonnet-4-6 is missing" not in report.problems  # it answered
@@ -157,8 +195,11 @@ async def test_unlisted_or_failing_model_is_dropped_and_the_snapshot_rejected() 
 @pytest.fixture
 def simulator() -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tokaroo_simulator", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tokaroo_simulator", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
@@ -178,11 +219,16 @@ def simulator() -> Iterator[str]:
 
 
 async def test_probes_through_the_upstream_simulator(simulator: str) -> None:
-    settings = fake_settings(simulator).model_copy(update={
-        "openai_base_url": f"{simulator}/v1", "anthropic_base_url": simulator,
-        "gemini_base_url": f"{simulator}/v1beta"})
+    settings = fake_settings(simulator).model_copy(
+        update={
+            "openai_base_url": f"{simulator}/v1",
+            "anthropic_base_url": simulator,
+            "gemini_base_url": f"{simulator}/v1beta",
+        }
+    )
     report = await run(RunOptions(probe=True), settings, now=NOW)
     assert set(report.served) == {"openai", "anthropic", "gemini"}
-    assert report.probes and all(p["ok"] and p["correct"] for p in report.probes.values()), \
+    assert report.probes and all(p["ok"] and p["correct"] for p in report.probes.values()), (
         report.probes
+    )
     assert report.ok, report.problems

@@ -39,8 +39,13 @@ def nats_url(tmp_path: Path) -> Iterator[str]:
 
 
 def settings(url: str) -> ResearchSettings:
-    return ResearchSettings(_env_file=None, nats_url=url, openai_base_url=None,
-                            anthropic_base_url=None, gemini_base_url=None)
+    return ResearchSettings(
+        _env_file=None,
+        nats_url=url,
+        openai_base_url=None,
+        anthropic_base_url=None,
+        gemini_base_url=None,
+    )
 
 
 class Context:
@@ -76,8 +81,9 @@ class Watching:
 
 
 async def publish_run(url: str, minutes: int) -> str:
-    report = await run(RunOptions(publish=True), settings(url),
-                       now=NOW + timedelta(minutes=minutes))
+    report = await run(
+        RunOptions(publish=True), settings(url), now=NOW + timedelta(minutes=minutes)
+    )
     assert report.ok and report.published_revision, report.problems
     assert report.version is not None
     return report.version
@@ -93,13 +99,19 @@ async def test_pool_updates_while_requests_are_in_flight_lose_none(nats_url: str
         failures: list[BaseException] = []
 
         async def client(i: int) -> None:
-            texts = ["hi", "Prove that there are infinitely many primes, step by step.",
-                     "Write a Python function that parses ISO dates and test it."]
+            texts = [
+                "hi",
+                "Prove that there are infinitely many primes, step by step.",
+                "Write a Python function that parses ISO dates and test it.",
+            ]
             while not done.is_set():
                 req = router_pb2.RouteRequest(
-                    request_id=f"r{i}", model=("auto", "fast", "max", "gpt-4o")[i % 4],
-                    conversation=user_says(texts[i % 3]), input_tokens=20 + i,
-                    endpoint="chat.completions")
+                    request_id=f"r{i}",
+                    model=("auto", "fast", "max", "gpt-4o")[i % 4],
+                    conversation=user_says(texts[i % 3]),
+                    input_tokens=20 + i,
+                    endpoint="chat.completions",
+                )
                 try:
                     decision = await servicer.Route(req, Context())  # type: ignore[arg-type]
                     assert decision.candidates and decision.pool_version
@@ -143,9 +155,14 @@ async def test_invalid_snapshot_is_rejected_and_the_running_pool_stays(nats_url:
             if m["id"] == "gpt-4o":
                 m["input_per_1m"] = m["output_per_1m"] = "0"
         await kv.put(CURRENT_KEY, encode(bad))
-        jump = dict(bad, version="bad-price-jump",
-                    models=[dict(m, input_per_1m="25") if m["id"] == "gpt-4.1-mini" else m
-                            for m in json.loads((await kv.get("version." + good)).value)["models"]])
+        jump = dict(
+            bad,
+            version="bad-price-jump",
+            models=[
+                dict(m, input_per_1m="25") if m["id"] == "gpt-4.1-mini" else m
+                for m in json.loads((await kv.get("version." + good)).value)["models"]
+            ],
+        )
         await kv.put(CURRENT_KEY, encode(jump))
         await kv.put(CURRENT_KEY, b"{not json")
         async with asyncio.timeout(10):
@@ -156,7 +173,8 @@ async def test_invalid_snapshot_is_rejected_and_the_running_pool_stays(nats_url:
 
 
 async def test_rollback_republishes_the_previous_snapshot(
-        nats_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    nats_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     first = await publish_run(nats_url, 0)
     async with Watching(nats_url) as w:
         second = await publish_run(nats_url, 1)
@@ -170,8 +188,7 @@ async def test_rollback_republishes_the_previous_snapshot(
         out = json.loads(capsys.readouterr().out)
         assert out["version"] == second
         await wait_for_version(w.holder, second)
-        code = await execute(parser().parse_args(["rollback", "--to", first]),
-                             settings(nats_url))
+        code = await execute(parser().parse_args(["rollback", "--to", first]), settings(nats_url))
         assert code == 0
         await wait_for_version(w.holder, first)
 

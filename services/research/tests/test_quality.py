@@ -3,9 +3,15 @@ from __future__ import annotations
 from tokaroo_research.quality import match_name, parse_arena, tier_quality
 from tokaroo_research.sources import arena_packaged, load_json
 
-NAMES = ["gpt-4o-2024-05-13", "gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18",
-         "claude-haiku-4-5-20251001", "claude-sonnet-4-6", "claude-sonnet-4-6-high",
-         "gemini-2.5-flash-lite-preview-09-2025-no-thinking"]
+NAMES = [
+    "gpt-4o-2024-05-13",
+    "gpt-4o-2024-08-06",
+    "gpt-4o-mini-2024-07-18",
+    "claude-haiku-4-5-20251001",
+    "claude-sonnet-4-6",
+    "claude-sonnet-4-6-high",
+    "gemini-2.5-flash-lite-preview-09-2025-no-thinking",
+]
 
 
 def test_names_exact_then_newest_dated_then_alias_never_a_variant() -> None:
@@ -31,6 +37,5 @@ def test_packaged_arena_gives_per_tier_quality_in_unit_range() -> None:
 
 
 def test_category_scale_is_linear_between_lowest_and_highest() -> None:
-    arena = parse_arena({"pages": {"text/overall": [["a", 1000.0], ["b", 1500.0],
-                                                    ["c", 1250.0]]}})
+    arena = parse_arena({"pages": {"text/overall": [["a", 1000.0], ["b", 1500.0], ["c", 1250.0]]}})
     assert tier_quality("c", arena, {}) == {"instant": 0.5, "standard": 0.5}

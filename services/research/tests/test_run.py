@@ -19,20 +19,25 @@ from tokaroo_router.pool_validate import validate
 from tokaroo_router.selection import Need, select
 
 SEED_PRICES = {
-    "gpt-4o": ("2.50", "10.00"), "gpt-4.1": ("2.00", "8.00"),
-    "claude-sonnet-4-6": ("3.00", "15.00"), "gemini-2.5-flash": ("0.30", "2.50"),
-    "text-embedding-3-small": ("0.02", "0"), "text-embedding-004": ("0.025", "0"),
+    "gpt-4o": ("2.50", "10.00"),
+    "gpt-4.1": ("2.00", "8.00"),
+    "claude-sonnet-4-6": ("3.00", "15.00"),
+    "gemini-2.5-flash": ("0.30", "2.50"),
+    "text-embedding-3-small": ("0.02", "0"),
+    "text-embedding-004": ("0.025", "0"),
 }
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
 
 def offline() -> ResearchSettings:
-    return ResearchSettings(_env_file=None, openai_base_url=None, anthropic_base_url=None,
-                            gemini_base_url=None)
+    return ResearchSettings(
+        _env_file=None, openai_base_url=None, anthropic_base_url=None, gemini_base_url=None
+    )
 
 
 async def test_offline_run_builds_a_valid_pool_with_the_seed_at_published_prices(
-        seed_raw: dict[str, Any]) -> None:
+    seed_raw: dict[str, Any],
+) -> None:
     report = await run(RunOptions(), offline(), now=NOW)
     assert report.ok, report.problems
     snap = report.snapshot
@@ -52,8 +57,16 @@ async def test_offline_run_builds_a_valid_pool_with_the_seed_at_published_prices
     # the router can route on it, for every tier and mode
     for tier in ("instant", "standard", "complex"):
         for mode in ("auto", "fast", "max"):
-            need = Need(mode=mode, kind="chat", input_tokens=50, max_output_tokens=0,
-                        tools=False, vision=False, json_schema=False, tier=tier)
+            need = Need(
+                mode=mode,
+                kind="chat",
+                input_tokens=50,
+                max_output_tokens=0,
+                tools=False,
+                vision=False,
+                json_schema=False,
+                tier=tier,
+            )
             assert select(pool, need).choices
 
 
@@ -65,9 +78,12 @@ async def test_same_inputs_same_content_hash() -> None:
 
 async def test_litellm_catalog_is_used_first(litellm_file: Path, tmp_path: Path) -> None:
     prices = json.loads(litellm_file.read_text())
-    prices["claude-haiku-4-5"] = {"input_cost_per_token": 1.2e-06,
-                                  "output_cost_per_token": 6e-06,
-                                  "litellm_provider": "anthropic", "mode": "chat"}
+    prices["claude-haiku-4-5"] = {
+        "input_cost_per_token": 1.2e-06,
+        "output_cost_per_token": 6e-06,
+        "litellm_provider": "anthropic",
+        "mode": "chat",
+    }
     path = tmp_path / "prices.json"
     path.write_text(json.dumps(prices))
     report = await run(RunOptions(litellm=[str(path)]), offline(), now=NOW)
@@ -76,8 +92,9 @@ async def test_litellm_catalog_is_used_first(litellm_file: Path, tmp_path: Path)
     assert (haiku.input_per_1m, haiku.output_per_1m) == (Decimal("1.2"), Decimal("6"))
 
 
-async def test_cli_prints_report_and_writes_snapshot(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+async def test_cli_prints_report_and_writes_snapshot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "pool.json"
     code = await execute(parser().parse_args(["run", "--out", str(out)]), offline())
     assert code == 0
@@ -87,7 +104,8 @@ async def test_cli_prints_report_and_writes_snapshot(tmp_path: Path,
 
 
 async def test_unexplained_price_jump_fails_the_run_and_publishes_nothing(
-        seed_raw: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_raw: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     previous = dict(seed_raw)
     previous["models"] = [dict(m) for m in seed_raw["models"]]
     for m in previous["models"]:
@@ -104,16 +122,17 @@ async def test_unexplained_price_jump_fails_the_run_and_publishes_nothing(
     code = await execute(parser().parse_args(argv[:3] + argv[4:]), offline())
     captured = capsys.readouterr()
     assert code == 1
-    report = json.loads(captured.out[captured.out.index("{"):])
+    report = json.loads(captured.out[captured.out.index("{") :])
     assert not report["ok"] and report["published_revision"] is None
-    assert any("gpt-4o-mini: input_per_1m moved from 0.015 to 0.15" in p
-               for p in report["problems"])
+    assert any(
+        "gpt-4o-mini: input_per_1m moved from 0.015 to 0.15" in p for p in report["problems"]
+    )
     assert "the running pool stays" in captured.err and "gpt-4o-mini" in captured.err
 
 
 async def test_overrides_file_can_remove_and_add_models(tmp_path: Path) -> None:
     text = resources.files("tokaroo_research").joinpath("data/overrides.toml").read_text()
-    text += '''
+    text += """
 [models."gpt-4o-mini"]
 remove = true
 
@@ -123,7 +142,7 @@ owned_by = "openai"
 input_per_1m = "1.10"
 output_per_1m = "4.40"
 providers = [{provider = "openai", upstream_model = "o3-mini"}]
-'''
+"""
     path = tmp_path / "overrides.toml"
     path.write_text(text)
     report = await run(RunOptions(overrides=path), offline(), now=NOW)

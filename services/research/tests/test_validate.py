@@ -31,9 +31,15 @@ def test_free_non_local_model_is_rejected_local_may_be_free(seed_raw: dict[str, 
     assert not verdict.ok
     assert verdict.problems == ("gpt-4o-mini: free non-local model",)
     new = _changed(seed_raw)
-    new["models"].append({"id": "llama", "input_per_1m": "0", "output_per_1m": "0",
-                          "local": True, "providers": [{"provider": "local",
-                                                        "upstream_model": "llama"}]})
+    new["models"].append(
+        {
+            "id": "llama",
+            "input_per_1m": "0",
+            "output_per_1m": "0",
+            "local": True,
+            "providers": [{"provider": "local", "upstream_model": "llama"}],
+        }
+    )
     assert validate(new).ok
 
 
@@ -59,7 +65,8 @@ def test_lost_capability_or_model_needs_an_override(seed_raw: dict[str, Any]) ->
     verdict = validate(new, old)
     assert set(verdict.problems) == {
         "claude-haiku-4-5: lost capability tools without an override",
-        "gpt-4.1-nano: removed without an override"}
+        "gpt-4.1-nano: removed without an override",
+    }
     new["overridden"] = {"claude-haiku-4-5": ["tools"], "gpt-4.1-nano": ["removed"]}
     assert validate(new, old).ok
 
@@ -71,7 +78,8 @@ def test_required_and_reference_models_must_be_present(seed_raw: dict[str, Any])
     verdict = validate(new, parse_pool(seed_raw), required=["claude-sonnet-4-6"])
     assert set(verdict.problems) == {
         "reference model for complex (claude-sonnet-4-6) is missing",
-        "required model claude-sonnet-4-6 is missing"}
+        "required model claude-sonnet-4-6 is missing",
+    }
 
 
 def test_malformed_snapshots_are_problems_not_exceptions(seed_raw: dict[str, Any]) -> None:
@@ -82,8 +90,10 @@ def test_malformed_snapshots_are_problems_not_exceptions(seed_raw: dict[str, Any
     new = _changed(seed_raw)
     _model(new, "gpt-4o")["providers"] = [{"provider": "azure", "upstream_model": "gpt-4o"}]
     _model(new, "gpt-4o")["quality"] = {"instant": 1.5}
-    assert set(validate(new).problems) == {"gpt-4o: unknown provider 'azure'",
-                                           "gpt-4o: quality outside [0, 1]"}
+    assert set(validate(new).problems) == {
+        "gpt-4o: unknown provider 'azure'",
+        "gpt-4o: quality outside [0, 1]",
+    }
 
 
 def test_rollback_skips_only_the_relative_checks(seed_raw: dict[str, Any]) -> None:

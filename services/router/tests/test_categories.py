@@ -23,15 +23,18 @@ def test_cues_match_word_starts_not_substrings() -> None:
     assert cats("Explain Ohm's law with an example.")[0] == "stem"
 
 
-@pytest.mark.parametrize(("text", "first"), [
-    ("Write a villanelle about insomnia.", "writing"),
-    ("Pretend you are a pirate and say good morning.", "roleplay"),
-    ("Who painted the Mona Lisa during the Renaissance?", "humanities"),
-    ("Extract the dates from this text as JSON.", "extraction"),
-    ("Alice is older than Bob and Bob is older than Eve. Who is youngest?", "reasoning"),
-    ("Find the last two digits of 7^2026.", "math"),
-    ("Implement a persistent red-black tree in Haskell.", "code"),
-])
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Write a villanelle about insomnia.", "writing"),
+        ("Pretend you are a pirate and say good morning.", "roleplay"),
+        ("Who painted the Mona Lisa during the Renaissance?", "humanities"),
+        ("Extract the dates from this text as JSON.", "extraction"),
+        ("Alice is older than Bob and Bob is older than Eve. Who is youngest?", "reasoning"),
+        ("Find the last two digits of 7^2026.", "math"),
+        ("Implement a persistent red-black tree in Haskell.", "code"),
+    ],
+)
 def test_each_kind_of_chat_is_recognised(text: str, first: str) -> None:
     assert cats(text)[0] == first
 
@@ -64,8 +67,14 @@ def test_arena_gain_is_the_rating_slope_minus_one_averaged_over_pages() -> None:
     models = [f"m{i}" for i in range(12)]
     overall = [[m, 1000.0 + 10 * i] for i, m in enumerate(models)]
     steep = [[m, 1000.0 + 12 * i] for i, m in enumerate(models)]  # slope 1.2
-    arena = {"pages": {"text/overall": overall, "text/math": steep, "text/expert": steep,
-                       "text/coding": overall}}
+    arena = {
+        "pages": {
+            "text/overall": overall,
+            "text/math": steep,
+            "text/expert": steep,
+            "text/coding": overall,
+        }
+    }
     gain = arena_gain(arena)
     assert gain["math"] == pytest.approx(0.2)
     assert gain["code"] == pytest.approx(0.0)

@@ -9,24 +9,35 @@ def turn(role: cpb.Role, text: str) -> cpb.Turn:
 
 
 def test_features_come_from_the_typed_conversation() -> None:
-    conv = cpb.Conversation(turns=[
-        turn(cpb.ROLE_SYSTEM, "You are an agent. " * 500),
-        turn(cpb.ROLE_USER, "Find the bug in my service"),
-        cpb.Turn(role=cpb.ROLE_ASSISTANT, tool_calls=[cpb.ToolCall(id="c1", name="grep")]),
-        cpb.Turn(role=cpb.ROLE_TOOL, tool_call_id="c1", parts=[cpb.ContentPart(text="x.py:3")]),
-        cpb.Turn(role=cpb.ROLE_USER, parts=[
-            cpb.ContentPart(text="Now fix it"),
-            cpb.ContentPart(media=cpb.Media(type="image", digest="d"))]),
-    ])
-    req = router_pb2.RouteRequest(model="auto", input_tokens=3000, needs_tools=True,
-                                  conversation=conv)
+    conv = cpb.Conversation(
+        turns=[
+            turn(cpb.ROLE_SYSTEM, "You are an agent. " * 500),
+            turn(cpb.ROLE_USER, "Find the bug in my service"),
+            cpb.Turn(role=cpb.ROLE_ASSISTANT, tool_calls=[cpb.ToolCall(id="c1", name="grep")]),
+            cpb.Turn(role=cpb.ROLE_TOOL, tool_call_id="c1", parts=[cpb.ContentPart(text="x.py:3")]),
+            cpb.Turn(
+                role=cpb.ROLE_USER,
+                parts=[
+                    cpb.ContentPart(text="Now fix it"),
+                    cpb.ContentPart(media=cpb.Media(type="image", digest="d")),
+                ],
+            ),
+        ]
+    )
+    req = router_pb2.RouteRequest(
+        model="auto", input_tokens=3000, needs_tools=True, conversation=conv
+    )
     f = request_features(req)
     assert f.text == "Now fix it"  # the latest request, in the user's own words
     assert (f.turns, f.tool_results, f.vision, f.tools) == (2, 1, True, True)
     assert f.system_chars == len("You are an agent. " * 500)
-    plain = request_features(router_pb2.RouteRequest(
-        model="auto", input_tokens=3, conversation=cpb.Conversation(
-            turns=[turn(cpb.ROLE_USER, "Now fix it")])))
+    plain = request_features(
+        router_pb2.RouteRequest(
+            model="auto",
+            input_tokens=3,
+            conversation=cpb.Conversation(turns=[turn(cpb.ROLE_USER, "Now fix it")]),
+        )
+    )
     assert prior_logit(f) > prior_logit(plain) == 0.0
     model = load_model()
     assert explain(model, f).score > explain(model, plain).score

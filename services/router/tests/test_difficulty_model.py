@@ -32,8 +32,10 @@ def test_percentile_is_monotone_and_round_trips() -> None:
 def test_category_prior_orders_task_kinds() -> None:
     """Code, math and reasoning gain more from a strong model than chit-chat or writing."""
     model = load_model()
-    hard = model.score_text("Prove there are infinitely many twin primes or explain why it is "
-                            "open; then write a Rust segmented sieve with SIMD and analyse it.")
+    hard = model.score_text(
+        "Prove there are infinitely many twin primes or explain why it is "
+        "open; then write a Rust segmented sieve with SIMD and analyse it."
+    )
     easy = model.score_text("Write a two-line birthday message for my coworker.")
     assert hard > easy
     _, prior, cats = model.explain_text("Solve the equation and implement it in Python")
@@ -44,15 +46,18 @@ def test_category_prior_orders_task_kinds() -> None:
 
 def test_open_ended_requests_are_tiered_by_what_they_ask_not_by_length() -> None:
     model = load_model()
-    twin = ("Prove there are infinitely many twin primes or explain why it is open; then write "
-            "a Rust segmented sieve with SIMD and analyse it")
+    twin = (
+        "Prove there are infinitely many twin primes or explain why it is open; then write "
+        "a Rust segmented sieve with SIMD and analyse it"
+    )
     assert tier_of(model.score_text(twin), model) == "complex"
     assert tier_of(model.score_text("hi"), model) == "instant"
     haiku = model.score_text("Write a haiku about autumn rain.")
     assert tier_of(haiku, model) == "instant"
     chatty = model.score_text(
         "My grandmother turns ninety this weekend. She loves gardening, old jazz records and "
-        "her three cats. Write a warm toast of four or five sentences I can read at her party.")
+        "her three cats. Write a warm toast of four or five sentences I can read at her party."
+    )
     terse = model.score_text("Implement a lock-free MPMC queue in C++ with hazard pointers.")
     assert terse > chatty and tier_of(terse, model) == "complex"
     assert model.score_text("Find the last two digits of 7^2026.") > haiku

@@ -23,14 +23,26 @@ def write_data(root: Path, n: int = 400, seed: int = 1) -> None:
             words = rng.sample(HARD if hard else EASY, 3) + rng.sample(EASY, 2)
             weak = rng.random() < (0.3 if hard else 0.9)
             strong = weak or rng.random() < (0.8 if hard else 0.5)
-            lines.append(f'"{subject} {i}: {" ".join(words)}?\nA. x\nB. y\nAnswer:",'
-                         f"{weak},{strong}")
+            lines.append(
+                f'"{subject} {i}: {" ".join(words)}?\nA. x\nB. y\nAnswer:",{weak},{strong}'
+            )
         (resp / f"mmlu_{subject}.csv").write_text("\n".join(lines) + "\n")
-    (root / "mmlu" / "contaminated_prompts.jsonl").write_text(json.dumps(
-        {"train_prompt": "x", "eval_prompt": lines[1].split('",')[0].strip('"')}) + "\n")
-    (root / "mtbench.jsonl").write_text("".join(
-        json.dumps({"prompt": f"q{i} {rng.choice(HARD + EASY)}", "weak": rng.randint(1, 8),
-                    "strong": rng.randint(3, 10)}) + "\n" for i in range(200)))
+    (root / "mmlu" / "contaminated_prompts.jsonl").write_text(
+        json.dumps({"train_prompt": "x", "eval_prompt": lines[1].split('",')[0].strip('"')}) + "\n"
+    )
+    (root / "mtbench.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {
+                    "prompt": f"q{i} {rng.choice(HARD + EASY)}",
+                    "weak": rng.randint(1, 8),
+                    "strong": rng.randint(3, 10),
+                }
+            )
+            + "\n"
+            for i in range(200)
+        )
+    )
 
 
 def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:  # type: ignore[type-arg]
@@ -48,11 +60,14 @@ def test_load_reads_csv_and_jsonl_and_drops_contaminated(tmp_path: Path) -> None
     assert all(r.weak in (0.0, 1.0) for r in data.rows["mmlu"])
 
 
-def test_random_router_apgr_about_half(tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_random_router_apgr_about_half(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_data(tmp_path, n=3000)
-    values = [run(capsys, ["--data", str(tmp_path), "--router", "random", "--seed", str(s)])
-              ["benchmarks"]["mmlu"]["apgr"] for s in range(8)]
+    values = [
+        run(capsys, ["--data", str(tmp_path), "--router", "random", "--seed", str(s)])[
+            "benchmarks"
+        ]["mmlu"]["apgr"]
+        for s in range(8)
+    ]
     assert abs(sum(values) / len(values) - 0.5) < 0.03
 
 
@@ -80,8 +95,9 @@ def test_missing_folder_is_an_error(tmp_path: Path) -> None:
     assert evaluate.main(["--data", str(tmp_path / "nope")]) == 2
 
 
-def test_reports_files_read_and_skipped_and_groups(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_reports_files_read_and_skipped_and_groups(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write_data(tmp_path)
     (tmp_path / "notes.md").write_text("hello")
     (tmp_path / "other.jsonl").write_text('{"question": "q", "answer": 1}\n')
@@ -94,12 +110,14 @@ def test_reports_files_read_and_skipped_and_groups(tmp_path: Path,
     assert "prompt column" in skipped["mmlu/responses/broken.csv"]
     assert set(out["benchmarks"]["mmlu"]["by_group"]) >= {"algebra", "music"}
     cats = out["benchmarks"]["mtbench"]["by_router_category"]  # as the router sees them
-    assert {"math", "chat"} <= set(cats) and all("apgr" in c and c["share"] > 0
-                                                for c in cats.values())
+    assert {"math", "chat"} <= set(cats) and all(
+        "apgr" in c and c["share"] > 0 for c in cats.values()
+    )
 
 
-def test_a_folder_with_no_known_file_says_why(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_with_no_known_file_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "data.jsonl").write_text('{"text": "no prompt here"}\n')
     assert evaluate.main(["--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err

@@ -10,8 +10,16 @@ from tokaroo_router.selection import Need, select
 
 
 def need(mode: str = "auto", tier: str = "instant", kind: str = "chat") -> Need:
-    return Need(mode=mode, kind=kind, input_tokens=50, max_output_tokens=0, tools=False,
-                vision=False, json_schema=False, tier=tier)
+    return Need(
+        mode=mode,
+        kind=kind,
+        input_tokens=50,
+        max_output_tokens=0,
+        tools=False,
+        vision=False,
+        json_schema=False,
+        tier=tier,
+    )
 
 
 def test_settings_take_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,8 +61,9 @@ def test_embeddings_only_from_live_providers() -> None:
 
 
 def test_only_the_local_server() -> None:
-    pool = with_local_model(only_providers(load_pool(default_pool_path()), frozenset({"local"})),
-                            "llama3.2")
+    pool = with_local_model(
+        only_providers(load_pool(default_pool_path()), frozenset({"local"})), "llama3.2"
+    )
     decision = select(pool, need(tier="complex"))
     assert [(c.provider, c.upstream_model) for c in decision.choices] == [("local", "llama3.2")]
 

@@ -15,8 +15,7 @@ def synthetic(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def test_random_routing_apgr_is_about_half() -> None:
     weak, strong = synthetic(2000, 1)
     rng = random.Random(3)
-    values = [apgr(curve(np.array([rng.random() for _ in weak]), weak, strong))
-              for _ in range(20)]
+    values = [apgr(curve(np.array([rng.random() for _ in weak]), weak, strong)) for _ in range(20)]
     assert all(v is not None for v in values)
     assert abs(float(np.mean(values)) - 0.5) < 0.02  # type: ignore[arg-type]
 

@@ -11,8 +11,16 @@ from tokaroo_router.selection import Need, fits, select
 
 
 def need(**kw: object) -> Need:
-    base = dict(mode="auto", kind="chat", input_tokens=50, max_output_tokens=0, tools=False,
-                vision=False, json_schema=False, tier="instant")
+    base = dict(
+        mode="auto",
+        kind="chat",
+        input_tokens=50,
+        max_output_tokens=0,
+        tools=False,
+        vision=False,
+        json_schema=False,
+        tier="instant",
+    )
     base.update(kw)
     return Need(**base)  # type: ignore[arg-type]
 
@@ -23,8 +31,11 @@ def test_auto_picks_cheapest_capable_for_tier() -> None:
     first = d.choices[0].model
     bar = pool.quality_bar["instant"]
     assert first.quality["instant"] >= bar
-    cheaper = [m for m in pool.models if m.kind == "chat" and m.input_nano + m.output_nano
-               < first.input_nano + first.output_nano]
+    cheaper = [
+        m
+        for m in pool.models
+        if m.kind == "chat" and m.input_nano + m.output_nano < first.input_nano + first.output_nano
+    ]
     assert all(m.quality["instant"] < bar for m in cheaper)
     assert d.cache_policy == "full"
 
@@ -56,13 +67,27 @@ def test_local_model_first_when_capable() -> None:
 
 
 def random_need(rng: random.Random, modes: list[str]) -> Need:
-    return need(mode=rng.choice(modes),
-                input_tokens=rng.choice([10, 1000, 30_000, 127_000, 150_000, 199_000,
-                                         900_000, 1_048_000, rng.randint(1, 1_100_000)]),
-                max_output_tokens=rng.choice([0, 100, 16_384, 20_000, 60_000, 70_000]),
-                tools=rng.random() < 0.3, vision=rng.random() < 0.3,
-                json_schema=rng.random() < 0.3,
-                tier=rng.choice(["instant", "standard", "complex"]))
+    return need(
+        mode=rng.choice(modes),
+        input_tokens=rng.choice(
+            [
+                10,
+                1000,
+                30_000,
+                127_000,
+                150_000,
+                199_000,
+                900_000,
+                1_048_000,
+                rng.randint(1, 1_100_000),
+            ]
+        ),
+        max_output_tokens=rng.choice([0, 100, 16_384, 20_000, 60_000, 70_000]),
+        tools=rng.random() < 0.3,
+        vision=rng.random() < 0.3,
+        json_schema=rng.random() < 0.3,
+        tier=rng.choice(["instant", "standard", "complex"]),
+    )
 
 
 def test_constraints_never_violated_on_random_requests() -> None:
@@ -70,9 +95,22 @@ def test_constraints_never_violated_on_random_requests() -> None:
     tokens, output room, tools, vision, JSON schema); max is frontier-only; a failure means
     that no eligible model could have served it."""
     pool = with_local_model(load_pool(default_pool_path()), "llama3.2")
-    pool = pool.build(pool.version, [*pool.models, dataclasses.replace(
-        pool.by_id["gpt-4o-mini"], id="text-only", vision=False, tools=False,
-        json_schema=False, context_window=16_000)], pool.reference, pool.quality_bar)
+    pool = pool.build(
+        pool.version,
+        [
+            *pool.models,
+            dataclasses.replace(
+                pool.by_id["gpt-4o-mini"],
+                id="text-only",
+                vision=False,
+                tools=False,
+                json_schema=False,
+                context_window=16_000,
+            ),
+        ],
+        pool.reference,
+        pool.quality_bar,
+    )
     ids = [m.id for m in pool.models if m.kind == "chat"]
     rng = random.Random(7)
     for _ in range(5000):
@@ -129,7 +167,8 @@ def test_max_never_downgrades() -> None:
     d = select(pool, need(mode="max", tier="complex"))
     assert all(c.model.frontier for c in d.choices)
     assert d.choices[0].model.quality["complex"] == max(
-        m.quality.get("complex", 0) for m in pool.models if m.frontier)
+        m.quality.get("complex", 0) for m in pool.models if m.frontier
+    )
 
 
 def test_fast_follows_observed_latency() -> None:
@@ -137,8 +176,7 @@ def test_fast_follows_observed_latency() -> None:
     first = select(pool, need(mode="fast")).choices[0]
     health = Health()
     for _ in range(5):
-        health.observe(first.provider, first.upstream_model, ok=True, now=1.0,
-                       slowness=10.0)
+        health.observe(first.provider, first.upstream_model, ok=True, now=1.0, slowness=10.0)
     again = select(pool, need(mode="fast"), health, now=1.0).choices[0]
     assert again.model.id != first.model.id
 
@@ -150,8 +188,10 @@ def test_open_circuit_is_skipped_then_retried() -> None:
     for i in range(5):
         health.observe(first.provider, first.upstream_model, ok=False, now=float(i))
     during = select(pool, need(), health, now=5.0)
-    assert all((c.provider, c.upstream_model) != (first.provider, first.upstream_model)
-               for c in during.choices)
+    assert all(
+        (c.provider, c.upstream_model) != (first.provider, first.upstream_model)
+        for c in during.choices
+    )
     after = select(pool, need(), health, now=5.0 + health.config.cooldown_s)
     assert after.choices[0] == first
 

@@ -21,16 +21,27 @@ TIERS = ("instant", "standard", "complex")
 def models(draw: st.DrawFn, i: int) -> ModelEntry:
     price = Decimal(draw(st.integers(1, 2000))) / 100
     return ModelEntry(
-        id=f"m{i}", owned_by="t", kind=draw(st.sampled_from(["chat", "chat", "embedding"])),
-        input_per_1m=price, output_per_1m=price * 4, cached_input_per_1m=price / 2,
+        id=f"m{i}",
+        owned_by="t",
+        kind=draw(st.sampled_from(["chat", "chat", "embedding"])),
+        input_per_1m=price,
+        output_per_1m=price * 4,
+        cached_input_per_1m=price / 2,
         context_window=draw(st.sampled_from([2048, 8192, 128_000, 1_000_000])),
-        max_output=draw(st.sampled_from([1024, 4096, 32_000])), tools=draw(st.booleans()),
-        vision=draw(st.booleans()), json_schema=draw(st.booleans()),
+        max_output=draw(st.sampled_from([1024, 4096, 32_000])),
+        tools=draw(st.booleans()),
+        vision=draw(st.booleans()),
+        json_schema=draw(st.booleans()),
         quality={t: draw(st.floats(0.3, 0.95)) for t in TIERS},
-        ttft_ms=draw(st.floats(50, 2000)), tokens_per_s=draw(st.floats(10, 300)),
-        frontier=draw(st.booleans()), local=draw(st.booleans()),
-        providers=tuple(Deployment(p, f"m{i}-{p}") for p in draw(
-            st.lists(st.sampled_from(PROVIDERS), min_size=1, max_size=3, unique=True))))
+        ttft_ms=draw(st.floats(50, 2000)),
+        tokens_per_s=draw(st.floats(10, 300)),
+        frontier=draw(st.booleans()),
+        local=draw(st.booleans()),
+        providers=tuple(
+            Deployment(p, f"m{i}-{p}")
+            for p in draw(st.lists(st.sampled_from(PROVIDERS), min_size=1, max_size=3, unique=True))
+        ),
+    )
 
 
 @st.composite
@@ -41,15 +52,21 @@ def pools(draw: st.DrawFn) -> Pool:
 
 
 needs = st.builds(
-    Need, mode=st.sampled_from(["auto", "fast", "max", "m0", "m1", "nope"]),
+    Need,
+    mode=st.sampled_from(["auto", "fast", "max", "m0", "m1", "nope"]),
     kind=st.sampled_from(["chat", "chat", "embedding"]),
-    input_tokens=st.integers(0, 1_200_000), max_output_tokens=st.sampled_from([0, 100, 5000,
-                                                                               40_000]),
-    tools=st.booleans(), vision=st.booleans(), json_schema=st.booleans(),
-    tier=st.sampled_from(TIERS))
+    input_tokens=st.integers(0, 1_200_000),
+    max_output_tokens=st.sampled_from([0, 100, 5000, 40_000]),
+    tools=st.booleans(),
+    vision=st.booleans(),
+    json_schema=st.booleans(),
+    tier=st.sampled_from(TIERS),
+)
 
-observations = st.lists(st.tuples(st.sampled_from(PROVIDERS), st.integers(0, 7), st.booleans(),
-                                  st.floats(0.01, 50)), max_size=30)
+observations = st.lists(
+    st.tuples(st.sampled_from(PROVIDERS), st.integers(0, 7), st.booleans(), st.floats(0.01, 50)),
+    max_size=30,
+)
 
 
 def _health(obs: list[tuple[str, int, bool, float]]) -> Health:
@@ -61,8 +78,9 @@ def _health(obs: list[tuple[str, int, bool, float]]) -> Health:
 
 @settings(max_examples=150, deadline=None)
 @given(pool=pools(), need=needs, obs=observations)
-def test_no_capability_violation(pool: Pool, need: Need,
-                                 obs: list[tuple[str, int, bool, float]]) -> None:
+def test_no_capability_violation(
+    pool: Pool, need: Need, obs: list[tuple[str, int, bool, float]]
+) -> None:
     try:
         d = select(pool, need, _health(obs), now=float(len(obs)))
     except (InvalidRequest, ModelNotFound):
@@ -80,7 +98,8 @@ def test_no_capability_violation(pool: Pool, need: Need,
 @settings(max_examples=100, deadline=None)
 @given(need=needs, obs=observations)
 def test_no_capability_violation_on_the_shipped_pool(
-        need: Need, obs: list[tuple[str, int, bool, float]]) -> None:
+    need: Need, obs: list[tuple[str, int, bool, float]]
+) -> None:
     pool = load_pool(default_pool_path())
     try:
         d = select(pool, need, _health(obs), now=float(len(obs)))

@@ -15,10 +15,10 @@ class Clock:
 
 async def test_route_uses_model_and_health() -> None:
     clock = Clock()
-    servicer = RouterServicer(PoolHolder(load_pool(default_pool_path())), load_model(),
-                              clock=clock)
-    req = router_pb2.RouteRequest(model="auto", input_tokens=20, conversation=user_says("hello"),
-                                  endpoint="chat.completions")
+    servicer = RouterServicer(PoolHolder(load_pool(default_pool_path())), load_model(), clock=clock)
+    req = router_pb2.RouteRequest(
+        model="auto", input_tokens=20, conversation=user_says("hello"), endpoint="chat.completions"
+    )
     first = await servicer.Route(req, None)  # type: ignore[arg-type]
     assert 0.0 <= first.difficulty <= 1.0 and first.tier in ("instant", "standard", "complex")
     top = first.candidates[0]
@@ -26,7 +26,9 @@ async def test_route_uses_model_and_health() -> None:
         servicer.observe(top.provider, top.upstream_model, ok=False)
     second = await servicer.Route(req, None)  # type: ignore[arg-type]
     assert (second.candidates[0].provider, second.candidates[0].upstream_model) != (
-        top.provider, top.upstream_model)
+        top.provider,
+        top.upstream_model,
+    )
     clock.now += 60
     third = await servicer.Route(req, None)  # type: ignore[arg-type]
     assert third.candidates[0].model_id == top.model_id
@@ -36,13 +38,16 @@ async def test_decisions_are_counted_with_tier_and_reason_not_text() -> None:
     from prometheus_client import CollectorRegistry, generate_latest
 
     registry = CollectorRegistry()
-    servicer = RouterServicer(PoolHolder(load_pool(default_pool_path())), load_model(),
-                              registry=registry)
+    servicer = RouterServicer(
+        PoolHolder(load_pool(default_pool_path())), load_model(), registry=registry
+    )
     secret = "Implement a lock-free ring buffer in Rust and prove it is race free"
-    req = router_pb2.RouteRequest(model="auto", input_tokens=30, endpoint="chat.completions",
-                                  conversation=user_says(secret))
+    req = router_pb2.RouteRequest(
+        model="auto", input_tokens=30, endpoint="chat.completions", conversation=user_says(secret)
+    )
     decision = await servicer.Route(req, None)  # type: ignore[arg-type]
     text = generate_latest(registry).decode()
-    assert (f'tokaroo_router_decisions_total{{mode="auto",reason="code",tier="{decision.tier}"}} '
-            "1.0") in text
+    assert (
+        f'tokaroo_router_decisions_total{{mode="auto",reason="code",tier="{decision.tier}"}} 1.0'
+    ) in text
     assert "ring buffer" not in text

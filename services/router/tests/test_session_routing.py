@@ -16,8 +16,16 @@ POOL = load_pool(default_pool_path())
 
 
 def need(tier: str, tokens: int = 20_000) -> Need:
-    return Need(mode="auto", kind="chat", input_tokens=tokens, max_output_tokens=0, tools=True,
-                vision=False, json_schema=False, tier=tier)
+    return Need(
+        mode="auto",
+        kind="chat",
+        input_tokens=tokens,
+        max_output_tokens=0,
+        tools=True,
+        vision=False,
+        json_schema=False,
+        tier=tier,
+    )
 
 
 def first(tier: str, warm: dict[str, int] | None, health: Health | None = None) -> str:
@@ -31,8 +39,10 @@ def test_a_warm_model_keeps_the_session() -> None:
 
 def test_the_cost_of_losing_the_cache_is_in_the_choice() -> None:
     sonnet = POOL.by_id["claude-sonnet-4-6"]
-    warm, cold = session_cost(sonnet, need("complex"), 20_000), session_cost(
-        sonnet, need("complex"), 0)
+    warm, cold = (
+        session_cost(sonnet, need("complex"), 20_000),
+        session_cost(sonnet, need("complex"), 0),
+    )
     assert warm < cold
     assert cold > 20_000 * sonnet.input_nano  # a cold prompt is written at 1.25x
 
@@ -50,15 +60,25 @@ def test_a_failing_warm_model_moves_the_session() -> None:
 
 
 def servicer() -> RouterServicer:
-    return RouterServicer(PoolHolder(POOL), load_model(), clock=lambda: 0.0,
-                          sessions=SessionBook(MemorySessionStore(), wall_clock=lambda: 100.0))
+    return RouterServicer(
+        PoolHolder(POOL),
+        load_model(),
+        clock=lambda: 0.0,
+        sessions=SessionBook(MemorySessionStore(), wall_clock=lambda: 100.0),
+    )
 
 
 def turn(tenant: str, hint: str = "") -> router_pb2.RouteRequest:
     return router_pb2.RouteRequest(
-        tenant_id=tenant, model="auto", input_tokens=20_000, needs_tools=True,
+        tenant_id=tenant,
+        model="auto",
+        input_tokens=20_000,
+        needs_tools=True,
         conversation=user_says("Refactor the parser module and keep its tests passing."),
-        endpoint="chat.completions", session_hint=hint, tools_digest="t")
+        endpoint="chat.completions",
+        session_hint=hint,
+        tools_digest="t",
+    )
 
 
 async def test_second_turn_is_warm_on_the_same_model() -> None:

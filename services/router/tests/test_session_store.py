@@ -81,15 +81,27 @@ async def test_replicas_share_sessions_through_valkey(valkey_url: str) -> None:
 async def test_a_fallback_answer_moves_the_session_to_the_model_that_served() -> None:
     from tokaroo_proto.events.v1 import events_pb2
     from tokaroo_router.session_feed import on_event
+
     book = SessionBook(MemorySessionStore(), wall_clock=lambda: 10.0)
     s = await book.find("k")
     assert s is not None
     await book.routed(s, "routed-model", 5000, request_id="r1")
-    await on_event(book, events_pb2.CompletionEvent(
-        request_id="r1", status="ok", cache_outcome="miss", resolved_model="fallback-model",
-        input_tokens=5000))
+    await on_event(
+        book,
+        events_pb2.CompletionEvent(
+            request_id="r1",
+            status="ok",
+            cache_outcome="miss",
+            resolved_model="fallback-model",
+            input_tokens=5000,
+        ),
+    )
     moved = await book.find("k")
     assert moved is not None and moved.warm_tokens(now=11.0) == {"fallback-model": 5000}
-    await on_event(book, events_pb2.CompletionEvent(request_id="r1", status="ok",
-                                                    cache_outcome="miss", resolved_model="x"))
+    await on_event(
+        book,
+        events_pb2.CompletionEvent(
+            request_id="r1", status="ok", cache_outcome="miss", resolved_model="x"
+        ),
+    )
     assert (await book.find("k")) == moved  # each request moves its session once at most

@@ -7,13 +7,18 @@ from tokaroo_router.sessions import MAX_WARM, Session, session_key
 
 
 def conv(*turns: tuple[int, str]) -> cpb.Conversation:
-    return cpb.Conversation(turns=[cpb.Turn(role=r, parts=[cpb.ContentPart(text=t)])
-                                   for r, t in turns])
+    return cpb.Conversation(
+        turns=[cpb.Turn(role=r, parts=[cpb.ContentPart(text=t)]) for r, t in turns]
+    )
 
 
 AGENT = conv((cpb.ROLE_SYSTEM, "You are an agent."), (cpb.ROLE_USER, "Fix the bug."))
-LATER = conv((cpb.ROLE_SYSTEM, "You are an agent."), (cpb.ROLE_USER, "Fix the bug."),
-             (cpb.ROLE_ASSISTANT, "Looking."), (cpb.ROLE_USER, "Now the tests."))
+LATER = conv(
+    (cpb.ROLE_SYSTEM, "You are an agent."),
+    (cpb.ROLE_USER, "Fix the bug."),
+    (cpb.ROLE_ASSISTANT, "Looking."),
+    (cpb.ROLE_USER, "Now the tests."),
+)
 
 
 def test_the_prefix_recognises_a_conversation_across_turns() -> None:
@@ -29,14 +34,17 @@ def test_keys_never_cross_tenants() -> None:
 
 
 def test_an_explicit_hint_wins_over_the_prefix() -> None:
-    assert session_key("t1", "sess-1", AGENT) == session_key("t1", "sess-1", conv(
-        (cpb.ROLE_USER, "anything")))
+    assert session_key("t1", "sess-1", AGENT) == session_key(
+        "t1", "sess-1", conv((cpb.ROLE_USER, "anything"))
+    )
     assert session_key("t1", "sess-1", AGENT) != session_key("t1", "sess-2", AGENT)
 
 
 def test_a_user_id_only_sharpens_the_prefix() -> None:
-    a, b = session_key("t1", "user:u1", AGENT), session_key("t1", "user:u1", conv(
-        (cpb.ROLE_USER, "another conversation")))
+    a, b = (
+        session_key("t1", "user:u1", AGENT),
+        session_key("t1", "user:u1", conv((cpb.ROLE_USER, "another conversation"))),
+    )
     assert a != b and a != session_key("t1", "", AGENT)
 
 
@@ -46,8 +54,8 @@ def test_no_user_turn_no_session() -> None:
 
 def test_warm_tokens_expire_and_need_a_cacheable_length() -> None:
     s = Session("k").routed("a", 5000, now=100).routed("b", 800, now=110)
-    assert s.warm_tokens(now=120) == {"a": 5000}          # b is below every minimum
-    assert s.warm_tokens(now=100 + 301) == {}             # idle past the providers' life
+    assert s.warm_tokens(now=120) == {"a": 5000}  # b is below every minimum
+    assert s.warm_tokens(now=100 + 301) == {}  # idle past the providers' life
     assert s.turns == 2 and s.warm[0].model_id == "b"
 
 

@@ -19,6 +19,7 @@ def make_client() -> ClientFactory:
         transport = httpx.ASGITransport(app=create_app(Settings(**settings)))
         async with httpx.AsyncClient(transport=transport, base_url="http://sim") as client:
             yield client
+
     return make
 
 

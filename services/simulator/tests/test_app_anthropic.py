@@ -8,10 +8,21 @@ import orjson
 import pytest
 
 ANTHROPIC = {"x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01"}
-Q = {"model": "claude-haiku-4-5", "max_tokens": 1024, "system": "Be brief.",
-     "messages": [{"role": "user", "content": "What is 2+2?"}]}
-TOOL = {"name": "get_weather", "description": "Weather", "input_schema": {
-    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+Q = {
+    "model": "claude-haiku-4-5",
+    "max_tokens": 1024,
+    "system": "Be brief.",
+    "messages": [{"role": "user", "content": "What is 2+2?"}],
+}
+TOOL = {
+    "name": "get_weather",
+    "description": "Weather",
+    "input_schema": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    },
+}
 Events = Callable[[str], list[tuple[str, Any]]]
 
 
@@ -43,57 +54,90 @@ async def test_stream_event_sequence(client: httpx.AsyncClient, sse_events: Even
     assert delta["usage"]["output_tokens"] == full["usage"]["output_tokens"]
 
 
-async def test_tool_use_block_and_streamed_input_json(client: httpx.AsyncClient,
-                                                      sse_events: Events) -> None:
+async def test_tool_use_block_and_streamed_input_json(
+    client: httpx.AsyncClient, sse_events: Events
+) -> None:
     req = {**Q, "tools": [TOOL], "tool_choice": {"type": "tool", "name": "get_weather"}}
     body = (await client.post("/v1/messages", json=req, headers=ANTHROPIC)).json()
     assert body["stop_reason"] == "tool_use"
     block = body["content"][0]
     assert block["type"] == "tool_use" and block["id"].startswith("toolu_")
     assert block["name"] == "get_weather" and isinstance(block["input"]["city"], str)
-    events = sse_events((await client.post("/v1/messages", json={**req, "stream": True},
-                                           headers=ANTHROPIC)).text)
+    events = sse_events(
+        (await client.post("/v1/messages", json={**req, "stream": True}, headers=ANTHROPIC)).text
+    )
     start = events[1][1]["content_block"]
     assert start == {"type": "tool_use", "id": block["id"], "name": "get_weather", "input": {}}
-    partial = "".join(d["delta"]["partial_json"] for n, d in events
-                      if n == "content_block_delta" and d["delta"]["type"] == "input_json_delta")
+    partial = "".join(
+        d["delta"]["partial_json"]
+        for n, d in events
+        if n == "content_block_delta" and d["delta"]["type"] == "input_json_delta"
+    )
     assert orjson.loads(partial) == block["input"]
     assert events[-2][1]["delta"]["stop_reason"] == "tool_use"
-    follow = {**req, "tool_choice": {"type": "auto"}, "messages": [
-        *Q["messages"], {"role": "assistant", "content": [block]},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": block["id"],
-                                      "content": "sunny"}]}]}
+    follow = {
+        **req,
+        "tool_choice": {"type": "auto"},
+        "messages": [
+            *Q["messages"],
+            {"role": "assistant", "content": [block]},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "tool_result", "tool_use_id": block["id"], "content": "sunny"}
+                ],
+            },
+        ],
+    }
     after = (await client.post("/v1/messages", json=follow, headers=ANTHROPIC)).json()
     assert after["stop_reason"] == "end_turn" and "tool result" in after["content"][0]["text"]
 
 
 async def test_image_block_and_stop_sequence(client: httpx.AsyncClient) -> None:
-    msg = {"role": "user", "content": [
-        {"type": "image", "source": {"type": "base64", "media_type": "image/png",
-                                     "data": "iVBORw0KGgo="}},
-        {"type": "text", "text": "Describe it"}]}
-    body = (await client.post("/v1/messages", headers=ANTHROPIC,
-                              json={**Q, "messages": [msg]})).json()
+    msg = {
+        "role": "user",
+        "content": [
+            {
+                "type": "image",
+                "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+            },
+            {"type": "text", "text": "Describe it"},
+        ],
+    }
+    body = (
+        await client.post("/v1/messages", headers=ANTHROPIC, json={**Q, "messages": [msg]})
+    ).json()
     assert "image" in body["content"][0]["text"]
-    stopped = (await client.post("/v1/messages", headers=ANTHROPIC,
-                                 json={**Q, "stop_sequences": ["answer"]})).json()
+    stopped = (
+        await client.post(
+            "/v1/messages", headers=ANTHROPIC, json={**Q, "stop_sequences": ["answer"]}
+        )
+    ).json()
     assert stopped["stop_reason"] == "stop_sequence" and stopped["stop_sequence"] == "answer"
-    short = (await client.post("/v1/messages", headers=ANTHROPIC,
-                               json={**Q, "max_tokens": 2})).json()
+    short = (
+        await client.post("/v1/messages", headers=ANTHROPIC, json={**Q, "max_tokens": 2})
+    ).json()
     assert short["stop_reason"] == "max_tokens" and short["usage"]["output_tokens"] == 2
 
 
-@pytest.mark.parametrize(("headers", "body", "status", "etype"), [
-    ({"anthropic-version": "2023-06-01"}, Q, 401, "authentication_error"),
-    ({"x-api-key": "k"}, Q, 400, "invalid_request_error"),
-    (ANTHROPIC, {**Q, "max_tokens": None}, 400, "invalid_request_error"),
-    (ANTHROPIC, {**Q, "model": "claude-error-429"}, 429, "rate_limit_error"),
-    (ANTHROPIC, {**Q, "model": "claude-error-500"}, 500, "api_error"),
-    (ANTHROPIC, {**Q, "model": "claude-error-503"}, 503, "overloaded_error"),
-])
-async def test_errors_have_the_anthropic_shape(client: httpx.AsyncClient, headers: dict[str, str],
-                                               body: dict[str, Any], status: int,
-                                               etype: str) -> None:
+@pytest.mark.parametrize(
+    ("headers", "body", "status", "etype"),
+    [
+        ({"anthropic-version": "2023-06-01"}, Q, 401, "authentication_error"),
+        ({"x-api-key": "k"}, Q, 400, "invalid_request_error"),
+        (ANTHROPIC, {**Q, "max_tokens": None}, 400, "invalid_request_error"),
+        (ANTHROPIC, {**Q, "model": "claude-error-429"}, 429, "rate_limit_error"),
+        (ANTHROPIC, {**Q, "model": "claude-error-500"}, 500, "api_error"),
+        (ANTHROPIC, {**Q, "model": "claude-error-503"}, 503, "overloaded_error"),
+    ],
+)
+async def test_errors_have_the_anthropic_shape(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    body: dict[str, Any],
+    status: int,
+    etype: str,
+) -> None:
     r = await client.post("/v1/messages", json=body, headers=headers)
     assert r.status_code == status
     err = r.json()

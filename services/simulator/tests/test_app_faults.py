@@ -15,11 +15,17 @@ Q = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "What is 2
 SSE = Callable[[str], list[Any]]
 
 
-@pytest.mark.parametrize(("kind", "status", "code"), [
-    ("error-429", 429, "rate_limit_exceeded"), ("error-500", 500, "server_error"),
-    ("error-503", 503, "service_unavailable")])
-async def test_model_name_errors(client: httpx.AsyncClient, kind: str, status: int,
-                                 code: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [
+        ("error-429", 429, "rate_limit_exceeded"),
+        ("error-500", 500, "server_error"),
+        ("error-503", 503, "service_unavailable"),
+    ],
+)
+async def test_model_name_errors(
+    client: httpx.AsyncClient, kind: str, status: int, code: str
+) -> None:
     r = await client.post(CHAT, json={**Q, "model": f"sim-{kind}"}, headers=OPENAI)
     assert r.status_code == status and r.json()["error"]["code"] == code
 
@@ -30,9 +36,11 @@ async def test_runtime_rule_with_count_then_stats_and_reset(client: httpx.AsyncC
     assert r.status_code == 200 and r.json()["rules"][0]["count"] == 2
     codes = [(await client.post(CHAT, json=Q, headers=OPENAI)).status_code for _ in range(3)]
     assert codes == [503, 503, 200]
-    other = await client.post("/v1/messages", headers={"x-api-key": "k",
-                                                       "anthropic-version": "2023-06-01"},
-                              json={**Q, "max_tokens": 5})
+    other = await client.post(
+        "/v1/messages",
+        headers={"x-api-key": "k", "anthropic-version": "2023-06-01"},
+        json={**Q, "max_tokens": 5},
+    )
     assert other.status_code == 200
     stats = (await client.get("/_sim/stats")).json()
     assert stats["total"] == 4
@@ -52,8 +60,7 @@ async def test_rate_rule_is_reproducible(make_client: Any) -> None:
     assert first == await run() and {200, 500} == set(first)
 
 
-async def test_delete_clears_rules_and_invalid_rules_are_refused(
-        client: httpx.AsyncClient) -> None:
+async def test_delete_clears_rules_and_invalid_rules_are_refused(client: httpx.AsyncClient) -> None:
     await client.post("/_sim/faults", json={"kind": "error-500", "provider": "*"})
     assert (await client.post(CHAT, json=Q, headers=OPENAI)).status_code == 500
     assert (await client.get("/_sim/faults")).json()["rules"][0]["kind"] == "error-500"
@@ -86,11 +93,11 @@ async def test_timeout_never_answers_within_a_client_deadline(client: httpx.Asyn
 
 @pytest.mark.parametrize("stream", [True, False])
 async def test_break_midstream_and_connect_reset_drop_the_connection(
-        client: httpx.AsyncClient, stream: bool) -> None:
+    client: httpx.AsyncClient, stream: bool
+) -> None:
     for model in ("x-break-midstream", "x-connect-reset"):
         with pytest.raises(ConnectionDropped):
-            await client.post(CHAT, json={**Q, "model": model, "stream": stream},
-                              headers=OPENAI)
+            await client.post(CHAT, json={**Q, "model": model, "stream": stream}, headers=OPENAI)
 
 
 async def test_healthz(client: httpx.AsyncClient) -> None:

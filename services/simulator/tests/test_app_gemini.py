@@ -9,10 +9,24 @@ import pytest
 
 GEMINI = {"x-goog-api-key": "g-test"}
 BASE = "/v1beta/models/gemini-2.5-flash"
-Q = {"systemInstruction": {"parts": [{"text": "Be brief."}]},
-     "contents": [{"role": "user", "parts": [{"text": "What is 2+2?"}]}]}
-TOOLS = [{"functionDeclarations": [{"name": "get_weather", "parameters": {
-    "type": "OBJECT", "properties": {"city": {"type": "STRING"}}, "required": ["city"]}}]}]
+Q = {
+    "systemInstruction": {"parts": [{"text": "Be brief."}]},
+    "contents": [{"role": "user", "parts": [{"text": "What is 2+2?"}]}],
+}
+TOOLS = [
+    {
+        "functionDeclarations": [
+            {
+                "name": "get_weather",
+                "parameters": {
+                    "type": "OBJECT",
+                    "properties": {"city": {"type": "STRING"}},
+                    "required": ["city"],
+                },
+            }
+        ]
+    }
+]
 SSE = Callable[[str], list[Any]]
 
 
@@ -57,9 +71,19 @@ async def test_function_call_and_function_response(client: httpx.AsyncClient) ->
     part = body["candidates"][0]["content"]["parts"][0]
     assert part["functionCall"]["name"] == "get_weather"
     assert isinstance(part["functionCall"]["args"]["city"], str)
-    follow = {**req, "contents": [*Q["contents"], {"role": "model", "parts": [part]},
-                                  {"role": "user", "parts": [{"functionResponse": {
-                                      "name": "get_weather", "response": {"sky": "sunny"}}}]}]}
+    follow = {
+        **req,
+        "contents": [
+            *Q["contents"],
+            {"role": "model", "parts": [part]},
+            {
+                "role": "user",
+                "parts": [
+                    {"functionResponse": {"name": "get_weather", "response": {"sky": "sunny"}}}
+                ],
+            },
+        ],
+    }
     after = (await client.post(f"{BASE}:generateContent", json=follow, headers=GEMINI)).json()
     assert "tool result" in after["candidates"][0]["content"]["parts"][0]["text"]
     off = {**req, "toolConfig": {"functionCallingConfig": {"mode": "NONE"}}}
@@ -68,16 +92,32 @@ async def test_function_call_and_function_response(client: httpx.AsyncClient) ->
 
 
 async def test_json_schema_inline_image_and_max_tokens(client: httpx.AsyncClient) -> None:
-    gen = {"responseMimeType": "application/json", "responseSchema": {
-        "type": "OBJECT", "properties": {"city": {"type": "STRING"},
-                                         "population": {"type": "INTEGER"}}}}
-    body = (await client.post(f"{BASE}:generateContent", json={**Q, "generationConfig": gen},
-                              headers=GEMINI)).json()
+    gen = {
+        "responseMimeType": "application/json",
+        "responseSchema": {
+            "type": "OBJECT",
+            "properties": {"city": {"type": "STRING"}, "population": {"type": "INTEGER"}},
+        },
+    }
+    body = (
+        await client.post(
+            f"{BASE}:generateContent", json={**Q, "generationConfig": gen}, headers=GEMINI
+        )
+    ).json()
     value = orjson.loads(body["candidates"][0]["content"]["parts"][0]["text"])
     assert isinstance(value["city"], str) and isinstance(value["population"], int)
-    img = {"contents": [{"role": "user", "parts": [
-        {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}},
-        {"text": "What is this?"}]}], "generation_config": {"max_output_tokens": 7}}
+    img = {
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}},
+                    {"text": "What is this?"},
+                ],
+            }
+        ],
+        "generation_config": {"max_output_tokens": 7},
+    }
     body = (await client.post(f"{BASE}:generateContent", json=img, headers=GEMINI)).json()
     assert body["candidates"][0]["finishReason"] == "MAX_TOKENS"
     assert "image" in body["candidates"][0]["content"]["parts"][0]["text"]
@@ -85,25 +125,38 @@ async def test_json_schema_inline_image_and_max_tokens(client: httpx.AsyncClient
 
 async def test_embed_content_and_batch(client: httpx.AsyncClient) -> None:
     one = {"model": "models/text-embedding-004", "content": {"parts": [{"text": "hello"}]}}
-    body = (await client.post("/v1beta/models/text-embedding-004:embedContent", json=one,
-                              headers=GEMINI)).json()
+    body = (
+        await client.post(
+            "/v1beta/models/text-embedding-004:embedContent", json=one, headers=GEMINI
+        )
+    ).json()
     assert len(body["embedding"]["values"]) == 768
     batch = {"requests": [one, {**one, "outputDimensionality": 32}]}
-    out = (await client.post("/v1beta/models/text-embedding-004:batchEmbedContents",
-                             json=batch, headers=GEMINI)).json()
+    out = (
+        await client.post(
+            "/v1beta/models/text-embedding-004:batchEmbedContents", json=batch, headers=GEMINI
+        )
+    ).json()
     assert out["embeddings"][0]["values"] == body["embedding"]["values"]
     assert len(out["embeddings"][1]["values"]) == 32
     huge = {**one, "outputDimensionality": 4_947_300}  # as Gemini: at most 3072
-    resp = await client.post("/v1beta/models/text-embedding-004:embedContent", json=huge,
-                             headers=GEMINI)
+    resp = await client.post(
+        "/v1beta/models/text-embedding-004:embedContent", json=huge, headers=GEMINI
+    )
     assert resp.status_code == 400
 
 
-@pytest.mark.parametrize(("model", "status", "code"), [
-    ("gemini-error-429", 429, "RESOURCE_EXHAUSTED"), ("gemini-error-500", 500, "INTERNAL"),
-    ("gemini-error-503", 503, "UNAVAILABLE")])
-async def test_errors_have_the_gemini_shape(client: httpx.AsyncClient, model: str, status: int,
-                                            code: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "status", "code"),
+    [
+        ("gemini-error-429", 429, "RESOURCE_EXHAUSTED"),
+        ("gemini-error-500", 500, "INTERNAL"),
+        ("gemini-error-503", 503, "UNAVAILABLE"),
+    ],
+)
+async def test_errors_have_the_gemini_shape(
+    client: httpx.AsyncClient, model: str, status: int, code: str
+) -> None:
     r = await client.post(f"/v1beta/models/{model}:generateContent", json=Q, headers=GEMINI)
     assert r.status_code == status
     assert r.json()["error"] == {**r.json()["error"], "code": status, "status": code}

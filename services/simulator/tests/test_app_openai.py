@@ -14,11 +14,24 @@ OPENAI = {"Authorization": "Bearer sk-test"}
 SSE = Callable[[str], list[Any]]
 
 CHAT = "/v1/chat/completions"
-Q = {"model": "gpt-4o-mini", "messages": [{"role": "system", "content": "Be brief."},
-                                           {"role": "user", "content": "What is 2+2?"}]}
-WEATHER_TOOL = {"type": "function", "function": {
-    "name": "get_weather", "parameters": {"type": "object", "properties": {
-        "city": {"type": "string"}}, "required": ["city"]}}}
+Q = {
+    "model": "gpt-4o-mini",
+    "messages": [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What is 2+2?"},
+    ],
+}
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
 
 
 async def test_completion_object(client: httpx.AsyncClient) -> None:
@@ -38,11 +51,13 @@ async def test_completion_object(client: httpx.AsyncClient) -> None:
     assert again["choices"][0]["message"]["content"] == choice["message"]["content"]
 
 
-async def test_stream_with_usage_matches_the_completion(client: httpx.AsyncClient,
-                                                        sse_data: SSE) -> None:
+async def test_stream_with_usage_matches_the_completion(
+    client: httpx.AsyncClient, sse_data: SSE
+) -> None:
     full = (await client.post(CHAT, json=Q, headers=OPENAI)).json()
-    r = await client.post(CHAT, headers=OPENAI,
-                          json={**Q, "stream": True, "stream_options": {"include_usage": True}})
+    r = await client.post(
+        CHAT, headers=OPENAI, json={**Q, "stream": True, "stream_options": {"include_usage": True}}
+    )
     assert r.headers["content-type"].startswith("text/event-stream")
     data = sse_data(r.text)
     assert data[-1] == "[DONE]"
@@ -57,8 +72,9 @@ async def test_stream_with_usage_matches_the_completion(client: httpx.AsyncClien
     assert all(c["usage"] is None for c in chunks[:-1])
 
 
-async def test_stream_without_usage_has_no_usage_chunk(client: httpx.AsyncClient,
-                                                       sse_data: SSE) -> None:
+async def test_stream_without_usage_has_no_usage_chunk(
+    client: httpx.AsyncClient, sse_data: SSE
+) -> None:
     data = sse_data((await client.post(CHAT, json={**Q, "stream": True}, headers=OPENAI)).text)
     assert all(c == "[DONE]" or ("usage" not in c and c["choices"]) for c in data)
 
@@ -71,10 +87,15 @@ async def test_tool_call_then_text_after_tool_result(client: httpx.AsyncClient) 
     call = choice["message"]["tool_calls"][0]
     assert call["id"].startswith("call_") and call["type"] == "function"
     assert call["function"]["name"] == "get_weather"
-    assert isinstance(orjson.loads(call["function"]["arguments"])["city"],
-                      str)
-    follow = {**req, "messages": [*Q["messages"], choice["message"],
-                                  {"role": "tool", "tool_call_id": call["id"], "content": "sunny"}]}
+    assert isinstance(orjson.loads(call["function"]["arguments"])["city"], str)
+    follow = {
+        **req,
+        "messages": [
+            *Q["messages"],
+            choice["message"],
+            {"role": "tool", "tool_call_id": call["id"], "content": "sunny"},
+        ],
+    }
     after = (await client.post(CHAT, json=follow, headers=OPENAI)).json()["choices"][0]
     assert after["finish_reason"] == "stop" and "tool result" in after["message"]["content"]
     none = (await client.post(CHAT, json={**req, "tool_choice": "none"}, headers=OPENAI)).json()
@@ -82,9 +103,12 @@ async def test_tool_call_then_text_after_tool_result(client: httpx.AsyncClient) 
 
 
 async def test_streamed_tool_call_deltas(client: httpx.AsyncClient, sse_data: SSE) -> None:
-    req = {**Q, "stream": True, "tools": [{"type": "function", "function": {"name": "noop"}},
-                                          WEATHER_TOOL],
-           "tool_choice": {"type": "function", "function": {"name": "get_weather"}}}
+    req = {
+        **Q,
+        "stream": True,
+        "tools": [{"type": "function", "function": {"name": "noop"}}, WEATHER_TOOL],
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+    }
     chunks = sse_data((await client.post(CHAT, json=req, headers=OPENAI)).text)[:-1]
     first = chunks[0]["choices"][0]["delta"]["tool_calls"][0]
     assert first["index"] == 0 and first["id"].startswith("call_") and first["type"] == "function"
@@ -97,18 +121,25 @@ async def test_streamed_tool_call_deltas(client: httpx.AsyncClient, sse_data: SS
 
 
 async def test_json_schema_and_limits(client: httpx.AsyncClient) -> None:
-    schema = {"type": "object", "properties": {"city": {"type": "string"},
-                                               "population": {"type": "integer"}},
-              "required": ["city", "population"], "additionalProperties": False}
-    req = {**Q, "response_format": {"type": "json_schema",
-                                    "json_schema": {"name": "x", "schema": schema,
-                                                    "strict": True}}}
-    content = (await client.post(CHAT, json=req, headers=OPENAI)).json()[
-        "choices"][0]["message"]["content"]
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "population": {"type": "integer"}},
+        "required": ["city", "population"],
+        "additionalProperties": False,
+    }
+    req = {
+        **Q,
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "x", "schema": schema, "strict": True},
+        },
+    }
+    content = (await client.post(CHAT, json=req, headers=OPENAI)).json()["choices"][0]["message"][
+        "content"
+    ]
     value = orjson.loads(content)
     assert isinstance(value["city"], str) and isinstance(value["population"], int)
-    short = (await client.post(CHAT, json={**Q, "max_completion_tokens": 2},
-                               headers=OPENAI)).json()
+    short = (await client.post(CHAT, json={**Q, "max_completion_tokens": 2}, headers=OPENAI)).json()
     assert short["choices"][0]["finish_reason"] == "length"
     assert short["usage"]["completion_tokens"] == 2
     stopped = (await client.post(CHAT, json={**Q, "stop": ["answer"]}, headers=OPENAI)).json()
@@ -116,23 +147,32 @@ async def test_json_schema_and_limits(client: httpx.AsyncClient) -> None:
 
 
 async def test_image_parts_are_accepted_and_mentioned(client: httpx.AsyncClient) -> None:
-    msg = {"role": "user", "content": [
-        {"type": "text", "text": "What is in this picture?"},
-        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}
-    body = (await client.post(CHAT, json={"model": "gpt-4o", "messages": [msg]},
-                              headers=OPENAI)).json()
+    msg = {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "What is in this picture?"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+        ],
+    }
+    body = (
+        await client.post(CHAT, json={"model": "gpt-4o", "messages": [msg]}, headers=OPENAI)
+    ).json()
     assert "image" in body["choices"][0]["message"]["content"]
     assert body["usage"]["prompt_tokens"] == 6 + 85
 
 
-@pytest.mark.parametrize(("headers", "body", "status"), [
-    ({}, Q, 401),
-    (OPENAI, {"model": "gpt-4o"}, 400),
-    (OPENAI, {"messages": Q["messages"]}, 400),
-    (OPENAI, {**Q, "tool_choice": {"type": "function", "function": {"name": "nope"}}}, 400),
-])
-async def test_errors_have_the_openai_shape(client: httpx.AsyncClient, headers: dict[str, str],
-                                            body: dict[str, object], status: int) -> None:
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [
+        ({}, Q, 401),
+        (OPENAI, {"model": "gpt-4o"}, 400),
+        (OPENAI, {"messages": Q["messages"]}, 400),
+        (OPENAI, {**Q, "tool_choice": {"type": "function", "function": {"name": "nope"}}}, 400),
+    ],
+)
+async def test_errors_have_the_openai_shape(
+    client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, object], status: int
+) -> None:
     r = await client.post(CHAT, json=body, headers=headers)
     assert r.status_code == status
     err = r.json()["error"]
@@ -152,15 +192,22 @@ async def test_embeddings_float_and_base64(client: httpx.AsyncClient) -> None:
     vec = body["data"][0]["embedding"]
     assert len(vec) == 1536 and body["data"][0]["object"] == "embedding"
     assert body["usage"]["prompt_tokens"] == body["usage"]["total_tokens"] > 0
-    b64 = (await client.post("/v1/embeddings", headers=OPENAI,
-                             json={**req, "encoding_format": "base64"})).json()
+    b64 = (
+        await client.post(
+            "/v1/embeddings", headers=OPENAI, json={**req, "encoding_format": "base64"}
+        )
+    ).json()
     raw = base64.b64decode(b64["data"][0]["embedding"])
     assert list(struct.unpack("<1536f", raw)) == vec
-    other = (await client.post("/v1/embeddings", headers=OPENAI,
-                               json={"model": "nomic-embed", "input": "hello"})).json()
+    other = (
+        await client.post(
+            "/v1/embeddings", headers=OPENAI, json={"model": "nomic-embed", "input": "hello"}
+        )
+    ).json()
     assert len(other["data"][0]["embedding"]) == 768
-    small = (await client.post("/v1/embeddings", headers=OPENAI,
-                               json={**req, "dimensions": 64})).json()
+    small = (
+        await client.post("/v1/embeddings", headers=OPENAI, json={**req, "dimensions": 64})
+    ).json()
     assert len(small["data"][0]["embedding"]) == 64
 
 

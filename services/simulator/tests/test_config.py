@@ -23,8 +23,10 @@ def test_negative_values_are_refused() -> None:
 
 def test_providers_flag_and_env() -> None:
     assert load_settings([], {"TOKAROO_SIM_PROVIDERS": "openai"}).providers == ("openai",)
-    assert load_settings(["--providers", "anthropic, gemini"], {}).providers \
-        == ("anthropic", "gemini")
+    assert load_settings(["--providers", "anthropic, gemini"], {}).providers == (
+        "anthropic",
+        "gemini",
+    )
     with pytest.raises(SystemExit):
         load_settings(["--providers", "openai,mistral"], {})
 
@@ -44,11 +46,13 @@ async def test_only_the_providers_served_answer(make_client: ClientFactory) -> N
     async with make_client(providers=("openai",)) as client:
         client.headers.update(keys)
         assert (await client.post("/v1/chat/completions", json=body)).status_code == 200
-        assert (await client.post("/v1/messages", json={**body, "max_tokens": 5})
-                ).status_code == 404
+        assert (
+            await client.post("/v1/messages", json={**body, "max_tokens": 5})
+        ).status_code == 404
         assert (await client.get("/v1beta/models")).status_code == 404
     async with make_client(providers=("anthropic",)) as client:
         client.headers.update(keys)
         assert (await client.post("/v1/chat/completions", json=body)).status_code == 404
-        assert (await client.post("/v1/messages", json={**body, "max_tokens": 5})
-                ).status_code == 200
+        assert (
+            await client.post("/v1/messages", json={**body, "max_tokens": 5})
+        ).status_code == 200

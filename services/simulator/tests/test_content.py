@@ -5,13 +5,18 @@ import json
 from tokaroo_simulator.content import Prompt, Tool, count_tokens, plan_reply, split_pieces
 from tokaroo_simulator.schema_values import value_for_schema
 
-WEATHER = Tool("get_weather", {
-    "type": "object",
-    "properties": {"city": {"type": "string"}, "unit": {"type": "string",
-                                                          "enum": ["celsius", "fahrenheit"]},
-                   "days": {"type": "integer", "minimum": 1, "maximum": 7}},
-    "required": ["city"],
-})
+WEATHER = Tool(
+    "get_weather",
+    {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string"},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            "days": {"type": "integer", "minimum": 1, "maximum": 7},
+        },
+        "required": ["city"],
+    },
+)
 
 
 def test_same_conversation_same_answer_and_different_conversation_differs() -> None:
@@ -47,8 +52,12 @@ def test_images_are_mentioned() -> None:
 
 
 def test_tool_call_on_user_turn_with_deterministic_arguments() -> None:
-    prompt = Prompt(texts=("weather in Paris?",), tools=(Tool("noop", {}), WEATHER),
-                    forced_tool="get_weather", tool_choice="required")
+    prompt = Prompt(
+        texts=("weather in Paris?",),
+        tools=(Tool("noop", {}), WEATHER),
+        forced_tool="get_weather",
+        tool_choice="required",
+    )
     reply = plan_reply(prompt)
     assert reply.tool_call is not None and reply.finish == "tool_calls"
     assert reply.tool_call.name == "get_weather"
@@ -56,20 +65,32 @@ def test_tool_call_on_user_turn_with_deterministic_arguments() -> None:
     assert list(args) == ["city"] and isinstance(args["city"], str)  # optional ones left out
     assert "".join(reply.tool_call.fragments) == reply.tool_call.arguments
     assert plan_reply(prompt) == reply
-    every = plan_reply(Prompt(texts=("weather?",), tools=(Tool("w", {
-        "type": "object", "properties": WEATHER.parameters["properties"]}),)))
+    every = plan_reply(
+        Prompt(
+            texts=("weather?",),
+            tools=(Tool("w", {"type": "object", "properties": WEATHER.parameters["properties"]}),),
+        )
+    )
     assert every.tool_call is not None  # no `required`: every property is given
     args = json.loads(every.tool_call.arguments)
     assert args["unit"] in ("celsius", "fahrenheit") and 1 <= args["days"] <= 7
 
 
-READ = Tool("Read", {"type": "object", "required": ["file_path"], "properties": {
-    "file_path": {"type": "string"}, "offset": {"type": "integer"}}})
+READ = Tool(
+    "Read",
+    {
+        "type": "object",
+        "required": ["file_path"],
+        "properties": {"file_path": {"type": "string"}, "offset": {"type": "integer"}},
+    },
+)
 
 
 def test_the_tool_the_user_names_is_called_with_the_path_the_user_gives() -> None:
-    prompt = Prompt(texts=("You are an agent.", "Read the file /tmp/w/notes.txt, please."),
-                    tools=(WEATHER, READ))
+    prompt = Prompt(
+        texts=("You are an agent.", "Read the file /tmp/w/notes.txt, please."),
+        tools=(WEATHER, READ),
+    )
     reply = plan_reply(prompt)
     assert reply.tool_call is not None and reply.tool_call.name == "Read"
     assert json.loads(reply.tool_call.arguments) == {"file_path": "/tmp/w/notes.txt"}
@@ -78,8 +99,9 @@ def test_the_tool_the_user_names_is_called_with_the_path_the_user_gives() -> Non
 
 
 def test_no_tool_call_after_tool_result_or_with_choice_none() -> None:
-    after = plan_reply(Prompt(texts=("q", "sunny"), tools=(WEATHER,), user_turn=False,
-                              after_tool_result=True))
+    after = plan_reply(
+        Prompt(texts=("q", "sunny"), tools=(WEATHER,), user_turn=False, after_tool_result=True)
+    )
     assert after.tool_call is None and "tool result" in after.text
     none = plan_reply(Prompt(texts=("q",), tools=(WEATHER,), tool_choice="none"))
     assert none.tool_call is None
@@ -88,14 +110,24 @@ def test_no_tool_call_after_tool_result_or_with_choice_none() -> None:
 def test_json_modes_give_valid_json() -> None:
     obj = json.loads(plan_reply(Prompt(texts=("q",), response_kind="json_object")).text)
     assert obj["answer"].startswith("Simulated answer")
-    schema = {"type": "object", "required": ["name", "tags", "score", "ok", "nested"],
-              "properties": {"name": {"type": "string"},
-                             "tags": {"type": "array", "items": {"type": "string"},
-                                      "minItems": 2},
-                             "score": {"type": "number"}, "ok": {"type": "boolean"},
-                             "nested": {"$ref": "#/$defs/N"}},
-              "$defs": {"N": {"type": "object", "properties": {"v": {"type": ["null", "integer"]}},
-                              "required": ["v"]}}}
+    schema = {
+        "type": "object",
+        "required": ["name", "tags", "score", "ok", "nested"],
+        "properties": {
+            "name": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+            "score": {"type": "number"},
+            "ok": {"type": "boolean"},
+            "nested": {"$ref": "#/$defs/N"},
+        },
+        "$defs": {
+            "N": {
+                "type": "object",
+                "properties": {"v": {"type": ["null", "integer"]}},
+                "required": ["v"],
+            }
+        },
+    }
     reply = plan_reply(Prompt(texts=("q",), response_kind="json_schema", response_schema=schema))
     value = json.loads(reply.text)
     assert isinstance(value["name"], str) and len(value["tags"]) == 2
@@ -104,10 +136,19 @@ def test_json_modes_give_valid_json() -> None:
 
 
 def test_schema_values_handle_gemini_upper_case_types_and_formats() -> None:
-    value = value_for_schema({"type": "OBJECT", "properties": {
-        "when": {"type": "STRING", "format": "date-time"},
-        "n": {"type": "INTEGER"}, "any": {"anyOf": [{"type": "null"}, {"type": "boolean"}]},
-        "k": {"const": "fixed"}, "s": {"type": "string", "minLength": 40}}}, seed=3)
+    value = value_for_schema(
+        {
+            "type": "OBJECT",
+            "properties": {
+                "when": {"type": "STRING", "format": "date-time"},
+                "n": {"type": "INTEGER"},
+                "any": {"anyOf": [{"type": "null"}, {"type": "boolean"}]},
+                "k": {"const": "fixed"},
+                "s": {"type": "string", "minLength": 40},
+            },
+        },
+        seed=3,
+    )
     assert value["when"] == "2024-01-01T00:00:00Z" and isinstance(value["n"], int)
     assert isinstance(value["any"], bool) and value["k"] == "fixed" and len(value["s"]) >= 40
 

@@ -44,10 +44,16 @@ def test_clear_removes_rules_and_reseeds() -> None:
     assert [table.decide("openai", "m") for _ in range(20)] == first
 
 
-@pytest.mark.parametrize("body", [
-    {"kind": "nope"}, {"kind": "slow", "rate": 2}, {"kind": "slow", "count": 0},
-    {"kind": "slow", "provider": "azure"}, [1],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"kind": "nope"},
+        {"kind": "slow", "rate": 2},
+        {"kind": "slow", "count": 0},
+        {"kind": "slow", "provider": "azure"},
+        [1],
+    ],
+)
 def test_invalid_rules_are_refused(body: object) -> None:
     with pytest.raises(ValueError):
         parse_rule(body)
@@ -58,5 +64,4 @@ def test_stats_nest_by_provider_model_outcome() -> None:
     stats.record("openai", "m", "ok")
     stats.record("openai", "m", "ok")
     stats.record("openai", "m", "error-500")
-    assert stats.to_json() == {"total": 3, "requests": {"openai": {"m": {"error-500": 1,
-                                                                        "ok": 2}}}}
+    assert stats.to_json() == {"total": 3, "requests": {"openai": {"m": {"error-500": 1, "ok": 2}}}}

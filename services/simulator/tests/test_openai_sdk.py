@@ -16,11 +16,19 @@ import pytest
 from openai import OpenAI
 
 Q = [{"role": "user", "content": "What is 2+2?"}]
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather", "description": "Current weather",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"},
-                                                    "unit": {"enum": ["c", "f"]}},
-                   "required": ["city", "unit"], "additionalProperties": False}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "unit": {"enum": ["c", "f"]}},
+            "required": ["city", "unit"],
+            "additionalProperties": False,
+        },
+    },
+}
 
 
 def _free_port() -> int:
@@ -36,9 +44,22 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = Path(tmp_path_factory.mktemp("sim")) / "simulator.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tokaroo_simulator", "--host", "127.0.0.1", "--port",
-             str(port), "--latency-ms", "0", "--timeout-s", "30"],
-            stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "tokaroo_simulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--latency-ms",
+                "0",
+                "--timeout-s",
+                "30",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
@@ -75,8 +96,11 @@ def test_completion(client: OpenAI) -> None:
 def test_stream_with_include_usage(client: OpenAI) -> None:
     full = client.chat.completions.create(model="gpt-4o-mini", messages=Q)  # type: ignore[arg-type]
     stream = client.chat.completions.create(
-        model="gpt-4o-mini", messages=Q, stream=True,  # type: ignore[arg-type]
-        stream_options={"include_usage": True})
+        model="gpt-4o-mini",
+        messages=Q,
+        stream=True,  # type: ignore[arg-type]
+        stream_options={"include_usage": True},
+    )
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == full.choices[0].message.content
@@ -85,16 +109,22 @@ def test_stream_with_include_usage(client: OpenAI) -> None:
 
 
 def test_tool_call_plain_and_with_the_stream_helper(client: OpenAI) -> None:
-    res = client.chat.completions.create(model="gpt-4o", messages=Q,  # type: ignore[arg-type]
-                                         tools=[WEATHER])  # type: ignore[list-item]
+    res = client.chat.completions.create(
+        model="gpt-4o",
+        messages=Q,  # type: ignore[arg-type]
+        tools=[WEATHER],
+    )  # type: ignore[list-item]
     choice = res.choices[0]
     assert choice.finish_reason == "tool_calls" and choice.message.tool_calls
     call = choice.message.tool_calls[0]
     assert call.type == "function" and call.function.name == "get_weather"
     args = json.loads(call.function.arguments)
     assert isinstance(args["city"], str) and args["unit"] in ("c", "f")
-    with client.chat.completions.stream(model="gpt-4o", messages=Q,  # type: ignore[arg-type]
-                                        tools=[WEATHER]) as stream:  # type: ignore[list-item]
+    with client.chat.completions.stream(
+        model="gpt-4o",
+        messages=Q,  # type: ignore[arg-type]
+        tools=[WEATHER],
+    ) as stream:  # type: ignore[list-item]
         final = stream.get_final_completion()
     streamed = final.choices[0].message.tool_calls
     assert streamed and streamed[0].function.arguments == call.function.arguments
@@ -102,14 +132,16 @@ def test_tool_call_plain_and_with_the_stream_helper(client: OpenAI) -> None:
 
 
 def test_embeddings_float_and_base64(client: OpenAI) -> None:
-    as_float = client.embeddings.create(model="text-embedding-3-small", input=["hello", "bye"],
-                                        encoding_format="float")
+    as_float = client.embeddings.create(
+        model="text-embedding-3-small", input=["hello", "bye"], encoding_format="float"
+    )
     assert [d.index for d in as_float.data] == [0, 1]
     assert len(as_float.data[0].embedding) == 1536
     decoded = client.embeddings.create(model="text-embedding-3-small", input=["hello", "bye"])
     assert decoded.data[0].embedding == as_float.data[0].embedding  # the SDK asks for base64
-    raw = client.embeddings.create(model="text-embedding-3-small", input="hello",
-                                   encoding_format="base64")
+    raw = client.embeddings.create(
+        model="text-embedding-3-small", input="hello", encoding_format="base64"
+    )
     assert isinstance(raw.data[0].embedding, str)
 
 
@@ -124,30 +156,39 @@ def test_errors_and_dropped_connections(client: OpenAI, base_url: str) -> None:
     with pytest.raises(openai.InternalServerError):
         client.chat.completions.create(model="x-error-503", messages=Q)  # type: ignore[arg-type]
     with pytest.raises(openai.APIConnectionError):
-        client.chat.completions.create(model="x-connect-reset",  # type: ignore[arg-type]
-                                       messages=Q)
+        client.chat.completions.create(
+            model="x-connect-reset",  # type: ignore[arg-type]
+            messages=Q,
+        )
     received = []
     with pytest.raises((httpx.HTTPError, openai.APIError)):
         for chunk in client.chat.completions.create(
-                model="x-break-midstream", messages=Q, stream=True):  # type: ignore[arg-type]
+            model="x-break-midstream", messages=Q, stream=True
+        ):  # type: ignore[arg-type]
             received.append(chunk)
     whole = list(client.chat.completions.create(model="gpt-4o-mini", messages=Q, stream=True))
     assert 0 < len(received) < len(whole)  # broken part-way: some text, not all of it
     assert any(c.choices and c.choices[0].delta.content for c in received)
     with pytest.raises(openai.APITimeoutError):
-        client.with_options(timeout=0.3).chat.completions.create(
-            model="x-timeout", messages=Q)  # type: ignore[arg-type]
+        client.with_options(timeout=0.3).chat.completions.create(model="x-timeout", messages=Q)  # type: ignore[arg-type]
     stats = httpx.get(f"{base_url}/_sim/stats").json()["requests"]["openai"]
     assert stats["x-break-midstream"] == {"break-midstream": 1}
     assert stats["x-timeout"] == {"timeout": 1}
 
 
 def test_runtime_fault_through_the_admin_api(client: OpenAI, base_url: str) -> None:
-    httpx.post(f"{base_url}/_sim/faults",
-               json={"model": "gpt-4o-mini", "provider": "openai", "kind": "error-500",
-                     "count": 1}).raise_for_status()
+    httpx.post(
+        f"{base_url}/_sim/faults",
+        json={"model": "gpt-4o-mini", "provider": "openai", "kind": "error-500", "count": 1},
+    ).raise_for_status()
     with pytest.raises(openai.InternalServerError):
         client.chat.completions.create(model="gpt-4o-mini", messages=Q)  # type: ignore[arg-type]
-    assert client.chat.completions.create(model="gpt-4o-mini",  # type: ignore[arg-type]
-                                          messages=Q).choices[0].message.content
+    assert (
+        client.chat.completions.create(
+            model="gpt-4o-mini",  # type: ignore[arg-type]
+            messages=Q,
+        )
+        .choices[0]
+        .message.content
+    )
     httpx.post(f"{base_url}/_sim/reset").raise_for_status()

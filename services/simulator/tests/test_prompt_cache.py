@@ -26,7 +26,7 @@ def blocks(*texts: str, marks: dict[int, str] | None = None) -> list[CacheBlock]
 def test_store_expires_and_refreshes_on_hit() -> None:
     s = PrefixStore()
     s.put("k", 10, now=0)
-    assert s.hit("k", now=9)          # refreshed: alive until 19
+    assert s.hit("k", now=9)  # refreshed: alive until 19
     assert s.hit("k", now=18)
     assert not s.hit("k", now=40)
     assert len(s) == 0
@@ -104,13 +104,16 @@ def test_anthropic_minimum_length_and_ttl() -> None:
 
 def test_anthropic_at_most_four_breakpoints() -> None:
     with pytest.raises(CacheRuleError, match="maximum of 4"):
-        PromptCaches().usage("anthropic", "m", blocks(*"abcde", marks=dict.fromkeys(
-            range(5), "5m")), 10, now=0)
+        PromptCaches().usage(
+            "anthropic", "m", blocks(*"abcde", marks=dict.fromkeys(range(5), "5m")), 10, now=0
+        )
 
 
 def test_anthropic_blocks_strip_cache_control_before_hashing() -> None:
-    body = {"system": [{"type": "text", "text": "s", "cache_control": {"type": "ephemeral"}}],
-            "messages": [{"role": "user", "content": "q"}]}
+    body = {
+        "system": [{"type": "text", "text": "s", "cache_control": {"type": "ephemeral"}}],
+        "messages": [{"role": "user", "content": "q"}],
+    }
     out = anthropic_blocks(body)
     assert out[0].ttl == "5m" and b"cache_control" not in out[0].data
     plain = anthropic_blocks({**body, "system": [{"type": "text", "text": "s"}]})
@@ -133,8 +136,10 @@ def test_disabled_caches_nothing() -> None:
 
 
 async def test_app_reports_cached_tokens_in_each_format(client: httpx.AsyncClient) -> None:
-    chat = {"model": "gpt-4.1-mini", "messages": [{"role": "system", "content": BIG},
-                                                  {"role": "user", "content": "hi"}]}
+    chat = {
+        "model": "gpt-4.1-mini",
+        "messages": [{"role": "system", "content": BIG}, {"role": "user", "content": "hi"}],
+    }
     await client.post("/v1/chat/completions", json=chat, headers=OPENAI)
     u = (await client.post("/v1/chat/completions", json=chat, headers=OPENAI)).json()["usage"]
     assert u["prompt_tokens_details"]["cached_tokens"] >= 1024
@@ -142,17 +147,24 @@ async def test_app_reports_cached_tokens_in_each_format(client: httpx.AsyncClien
     await client.post("/v1/responses", json=resp, headers=OPENAI)
     u = (await client.post("/v1/responses", json=resp, headers=OPENAI)).json()["usage"]
     assert u["input_tokens_details"]["cached_tokens"] >= 1024
-    msg = {"model": "claude-sonnet-4-5", "max_tokens": 64,
-           "system": [{"type": "text", "text": BIG, "cache_control": {"type": "ephemeral"}}],
-           "messages": [{"role": "user", "content": "hi"}]}
+    msg = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 64,
+        "system": [{"type": "text", "text": BIG, "cache_control": {"type": "ephemeral"}}],
+        "messages": [{"role": "user", "content": "hi"}],
+    }
     u1 = (await client.post("/v1/messages", json=msg, headers=ANTHROPIC)).json()["usage"]
     u2 = (await client.post("/v1/messages", json=msg, headers=ANTHROPIC)).json()["usage"]
     assert u1["cache_creation_input_tokens"] > 0 and u1["cache_read_input_tokens"] == 0
     assert u2["cache_read_input_tokens"] == u1["cache_creation_input_tokens"]
-    assert u2["input_tokens"] + u2["cache_read_input_tokens"] == \
-        u1["input_tokens"] + u1["cache_creation_input_tokens"]
-    gem = {"systemInstruction": {"parts": [{"text": BIG}]},
-           "contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+    assert (
+        u2["input_tokens"] + u2["cache_read_input_tokens"]
+        == u1["input_tokens"] + u1["cache_creation_input_tokens"]
+    )
+    gem = {
+        "systemInstruction": {"parts": [{"text": BIG}]},
+        "contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+    }
     url = "/v1beta/models/gemini-2.5-flash:generateContent?key=k"
     await client.post(url, json=gem)
     meta = (await client.post(url, json=gem)).json()["usageMetadata"]
@@ -161,8 +173,11 @@ async def test_app_reports_cached_tokens_in_each_format(client: httpx.AsyncClien
 
 async def test_app_rejects_five_breakpoints(client: httpx.AsyncClient) -> None:
     cc = {"type": "ephemeral"}
-    msg = {"model": "claude-sonnet-4-5", "max_tokens": 64,
-           "system": [{"type": "text", "text": f"s{i}", "cache_control": cc} for i in range(5)],
-           "messages": [{"role": "user", "content": "hi"}]}
+    msg = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 64,
+        "system": [{"type": "text", "text": f"s{i}", "cache_control": cc} for i in range(5)],
+        "messages": [{"role": "user", "content": "hi"}],
+    }
     r = await client.post("/v1/messages", json=msg, headers=ANTHROPIC)
     assert r.status_code == 400 and "maximum of 4" in r.json()["error"]["message"]

@@ -1,14 +1,14 @@
 """The `tokaroo` command: the local stack and operator tools.
 
-  tokaroo up [--cluster]           run the whole local stack (Ctrl-C stops it); --cluster:
-                                   3 NATS nodes, 2 replicas of each service, HAProxy
-  tokaroo migrate                  create the local database and apply its migrations
-                                   (tokaroo-migrate, as the Kubernetes Jobs run it)
-  tokaroo admin ...                tenants and credits, for self-hosters (see --help)
-  tokaroo settings-doc [--check]   write (or check) docs/settings.md from the settings classes
-  tokaroo research run|rollback    the market-research job (model pool snapshots)
-  tokaroo eval router --data DIR   routing quality (APGR, CPT) on RouteLLM-format data
-  tokaroo eval cache --pairs FILE  cache hit/false-hit rates on fow-cache pairs
+tokaroo up [--cluster]           run the whole local stack (Ctrl-C stops it); --cluster:
+                                 3 NATS nodes, 2 replicas of each service, HAProxy
+tokaroo migrate                  create the local database and apply its migrations
+                                 (tokaroo-migrate, as the Kubernetes Jobs run it)
+tokaroo admin ...                tenants and credits, for self-hosters (see --help)
+tokaroo settings-doc [--check]   write (or check) docs/settings.md from the settings classes
+tokaroo research run|rollback    the market-research job (model pool snapshots)
+tokaroo eval router --data DIR   routing quality (APGR, CPT) on RouteLLM-format data
+tokaroo eval cache --pairs FILE  cache hit/false-hit rates on fow-cache pairs
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _delegate(argv: list[str]) -> tuple[Callable[[list[str]], int], list[str]] |
         if tuple(argv[: len(prefix)]) == prefix:
             module, _, attr = target.partition(":")
             entry: Callable[[list[str]], int] = getattr(importlib.import_module(module), attr)
-            return entry, argv[len(prefix):]
+            return entry, argv[len(prefix) :]
     return None
 
 
@@ -57,11 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["up"]:
         from tokaroo_cli.config import StackSettings
         from tokaroo_cli.up import run_up
+
         return run_up(StackSettings(), cluster="--cluster" in args[1:])
     if args[:1] == ["migrate"]:
         from tokaroo_cli.config import StackSettings
         from tokaroo_cli.dbsetup import prepare_database
         from tokaroo_cli.up import layout_from
+
         layout = layout_from(StackSettings())
         for name in asyncio.run(prepare_database(layout.admin_dsn, layout.postgres_dsn)):
             print(f"applied {name}")

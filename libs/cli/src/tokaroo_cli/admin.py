@@ -90,22 +90,30 @@ def _text(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tokaroo admin",
-                                     description="Tenant and balance administration.")
+    parser = argparse.ArgumentParser(
+        prog="tokaroo admin", description="Tenant and balance administration."
+    )
     parser.add_argument("--ledger-addr", help="ledger gRPC address (TOKAROO_LEDGER_ADDR)")
     sub = parser.add_subparsers(dest="group", required=True)
 
     tenant = sub.add_parser("tenant", help="create or list tenants").add_subparsers(
-        dest="action", required=True)
+        dest="action", required=True
+    )
     create = tenant.add_parser("create", help="create a tenant; prints its id and first key")
     create.add_argument("--name", required=True, type=_text)
-    create.add_argument("--credit-usd", type=_credit_usd, default=Decimal(0),
-                        help="initial credit in USD (default 0)")
+    create.add_argument(
+        "--credit-usd",
+        type=_credit_usd,
+        default=Decimal(0),
+        help="initial credit in USD (default 0)",
+    )
     create.add_argument("--key-name", type=_text, default="default")
     tenant.add_parser("list", help="list tenants with their balances")
 
-    for action, help_text in (("credit", "add USD to a tenant's balance"),
-                              ("debit", "remove USD from a tenant's balance")):
+    for action, help_text in (
+        ("credit", "add USD to a tenant's balance"),
+        ("debit", "remove USD from a tenant's balance"),
+    ):
         adjust = sub.add_parser(action, help=help_text)
         adjust.add_argument("tenant_id", type=_tenant_id)
         adjust.add_argument("--usd", required=True, type=usd)
@@ -130,21 +138,37 @@ def parse(argv: list[str]) -> tuple[Command, str | None]:
 async def execute(command: Command, stub: ledger_pb2_grpc.LedgerServiceStub) -> list[str]:
     """Run one command against the ledger; return the lines to print."""
     if isinstance(command, CreateTenant):
-        created = await stub.CreateTenant(ledger_pb2.CreateTenantRequest(
-            name=command.name, initial_credit_nano=command.credit_nano,
-            key_name=command.key_name), timeout=TIMEOUT_S)
+        created = await stub.CreateTenant(
+            ledger_pb2.CreateTenantRequest(
+                name=command.name,
+                initial_credit_nano=command.credit_nano,
+                key_name=command.key_name,
+            ),
+            timeout=TIMEOUT_S,
+        )
         return [f"tenant_id {created.tenant_id}", f"api_key   {created.key.secret}"]
     if isinstance(command, ListTenants):
         listed = await stub.ListTenants(ledger_pb2.ListTenantsRequest(), timeout=TIMEOUT_S)
         lines = [f"{'ID':36}  {'BALANCE_USD':>20}  {'CREATED':20}  NAME"]
-        lines += [f"{t.id:36}  {format_usd(t.balance_nano):>20}  "
-                  f"{_when(t.created_at_unix_ms):20}  {t.name}" for t in listed.tenants]
+        lines += [
+            f"{t.id:36}  {format_usd(t.balance_nano):>20}  "
+            f"{_when(t.created_at_unix_ms):20}  {t.name}"
+            for t in listed.tenants
+        ]
         return lines
-    balance = await stub.Adjust(ledger_pb2.AdjustRequest(
-        tenant_id=command.tenant_id, amount_nano=command.amount_nano, reason=command.reason,
-        cause_id=f"admin:{uuid.uuid4()}"), timeout=TIMEOUT_S)
-    return [f"tenant_id   {balance.tenant_id or command.tenant_id}",
-            f"balance_usd {format_usd(balance.balance_nano)}"]
+    balance = await stub.Adjust(
+        ledger_pb2.AdjustRequest(
+            tenant_id=command.tenant_id,
+            amount_nano=command.amount_nano,
+            reason=command.reason,
+            cause_id=f"admin:{uuid.uuid4()}",
+        ),
+        timeout=TIMEOUT_S,
+    )
+    return [
+        f"tenant_id   {balance.tenant_id or command.tenant_id}",
+        f"balance_usd {format_usd(balance.balance_nano)}",
+    ]
 
 
 def _when(ms: int) -> str:
@@ -163,8 +187,9 @@ def main(argv: list[str]) -> int:
     try:
         lines = asyncio.run(_run(command, addr))
     except grpc.aio.AioRpcError as exc:
-        print(f"tokaroo admin: ledger at {addr}: {exc.code().name}: {exc.details()}",
-              file=sys.stderr)
+        print(
+            f"tokaroo admin: ledger at {addr}: {exc.code().name}: {exc.details()}", file=sys.stderr
+        )
         return 1
     for line in lines:
         print(line)

@@ -27,15 +27,23 @@ def save_key(home: Path, key: str) -> Path:
     return path
 
 
-async def ensure_bootstrap_tenant(ledger_addr: str, home: Path, credit_usd: object,
-                                  pinned_key: str | None) -> str:
+async def ensure_bootstrap_tenant(
+    ledger_addr: str, home: Path, credit_usd: object, pinned_key: str | None
+) -> str:
     """Create (or find, idempotently) the bootstrap tenant; return its API key."""
     pinned = pinned_key or read_saved_key(home) or ""
     async with internal_channel(ledger_addr) as channel:
         stub = ledger_pb2_grpc.LedgerServiceStub(channel)
-        created = await stub.CreateTenant(ledger_pb2.CreateTenantRequest(
-            name="bootstrap", initial_credit_nano=usd_to_nano(str(credit_usd)),
-            key_name="bootstrap", pinned_secret=pinned), timeout=10, wait_for_ready=True)
+        created = await stub.CreateTenant(
+            ledger_pb2.CreateTenantRequest(
+                name="bootstrap",
+                initial_credit_nano=usd_to_nano(str(credit_usd)),
+                key_name="bootstrap",
+                pinned_secret=pinned,
+            ),
+            timeout=10,
+            wait_for_ready=True,
+        )
     key = pinned or created.key.secret
     save_key(home, key)
     return key

@@ -42,4 +42,5 @@ class StackSettings(ProviderSettings):
     simulator_latency_ms: int = 0
     # The local server's model, passed on to the router (see LOCAL_AI_BASE_URL).
     local_default_model: str | None = Field(
-        default=None, validation_alias=AliasChoices("LOCAL_DEFAULT_MODEL"))
+        default=None, validation_alias=AliasChoices("LOCAL_DEFAULT_MODEL")
+    )

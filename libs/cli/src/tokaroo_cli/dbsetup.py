@@ -24,16 +24,27 @@ def migrate_argv(dsn: str, clickhouse_dsn: str | None) -> list[str]:
 
 def applied_names(stdout: str) -> list[str]:
     """`store/version` of each migration the command reports applied. Pure."""
-    return [line.removeprefix("applied ").strip() for line in stdout.splitlines()
-            if line.startswith("applied ")]
+    return [
+        line.removeprefix("applied ").strip()
+        for line in stdout.splitlines()
+        if line.startswith("applied ")
+    ]
 
 
-async def prepare_database(admin_dsn: str, dsn: str,
-                           clickhouse_dsn: str | None = None) -> list[str]:
+async def prepare_database(
+    admin_dsn: str, dsn: str, clickhouse_dsn: str | None = None
+) -> list[str]:
     await ensure_database(admin_dsn, DATABASE)
-    result = await asyncio.to_thread(subprocess.run, migrate_argv(dsn, clickhouse_dsn),
-                                     capture_output=True, text=True, timeout=600, check=False)
+    result = await asyncio.to_thread(
+        subprocess.run,
+        migrate_argv(dsn, clickhouse_dsn),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"tokaroo-migrate failed (exit {result.returncode}): "
-                           f"{result.stderr.strip()[-2000:]}")
+        raise RuntimeError(
+            f"tokaroo-migrate failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}"
+        )
     return applied_names(result.stdout)

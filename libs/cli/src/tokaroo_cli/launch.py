@@ -30,8 +30,11 @@ def prepare(layout: StackLayout, say: Callable[[str], None] = lambda _: None) ->
     """initdb once, then migrations against a short-lived server. Returns what was applied."""
     layout.home.mkdir(parents=True, exist_ok=True)
     postgres_initdb(layout.pg_dir)
-    with ManagedProcess(postgres_spec(layout.pg_dir, layout.postgres_port),
-                        log_dir=layout.home / "logs", stop_signal=signal.SIGINT) as pg:
+    with ManagedProcess(
+        postgres_spec(layout.pg_dir, layout.postgres_port),
+        log_dir=layout.home / "logs",
+        stop_signal=signal.SIGINT,
+    ) as pg:
         pg.wait_ready_postgres(layout.admin_dsn, timeout=60)
         applied = asyncio.run(prepare_database(layout.admin_dsn, layout.postgres_dsn))
     for name in applied:
@@ -50,22 +53,32 @@ def wait_ready(proc: ManagedProcess, ready: Ready) -> None:
         proc.wait_ready_postgres(ready.target, ready.timeout_s)
 
 
-def managed(launch: Launch, log_dir: Path,
-            base_env: Mapping[str, str] | None = None) -> ManagedProcess:
+def managed(
+    launch: Launch, log_dir: Path, base_env: Mapping[str, str] | None = None
+) -> ManagedProcess:
     """A supervised process for one launch; every (re)start waits until it is ready.
     Services get `base_env` (default: this process's environment) under their own."""
-    env = (dict(os.environ) if base_env is None else dict(base_env)) if launch.spec.env \
-        else None
-    return ManagedProcess(launch.spec, log_dir, ready=lambda p: wait_ready(p, launch.ready),
-                          base_env=env, stop_signal=launch.stop_signal)
+    env = (dict(os.environ) if base_env is None else dict(base_env)) if launch.spec.env else None
+    return ManagedProcess(
+        launch.spec,
+        log_dir,
+        ready=lambda p: wait_ready(p, launch.ready),
+        base_env=env,
+        stop_signal=launch.stop_signal,
+    )
 
 
 def ensure_event_stream(nats_url: str, replicas: int, timeout_s: float = 60.0) -> None:
     asyncio.run(ensure_replicated_stream(nats_url, replicas, timeout_s))
 
 
-def start_stages(layout: StackLayout, stages: list[Stage], procs: dict[str, ManagedProcess], *,
-                 base_env: Mapping[str, str] | None = None) -> None:
+def start_stages(
+    layout: StackLayout,
+    stages: list[Stage],
+    procs: dict[str, ManagedProcess],
+    *,
+    base_env: Mapping[str, str] | None = None,
+) -> None:
     """Start every stage in order; the processes of one stage start side by side. Each
     started process is added to `procs` at once, so the caller can stop it on a failure."""
     log_dir = layout.home / "logs"
@@ -73,8 +86,9 @@ def start_stages(layout: StackLayout, stages: list[Stage], procs: dict[str, Mana
         batch = [managed(launch, log_dir, base_env) for launch in stage.launches]
         for proc in batch:
             procs[proc.spec.name] = proc
-        with ThreadPoolExecutor(max_workers=max(1, len(batch)),
-                                thread_name_prefix="launch") as pool:
+        with ThreadPoolExecutor(
+            max_workers=max(1, len(batch)), thread_name_prefix="launch"
+        ) as pool:
             for future in [pool.submit(proc.start) for proc in batch]:
                 future.result()
         if stage.stream_replicas:
@@ -88,28 +102,35 @@ def stop_all(procs: Mapping[str, ManagedProcess]) -> None:
 
 
 @contextlib.contextmanager
-def launched(layout: StackLayout, *, simulator: bool = True,
-             base_env: Mapping[str, str] | None = None,
-             say: Callable[[str], None] = lambda _: None) -> Iterator[dict[str, ManagedProcess]]:
+def launched(
+    layout: StackLayout,
+    *,
+    simulator: bool = True,
+    base_env: Mapping[str, str] | None = None,
+    say: Callable[[str], None] = lambda _: None,
+) -> Iterator[dict[str, ManagedProcess]]:
     """prepare, start the whole plan, yield the processes by name, stop them all at exit."""
     prepare(layout, say)
     procs: dict[str, ManagedProcess] = {}
     try:
-        start_stages(layout, launch_plan(layout, simulator=simulator), procs,
-                     base_env=base_env)
+        start_stages(layout, launch_plan(layout, simulator=simulator), procs, base_env=base_env)
         yield procs
     finally:
         stop_all(procs)
 
 
-def run_until_signal(procs: Mapping[str, ManagedProcess], stop: threading.Event,
-                     poll_s: float = 0.5) -> int:
+def run_until_signal(
+    procs: Mapping[str, ManagedProcess], stop: threading.Event, poll_s: float = 0.5
+) -> int:
     """Block until `stop` is set (Ctrl-C, SIGTERM) or a process exits on its own; returns 0,
     or the exit code of the process that died (its log tail is printed)."""
     while not stop.wait(poll_s):
         for proc in procs.values():
             if not proc.running:
-                print(f"[tokaroo] {proc.spec.name} exited with {proc.returncode}; last lines "
-                      f"of {proc.log_path}:\n{proc.log_tail(2000)}", flush=True)
+                print(
+                    f"[tokaroo] {proc.spec.name} exited with {proc.returncode}; last lines "
+                    f"of {proc.log_path}:\n{proc.log_tail(2000)}",
+                    flush=True,
+                )
                 return int(proc.returncode or 1)
     return 0

@@ -22,8 +22,9 @@ class LiveProvider:
     simulated: bool
 
 
-def live_providers(settings: ProviderSettings, *, simulator_url: str | None
-                   ) -> tuple[LiveProvider, ...]:
+def live_providers(
+    settings: ProviderSettings, *, simulator_url: str | None
+) -> tuple[LiveProvider, ...]:
     """`simulator_url` None: the simulator is off."""
     real = {e.name: e for e in settings.provider_endpoints()}
     out: list[LiveProvider] = []
@@ -41,14 +42,18 @@ def provider_env(settings: ProviderSettings, live: tuple[LiveProvider, ...]) -> 
     server's, the router's list of live providers and the simulator's list of the ones it
     serves."""
     by_name = {p.name: p for p in live}
-    keys = {"openai": settings.openai_api_key, "anthropic": settings.anthropic_api_key,
-            "gemini": settings.gemini_api_key}
+    keys = {
+        "openai": settings.openai_api_key,
+        "anthropic": settings.anthropic_api_key,
+        "gemini": settings.gemini_api_key,
+    }
     env: dict[str, str] = {}
     for name in CLOUD_PROVIDERS:
         p, var = by_name.get(name), f"TOKAROO_{name.upper()}"
         env[f"{var}_BASE_URL"] = p.base_url if p else ""
-        env[f"{var}_API_KEY"] = ("" if p is None else f"sim-{name}-key" if p.simulated
-                                 else keys[name].get_secret_value())
+        env[f"{var}_API_KEY"] = (
+            "" if p is None else f"sim-{name}-key" if p.simulated else keys[name].get_secret_value()
+        )
     if "local" in by_name:
         env["LOCAL_AI_BASE_URL"] = by_name["local"].base_url
         env["LOCAL_AI_API_KEY"] = settings.local_ai_api_key.get_secret_value()
@@ -60,8 +65,11 @@ def provider_env(settings: ProviderSettings, live: tuple[LiveProvider, ...]) -> 
 def describe(live: tuple[LiveProvider, ...]) -> list[str]:
     """Console lines for the operator (provider names are fine here, never in responses)."""
     if not live:
-        return ["live providers: none (every request will fail: set a provider key, "
-                "LOCAL_AI_BASE_URL, or leave the simulator on)"]
+        return [
+            "live providers: none (every request will fail: set a provider key, "
+            "LOCAL_AI_BASE_URL, or leave the simulator on)"
+        ]
     width = max(len(p.name) for p in live)
     return ["live providers:"] + [
-        f"  {p.name:<{width}} -> {'simulator' if p.simulated else p.base_url}" for p in live]
+        f"  {p.name:<{width}} -> {'simulator' if p.simulated else p.base_url}" for p in live
+    ]

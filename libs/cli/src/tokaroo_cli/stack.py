@@ -61,9 +61,13 @@ class StackLayout:
 
     def ports(self, service: str) -> tuple[int, ...]:
         """The port of every replica of a replicated service."""
-        default = {"edge": self.edge_port, "router": self.router_port,
-                   "cache": self.cache_port, "ledger": self.ledger_port,
-                   "analytics": self.analytics_port}[service]
+        default = {
+            "edge": self.edge_port,
+            "router": self.router_port,
+            "cache": self.cache_port,
+            "ledger": self.ledger_port,
+            "analytics": self.analytics_port,
+        }[service]
         return self.replica_ports.get(service) or (default,)
 
     def addrs(self, service: str) -> str:
@@ -175,15 +179,24 @@ def _nats_specs(layout: StackLayout) -> list[ServerSpec]:
     if not layout.nats_nodes:
         return [nats_spec(home / "nats", layout.nats_port, layout.nats_monitor_port)]
     routes = [f"nats://127.0.0.1:{n.route_port}" for n in layout.nats_nodes]
-    return [nats_spec(home / f"nats-{i}", n.port, n.monitor_port, name=f"nats-{i}",
-                      cluster=("tokaroo", n.route_port, routes))
-            for i, n in enumerate(layout.nats_nodes, 1)]
+    return [
+        nats_spec(
+            home / f"nats-{i}",
+            n.port,
+            n.monitor_port,
+            name=f"nats-{i}",
+            cluster=("tokaroo", n.route_port, routes),
+        )
+        for i, n in enumerate(layout.nats_nodes, 1)
+    ]
 
 
 def infra_specs(layout: StackLayout) -> list[ServerSpec]:
-    return [*_nats_specs(layout),
-            valkey_spec(layout.home / "valkey", layout.valkey_port, persist=True),
-            postgres_spec(layout.pg_dir, layout.postgres_port)]
+    return [
+        *_nats_specs(layout),
+        valkey_spec(layout.home / "valkey", layout.valkey_port, persist=True),
+        postgres_spec(layout.pg_dir, layout.postgres_port),
+    ]
 
 
 def _metrics_env(env: dict[str, str], layout: StackLayout, name: str) -> dict[str, str]:
@@ -201,19 +214,27 @@ _ARGV = {
     "analytics": _py("tokaroo_ledger.analytics", "run"),
     "edge": _py("tokaroo_edge"),
 }
-_PORT_ENV = {"router": "TOKAROO_ROUTER_GRPC_PORT", "cache": "TOKAROO_CACHE_GRPC_PORT",
-             "ledger": "TOKAROO_LEDGER_GRPC_PORT", "analytics": "TOKAROO_ANALYTICS_GRPC_PORT",
-             "edge": "TOKAROO_PORT"}
+_PORT_ENV = {
+    "router": "TOKAROO_ROUTER_GRPC_PORT",
+    "cache": "TOKAROO_CACHE_GRPC_PORT",
+    "ledger": "TOKAROO_LEDGER_GRPC_PORT",
+    "analytics": "TOKAROO_ANALYTICS_GRPC_PORT",
+    "edge": "TOKAROO_PORT",
+}
 
 
 def replica_names(layout: StackLayout, service: str) -> list[str]:
     n = len(layout.ports(service))
-    return [service] if service not in layout.replica_ports else \
-        [f"{service}-{i}" for i in range(1, n + 1)]
+    return (
+        [service]
+        if service not in layout.replica_ports
+        else [f"{service}-{i}" for i in range(1, n + 1)]
+    )
 
 
-def _replica_env(layout: StackLayout, env: dict[str, str], service: str, name: str,
-                 port: int) -> dict[str, str]:
+def _replica_env(
+    layout: StackLayout, env: dict[str, str], service: str, name: str, port: int
+) -> dict[str, str]:
     if service not in layout.replica_ports:
         return env
     own = {**env, _PORT_ENV[service]: str(port)}
@@ -227,20 +248,26 @@ def _replica_env(layout: StackLayout, env: dict[str, str], service: str, name: s
     return own
 
 
-def _service_spec(layout: StackLayout, env: dict[str, str], service: str, name: str,
-                  port: int) -> ServerSpec:
+def _service_spec(
+    layout: StackLayout, env: dict[str, str], service: str, name: str, port: int
+) -> ServerSpec:
     own = _metrics_env(_replica_env(layout, env, service, name, port), layout, name)
     return ServerSpec(name, _ARGV[service], own, None)
 
 
 def service_specs(layout: StackLayout) -> list[ServerSpec]:
     env = service_env(layout)
-    sim_args = ["--host", "127.0.0.1", "--port", str(layout.simulator_port),
-                "--latency-ms", str(layout.simulator_latency_ms)]
+    sim_args = [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(layout.simulator_port),
+        "--latency-ms",
+        str(layout.simulator_latency_ms),
+    ]
     specs = [ServerSpec("simulator", _py("tokaroo_simulator", *sim_args), env, None)]
     for service in ("router", "cache", "ledger", "analytics", "edge"):
-        for name, port in zip(replica_names(layout, service), layout.ports(service),
-                              strict=True):
+        for name, port in zip(replica_names(layout, service), layout.ports(service), strict=True):
             specs.append(_service_spec(layout, env, service, name, port))
     return specs
 
@@ -249,26 +276,36 @@ def load_balancer_spec(layout: StackLayout) -> ServerSpec | None:
     """HAProxy in front of the edge replicas, on edge_port (None with one edge)."""
     if "edge" not in layout.replica_ports:
         return None
-    backends = [Backend(name, port) for name, port in
-                zip(replica_names(layout, "edge"), layout.ports("edge"), strict=True)]
-    return haproxy_spec(layout.home / "haproxy", layout.edge_port, backends,
-                        stats_port=layout.load_balancer_stats_port)
+    backends = [
+        Backend(name, port)
+        for name, port in zip(replica_names(layout, "edge"), layout.ports("edge"), strict=True)
+    ]
+    return haproxy_spec(
+        layout.home / "haproxy",
+        layout.edge_port,
+        backends,
+        stats_port=layout.load_balancer_stats_port,
+    )
 
 
 def research_spec(layout: StackLayout) -> ServerSpec:
     """The research job as a one-shot process (probe the configured providers, publish)."""
-    return ServerSpec("research", _py("tokaroo_research", "run", "--probe", "--publish"),
-                      service_env(layout), None)
+    return ServerSpec(
+        "research",
+        _py("tokaroo_research", "run", "--probe", "--publish"),
+        service_env(layout),
+        None,
+    )
 
 
 # ---- the launch plan -------------------------------------------------------------------------
+
 
 def _ready(layout: StackLayout, spec: ServerSpec) -> Ready:
     name = spec.name
     service = name.rsplit("-", 1)[0] if name[-1].isdigit() else name
     if service == "nats":
-        node = layout.nats_nodes[int(name.rsplit("-", 1)[1]) - 1] if layout.nats_nodes \
-            else None
+        node = layout.nats_nodes[int(name.rsplit("-", 1)[1]) - 1] if layout.nats_nodes else None
         monitor = node.monitor_port if node else layout.nats_monitor_port
         return Ready("http", f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true")
     if service == "valkey":
@@ -304,28 +341,42 @@ def launch_plan(layout: StackLayout, *, simulator: bool = True) -> list[Stage]:
 
     def stage(specs: list[ServerSpec], replicas: int | None = None) -> Stage:
         return Stage(tuple(_launch(layout, s) for s in specs), replicas)
-    stages = [stage(nats, min(3, len(layout.nats_nodes)) if layout.nats_nodes else None),
-              stage(first), stage(middle), stage(edges)]
+
+    stages = [
+        stage(nats, min(3, len(layout.nats_nodes)) if layout.nats_nodes else None),
+        stage(first),
+        stage(middle),
+        stage(edges),
+    ]
     lb = load_balancer_spec(layout)
     if lb is not None:
         stages.append(stage([lb]))
     return stages
 
 
-def cluster_of(layout: StackLayout, next_port: Callable[[], int], *, replicas: int = 2,
-               nats_nodes: int = 3) -> StackLayout:
+def cluster_of(
+    layout: StackLayout, next_port: Callable[[], int], *, replicas: int = 2, nats_nodes: int = 3
+) -> StackLayout:
     """The same stack as a cluster: `nats_nodes` NATS nodes (the first on layout's NATS
     ports), `replicas` of every Tokaroo service on ports from next_port (the edges behind a
     load balancer on layout.edge_port), a /metrics port per replica."""
-    nodes = tuple(NatsNode(layout.nats_port, layout.nats_monitor_port, next_port())
-                  if i == 0 else NatsNode(next_port(), next_port(), next_port())
-                  for i in range(nats_nodes))
+    nodes = tuple(
+        NatsNode(layout.nats_port, layout.nats_monitor_port, next_port())
+        if i == 0
+        else NatsNode(next_port(), next_port(), next_port())
+        for i in range(nats_nodes)
+    )
     ports = {s: tuple(next_port() for _ in range(replicas)) for s in REPLICATED}
-    metrics = {f"{s}-{i}": next_port() for s in REPLICATED if s != "edge"
-               for i in range(1, replicas + 1)}
-    return replace(layout, nats_nodes=nodes, replica_ports=ports,
-                   metrics_ports={**layout.metrics_ports, **metrics},
-                   load_balancer_stats_port=next_port())
+    metrics = {
+        f"{s}-{i}": next_port() for s in REPLICATED if s != "edge" for i in range(1, replicas + 1)
+    }
+    return replace(
+        layout,
+        nats_nodes=nodes,
+        replica_ports=ports,
+        metrics_ports={**layout.metrics_ports, **metrics},
+        load_balancer_stats_port=next_port(),
+    )
 
 
 def sequential_ports(first: int) -> Callable[[], int]:

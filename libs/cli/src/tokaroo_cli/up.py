@@ -29,13 +29,21 @@ CLUSTER_FIRST_PORT = 19100  # the extra replicas of `tokaroo up --cluster` count
 
 def layout_from(settings: StackSettings) -> StackLayout:
     layout = StackLayout(
-        home=settings.home.resolve(), edge_port=settings.port, nats_port=settings.nats_port,
-        nats_monitor_port=settings.nats_monitor_port, valkey_port=settings.valkey_port,
-        postgres_port=settings.postgres_port, simulator_port=settings.simulator_port,
-        router_port=settings.router_grpc_port, cache_port=settings.cache_grpc_port,
-        ledger_port=settings.ledger_grpc_port, analytics_port=settings.analytics_grpc_port,
-        log_level=settings.log_level, simulator_latency_ms=settings.simulator_latency_ms,
-        bootstrap_credit_usd=settings.bootstrap_credit_usd)
+        home=settings.home.resolve(),
+        edge_port=settings.port,
+        nats_port=settings.nats_port,
+        nats_monitor_port=settings.nats_monitor_port,
+        valkey_port=settings.valkey_port,
+        postgres_port=settings.postgres_port,
+        simulator_port=settings.simulator_port,
+        router_port=settings.router_grpc_port,
+        cache_port=settings.cache_grpc_port,
+        ledger_port=settings.ledger_grpc_port,
+        analytics_port=settings.analytics_grpc_port,
+        log_level=settings.log_level,
+        simulator_latency_ms=settings.simulator_latency_ms,
+        bootstrap_credit_usd=settings.bootstrap_credit_usd,
+    )
     extra = provider_env(settings, stack_providers(settings, layout))
     if settings.local_ai_base_url and settings.local_default_model:
         extra["LOCAL_DEFAULT_MODEL"] = settings.local_default_model
@@ -43,8 +51,9 @@ def layout_from(settings: StackSettings) -> StackLayout:
 
 
 def stack_providers(settings: StackSettings, layout: StackLayout) -> tuple[LiveProvider, ...]:
-    return live_providers(settings,
-                          simulator_url=layout.simulator_url if settings.simulator else None)
+    return live_providers(
+        settings, simulator_url=layout.simulator_url if settings.simulator else None
+    )
 
 
 def _say(line: str) -> None:
@@ -58,27 +67,44 @@ def prepare(layout: StackLayout) -> None:
 
 def _announce(layout: StackLayout, settings: StackSettings) -> None:
     _research_once(layout)
-    key = asyncio.run(ensure_bootstrap_tenant(layout.ledger_addr, layout.home,
-                                              settings.bootstrap_credit_usd,
-                                              settings.bootstrap_api_key))
-    print("\n[tokaroo] ready\n"
-          f"[tokaroo]   base URL : {layout.base_url}\n"
-          f"[tokaroo]   API key  : {key}\n"
-          f"[tokaroo]   (saved in {layout.home / 'bootstrap-key'})\n"
-          f"[tokaroo] try: curl {layout.base_url}/chat/completions -H "
-          f"'Authorization: Bearer {key}' -H 'Content-Type: application/json' "
-          "-d '{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}'\n",
-          flush=True)
+    key = asyncio.run(
+        ensure_bootstrap_tenant(
+            layout.ledger_addr,
+            layout.home,
+            settings.bootstrap_credit_usd,
+            settings.bootstrap_api_key,
+        )
+    )
+    print(
+        "\n[tokaroo] ready\n"
+        f"[tokaroo]   base URL : {layout.base_url}\n"
+        f"[tokaroo]   API key  : {key}\n"
+        f"[tokaroo]   (saved in {layout.home / 'bootstrap-key'})\n"
+        f"[tokaroo] try: curl {layout.base_url}/chat/completions -H "
+        f"'Authorization: Bearer {key}' -H 'Content-Type: application/json' "
+        '-d \'{"model":"auto","messages":[{"role":"user","content":"Hello!"}]}\'\n',
+        flush=True,
+    )
 
 
 def _research_once(layout: StackLayout) -> None:
     """The market-research job, once at start-up (a weekly CronJob in Kubernetes): it
     publishes a validated pool snapshot that the router swaps in without a restart."""
     spec = research_spec(layout)
-    result = subprocess.run(spec.argv, env={**os.environ, **spec.env}, capture_output=True,
-                            text=True, timeout=300, check=False)
-    verdict = "published a new model pool" if result.returncode == 0 else \
-        f"kept the current model pool (exit {result.returncode}: {result.stderr.strip()[-300:]})"
+    result = subprocess.run(
+        spec.argv,
+        env={**os.environ, **spec.env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    why = f"exit {result.returncode}: {result.stderr.strip()[-300:]}"
+    verdict = (
+        "published a new model pool"
+        if result.returncode == 0
+        else f"kept the current model pool ({why})"
+    )
     print(f"[tokaroo] research job {verdict}", flush=True)
 
 
@@ -93,6 +119,7 @@ def run_up(settings: StackSettings, *, cluster: bool = False) -> int:
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
+
     with launch.launched(layout, simulator=any(p.simulated for p in live), say=_say) as procs:
         _say(f"{len(procs)} processes up; logs in {layout.home / 'logs'}")
         _announce(layout, settings)

@@ -106,8 +106,10 @@ class Breakers(Generic[K]):
         elif c.state is State.OPEN:
             c.opened_at = now
         elif c.consecutive_failures >= p.failure_threshold or (
-                p.failure_rate is not None and c.observations >= p.min_observations
-                and c.failure_ewma > p.failure_rate):
+            p.failure_rate is not None
+            and c.observations >= p.min_observations
+            and c.failure_ewma > p.failure_rate
+        ):
             c.open(now, p.cooldown_s)
 
     def circuit(self, key: K) -> Circuit | None:

@@ -34,41 +34,68 @@ class TokarooError(Exception):
     grpc_status: ClassVar[grpc.StatusCode] = grpc.StatusCode.INTERNAL
     should_retry: ClassVar[bool | None] = None  # False: answered with x-should-retry: false
 
-    def __init__(self, message: str, *, param: str | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, param: str | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
         self.retry_after = retry_after
 
     def to_openai(self) -> dict[str, Any]:
-        return {"error": {"message": self.message, "type": self.type,
-                          "param": self.param, "code": self.code}}
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
 
 
 class InvalidRequest(TokarooError):
-    status, type, code, grpc_status = 400, "invalid_request_error", "invalid_request", \
-        grpc.StatusCode.INVALID_ARGUMENT
+    status, type, code, grpc_status = (
+        400,
+        "invalid_request_error",
+        "invalid_request",
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
 
 
 class AuthenticationFailed(TokarooError):
-    status, type, code, grpc_status = 401, "authentication_error", "invalid_api_key", \
-        grpc.StatusCode.UNAUTHENTICATED
+    status, type, code, grpc_status = (
+        401,
+        "authentication_error",
+        "invalid_api_key",
+        grpc.StatusCode.UNAUTHENTICATED,
+    )
 
 
 class InsufficientBalance(TokarooError):
-    status, type, code, grpc_status = 402, "insufficient_quota", "insufficient_balance", \
-        grpc.StatusCode.FAILED_PRECONDITION
+    status, type, code, grpc_status = (
+        402,
+        "insufficient_quota",
+        "insufficient_balance",
+        grpc.StatusCode.FAILED_PRECONDITION,
+    )
 
 
 class PermissionDenied(TokarooError):
-    status, type, code, grpc_status = 403, "permission_error", "permission_denied", \
-        grpc.StatusCode.PERMISSION_DENIED
+    status, type, code, grpc_status = (
+        403,
+        "permission_error",
+        "permission_denied",
+        grpc.StatusCode.PERMISSION_DENIED,
+    )
 
 
 class NotFound(TokarooError):
-    status, type, code, grpc_status = 404, "invalid_request_error", "not_found", \
-        grpc.StatusCode.NOT_FOUND
+    status, type, code, grpc_status = (
+        404,
+        "invalid_request_error",
+        "not_found",
+        grpc.StatusCode.NOT_FOUND,
+    )
 
 
 class ModelNotFound(NotFound):
@@ -76,44 +103,72 @@ class ModelNotFound(NotFound):
 
 
 class PayloadTooLarge(TokarooError):
-    status, type, code, grpc_status = 413, "invalid_request_error", "payload_too_large", \
-        grpc.StatusCode.INVALID_ARGUMENT
+    status, type, code, grpc_status = (
+        413,
+        "invalid_request_error",
+        "payload_too_large",
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
 
 
 class RateLimited(TokarooError):
-    status, type, code, grpc_status = 429, "rate_limit_error", "rate_limit_exceeded", \
-        grpc.StatusCode.RESOURCE_EXHAUSTED
+    status, type, code, grpc_status = (
+        429,
+        "rate_limit_error",
+        "rate_limit_exceeded",
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+    )
 
 
 class KeyBudgetExceeded(TokarooError):
     """An API key's spend cap for its period: 429 with type insufficient_quota, as OpenAI
     answers a spent quota (402 stays the tenant's balance: a different fix, add credits)."""
 
-    status, type, code, grpc_status = 429, "insufficient_quota", "key_budget_exceeded", \
-        grpc.StatusCode.RESOURCE_EXHAUSTED
+    status, type, code, grpc_status = (
+        429,
+        "insufficient_quota",
+        "key_budget_exceeded",
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+    )
     # Retrying cannot help until the budget resets or is raised: OpenAI's SDKs (and ours)
     # honour `x-should-retry: false`.
     should_retry: ClassVar[bool | None] = False
 
 
 class NotConfigured(TokarooError):
-    status, type, code, grpc_status = 501, "api_error", "not_configured", \
-        grpc.StatusCode.UNIMPLEMENTED
+    status, type, code, grpc_status = (
+        501,
+        "api_error",
+        "not_configured",
+        grpc.StatusCode.UNIMPLEMENTED,
+    )
 
 
 class UpstreamError(TokarooError):
-    status, type, code, grpc_status = 502, "api_error", "upstream_error", \
-        grpc.StatusCode.UNAVAILABLE
+    status, type, code, grpc_status = (
+        502,
+        "api_error",
+        "upstream_error",
+        grpc.StatusCode.UNAVAILABLE,
+    )
 
 
 class ServiceUnavailable(TokarooError):
-    status, type, code, grpc_status = 503, "api_error", "service_unavailable", \
-        grpc.StatusCode.UNAVAILABLE
+    status, type, code, grpc_status = (
+        503,
+        "api_error",
+        "service_unavailable",
+        grpc.StatusCode.UNAVAILABLE,
+    )
 
 
 class UpstreamTimeout(TokarooError):
-    status, type, code, grpc_status = 504, "api_error", "upstream_timeout", \
-        grpc.StatusCode.DEADLINE_EXCEEDED
+    status, type, code, grpc_status = (
+        504,
+        "api_error",
+        "upstream_timeout",
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+    )
 
 
 class InternalError(TokarooError):
@@ -146,8 +201,9 @@ def _by_code() -> dict[str, type[TokarooError]]:
     return out
 
 
-def from_grpc(code: grpc.StatusCode, details: str | None,
-              error_code: str | None = None) -> TokarooError:
+def from_grpc(
+    code: grpc.StatusCode, details: str | None, error_code: str | None = None
+) -> TokarooError:
     """Map a gRPC status from an internal call back to a Tokaroo error. `error_code` (sent by
     Tokaroo servicers in trailing metadata) restores the exact class, e.g. model_not_found."""
     exact = _by_code().get(error_code or "")
@@ -161,5 +217,6 @@ def from_grpc(code: grpc.StatusCode, details: str | None,
 
 async def abort_grpc(context: grpc.aio.ServicerContext[Any, Any], exc: TokarooError) -> None:
     """Abort an RPC with the error's status, message and exact code (trailing metadata)."""
-    await context.abort(exc.grpc_status, exc.message,
-                        trailing_metadata=((ERROR_CODE_METADATA, exc.code),))
+    await context.abort(
+        exc.grpc_status, exc.message, trailing_metadata=((ERROR_CODE_METADATA, exc.code),)
+    )

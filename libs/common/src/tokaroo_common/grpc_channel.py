@@ -22,10 +22,12 @@ _SCHEMES = ("dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:", "vsock:")
 
 # A restarted service is found again within about a second: gRPC's default reconnect
 # backoff grows to two minutes, which turned a ledger restart into minutes of 503s.
-_SERVICE_CONFIG = json.dumps({
-    "loadBalancingConfig": [{"round_robin": {}}],
-    "healthCheckConfig": {"serviceName": ""},
-})
+_SERVICE_CONFIG = json.dumps(
+    {
+        "loadBalancingConfig": [{"round_robin": {}}],
+        "healthCheckConfig": {"serviceName": ""},
+    }
+)
 OPTIONS: tuple[tuple[str, int | str], ...] = (
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.enable_retries", 1),
@@ -52,14 +54,18 @@ def channel_target(addrs: str) -> str:
     parts = [a.strip() for a in addrs.split(",") if a.strip()]
     hosts = [p.rsplit(":", 1)[0] for p in parts]
     if not all(_is_ip(h) for h in hosts):
-        raise ValueError(f"a list of gRPC addresses must be IP:port pairs, got {addrs!r} "
-                         "(for names, use one headless Service: dns:///name:port)")
+        raise ValueError(
+            f"a list of gRPC addresses must be IP:port pairs, got {addrs!r} "
+            "(for names, use one headless Service: dns:///name:port)"
+        )
     family = "ipv6" if any(h.startswith("[") or ":" in h for h in hosts) else "ipv4"
     return f"{family}:{','.join(parts)}"
 
 
-def internal_channel(addrs: str, *,
-                     interceptors: Sequence[grpc.aio.ClientInterceptor] = ()) -> grpc.aio.Channel:
+def internal_channel(
+    addrs: str, *, interceptors: Sequence[grpc.aio.ClientInterceptor] = ()
+) -> grpc.aio.Channel:
     """An insecure (in-cluster) asyncio channel balanced over every replica of `addrs`."""
-    return grpc.aio.insecure_channel(channel_target(addrs), options=list(OPTIONS),
-                                     interceptors=list(interceptors) or None)
+    return grpc.aio.insecure_channel(
+        channel_target(addrs), options=list(OPTIONS), interceptors=list(interceptors) or None
+    )

@@ -18,12 +18,16 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 
-def add_health_and_reflection(server: grpc.aio.Server, service_names: Sequence[str]) -> \
-        health.aio.HealthServicer:
+def add_health_and_reflection(
+    server: grpc.aio.Server, service_names: Sequence[str]
+) -> health.aio.HealthServicer:
     servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
-    names = [*service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-             reflection.SERVICE_NAME]
+    names = [
+        *service_names,
+        health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+        reflection.SERVICE_NAME,
+    ]
     reflection.enable_server_reflection(names, server)
     return servicer
 
@@ -33,15 +37,17 @@ async def mark_serving(servicer: health.aio.HealthServicer, service_names: Seque
         await servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
 
 
-async def mark_not_serving(servicer: health.aio.HealthServicer,
-                           service_names: Sequence[str]) -> None:
+async def mark_not_serving(
+    servicer: health.aio.HealthServicer, service_names: Sequence[str]
+) -> None:
     for name in ["", *service_names]:
         await servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
 
 
 @contextlib.asynccontextmanager
-async def serving(server: grpc.aio.Server, service_names: Sequence[str], address: str, *,
-                  grace_s: float) -> AsyncIterator[health.aio.HealthServicer]:
+async def serving(
+    server: grpc.aio.Server, service_names: Sequence[str], address: str, *, grace_s: float
+) -> AsyncIterator[health.aio.HealthServicer]:
     """Serve `service_names` (already added to `server`) on `address` until the block ends."""
     servicer = add_health_and_reflection(server, service_names)
     if server.add_insecure_port(address) == 0:

@@ -54,10 +54,17 @@ async def connect(url: str, name: str, *, first_connect_timeout_s: float = 60.0)
         try:
             # nats-py itself retries a first connection forever when reconnects are
             # unlimited: the deadline is enforced here.
-            return await asyncio.wait_for(nats.connect(
-                server_urls(url), name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.25,
-                connect_timeout=2, allow_reconnect=True,
-            ), timeout=max(deadline - loop.time(), 0.1))
+            return await asyncio.wait_for(
+                nats.connect(
+                    server_urls(url),
+                    name=name,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.25,
+                    connect_timeout=2,
+                    allow_reconnect=True,
+                ),
+                timeout=max(deadline - loop.time(), 0.1),
+            )
         except Exception as exc:  # NoServersError, OSError, TimeoutError until the deadline
             if loop.time() >= deadline:
                 raise
@@ -66,12 +73,17 @@ async def connect(url: str, name: str, *, first_connect_timeout_s: float = 60.0)
 
 
 def stream_config(duplicate_window_s: float, replicas: int) -> StreamConfig:
-    return StreamConfig(name=STREAM, subjects=SUBJECTS + [DLQ_PREFIX + ">"],
-                        duplicate_window=duplicate_window_s, num_replicas=replicas)
+    return StreamConfig(
+        name=STREAM,
+        subjects=SUBJECTS + [DLQ_PREFIX + ">"],
+        duplicate_window=duplicate_window_s,
+        num_replicas=replicas,
+    )
 
 
-async def ensure_stream(js: JetStreamContext, *, duplicate_window_s: float = 600.0,
-                        replicas: int | None = None) -> None:
+async def ensure_stream(
+    js: JetStreamContext, *, duplicate_window_s: float = 600.0, replicas: int | None = None
+) -> None:
     """Create or update the stream. `replicas=None` keeps the replica count the stream has
     (1 for a new one): every service calls this at start, and only the one who sets up a
     cluster (the stack launcher, the Kubernetes NATS Job) asks for 3, so nobody scales the
@@ -85,8 +97,15 @@ async def ensure_stream(js: JetStreamContext, *, duplicate_window_s: float = 600
     await js.update_stream(stream_config(duplicate_window_s, keep))
 
 
-async def publish(js: JetStreamContext, subject: str, data: bytes, msg_id: str,
-                  *, timeout: float = 2.0, headers: dict[str, str] | None = None) -> None:
+async def publish(
+    js: JetStreamContext,
+    subject: str,
+    data: bytes,
+    msg_id: str,
+    *,
+    timeout: float = 2.0,
+    headers: dict[str, str] | None = None,
+) -> None:
     hdrs = {"Nats-Msg-Id": msg_id, **(headers or {})}
     await js.publish(subject, data, timeout=timeout, headers=hdrs)
 
@@ -117,15 +136,24 @@ async def ensure_consumer(js: JetStreamContext, opts: ConsumerOptions) -> None:
         return
     except NotFoundError:
         pass
-    await js.add_consumer(STREAM, ConsumerConfig(
-        durable_name=opts.durable, ack_policy=AckPolicy.EXPLICIT,
-        deliver_policy=DeliverPolicy.ALL, ack_wait=opts.ack_wait_s,
-        max_deliver=opts.max_deliver, filter_subject=opts.subject,
-        max_ack_pending=opts.max_ack_pending, max_waiting=64))
+    await js.add_consumer(
+        STREAM,
+        ConsumerConfig(
+            durable_name=opts.durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=opts.ack_wait_s,
+            max_deliver=opts.max_deliver,
+            filter_subject=opts.subject,
+            max_ack_pending=opts.max_ack_pending,
+            max_waiting=64,
+        ),
+    )
 
 
-async def run_pull_consumer(nc: NATS, opts: ConsumerOptions, handler: BatchHandler,
-                            stop: asyncio.Event) -> None:
+async def run_pull_consumer(
+    nc: NATS, opts: ConsumerOptions, handler: BatchHandler, stop: asyncio.Event
+) -> None:
     """Pull batches and hand them to `handler` until `stop` is set; the next batch is pulled
     while one is handled. A batch's messages are acked only after `handler` returned (its
     poison ones dead-lettered first); when it raises, they are nak'ed and redelivered. On stop
@@ -145,10 +173,13 @@ async def run_pull_consumer(nc: NATS, opts: ConsumerOptions, handler: BatchHandl
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the loop must survive NATS restarts and handler bugs
-                log.warning("consumer loop error, retrying",
-                            extra={"error": repr(exc), "durable": opts.durable})
-                if puller is not None and (isinstance(exc, ConsumerGoneError)
-                                           or not nc.is_connected):
+                log.warning(
+                    "consumer loop error, retrying",
+                    extra={"error": repr(exc), "durable": opts.durable},
+                )
+                if puller is not None and (
+                    isinstance(exc, ConsumerGoneError) or not nc.is_connected
+                ):
                     await _quietly(puller.stop())
                     puller = None
                 await _sleep_or_stop(stop, 0.5)
@@ -157,8 +188,9 @@ async def run_pull_consumer(nc: NATS, opts: ConsumerOptions, handler: BatchHandl
             await _quietly(puller.stop())
 
 
-async def _pipeline(nc: NATS, puller: BatchPuller, handler: BatchHandler,
-                    opts: ConsumerOptions, stop: asyncio.Event) -> None:
+async def _pipeline(
+    nc: NATS, puller: BatchPuller, handler: BatchHandler, opts: ConsumerOptions, stop: asyncio.Event
+) -> None:
     """Collect batch N+1 while batch N is handled and acked. Returns when a pull found nothing
     or, once `stop` is set, after the batch in hand; an exception leaves the batch not yet
     handled unacked (redelivered after `ack_wait_s`)."""
@@ -191,20 +223,22 @@ async def _collect(puller: BatchPuller, opts: ConsumerOptions) -> list[Msg]:
     return batch
 
 
-async def _handle_batch(nc: NATS, msgs: Sequence[Msg], handler: BatchHandler,
-                        opts: ConsumerOptions) -> None:
+async def _handle_batch(
+    nc: NATS, msgs: Sequence[Msg], handler: BatchHandler, opts: ConsumerOptions
+) -> None:
     js = nc.jetstream()
     try:
         poison = await handler(msgs)
     except Exception as exc:
-        log.warning("batch failed, redelivering", extra={
-            "error": repr(exc), "n": len(msgs), "durable": opts.durable})
+        log.warning(
+            "batch failed, redelivering",
+            extra={"error": repr(exc), "n": len(msgs), "durable": opts.durable},
+        )
         spent = {id(m) for m in msgs if _last_delivery(m, opts.max_deliver)}
         for msg in msgs:  # bounded redelivery: a message is never dropped silently
             if id(msg) in spent:
                 await _dead_letter(js, msg, opts.durable)
-        await asyncio.gather(*(m.nak(delay=opts.nak_delay_s) for m in msgs
-                               if id(m) not in spent))
+        await asyncio.gather(*(m.nak(delay=opts.nak_delay_s) for m in msgs if id(m) not in spent))
         return
     poison_ids = {id(m) for m in poison}
     for msg in msgs:
@@ -227,13 +261,15 @@ async def _dead_letter(js: JetStreamContext, msg: Msg, durable: str) -> None:
     """Copy to `tokaroo.dlq.<durable>`, then terminate (the copy is published and confirmed
     before the original is given up)."""
     fallback = str(msg.metadata.sequence.stream)
-    await js.publish(DLQ_PREFIX + durable, msg.data,
-                     headers=dead_letter_headers(msg.headers, durable, fallback))
+    await js.publish(
+        DLQ_PREFIX + durable, msg.data, headers=dead_letter_headers(msg.headers, durable, fallback)
+    )
     await msg.term()
 
 
-def dead_letter_headers(headers: dict[str, str] | None, durable: str,
-                        fallback_id: str) -> dict[str, str]:
+def dead_letter_headers(
+    headers: dict[str, str] | None, durable: str, fallback_id: str
+) -> dict[str, str]:
     """The poison message's headers for its dead-letter copy. Its Nats-Msg-Id moves to
     Tokaroo-Original-Msg-Id and the copy gets its own (`<durable>/dlq/<original>`): with the
     original the stream would drop it as a duplicate, and a poison message redelivered after a
@@ -259,9 +295,13 @@ async def _quietly(step: Awaitable[None]) -> None:
         log.debug("consumer cleanup failed", extra={"error": repr(exc)})
 
 
-async def follow_completions(nats_url: str, client_name: str,
-                             on_event: Callable[[events_pb2.CompletionEvent], Awaitable[None]],
-                             stop: asyncio.Event, feed: str) -> None:
+async def follow_completions(
+    nats_url: str,
+    client_name: str,
+    on_event: Callable[[events_pb2.CompletionEvent], Awaitable[None]],
+    stop: asyncio.Event,
+    feed: str,
+) -> None:
     """Best-effort follower of new completion events (an ordered ephemeral consumer, no
     acks) until `stop`: for what learns from traffic but serves without it (the router's
     latency estimates and sessions). Undecodable events are skipped; a failure is logged and
@@ -278,8 +318,12 @@ async def follow_completions(nats_url: str, client_name: str,
 
     try:
         await ensure_stream(js)
-        await js.subscribe(COMPLETION_SUBJECT, cb=on_msg, ordered_consumer=True,
-                           config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW))
+        await js.subscribe(
+            COMPLETION_SUBJECT,
+            cb=on_msg,
+            ordered_consumer=True,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.NEW),
+        )
         await stop.wait()
     except Exception as exc:  # the feed is an optimisation: its owner serves without it
         log.warning("event feed stopped", extra={"feed": feed, "error": repr(exc)})

@@ -33,17 +33,29 @@ class Journaled(Protocol):
 
 
 def encode(item: Journaled) -> bytes:
-    return orjson.dumps({"subject": item.subject, "msg_id": item.msg_id,
-                         "data": base64.b64encode(item.data).decode(),
-                         "headers": item.headers}) + b"\n"
+    return (
+        orjson.dumps(
+            {
+                "subject": item.subject,
+                "msg_id": item.msg_id,
+                "data": base64.b64encode(item.data).decode(),
+                "headers": item.headers,
+            }
+        )
+        + b"\n"
+    )
 
 
 def decode(line: bytes) -> tuple[str, bytes, str, dict[str, str] | None]:
     """subject, data, msg_id, headers of one line; ValueError when it is not one."""
     try:
         row = orjson.loads(line)
-        return (str(row["subject"]), base64.b64decode(row["data"]), str(row["msg_id"]),
-                row.get("headers"))
+        return (
+            str(row["subject"]),
+            base64.b64decode(row["data"]),
+            str(row["msg_id"]),
+            row.get("headers"),
+        )
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ValueError("not a journal line") from exc
 
@@ -65,8 +77,7 @@ class Journal:
         """The events of the segments a previous process left; their files are removed by
         `forget_recovered` once the caller has journaled them again."""
         self._folder.mkdir(parents=True, exist_ok=True)
-        self._recovered = sorted(self._folder.glob(f"{SEGMENT_PREFIX}*.jsonl"),
-                                 key=_segment_number)
+        self._recovered = sorted(self._folder.glob(f"{SEGMENT_PREFIX}*.jsonl"), key=_segment_number)
         events = []
         for path in self._recovered:
             for line in path.read_bytes().splitlines():
@@ -75,8 +86,9 @@ class Journal:
                 try:
                     events.append(decode(line))
                 except ValueError:  # a line cut by the kill: the rest is still good
-                    log.error("skipping a corrupt outbox journal line",
-                              extra={"segment": path.name})
+                    log.error(
+                        "skipping a corrupt outbox journal line", extra={"segment": path.name}
+                    )
         self._current = max((_segment_number(p) for p in self._recovered), default=-1)
         return events
 
@@ -124,8 +136,7 @@ class Journal:
         self._folder.mkdir(parents=True, exist_ok=True)
         self._current = previous + 1
         self._written = 0
-        self._fd = os.open(self._path(self._current),
-                           os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fd = os.open(self._path(self._current), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
 
     def _path(self, segment: int) -> Path:
         return self._folder / f"{SEGMENT_PREFIX}{segment:012d}.jsonl"

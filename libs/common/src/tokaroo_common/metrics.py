@@ -36,8 +36,24 @@ from tokaroo_common.jetstream import STREAM, BatchHandler
 
 log = logging.getLogger(__name__)
 
-LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-                   5.0, 10.0, 30.0, 60.0)
+LATENCY_BUCKETS = (
+    0.0005,
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+)
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -69,8 +85,9 @@ class LoopTasks(Collector):
             tasks = asyncio.all_tasks(self._loop) if self._loop else asyncio.all_tasks()
         except RuntimeError:  # no loop here (a scrape before the service started)
             return
-        yield GaugeMetricFamily("tokaroo_asyncio_tasks", "Tasks alive on the event loop",
-                                value=len(tasks))
+        yield GaugeMetricFamily(
+            "tokaroo_asyncio_tasks", "Tasks alive on the event loop", value=len(tasks)
+        )
 
 
 def serve_metrics(registry: CollectorRegistry, host: str, port: int) -> Callable[[], None]:
@@ -84,6 +101,7 @@ def serve_metrics(registry: CollectorRegistry, host: str, port: int) -> Callable
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
     return stop
 
 
@@ -94,24 +112,32 @@ def exposition(registry: CollectorRegistry) -> tuple[bytes, str]:
 
 # ---- HTTP (edge) ---------------------------------------------------------------------------
 
+
 class HttpMetrics:
     """Requests by method, route template and status; latency by route (whole response,
     streams included)."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        self._requests = Counter("tokaroo_http_requests", "HTTP requests answered",
-                                 ["method", "route", "status"], registry=registry)
-        self._latency = Histogram("tokaroo_http_request_duration_seconds",
-                                  "HTTP request duration until the last body byte",
-                                  ["route"], buckets=LATENCY_BUCKETS, registry=registry)
+        self._requests = Counter(
+            "tokaroo_http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=registry,
+        )
+        self._latency = Histogram(
+            "tokaroo_http_request_duration_seconds",
+            "HTTP request duration until the last body byte",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         key = (method, route, status)
         child = self._children.get(key)
         if child is None:
-            child = (self._requests.labels(method, route, str(status)),
-                     self._latency.labels(route))
+            child = (self._requests.labels(method, route, str(status)), self._latency.labels(route))
             self._children[key] = child
         child[0].inc()
         child[1].observe(seconds)
@@ -136,6 +162,7 @@ class HttpMetricsMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
             await send(message)
+
         try:
             await self.app(scope, receive, send_status)
         finally:
@@ -146,18 +173,29 @@ class HttpMetricsMiddleware:
 
 # ---- gRPC servers --------------------------------------------------------------------------
 
+
 class GrpcMetrics(grpc.aio.ServerInterceptor):
     """Unary calls by method and status code, and their latency by method."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        self._requests = Counter("tokaroo_grpc_server_requests", "gRPC calls handled",
-                                 ["method", "code"], registry=registry)
-        self._latency = Histogram("tokaroo_grpc_server_duration_seconds", "gRPC call latency",
-                                  ["method"], buckets=LATENCY_BUCKETS, registry=registry)
+        self._requests = Counter(
+            "tokaroo_grpc_server_requests",
+            "gRPC calls handled",
+            ["method", "code"],
+            registry=registry,
+        )
+        self._latency = Histogram(
+            "tokaroo_grpc_server_duration_seconds",
+            "gRPC call latency",
+            ["method"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
         self._wrapped: dict[str, tuple[Any, Any]] = {}
 
-    async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]],
-                                details: grpc.HandlerCallDetails) -> Any:
+    async def intercept_service(
+        self, continuation: Callable[[Any], Awaitable[Any]], details: grpc.HandlerCallDetails
+    ) -> Any:
         handler = await continuation(details)
         if handler is None or handler.unary_unary is None:
             return handler  # streams (reflection) are not counted
@@ -191,8 +229,10 @@ class GrpcMetrics(grpc.aio.ServerInterceptor):
             return response
 
         return grpc.unary_unary_rpc_method_handler(
-            call, request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer)
+            call,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
 
 
 _CODE_NAMES = {code.value[0]: code.name for code in grpc.StatusCode}
@@ -209,12 +249,17 @@ def _code_name(code: Any, default: str) -> str:
 
 # ---- event consumers -----------------------------------------------------------------------
 
+
 class ConsumedEvents:
     """Events handled by a `run_pull_consumer` handler, by outcome (ok, poison, failed)."""
 
     def __init__(self, registry: CollectorRegistry, consumer: str) -> None:
-        events = Counter("tokaroo_events_consumed", "Events handled by a consumer",
-                         ["consumer", "outcome"], registry=registry)
+        events = Counter(
+            "tokaroo_events_consumed",
+            "Events handled by a consumer",
+            ["consumer", "outcome"],
+            registry=registry,
+        )
         self._ok = events.labels(consumer, "ok")
         self._poison = events.labels(consumer, "poison")
         self._failed = events.labels(consumer, "failed")
@@ -229,6 +274,7 @@ class ConsumedEvents:
             self._poison.inc(len(poison))
             self._ok.inc(len(msgs) - len(poison))
             return poison
+
         return handle
 
 
@@ -237,15 +283,23 @@ class ConsumerLag:
     `num_ack_pending` (delivered, not yet acked), polled from JetStream."""
 
     def __init__(self, registry: CollectorRegistry, consumer: str) -> None:
-        self._pending = Gauge("tokaroo_consumer_pending", "Messages not yet delivered",
-                              ["consumer"], registry=registry).labels(consumer)
-        self._ack_pending = Gauge("tokaroo_consumer_ack_pending",
-                                  "Messages delivered, not yet acked",
-                                  ["consumer"], registry=registry).labels(consumer)
+        self._pending = Gauge(
+            "tokaroo_consumer_pending",
+            "Messages not yet delivered",
+            ["consumer"],
+            registry=registry,
+        ).labels(consumer)
+        self._ack_pending = Gauge(
+            "tokaroo_consumer_ack_pending",
+            "Messages delivered, not yet acked",
+            ["consumer"],
+            registry=registry,
+        ).labels(consumer)
         self.consumer = consumer
 
-    async def poll(self, js: JetStreamContext, stop: asyncio.Event,
-                   interval_s: float = 5.0) -> None:
+    async def poll(
+        self, js: JetStreamContext, stop: asyncio.Event, interval_s: float = 5.0
+    ) -> None:
         """Refresh the gauges until `stop` is set."""
         while not stop.is_set():
             try:
@@ -271,5 +325,4 @@ class StatsCollector(Collector):
 
     def collect(self) -> Iterable[Metric]:
         for name, value in self._read().items():
-            yield CounterMetricFamily(f"{self._prefix}_{name}", f"{self._doc}: {name}",
-                                      value=value)
+            yield CounterMetricFamily(f"{self._prefix}_{name}", f"{self._doc}: {name}", value=value)

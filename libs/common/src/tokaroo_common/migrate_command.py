@@ -55,8 +55,9 @@ def discover() -> list[MigrationSet]:
     return sorted(found, key=lambda m: m.store)
 
 
-def select(sets: Sequence[MigrationSet], names: Sequence[str],
-           engine: str | None = None) -> list[MigrationSet]:
+def select(
+    sets: Sequence[MigrationSet], names: Sequence[str], engine: str | None = None
+) -> list[MigrationSet]:
     """The sets named (all when none is) on `engine` (any when None); an unknown name is an
     error. Pure."""
     known = {m.store: m for m in sets}
@@ -87,8 +88,9 @@ async def _run_clickhouse(sets: Sequence[MigrationSet], targets: Targets) -> lis
     from tokaroo_common.clickhouse import open_client
     from tokaroo_common.migration_stores import ClickHouseStore
 
-    client = await asyncio.to_thread(open_client, targets.clickhouse_dsn,
-                                     targets.clickhouse_database)
+    client = await asyncio.to_thread(
+        open_client, targets.clickhouse_dsn, targets.clickhouse_database
+    )
     try:
         db = ClickHouseStore(client)
         return [f"{mset.store}/{v}" for mset in sets for v in await migrate(db, mset)]
@@ -98,10 +100,15 @@ async def _run_clickhouse(sets: Sequence[MigrationSet], targets: Targets) -> lis
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="tokaroo-migrate", description=__doc__.split("\n")[0])
-    parser.add_argument("--store", action="append", default=[],
-                        help="a store to migrate (repeatable; default: every installed one)")
-    parser.add_argument("--engine", choices=["postgres", "clickhouse"],
-                        help="only the stores on this engine")
+    parser.add_argument(
+        "--store",
+        action="append",
+        default=[],
+        help="a store to migrate (repeatable; default: every installed one)",
+    )
+    parser.add_argument(
+        "--engine", choices=["postgres", "clickhouse"], help="only the stores on this engine"
+    )
     parser.add_argument("--list", action="store_true", help="list the installed stores and exit")
     parser.add_argument("--postgres-dsn", help="default: TOKAROO_POSTGRES_DSN")
     parser.add_argument("--clickhouse-dsn", help="default: TOKAROO_CLICKHOUSE_DSN")
@@ -121,7 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     targets = Targets(
         postgres_dsn=args.postgres_dsn or settings.postgres_dsn.get_secret_value(),
         clickhouse_dsn=args.clickhouse_dsn or settings.clickhouse_dsn.get_secret_value(),
-        clickhouse_database=args.clickhouse_database or settings.clickhouse_database)
+        clickhouse_database=args.clickhouse_database or settings.clickhouse_database,
+    )
     applied = asyncio.run(run(sets, targets))
     for name in applied:
         print(f"applied {name}")

@@ -51,12 +51,12 @@ class PostgresStore:
         self._conn = conn
 
     async def applied(self, store: str) -> dict[str, str]:
-        rows = await self._conn.fetch(f"SELECT version, checksum FROM {TABLE} WHERE store = $1",
-                                      store)
+        rows = await self._conn.fetch(
+            f"SELECT version, checksum FROM {TABLE} WHERE store = $1", store
+        )
         return {r["version"]: r["checksum"] for r in rows}
 
-    async def adopt(self, store: str, legacy: LegacyTable,
-                    migrations: Sequence[Migration]) -> int:
+    async def adopt(self, store: str, legacy: LegacyTable, migrations: Sequence[Migration]) -> int:
         if await self._conn.fetchval("SELECT to_regclass($1)", legacy.table) is None:
             return 0
         old = [(str(r[0]), r[1]) for r in await self._conn.fetch(legacy.select)]
@@ -64,7 +64,9 @@ class PostgresStore:
         async with self._conn.transaction():
             await self._conn.executemany(
                 f"INSERT INTO {TABLE} (store, version, checksum) VALUES ($1, $2, $3) "
-                "ON CONFLICT DO NOTHING", [(store, v, c) for v, c in rows])
+                "ON CONFLICT DO NOTHING",
+                [(store, v, c) for v, c in rows],
+            )
             await self._conn.execute(f"DROP TABLE {legacy.table}")
         return len(rows)
 
@@ -73,7 +75,10 @@ class PostgresStore:
             await self._conn.execute(migration.sql)
             await self._conn.execute(
                 f"INSERT INTO {TABLE} (store, version, checksum) VALUES ($1, $2, $3)",
-                store, migration.version, migration.checksum)
+                store,
+                migration.version,
+                migration.checksum,
+            )
 
 
 @contextlib.asynccontextmanager
@@ -98,8 +103,9 @@ class ClickHouseClient(Protocol):
 
     def query(self, query: str, parameters: Any = None) -> Any: ...
 
-    def insert(self, table: str, data: Sequence[Sequence[Any]],
-               column_names: str | Sequence[str] = "*") -> Any: ...
+    def insert(
+        self, table: str, data: Sequence[Sequence[Any]], column_names: str | Sequence[str] = "*"
+    ) -> Any: ...
 
 
 class ClickHouseStore:
@@ -124,13 +130,14 @@ class ClickHouseStore:
 
     async def applied(self, store: str) -> dict[str, str]:
         await self._ensure_table()
-        rows = await self._rows(f"SELECT version, argMax(checksum, applied_at) FROM {TABLE} "
-                                "WHERE store = {store:String} GROUP BY version",
-                                {"store": store})
+        rows = await self._rows(
+            f"SELECT version, argMax(checksum, applied_at) FROM {TABLE} "
+            "WHERE store = {store:String} GROUP BY version",
+            {"store": store},
+        )
         return {str(v): str(c) for v, c in rows}
 
-    async def adopt(self, store: str, legacy: LegacyTable,
-                    migrations: Sequence[Migration]) -> int:
+    async def adopt(self, store: str, legacy: LegacyTable, migrations: Sequence[Migration]) -> int:
         await self._ensure_table()
         if not int(await self._command(f"EXISTS TABLE {legacy.table}")):
             return 0
@@ -139,8 +146,9 @@ class ClickHouseStore:
         done = await self.applied(store)
         new = [(store, v, c) for v, c in rows if v not in done]
         if new:
-            await asyncio.to_thread(self._client.insert, TABLE, new,
-                                    ["store", "version", "checksum"])
+            await asyncio.to_thread(
+                self._client.insert, TABLE, new, ["store", "version", "checksum"]
+            )
         await self._command(f"DROP TABLE IF EXISTS {legacy.table}")
         return len(rows)
 
@@ -148,6 +156,9 @@ class ClickHouseStore:
         await self._ensure_table()
         for statement in migration.statements():
             await self._command(statement)
-        await asyncio.to_thread(self._client.insert, TABLE,
-                                [(store, migration.version, migration.checksum)],
-                                ["store", "version", "checksum"])
+        await asyncio.to_thread(
+            self._client.insert,
+            TABLE,
+            [(store, migration.version, migration.checksum)],
+            ["store", "version", "checksum"],
+        )

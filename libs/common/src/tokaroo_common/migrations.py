@@ -54,8 +54,9 @@ class Migration:
     def statements(self) -> list[str]:
         """The file split into statements (for engines that take one at a time). Comment
         lines are dropped; a `;` inside a string literal is not supported."""
-        body = "\n".join(line for line in self.sql.splitlines()
-                         if not line.lstrip().startswith("--"))
+        body = "\n".join(
+            line for line in self.sql.splitlines() if not line.lstrip().startswith("--")
+        )
         return [s.strip() for s in body.split(";") if s.strip()]
 
 
@@ -81,8 +82,11 @@ class MigrationSet:
 
     def load(self) -> list[Migration]:
         root = resources.files(self.package).joinpath(self.folder)
-        found = [Migration(entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8"))
-                 for entry in root.iterdir() if entry.name.endswith(".sql")]
+        found = [
+            Migration(entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8"))
+            for entry in root.iterdir()
+            if entry.name.endswith(".sql")
+        ]
         return ordered(found)
 
 
@@ -107,13 +111,15 @@ def pending(migrations: Sequence[Migration], applied: Mapping[str, str]) -> list
         if recorded is None:
             out.append(m)
         elif recorded != m.checksum:
-            raise MigrationError(f"{m.version} was changed after it was applied; "
-                                 "add a new migration instead")
+            raise MigrationError(
+                f"{m.version} was changed after it was applied; add a new migration instead"
+            )
     return out
 
 
-def adopted_rows(migrations: Sequence[Migration],
-                 legacy: Sequence[tuple[str, str | None]]) -> list[tuple[str, str]]:
+def adopted_rows(
+    migrations: Sequence[Migration], legacy: Sequence[tuple[str, str | None]]
+) -> list[tuple[str, str]]:
     """(version, checksum) rows of a legacy table in the new form; a row without checksum
     gets the packaged file's (the old runner kept none). Pure."""
     by_version = {m.version: m.checksum for m in migrations}
@@ -131,8 +137,7 @@ class Store(Protocol):
         """version -> checksum of `store`'s applied migrations (creates the table)."""
         ...
 
-    async def adopt(self, store: str, legacy: LegacyTable,
-                    migrations: Sequence[Migration]) -> int:
+    async def adopt(self, store: str, legacy: LegacyTable, migrations: Sequence[Migration]) -> int:
         """Copy a legacy table's rows, drop it; return how many rows were adopted."""
         ...
 
@@ -148,8 +153,10 @@ async def migrate(db: Store, mset: MigrationSet) -> list[str]:
     if mset.legacy is not None:
         adopted = await db.adopt(mset.store, mset.legacy, migrations)
         if adopted:
-            log.info("legacy migrations table adopted",
-                     extra={"store": mset.store, "table": mset.legacy.table, "rows": adopted})
+            log.info(
+                "legacy migrations table adopted",
+                extra={"store": mset.store, "table": mset.legacy.table, "rows": adopted},
+            )
     done: list[str] = []
     for m in pending(migrations, await db.applied(mset.store)):
         await db.apply(mset.store, m)

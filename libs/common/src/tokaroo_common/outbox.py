@@ -35,9 +35,16 @@ class OutboxFull(Exception):
 
 
 class Outbox:
-    def __init__(self, nc: NATS, *, capacity: int = 100_000, workers: int = 8,
-                 publish_timeout_s: float = 2.0, spill_path: Path | None = None,
-                 journal_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        nc: NATS,
+        *,
+        capacity: int = 100_000,
+        workers: int = 8,
+        publish_timeout_s: float = 2.0,
+        spill_path: Path | None = None,
+        journal_dir: Path | None = None,
+    ) -> None:
         self._spill = spill_path
         self._journal = Journal(journal_dir) if journal_dir is not None else None
         self._nc = nc
@@ -78,8 +85,9 @@ class Outbox:
             self._journal.forget_recovered()
             if recovered:
                 log.warning("outbox journal replayed", extra={"events": len(recovered)})
-        self._tasks = [asyncio.create_task(self._worker(), name=f"outbox-{i}")
-                       for i in range(self._workers)]
+        self._tasks = [
+            asyncio.create_task(self._worker(), name=f"outbox-{i}") for i in range(self._workers)
+        ]
 
     async def flush(self, timeout_s: float) -> bool:
         """Wait until every queued event was published; True when the outbox is empty."""
@@ -120,14 +128,22 @@ class Outbox:
                     if not self._stream_ready:
                         await ensure_stream(js)
                         self._stream_ready = True
-                    await publish(js, item.subject, item.data, item.msg_id,
-                                  timeout=self._timeout, headers=item.headers)
+                    await publish(
+                        js,
+                        item.subject,
+                        item.data,
+                        item.msg_id,
+                        timeout=self._timeout,
+                        headers=item.headers,
+                    )
                     break
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # NATS down or slow: keep the event and retry
-                    log.warning("event publish failed, retrying",
-                                extra={"error": repr(exc), "request_id": item.msg_id})
+                    log.warning(
+                        "event publish failed, retrying",
+                        extra={"error": repr(exc), "request_id": item.msg_id},
+                    )
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 2.0)
             del self._inflight[id(item)]

@@ -45,16 +45,25 @@ def _pct(amount: Nano, pct: int) -> Nano:
     return -((-amount * pct) // 100)  # ceiling division for non-negative amounts
 
 
-def price(*, mode: str, upstream_cost: Nano, baseline_cost: Nano, cache_outcome: str,
-          policy: PricingPolicy = DEFAULT_POLICY) -> Nano:
+def price(
+    *,
+    mode: str,
+    upstream_cost: Nano,
+    baseline_cost: Nano,
+    cache_outcome: str,
+    policy: PricingPolicy = DEFAULT_POLICY,
+) -> Nano:
     upstream = max(upstream_cost, 0)
     baseline = max(baseline_cost, 0)
     if cache_outcome in ("exact", "semantic"):
         return _pct(baseline, policy.cache_hit_baseline_pct)
     if mode == "auto":
         savings = max(baseline - upstream, 0)
-        return min(upstream + _pct(savings, policy.auto_savings_share_pct), max(baseline, 0)) \
-            if baseline > 0 else upstream
+        return (
+            min(upstream + _pct(savings, policy.auto_savings_share_pct), max(baseline, 0))
+            if baseline > 0
+            else upstream
+        )
     if mode == "fast":
         savings = max(baseline - upstream, 0)
         charged = upstream + _pct(savings, policy.fast_savings_share_pct)
@@ -64,21 +73,33 @@ def price(*, mode: str, upstream_cost: Nano, baseline_cost: Nano, cache_outcome:
     return upstream + _pct(upstream, policy.direct_markup_pct)
 
 
-def cost(input_tokens: int, output_tokens: int, input_nano_per_token: Nano,
-         output_nano_per_token: Nano, cached_tokens: int = 0,
-         cached_input_nano_per_token: Nano | None = None, cache_write_tokens: int = 0,
-         cache_write_nano_per_token: Nano | None = None) -> Nano:
+def cost(
+    input_tokens: int,
+    output_tokens: int,
+    input_nano_per_token: Nano,
+    output_nano_per_token: Nano,
+    cached_tokens: int = 0,
+    cached_input_nano_per_token: Nano | None = None,
+    cache_write_tokens: int = 0,
+    cache_write_nano_per_token: Nano | None = None,
+) -> Nano:
     """Cost of a request at per-token prices. `cached_tokens` and `cache_write_tokens` are
     parts of `input_tokens`, each at its own price (unset: the input price)."""
     total = max(input_tokens, 0)
     cached = min(max(cached_tokens, 0), total)
     written = min(max(cache_write_tokens, 0), total - cached)
-    cached_price = input_nano_per_token if cached_input_nano_per_token is None \
-        else cached_input_nano_per_token
-    write_price = input_nano_per_token if not cache_write_nano_per_token \
-        else cache_write_nano_per_token
-    return ((total - cached - written) * input_nano_per_token + cached * cached_price
-            + written * write_price + max(output_tokens, 0) * output_nano_per_token)
+    cached_price = (
+        input_nano_per_token if cached_input_nano_per_token is None else cached_input_nano_per_token
+    )
+    write_price = (
+        input_nano_per_token if not cache_write_nano_per_token else cache_write_nano_per_token
+    )
+    return (
+        (total - cached - written) * input_nano_per_token
+        + cached * cached_price
+        + written * write_price
+        + max(output_tokens, 0) * output_nano_per_token
+    )
 
 
 # Documented prompt-cache prices as a share of the input price (percent), for a catalog that
@@ -95,16 +116,26 @@ class CachePrices:
     write_nano_per_token: Nano  # 0: writes cost the input price (nothing extra)
 
 
-def cache_prices(provider: str, input_nano_per_token: Nano,
-                 catalog_read: Nano | None = None,
-                 catalog_write: Nano | None = None) -> CachePrices:
+def cache_prices(
+    provider: str,
+    input_nano_per_token: Nano,
+    catalog_read: Nano | None = None,
+    catalog_write: Nano | None = None,
+) -> CachePrices:
     """A deployment's cache prices: the catalog's where it has them (a read price below the
     input price, a write price above 0), else the provider's documented share."""
-    read = catalog_read if catalog_read is not None and \
-        0 <= catalog_read < input_nano_per_token else None
+    read = (
+        catalog_read
+        if catalog_read is not None and 0 <= catalog_read < input_nano_per_token
+        else None
+    )
     if read is None:
         read = _pct(input_nano_per_token, CACHE_READ_PCT.get(provider, 100))
-    write = catalog_write if catalog_write else \
-        _pct(input_nano_per_token, CACHE_WRITE_PCT[provider]) if provider in CACHE_WRITE_PCT \
+    write = (
+        catalog_write
+        if catalog_write
+        else _pct(input_nano_per_token, CACHE_WRITE_PCT[provider])
+        if provider in CACHE_WRITE_PCT
         else 0
+    )
     return CachePrices(read, write)

@@ -38,8 +38,9 @@ class BatchPuller:
         self._gone = ""
 
     async def start(self) -> None:
-        self._sub = await self._nc.subscribe(self._inbox, cb=self._on_msg,
-                                             pending_msgs_limit=-1, pending_bytes_limit=-1)
+        self._sub = await self._nc.subscribe(
+            self._inbox, cb=self._on_msg, pending_msgs_limit=-1, pending_bytes_limit=-1
+        )
 
     async def stop(self) -> None:
         if self._sub is not None:
@@ -69,8 +70,7 @@ class BatchPuller:
         if len(self._buffer) < want:
             self._want = want
             self._done.clear()
-            request = {"batch": batch - len(self._buffer),
-                       "expires": int(max(timeout, 0.05) * 1e9)}
+            request = {"batch": batch - len(self._buffer), "expires": int(max(timeout, 0.05) * 1e9)}
             await self._nc.publish(self._api, json.dumps(request).encode(), reply=self._inbox)
             try:
                 await asyncio.wait_for(self._done.wait(), timeout=timeout + 0.5)

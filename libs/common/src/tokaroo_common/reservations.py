@@ -58,7 +58,9 @@ end
 # ('' none), budget (-1 none), period (day|month|total), the period's first day number.
 # Returns {status, available, key spent, key held}; status ok|balance|key_budget|cold|fenced
 # (for fenced, `available` is the ms left).
-_HOLD = _RELEASE + """
+_HOLD = (
+    _RELEASE
+    + """
 local bal = redis.call('HGET', KEYS[1], 'bal')
 if not bal then return {'cold', 0, 0, 0} end
 local now = tonumber(ARGV[3])
@@ -91,6 +93,7 @@ if key ~= '' then redis.call('HINCRBY', KEYS[4], key, ARGV[2]) end
 touch(4)
 return {'ok', available, spent, kheld}
 """
+)
 
 _SPEND = """
 local function write_spend(k, base)
@@ -104,7 +107,10 @@ end
 # number of keys, 5 spend values per key (day, day_start, month, month_start, total), then
 # the request ids whose holds are released. The balance and spends are written only when the
 # mirror is loaded and the version is newer; releases always apply.
-_APPLY = _RELEASE + _SPEND + """
+_APPLY = (
+    _RELEASE
+    + _SPEND
+    + """
 local ver = tonumber(ARGV[1])
 local cur = redis.call('HMGET', KEYS[1], 'ver', 'seen', 'bal')
 if (not cur[2]) or ver > tonumber(cur[2]) then redis.call('HSET', KEYS[1], 'seen', ARGV[1]) end
@@ -117,11 +123,15 @@ for i = 4 + n * 5, #ARGV do release(ARGV[i]) end
 if cur[3] then touch(4) else redis.call('PEXPIRE', KEYS[1], @IDLE@) end
 return 1
 """
+)
 
 # KEYS: acct, holds, exp, kheld, and the key's spend hash when ARGV[4] = 1. ARGV: version,
 # balance, fence (ms), has key, 5 spend values. Refuses ('stale') a snapshot older than what
 # the mirror holds or has seen settled; recounts the live holds from the holds hash.
-_LOAD = _RELEASE + _SPEND + """
+_LOAD = (
+    _RELEASE
+    + _SPEND
+    + """
 local ver = tonumber(ARGV[1])
 local cur = redis.call('HMGET', KEYS[1], 'ver', 'seen')
 if ver < tonumber(cur[1] or '-1') or ver < tonumber(cur[2] or '-1') then return 'stale' end
@@ -141,6 +151,7 @@ if ARGV[4] == '1' then write_spend(KEYS[5], 5) end
 touch(4)
 return 'ok'
 """
+)
 
 
 @dataclass(frozen=True)
@@ -207,7 +218,8 @@ def fenced_error(retry_after_ms: int) -> ServiceUnavailable:
     return ServiceUnavailable(
         "Balance checks are being rebuilt after a restart of the reservation store; requests "
         f"are refused meanwhile so that none can overspend. Retry in {seconds} s.",
-        retry_after=seconds)
+        retry_after=seconds,
+    )
 
 
 def _tag(tenant_id: str) -> str:
@@ -224,21 +236,29 @@ def spend_key(tenant_id: str, key_id: str) -> str:
     return f"{_tag(tenant_id)}:k:{key_id}"
 
 
-def hold_args(request_id: str, amount: int, now_ms: int, ttl_ms: int,
-              key: KeyBudget | None) -> list[Any]:
+def hold_args(
+    request_id: str, amount: int, now_ms: int, ttl_ms: int, key: KeyBudget | None
+) -> list[Any]:
     """ARGV of the hold script. Pure."""
     if key is None:
         return [request_id, amount, now_ms, ttl_ms, "", -1, "total", 0]
     budget = -1 if key.budget_nano is None else key.budget_nano
-    return [request_id, amount, now_ms, ttl_ms, key.key_id, budget, key.period,
-            key.period_start_day]
+    return [
+        request_id,
+        amount,
+        now_ms,
+        ttl_ms,
+        key.key_id,
+        budget,
+        key.period,
+        key.period_start_day,
+    ]
 
 
 def apply_args(settled: Settled) -> tuple[list[str], list[Any]]:
     """KEYS and ARGV of the apply script for one tenant. Pure."""
     snap = settled.snapshot
-    keys = tenant_keys(snap.tenant_id) + [spend_key(snap.tenant_id, k.key_id)
-                                          for k in snap.keys]
+    keys = tenant_keys(snap.tenant_id) + [spend_key(snap.tenant_id, k.key_id) for k in snap.keys]
     args: list[Any] = [snap.version, snap.balance_nano, len(snap.keys)]
     for spend in snap.keys:
         args.extend(spend.args())
@@ -269,12 +289,19 @@ class ReservationBook:
         self._apply = redis.register_script(_script(_APPLY))
         self._load = redis.register_script(_script(_LOAD))
 
-    async def hold(self, tenant_id: str, request_id: str, amount: int, *, now_ms: int,
-                   ttl_ms: int, key: KeyBudget | None = None) -> HoldOutcome:
+    async def hold(
+        self,
+        tenant_id: str,
+        request_id: str,
+        amount: int,
+        *,
+        now_ms: int,
+        ttl_ms: int,
+        key: KeyBudget | None = None,
+    ) -> HoldOutcome:
         keys = tenant_keys(tenant_id)
         keys.append(spend_key(tenant_id, key.key_id) if key is not None else keys[0])
-        reply = await self._hold(keys=keys, args=hold_args(request_id, amount, now_ms, ttl_ms,
-                                                           key))
+        reply = await self._hold(keys=keys, args=hold_args(request_id, amount, now_ms, ttl_ms, key))
         return outcome(reply)
 
     async def apply(self, batch: Sequence[Settled]) -> None:

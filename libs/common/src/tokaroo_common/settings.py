@@ -17,8 +17,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_FILE: Final = ".env"
 SETTINGS_CONFIG: Final = SettingsConfigDict(
-    env_prefix="TOKAROO_", env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore",
-    frozen=True, populate_by_name=True)
+    env_prefix="TOKAROO_",
+    env_file=ENV_FILE,
+    env_file_encoding="utf-8",
+    extra="ignore",
+    frozen=True,
+    populate_by_name=True,
+)
 """The configuration of every Tokaroo settings class (services, CLI, local stack)."""
 
 # Default ports: the one source (services, the local stack and the CLI take them from here).
@@ -42,8 +47,12 @@ class BaseServiceSettings(BaseSettings):
     nats_url: str = "nats://127.0.0.1:4222"
 
     # Observability. Tracing is off unless an OTLP endpoint or a span file is configured.
-    otel_exporter_otlp_endpoint: str | None = Field(default=None, validation_alias=AliasChoices(
-        "TOKAROO_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"))
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "TOKAROO_OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"
+        ),
+    )
     otel_file: Path | None = None  # spans appended as JSON lines (tests, debugging)
     metrics_port: int = Field(default=0, ge=0, le=65535)  # Prometheus /metrics; 0 = off
     # Agent sessions (TOKAROO_PROMPT_CACHING): the edge places Anthropic cache breakpoints
@@ -81,36 +90,48 @@ class ProviderSettings(BaseSettings):
     model_config = SETTINGS_CONFIG
 
     # OpenAI's key: set, OpenAI is live (empty: not, or the simulator in `make run`).
-    openai_api_key: SecretStr = Field(default=SecretStr(""),
-                                      validation_alias=_either("OPENAI_API_KEY"))
+    openai_api_key: SecretStr = Field(
+        default=SecretStr(""), validation_alias=_either("OPENAI_API_KEY")
+    )
     # Includes /v1 (default https://api.openai.com/v1); any OpenAI-compatible server.
     openai_base_url: str | None = Field(default=None, validation_alias=_either("OPENAI_BASE_URL"))
     # Anthropic's key: set, Anthropic is live.
-    anthropic_api_key: SecretStr = Field(default=SecretStr(""),
-                                         validation_alias=_either("ANTHROPIC_API_KEY"))
+    anthropic_api_key: SecretStr = Field(
+        default=SecretStr(""), validation_alias=_either("ANTHROPIC_API_KEY")
+    )
     # The host, without /v1 (default https://api.anthropic.com).
-    anthropic_base_url: str | None = Field(default=None,
-                                           validation_alias=_either("ANTHROPIC_BASE_URL"))
+    anthropic_base_url: str | None = Field(
+        default=None, validation_alias=_either("ANTHROPIC_BASE_URL")
+    )
     # Gemini's key: set, Gemini is live.
-    gemini_api_key: SecretStr = Field(default=SecretStr(""),
-                                      validation_alias=_either("GEMINI_API_KEY"))
+    gemini_api_key: SecretStr = Field(
+        default=SecretStr(""), validation_alias=_either("GEMINI_API_KEY")
+    )
     # Includes /v1beta (default https://generativelanguage.googleapis.com/v1beta).
     gemini_base_url: str | None = Field(default=None, validation_alias=_either("GEMINI_BASE_URL"))
     # A local OpenAI-compatible server (Ollama, vLLM, LocalAI), with /v1: set, it is live.
     local_ai_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("LOCAL_AI_BASE_URL"))
+        default=None, validation_alias=AliasChoices("LOCAL_AI_BASE_URL")
+    )
     # Its key, if it wants one (any string otherwise).
     local_ai_api_key: SecretStr = Field(
-        default=SecretStr("local"), validation_alias=AliasChoices("LOCAL_AI_API_KEY"))
+        default=SecretStr("local"), validation_alias=AliasChoices("LOCAL_AI_API_KEY")
+    )
 
     def provider_endpoints(self) -> tuple[ProviderEndpoint, ...]:
         """The live providers, in a fixed order (openai, anthropic, gemini, local)."""
-        keys = {"openai": (self.openai_api_key, self.openai_base_url),
-                "anthropic": (self.anthropic_api_key, self.anthropic_base_url),
-                "gemini": (self.gemini_api_key, self.gemini_base_url)}
-        live = [ProviderEndpoint(name, url or PUBLIC_BASE_URLS[name], key)
-                for name, (key, url) in keys.items() if key.get_secret_value()]
+        keys = {
+            "openai": (self.openai_api_key, self.openai_base_url),
+            "anthropic": (self.anthropic_api_key, self.anthropic_base_url),
+            "gemini": (self.gemini_api_key, self.gemini_base_url),
+        }
+        live = [
+            ProviderEndpoint(name, url or PUBLIC_BASE_URLS[name], key)
+            for name, (key, url) in keys.items()
+            if key.get_secret_value()
+        ]
         if self.local_ai_base_url:
-            live.append(ProviderEndpoint(LOCAL_PROVIDER, self.local_ai_base_url,
-                                         self.local_ai_api_key))
+            live.append(
+                ProviderEndpoint(LOCAL_PROVIDER, self.local_ai_base_url, self.local_ai_api_key)
+            )
         return tuple(live)

@@ -57,6 +57,7 @@ def setup_tracing(service: str, settings: BaseServiceSettings) -> TracerProvider
     provider = TracerProvider(resource=Resource.create({"service.name": f"tokaroo-{service}"}))
     if endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
     if path is not None:
         # Synchronous on purpose: every ended span is on disk at once, for tests to read.
@@ -106,12 +107,18 @@ def span_record(span: ReadableSpan) -> dict[str, Any]:
         "end_ns": span.end_time,
         "status": span.status.status_code.name,
         "attributes": dict(span.attributes or {}),
-        "links": [{"trace_id": format(link.context.trace_id, "032x"),
-                   "span_id": format(link.context.span_id, "016x")} for link in span.links],
+        "links": [
+            {
+                "trace_id": format(link.context.trace_id, "032x"),
+                "span_id": format(link.context.span_id, "016x"),
+            }
+            for link in span.links
+        ],
     }
 
 
 # ---- propagation in message headers --------------------------------------------------------
+
 
 def inject_headers(headers: dict[str, str] | None = None) -> dict[str, str]:
     """Add the current trace context (W3C traceparent/tracestate) to `headers`."""
@@ -133,21 +140,27 @@ def extract_context(headers: Mapping[str, str] | None) -> Context:
 
 
 @contextmanager
-def consume_batch(tracer: Tracer | None, name: str,
-                  headers: Sequence[Mapping[str, str] | None]) -> Iterator[None]:
+def consume_batch(
+    tracer: Tracer | None, name: str, headers: Sequence[Mapping[str, str] | None]
+) -> Iterator[None]:
     """Trace the handling of a batch of messages: one `<name> batch` span linked to the
     messages' contexts, and for each message carrying a context a `<name> process` span, child
     of that context, covering the batch's handling. No-op when `tracer` is None."""
     if tracer is None:
         yield
         return
-    parents = [ctx for ctx in map(extract_context, headers)
-               if trace.get_current_span(ctx).get_span_context().is_valid]
+    parents = [
+        ctx
+        for ctx in map(extract_context, headers)
+        if trace.get_current_span(ctx).get_span_context().is_valid
+    ]
     links = [Link(trace.get_current_span(ctx).get_span_context()) for ctx in parents[:MAX_LINKS]]
     with tracer.start_as_current_span(
-            f"{name} batch", kind=SpanKind.CONSUMER, links=links,
-            attributes={"messaging.system": "nats",
-                        "messaging.batch.message_count": len(headers)}) as batch:
+        f"{name} batch",
+        kind=SpanKind.CONSUMER,
+        links=links,
+        attributes={"messaging.system": "nats", "messaging.batch.message_count": len(headers)},
+    ) as batch:
         start = time.time_ns()
         failed: BaseException | None = None
         try:
@@ -159,9 +172,14 @@ def consume_batch(tracer: Tracer | None, name: str,
             end = time.time_ns()
             batch_link = [Link(batch.get_span_context())]
             for ctx in parents:
-                span = tracer.start_span(f"{name} process", context=ctx, kind=SpanKind.CONSUMER,
-                                         links=batch_link, start_time=start,
-                                         attributes={"messaging.system": "nats"})
+                span = tracer.start_span(
+                    f"{name} process",
+                    context=ctx,
+                    kind=SpanKind.CONSUMER,
+                    links=batch_link,
+                    start_time=start,
+                    attributes={"messaging.system": "nats"},
+                )
                 if failed is not None:
                     span.set_status(Status(StatusCode.ERROR, type(failed).__name__))
                 span.end(end_time=end)
@@ -175,17 +193,21 @@ def traced_handler(tracer: Tracer | None, name: str, handler: BatchHandler) -> B
     async def handle(msgs: Sequence[Any]) -> Sequence[Any]:
         with consume_batch(tracer, name, [m.headers for m in msgs]):
             return await handler(msgs)
+
     return handle
 
 
 # ---- instrumentation of HTTP and gRPC -------------------------------------------------------
 
+
 def grpc_server_interceptors(provider: TracerProvider | None) -> list[grpc.aio.ServerInterceptor]:
     if provider is None:
         return []
     from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
     interceptor = aio_server_interceptor(  # type: ignore[no-untyped-call]
-        tracer_provider=provider, filter_=_grpc_filter())
+        tracer_provider=provider, filter_=_grpc_filter()
+    )
     return [interceptor]
 
 
@@ -193,13 +215,18 @@ def grpc_client_interceptors(provider: TracerProvider | None) -> list[grpc.aio.C
     if provider is None:
         return []
     from opentelemetry.instrumentation.grpc import aio_client_interceptors
-    return list(aio_client_interceptors(  # type: ignore[no-untyped-call]
-        tracer_provider=provider, filter_=_grpc_filter()))
+
+    return list(
+        aio_client_interceptors(  # type: ignore[no-untyped-call]
+            tracer_provider=provider, filter_=_grpc_filter()
+        )
+    )
 
 
 def _grpc_filter() -> Any:
     """Health checks and reflection are not traced (probes would flood the traces)."""
     from opentelemetry.instrumentation.grpc.filters import any_of, negate, service_name
+
     return negate(any_of(*(service_name(s) for s in _UNTRACED_GRPC)))
 
 
@@ -207,9 +234,13 @@ def instrument_fastapi(app: FastAPI, provider: TracerProvider | None) -> None:
     if provider is None:
         return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider,
-                                       excluded_urls=_UNTRACED_HTTP,
-                                       exclude_spans=["receive", "send"])
+
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        excluded_urls=_UNTRACED_HTTP,
+        exclude_spans=["receive", "send"],
+    )
 
 
 def instrument_httpx(provider: TracerProvider | None) -> None:
@@ -218,4 +249,5 @@ def instrument_httpx(provider: TracerProvider | None) -> None:
     if provider is None:
         return
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
     HTTPXClientInstrumentor().instrument(tracer_provider=provider)

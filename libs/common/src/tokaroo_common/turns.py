@@ -6,8 +6,11 @@ from __future__ import annotations
 from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 
 ROLE_NAMES: dict[cpb.Role, str] = {
-    cpb.ROLE_SYSTEM: "system", cpb.ROLE_DEVELOPER: "developer", cpb.ROLE_USER: "user",
-    cpb.ROLE_ASSISTANT: "assistant", cpb.ROLE_TOOL: "tool",
+    cpb.ROLE_SYSTEM: "system",
+    cpb.ROLE_DEVELOPER: "developer",
+    cpb.ROLE_USER: "user",
+    cpb.ROLE_ASSISTANT: "assistant",
+    cpb.ROLE_TOOL: "tool",
 }
 
 
@@ -27,8 +30,12 @@ def has_media(turn: cpb.Turn) -> bool:
 
 
 def media_count(conv: cpb.Conversation, media_type: str) -> int:
-    return sum(1 for t in conv.turns for p in t.parts
-               if p.WhichOneof("kind") == "media" and p.media.type == media_type)
+    return sum(
+        1
+        for t in conv.turns
+        for p in t.parts
+        if p.WhichOneof("kind") == "media" and p.media.type == media_type
+    )
 
 
 def tool_call_ids(conv: cpb.Conversation) -> set[str]:
@@ -46,5 +53,6 @@ def last_user_text(conv: cpb.Conversation) -> str:
 
 def user_says(text: str) -> cpb.Conversation:
     """A conversation of one user message (for tools, benchmarks and tests)."""
-    return cpb.Conversation(turns=[cpb.Turn(role=cpb.ROLE_USER,
-                                            parts=[cpb.ContentPart(text=text)])])
+    return cpb.Conversation(
+        turns=[cpb.Turn(role=cpb.ROLE_USER, parts=[cpb.ContentPart(text=text)])]
+    )

@@ -13,9 +13,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 
 def valkey_client(url: str, *, timeout_s: float, max_connections: int = 64) -> Redis:
-    pool = BlockingConnectionPool.from_url(url, max_connections=max_connections,
-                                           timeout=timeout_s, socket_timeout=timeout_s,
-                                           socket_connect_timeout=timeout_s,
-                                           retry=Retry(NoBackoff(), 1),
-                                           retry_on_error=[RedisConnectionError])
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=timeout_s,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError],
+    )
     return Redis.from_pool(pool)  # closing the client closes its pool

@@ -57,6 +57,7 @@ class AsyncChatCompletionStream:
         async def opened() -> AsyncChatCompletionStream:
             await self._open()
             return self
+
         return opened().__await__()
 
     async def _iterate(self) -> AsyncIterator[ChatCompletionChunk]:
@@ -93,8 +94,12 @@ class AsyncChatCompletionStream:
     async def __aenter__(self) -> AsyncChatCompletionStream:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.close()
 
     async def final_text(self) -> str:
@@ -104,11 +109,16 @@ class AsyncChatCompletionStream:
 class AsyncTokaroo:
     """The async Tokaroo client (see `Tokaroo`): every method is awaited."""
 
-    def __init__(self, *, api_key: str | None = None, base_url: str | httpx.URL | None = None,
-                 max_retries: int = _base.DEFAULT_MAX_RETRIES,
-                 timeout: float | httpx.Timeout = _base.DEFAULT_TIMEOUT,
-                 default_headers: Mapping[str, str] | None = None,
-                 http_client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        max_retries: int = _base.DEFAULT_MAX_RETRIES,
+        timeout: float | httpx.Timeout = _base.DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
         self.api_key = _base.resolve_api_key(api_key)
         self.base_url = _base.resolve_base_url(base_url)
         self.max_retries = max_retries
@@ -124,17 +134,26 @@ class AsyncTokaroo:
         self.responses = AsyncResponses(self)
         self.messages = AsyncMessages(self)
 
-    async def _send(self, method: str, path: str, *, body: Any = None,
-                    params: Mapping[str, Any] | None = None, stream: bool = False,
-                    headers: Mapping[str, str] | None = None, max_retries: int | None = None,
-                    timeout: float | httpx.Timeout | None = None) -> httpx.Response:
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        stream: bool = False,
+        headers: Mapping[str, str] | None = None,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> httpx.Response:
         request = self._http.build_request(
-            method.upper(), _base.build_url(self.base_url, path),
+            method.upper(),
+            _base.build_url(self.base_url, path),
             params={k: v for k, v in (params or {}).items() if v is not None} or None,
             json=body if body is not None and method.upper() != "GET" else None,
-            headers=_base.headers_for(self.api_key, self._default_headers, headers,
-                                      stream=stream),
-            timeout=timeout if timeout is not None else self.timeout)
+            headers=_base.headers_for(self.api_key, self._default_headers, headers, stream=stream),
+            timeout=timeout if timeout is not None else self.timeout,
+        )
         retries = self.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
@@ -179,8 +198,12 @@ class AsyncTokaroo:
     async def __aenter__(self) -> AsyncTokaroo:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.close()
 
 
@@ -191,33 +214,52 @@ class _AsyncResource:
 
 class AsyncCompletions(_AsyncResource):
     @overload
-    async def create(self, *, model: str, messages: list[dict[str, Any]] | list[Any],
-                     stream: Literal[True], **params: Any) -> AsyncChatCompletionStream: ...
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: list[dict[str, Any]] | list[Any],
+        stream: Literal[True],
+        **params: Any,
+    ) -> AsyncChatCompletionStream: ...
 
     @overload
-    async def create(self, *, model: str, messages: list[dict[str, Any]] | list[Any],
-                     stream: Literal[False] = False, **params: Any) -> ChatCompletion: ...
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: list[dict[str, Any]] | list[Any],
+        stream: Literal[False] = False,
+        **params: Any,
+    ) -> ChatCompletion: ...
 
-    async def create(self, *, model: str, messages: list[dict[str, Any]] | list[Any],
-                     stream: bool = False,
-                     **params: Any) -> ChatCompletion | AsyncChatCompletionStream:
+    async def create(
+        self,
+        *,
+        model: str,
+        messages: list[dict[str, Any]] | list[Any],
+        stream: bool = False,
+        **params: Any,
+    ) -> ChatCompletion | AsyncChatCompletionStream:
         if stream:
             return await self.stream(model=model, messages=messages, **params)
         opts = _pop_options(params)
         body = _base.chat_body({"model": model, "messages": messages, **params}, stream=False)
-        return await self._client._model(ChatCompletion, "POST", "/chat/completions", body=body,
-                                         **opts)
+        return await self._client._model(
+            ChatCompletion, "POST", "/chat/completions", body=body, **opts
+        )
 
-    def stream(self, *, model: str, messages: list[dict[str, Any]] | list[Any],
-               **params: Any) -> AsyncChatCompletionStream:
+    def stream(
+        self, *, model: str, messages: list[dict[str, Any]] | list[Any], **params: Any
+    ) -> AsyncChatCompletionStream:
         """`async for chunk in client.chat.completions.stream(...)`; usage is asked for unless
         you pass `stream_options` (the last chunk: empty `choices`, usage with `cost_usd`)."""
         opts = _pop_options(params)
         body = _base.chat_body({"model": model, "messages": messages, **params}, stream=True)
 
         def opener() -> Awaitable[httpx.Response]:
-            return self._client._send("POST", "/chat/completions", body=body, stream=True,
-                                      **opts)
+            return self._client._send("POST", "/chat/completions", body=body, stream=True, **opts)
+
         return AsyncChatCompletionStream(opener)
 
 
@@ -228,20 +270,30 @@ class AsyncChat(_AsyncResource):
 
 
 class AsyncEmbeddings(_AsyncResource):
-    async def create(self, *, input: str | list[str] | list[int] | list[list[int]],
-                     model: str | None = None,
-                     encoding_format: Literal["float", "base64"] | None = None,
-                     **params: Any) -> CreateEmbeddingResponse:
+    async def create(
+        self,
+        *,
+        input: str | list[str] | list[int] | list[list[int]],
+        model: str | None = None,
+        encoding_format: Literal["float", "base64"] | None = None,
+        **params: Any,
+    ) -> CreateEmbeddingResponse:
         opts = _pop_options(params)
-        body = {k: v for k, v in {"input": input, "model": model,
-                                  "encoding_format": encoding_format, **params}.items()
-                if v is not None}
-        return await self._client._model(CreateEmbeddingResponse, "POST", "/embeddings",
-                                         body=body, **opts)
+        body = {
+            k: v
+            for k, v in {
+                "input": input,
+                "model": model,
+                "encoding_format": encoding_format,
+                **params,
+            }.items()
+            if v is not None
+        }
+        return await self._client._model(
+            CreateEmbeddingResponse, "POST", "/embeddings", body=body, **opts
+        )
 
 
 class AsyncBalance(_AsyncResource):
     async def get(self) -> Balance:
         return await self._client._model(Balance, "GET", "/balance")
-
-

@@ -25,8 +25,9 @@ RETRY_STATUSES = frozenset({408, 409, 429})
 def resolve_api_key(api_key: str | None) -> str:
     key = api_key or os.environ.get("TOKAROO_API_KEY")
     if not key:
-        raise TokarooError("No API key: pass Tokaroo(api_key=...) or set the TOKAROO_API_KEY "
-                           "environment variable.")
+        raise TokarooError(
+            "No API key: pass Tokaroo(api_key=...) or set the TOKAROO_API_KEY environment variable."
+        )
     return key
 
 
@@ -80,7 +81,7 @@ def retry_delay(attempt: int, headers: Mapping[str, str] | None) -> float:
     asked = retry_after_seconds(headers) if headers is not None else None
     if asked is not None and asked <= MAX_RETRY_AFTER_S:
         return asked
-    backoff: float = min(0.5 * 2.0 ** attempt, 8.0)
+    backoff: float = min(0.5 * 2.0**attempt, 8.0)
     return backoff * (1 - random.random() * 0.25)
 
 
@@ -120,11 +121,20 @@ def parse_body(response: httpx.Response) -> Any:
         return response.text
 
 
-def headers_for(api_key: str, default_headers: Mapping[str, str] | None,
-                extra: Mapping[str, str] | None, *, stream: bool) -> dict[str, str]:
-    return {"Accept": "text/event-stream" if stream else "application/json",
-            "User-Agent": f"tokaroo-python/{VERSION}", **(default_headers or {}),
-            "Authorization": f"Bearer {api_key}", **(extra or {})}
+def headers_for(
+    api_key: str,
+    default_headers: Mapping[str, str] | None,
+    extra: Mapping[str, str] | None,
+    *,
+    stream: bool,
+) -> dict[str, str]:
+    return {
+        "Accept": "text/event-stream" if stream else "application/json",
+        "User-Agent": f"tokaroo-python/{VERSION}",
+        **(default_headers or {}),
+        "Authorization": f"Bearer {api_key}",
+        **(extra or {}),
+    }
 
 
 def chat_body(params: Mapping[str, Any], *, stream: bool) -> dict[str, Any]:

@@ -72,8 +72,12 @@ class ChatCompletionStream:
     def __enter__(self) -> ChatCompletionStream:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def final_text(self) -> str:
@@ -87,11 +91,16 @@ class Tokaroo:
     subclasses; 408/409/429/5xx answers and connection failures are retried `max_retries` times
     with backoff, honouring `retry-after`."""
 
-    def __init__(self, *, api_key: str | None = None, base_url: str | httpx.URL | None = None,
-                 max_retries: int = _base.DEFAULT_MAX_RETRIES,
-                 timeout: float | httpx.Timeout = _base.DEFAULT_TIMEOUT,
-                 default_headers: Mapping[str, str] | None = None,
-                 http_client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        max_retries: int = _base.DEFAULT_MAX_RETRIES,
+        timeout: float | httpx.Timeout = _base.DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
         self.api_key = _base.resolve_api_key(api_key)
         self.base_url = _base.resolve_base_url(base_url)
         self.max_retries = max_retries
@@ -109,17 +118,26 @@ class Tokaroo:
 
     # -- plumbing ------------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, *, body: Any = None,
-              params: Mapping[str, Any] | None = None, stream: bool = False,
-              headers: Mapping[str, str] | None = None, max_retries: int | None = None,
-              timeout: float | httpx.Timeout | None = None) -> httpx.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        stream: bool = False,
+        headers: Mapping[str, str] | None = None,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> httpx.Response:
         request = self._http.build_request(
-            method.upper(), _base.build_url(self.base_url, path),
+            method.upper(),
+            _base.build_url(self.base_url, path),
             params={k: v for k, v in (params or {}).items() if v is not None} or None,
             json=body if body is not None and method.upper() != "GET" else None,
-            headers=_base.headers_for(self.api_key, self._default_headers, headers,
-                                      stream=stream),
-            timeout=timeout if timeout is not None else self.timeout)
+            headers=_base.headers_for(self.api_key, self._default_headers, headers, stream=stream),
+            timeout=timeout if timeout is not None else self.timeout,
+        )
         retries = self.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
@@ -166,8 +184,12 @@ class Tokaroo:
     def __enter__(self) -> Tokaroo:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
@@ -178,15 +200,33 @@ class _Resource:
 
 class Completions(_Resource):
     @overload
-    def create(self, *, model: str, messages: list[dict[str, Any]] | list[Any],
-               stream: Literal[True], **params: Any) -> ChatCompletionStream: ...
+    def create(
+        self,
+        *,
+        model: str,
+        messages: list[dict[str, Any]] | list[Any],
+        stream: Literal[True],
+        **params: Any,
+    ) -> ChatCompletionStream: ...
 
     @overload
-    def create(self, *, model: str, messages: list[dict[str, Any]] | list[Any],
-               stream: Literal[False] = False, **params: Any) -> ChatCompletion: ...
+    def create(
+        self,
+        *,
+        model: str,
+        messages: list[dict[str, Any]] | list[Any],
+        stream: Literal[False] = False,
+        **params: Any,
+    ) -> ChatCompletion: ...
 
-    def create(self, *, model: str, messages: list[dict[str, Any]] | list[Any],
-               stream: bool = False, **params: Any) -> ChatCompletion | ChatCompletionStream:
+    def create(
+        self,
+        *,
+        model: str,
+        messages: list[dict[str, Any]] | list[Any],
+        stream: bool = False,
+        **params: Any,
+    ) -> ChatCompletion | ChatCompletionStream:
         """A chat completion (OpenAI parameters as keyword arguments; `extra_headers`,
         `timeout` and `max_retries` apply to this call). With `stream=True`, the same as
         `stream(...)`."""
@@ -196,8 +236,9 @@ class Completions(_Resource):
         body = _base.chat_body({"model": model, "messages": messages, **params}, stream=False)
         return self._client._model(ChatCompletion, "POST", "/chat/completions", body=body, **opts)
 
-    def stream(self, *, model: str, messages: list[dict[str, Any]] | list[Any],
-               **params: Any) -> ChatCompletionStream:
+    def stream(
+        self, *, model: str, messages: list[dict[str, Any]] | list[Any], **params: Any
+    ) -> ChatCompletionStream:
         """A streamed chat completion: `for chunk in client.chat.completions.stream(...)`.
         Usage is asked for unless you pass `stream_options`: the last chunk then has empty
         `choices` and the usage with `cost_usd`."""
@@ -214,17 +255,30 @@ class Chat(_Resource):
 
 
 class Embeddings(_Resource):
-    def create(self, *, input: str | list[str] | list[int] | list[list[int]],
-               model: str | None = None, encoding_format: Literal["float", "base64"] | None = None,
-               **params: Any) -> CreateEmbeddingResponse:
+    def create(
+        self,
+        *,
+        input: str | list[str] | list[int] | list[list[int]],
+        model: str | None = None,
+        encoding_format: Literal["float", "base64"] | None = None,
+        **params: Any,
+    ) -> CreateEmbeddingResponse:
         """Embeddings of `input` (floats; a base64 string of little-endian float32 each with
         encoding_format="base64"). `model` is optional."""
         opts = _pop_options(params)
-        body = {k: v for k, v in {"input": input, "model": model,
-                                  "encoding_format": encoding_format, **params}.items()
-                if v is not None}
-        return self._client._model(CreateEmbeddingResponse, "POST", "/embeddings", body=body,
-                                   **opts)
+        body = {
+            k: v
+            for k, v in {
+                "input": input,
+                "model": model,
+                "encoding_format": encoding_format,
+                **params,
+            }.items()
+            if v is not None
+        }
+        return self._client._model(
+            CreateEmbeddingResponse, "POST", "/embeddings", body=body, **opts
+        )
 
 
 class BalanceResource(_Resource):

@@ -26,8 +26,9 @@ class APIError(TokarooError):
 
     def __init__(self, status: int, error: Any, headers: httpx.Headers | None = None) -> None:
         err = error if isinstance(error, dict) else {}
-        message = err.get("message") or (error if isinstance(error, str) and error
-                                          else f"HTTP {status}")
+        message = err.get("message") or (
+            error if isinstance(error, str) and error else f"HTTP {status}"
+        )
         super().__init__(message)
         self.status = status
         self.message = str(message)
@@ -84,9 +85,14 @@ class InternalServerError(APIError):
 
 
 _BY_STATUS: dict[int, type[APIError]] = {
-    400: BadRequestError, 401: AuthenticationError, 402: InsufficientBalanceError,
-    403: PermissionDeniedError, 404: NotFoundError, 409: ConflictError,
-    422: UnprocessableEntityError, 429: RateLimitError,
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientBalanceError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
 }
 
 

@@ -50,13 +50,24 @@ def _when(value: When | None) -> str | None:
     return value.isoformat() if isinstance(value, (datetime, date)) else value
 
 
-def key_body(*, name: Any = _UNSET, budget_usd: Any = _UNSET, budget_period: Any = _UNSET,
-             rpm: Any = _UNSET, tpm: Any = _UNSET, allowed_models: Any = _UNSET,
-             expires_at: Any = _UNSET) -> dict[str, Any]:
+def key_body(
+    *,
+    name: Any = _UNSET,
+    budget_usd: Any = _UNSET,
+    budget_period: Any = _UNSET,
+    rpm: Any = _UNSET,
+    tpm: Any = _UNSET,
+    allowed_models: Any = _UNSET,
+    expires_at: Any = _UNSET,
+) -> dict[str, Any]:
     """The JSON body of POST/PATCH /keys: only the controls given (None clears one). Pure."""
     body: dict[str, Any] = {}
-    for field, value in (("name", name), ("budget_period", budget_period), ("rpm", rpm),
-                         ("tpm", tpm)):
+    for field, value in (
+        ("name", name),
+        ("budget_period", budget_period),
+        ("rpm", rpm),
+        ("tpm", tpm),
+    ):
         if value is not _UNSET:
             body[field] = value
     if budget_usd is not _UNSET:
@@ -68,10 +79,24 @@ def key_body(*, name: Any = _UNSET, budget_usd: Any = _UNSET, budget_period: Any
     return body
 
 
-def usage_params(limit: int | None, cursor: str | None, key_id: str | None, tier: str | None,
-                 cache: str | None, since: When | None, until: When | None) -> dict[str, Any]:
-    return {"limit": limit, "cursor": cursor, "key_id": key_id, "tier": tier, "cache": cache,
-            "since": _when(since), "until": _when(until)}
+def usage_params(
+    limit: int | None,
+    cursor: str | None,
+    key_id: str | None,
+    tier: str | None,
+    cache: str | None,
+    since: When | None,
+    until: When | None,
+) -> dict[str, Any]:
+    return {
+        "limit": limit,
+        "cursor": cursor,
+        "key_id": key_id,
+        "tier": tier,
+        "cache": cache,
+        "since": _when(since),
+        "until": _when(until),
+    }
 
 
 def _path(key_id: str) -> str:
@@ -82,23 +107,52 @@ class Keys:
     def __init__(self, client: Tokaroo) -> None:
         self._client = client
 
-    def create(self, name: str = "default", *, budget_usd: Usd | None = _UNSET,
-               budget_period: str = _UNSET, rpm: int | None = _UNSET, tpm: int | None = _UNSET,
-               allowed_models: list[str] | None = _UNSET,
-               expires_at: When | None = _UNSET) -> CreatedApiKey:
+    def create(
+        self,
+        name: str = "default",
+        *,
+        budget_usd: Usd | None = _UNSET,
+        budget_period: str = _UNSET,
+        rpm: int | None = _UNSET,
+        tpm: int | None = _UNSET,
+        allowed_models: list[str] | None = _UNSET,
+        expires_at: When | None = _UNSET,
+    ) -> CreatedApiKey:
         """A new API key, with optional controls; its secret `key` is returned only once.
         `budget_period`: "day", "month" (default) or "total"."""
-        body = key_body(name=name, budget_usd=budget_usd, budget_period=budget_period, rpm=rpm,
-                        tpm=tpm, allowed_models=allowed_models, expires_at=expires_at)
+        body = key_body(
+            name=name,
+            budget_usd=budget_usd,
+            budget_period=budget_period,
+            rpm=rpm,
+            tpm=tpm,
+            allowed_models=allowed_models,
+            expires_at=expires_at,
+        )
         return self._client._model(CreatedApiKey, "POST", "/keys", body=body)
 
-    def update(self, key_id: str, *, name: str = _UNSET, budget_usd: Usd | None = _UNSET,
-               budget_period: str = _UNSET, rpm: int | None = _UNSET, tpm: int | None = _UNSET,
-               allowed_models: list[str] | None = _UNSET,
-               expires_at: When | None = _UNSET) -> ApiKey:
+    def update(
+        self,
+        key_id: str,
+        *,
+        name: str = _UNSET,
+        budget_usd: Usd | None = _UNSET,
+        budget_period: str = _UNSET,
+        rpm: int | None = _UNSET,
+        tpm: int | None = _UNSET,
+        allowed_models: list[str] | None = _UNSET,
+        expires_at: When | None = _UNSET,
+    ) -> ApiKey:
         """Change some controls of a key; those not passed stay, None clears one."""
-        body = key_body(name=name, budget_usd=budget_usd, budget_period=budget_period, rpm=rpm,
-                        tpm=tpm, allowed_models=allowed_models, expires_at=expires_at)
+        body = key_body(
+            name=name,
+            budget_usd=budget_usd,
+            budget_period=budget_period,
+            rpm=rpm,
+            tpm=tpm,
+            allowed_models=allowed_models,
+            expires_at=expires_at,
+        )
         return self._client._model(ApiKey, "PATCH", _path(key_id), body=body)
 
     def list(self) -> ApiKeyList:
@@ -113,13 +167,25 @@ class Usage:
     def __init__(self, client: Tokaroo) -> None:
         self._client = client
 
-    def list(self, *, limit: int | None = None, cursor: str | None = None,
-             key_id: str | None = None, tier: str | None = None, cache: str | None = None,
-             since: When | None = None, until: When | None = None) -> UsagePage:
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        key_id: str | None = None,
+        tier: str | None = None,
+        cache: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+    ) -> UsagePage:
         """One page of usage records, newest first: `data`, `has_more`, `next_cursor`.
         Filters: a key, a tier, a cache outcome (miss, exact, semantic), a time range."""
-        return self._client._model(UsagePage, "GET", "/usage", params=usage_params(
-            limit, cursor, key_id, tier, cache, since, until))
+        return self._client._model(
+            UsagePage,
+            "GET",
+            "/usage",
+            params=usage_params(limit, cursor, key_id, tier, cache, since, until),
+        )
 
     def iterate(self, *, limit: int | None = None, **filters: Any) -> Iterator[UsageRecord]:
         """Every usage record, newest first, following `next_cursor`."""
@@ -131,33 +197,66 @@ class Usage:
                 return
             cursor = page.next_cursor
 
-    def summary(self, *, since: When | None = None, until: When | None = None,
-                key_id: str | None = None) -> UsageSummary:
+    def summary(
+        self, *, since: When | None = None, until: When | None = None, key_id: str | None = None
+    ) -> UsageSummary:
         """Per-day totals (default: the last 30 days): spend, requests by tier and by cache
         outcome, and the savings against the market baseline."""
-        return self._client._model(UsageSummary, "GET", "/usage/summary", params={
-            "since": _when(since), "until": _when(until), "key_id": key_id})
+        return self._client._model(
+            UsageSummary,
+            "GET",
+            "/usage/summary",
+            params={"since": _when(since), "until": _when(until), "key_id": key_id},
+        )
 
 
 class AsyncKeys:
     def __init__(self, client: AsyncTokaroo) -> None:
         self._client = client
 
-    async def create(self, name: str = "default", *, budget_usd: Usd | None = _UNSET,
-                     budget_period: str = _UNSET, rpm: int | None = _UNSET,
-                     tpm: int | None = _UNSET, allowed_models: list[str] | None = _UNSET,
-                     expires_at: When | None = _UNSET) -> CreatedApiKey:
-        body = key_body(name=name, budget_usd=budget_usd, budget_period=budget_period, rpm=rpm,
-                        tpm=tpm, allowed_models=allowed_models, expires_at=expires_at)
+    async def create(
+        self,
+        name: str = "default",
+        *,
+        budget_usd: Usd | None = _UNSET,
+        budget_period: str = _UNSET,
+        rpm: int | None = _UNSET,
+        tpm: int | None = _UNSET,
+        allowed_models: list[str] | None = _UNSET,
+        expires_at: When | None = _UNSET,
+    ) -> CreatedApiKey:
+        body = key_body(
+            name=name,
+            budget_usd=budget_usd,
+            budget_period=budget_period,
+            rpm=rpm,
+            tpm=tpm,
+            allowed_models=allowed_models,
+            expires_at=expires_at,
+        )
         return await self._client._model(CreatedApiKey, "POST", "/keys", body=body)
 
-    async def update(self, key_id: str, *, name: str = _UNSET,
-                     budget_usd: Usd | None = _UNSET, budget_period: str = _UNSET,
-                     rpm: int | None = _UNSET, tpm: int | None = _UNSET,
-                     allowed_models: list[str] | None = _UNSET,
-                     expires_at: When | None = _UNSET) -> ApiKey:
-        body = key_body(name=name, budget_usd=budget_usd, budget_period=budget_period, rpm=rpm,
-                        tpm=tpm, allowed_models=allowed_models, expires_at=expires_at)
+    async def update(
+        self,
+        key_id: str,
+        *,
+        name: str = _UNSET,
+        budget_usd: Usd | None = _UNSET,
+        budget_period: str = _UNSET,
+        rpm: int | None = _UNSET,
+        tpm: int | None = _UNSET,
+        allowed_models: list[str] | None = _UNSET,
+        expires_at: When | None = _UNSET,
+    ) -> ApiKey:
+        body = key_body(
+            name=name,
+            budget_usd=budget_usd,
+            budget_period=budget_period,
+            rpm=rpm,
+            tpm=tpm,
+            allowed_models=allowed_models,
+            expires_at=expires_at,
+        )
         return await self._client._model(ApiKey, "PATCH", _path(key_id), body=body)
 
     async def list(self) -> ApiKeyList:
@@ -171,15 +270,27 @@ class AsyncUsage:
     def __init__(self, client: AsyncTokaroo) -> None:
         self._client = client
 
-    async def list(self, *, limit: int | None = None, cursor: str | None = None,
-                   key_id: str | None = None, tier: str | None = None,
-                   cache: str | None = None, since: When | None = None,
-                   until: When | None = None) -> UsagePage:
-        return await self._client._model(UsagePage, "GET", "/usage", params=usage_params(
-            limit, cursor, key_id, tier, cache, since, until))
+    async def list(
+        self,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        key_id: str | None = None,
+        tier: str | None = None,
+        cache: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+    ) -> UsagePage:
+        return await self._client._model(
+            UsagePage,
+            "GET",
+            "/usage",
+            params=usage_params(limit, cursor, key_id, tier, cache, since, until),
+        )
 
-    async def iterate(self, *, limit: int | None = None,
-                      **filters: Any) -> AsyncIterator[UsageRecord]:
+    async def iterate(
+        self, *, limit: int | None = None, **filters: Any
+    ) -> AsyncIterator[UsageRecord]:
         cursor: str | None = None
         while True:
             page = await self.list(limit=limit, cursor=cursor, **filters)
@@ -189,7 +300,12 @@ class AsyncUsage:
                 return
             cursor = page.next_cursor
 
-    async def summary(self, *, since: When | None = None, until: When | None = None,
-                      key_id: str | None = None) -> UsageSummary:
-        return await self._client._model(UsageSummary, "GET", "/usage/summary", params={
-            "since": _when(since), "until": _when(until), "key_id": key_id})
+    async def summary(
+        self, *, since: When | None = None, until: When | None = None, key_id: str | None = None
+    ) -> UsageSummary:
+        return await self._client._model(
+            UsageSummary,
+            "GET",
+            "/usage/summary",
+            params={"since": _when(since), "until": _when(until), "key_id": key_id},
+        )

@@ -1,13 +1,13 @@
 """Anthropic's Messages API (`client.messages`): create (whole or streamed), count_tokens.
 
-    msg = client.messages.create(model="auto", max_tokens=512,
-                                 messages=[{"role": "user", "content": "Hello!"}])
-    print(msg.text, msg._tokaroo.cost)
-    with client.messages.stream(model="auto", max_tokens=512, messages=[...]) as stream:
-        for event in stream:
-            if event.type == "content_block_delta" and event.delta.get("type") == "text_delta":
-                print(event.delta["text"], end="")
-    print(stream.message.usage.cost_usd)  # the final message, usage and cost included
+msg = client.messages.create(model="auto", max_tokens=512,
+                             messages=[{"role": "user", "content": "Hello!"}])
+print(msg.text, msg._tokaroo.cost)
+with client.messages.stream(model="auto", max_tokens=512, messages=[...]) as stream:
+    for event in stream:
+        if event.type == "content_block_delta" and event.delta.get("type") == "text_delta":
+            print(event.delta["text"], end="")
+print(stream.message.usage.cost_usd)  # the final message, usage and cost included
 """
 
 from __future__ import annotations
@@ -108,8 +108,9 @@ class _Accumulator:
             if event.delta.get("type") == "text_delta":
                 block["text"] = block.get("text", "") + event.delta.get("text", "")
             elif event.delta.get("type") == "input_json_delta":
-                self._json[event.index] = (self._json.get(event.index, "")
-                                           + event.delta.get("partial_json", ""))
+                self._json[event.index] = self._json.get(event.index, "") + event.delta.get(
+                    "partial_json", ""
+                )
         elif event.type == "content_block_stop" and event.index in self._json:
             blocks[event.index]["input"] = json.loads(self._json.pop(event.index) or "{}")
         elif event.type == "message_delta":
@@ -143,8 +144,12 @@ class MessageStream(_Accumulator):
     def __enter__(self) -> MessageStream:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.http_response.close()
 
     def final_message(self) -> Message:
@@ -176,8 +181,12 @@ class AsyncMessageStream(_Accumulator):
     async def __aenter__(self) -> AsyncMessageStream:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.http_response.aclose()
 
     async def final_message(self) -> Message:
@@ -188,8 +197,9 @@ class AsyncMessageStream(_Accumulator):
         return self.message
 
 
-def _body(model: str, max_tokens: int | None, params: dict[str, Any],
-          stream: bool | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def _body(
+    model: str, max_tokens: int | None, params: dict[str, Any], stream: bool | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     from tokaroo._client import _pop_options
 
     opts = _pop_options(params)
@@ -213,13 +223,13 @@ class Messages:
 
     def stream(self, *, model: str, max_tokens: int, **params: Any) -> MessageStream:
         body, opts = _body(model, max_tokens, params, True)
-        return MessageStream(self._client._send("POST", "/messages", body=body, stream=True,
-                                                **opts))
+        return MessageStream(
+            self._client._send("POST", "/messages", body=body, stream=True, **opts)
+        )
 
     def count_tokens(self, *, model: str, **params: Any) -> TokenCount:
         body, opts = _body(model, None, params, None)
-        return self._client._model(TokenCount, "POST", "/messages/count_tokens", body=body,
-                                   **opts)
+        return self._client._model(TokenCount, "POST", "/messages/count_tokens", body=body, **opts)
 
 
 class AsyncMessages:
@@ -230,13 +240,14 @@ class AsyncMessages:
         body, opts = _body(model, max_tokens, params, False)
         return await self._client._model(Message, "POST", "/messages", body=body, **opts)
 
-    async def stream(self, *, model: str, max_tokens: int,
-                     **params: Any) -> AsyncMessageStream:
+    async def stream(self, *, model: str, max_tokens: int, **params: Any) -> AsyncMessageStream:
         body, opts = _body(model, max_tokens, params, True)
-        return AsyncMessageStream(await self._client._send("POST", "/messages", body=body,
-                                                           stream=True, **opts))
+        return AsyncMessageStream(
+            await self._client._send("POST", "/messages", body=body, stream=True, **opts)
+        )
 
     async def count_tokens(self, *, model: str, **params: Any) -> TokenCount:
         body, opts = _body(model, None, params, None)
-        return await self._client._model(TokenCount, "POST", "/messages/count_tokens",
-                                         body=body, **opts)
+        return await self._client._model(
+            TokenCount, "POST", "/messages/count_tokens", body=body, **opts
+        )

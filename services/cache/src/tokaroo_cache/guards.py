@@ -118,7 +118,7 @@ def negated_terms(toks: list[str]) -> list[str]:
     out = []
     for i, t in enumerate(toks):
         if t in NEGATORS:
-            following = [w for w in toks[i + 1:i + 4] if w not in STOPWORDS | NEGATORS]
+            following = [w for w in toks[i + 1 : i + 4] if w not in STOPWORDS | NEGATORS]
             out.append(stem(following[0]) if following else t)
     return out
 
@@ -158,8 +158,24 @@ def scope_guard(a: str, b: str) -> str | None:
 
 # Words whose two sides cannot trade places without changing the question: "pounds to
 # euros", "savings into current", "tea healthier than coffee", "A before B".
-DIRECTIONAL = frozenset({"to", "from", "into", "onto", "than", "versus", "vs", "over",
-                         "against", "per", "before", "after", "instead", "rather"})
+DIRECTIONAL = frozenset(
+    {
+        "to",
+        "from",
+        "into",
+        "onto",
+        "than",
+        "versus",
+        "vs",
+        "over",
+        "against",
+        "per",
+        "before",
+        "after",
+        "instead",
+        "rather",
+    }
+)
 
 
 def _sides(toks: list[str], relation: str) -> tuple[list[str], list[str]] | None:
@@ -167,7 +183,7 @@ def _sides(toks: list[str], relation: str) -> tuple[list[str], list[str]] | None
     at = [i for i, t in enumerate(toks) if t == relation]
     if len(at) != 1:
         return None
-    return _content(toks[:at[0]]), _content(toks[at[0] + 1:])
+    return _content(toks[: at[0]]), _content(toks[at[0] + 1 :])
 
 
 def _shares(xs: list[str], ys: list[str]) -> bool:
@@ -191,7 +207,12 @@ def direction_guard(a: str, b: str) -> str | None:
 
 
 GUARDS: tuple[Callable[[str, str], str | None], ...] = (
-    negation_guard, number_guard, entity_guard, scope_guard, direction_guard)
+    negation_guard,
+    number_guard,
+    entity_guard,
+    scope_guard,
+    direction_guard,
+)
 
 
 def guard_reason(a: str, b: str) -> str | None:

@@ -9,10 +9,14 @@ from tokaroo_common.migrations import LegacyTable, MigrationSet
 from tokaroo_common.migrations import migrate as apply_set
 
 MIGRATIONS = MigrationSet(
-    store="cache", engine="postgres", package="tokaroo_cache",
+    store="cache",
+    engine="postgres",
+    package="tokaroo_cache",
     # The cache's earlier runner kept versions without checksums.
-    legacy=LegacyTable("cache_schema_migrations",
-                       "SELECT version, NULL FROM cache_schema_migrations"))
+    legacy=LegacyTable(
+        "cache_schema_migrations", "SELECT version, NULL FROM cache_schema_migrations"
+    ),
+)
 
 
 async def migrate(dsn: str) -> list[str]:

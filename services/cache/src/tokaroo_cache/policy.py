@@ -60,9 +60,16 @@ def key_vector(last: Vectors, context: Vectors | None) -> Vectors:
 
 
 class CachePolicy:
-    def __init__(self, exact: ExactCache, semantic: SemanticStore | None,
-                 embedder: Embedder | None, *, default_ttl_s: int, max_entry_bytes: int,
-                 thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
+    def __init__(
+        self,
+        exact: ExactCache,
+        semantic: SemanticStore | None,
+        embedder: Embedder | None,
+        *,
+        default_ttl_s: int,
+        max_entry_bytes: int,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    ) -> None:
         self._exact = exact
         self._semantic = semantic if embedder is not None else None
         self._embedder = embedder
@@ -83,8 +90,15 @@ class CachePolicy:
             return None
         return rows[0], (rows[1] if req.context else None)
 
-    async def lookup(self, tenant_id: str, exact_key: str, policy: str, model: str,
-                     conv: cpb.Conversation, shape: cpb.AnswerShape) -> Outcome:
+    async def lookup(
+        self,
+        tenant_id: str,
+        exact_key: str,
+        policy: str,
+        model: str,
+        conv: cpb.Conversation,
+        shape: cpb.AnswerShape,
+    ) -> Outcome:
         if policy not in ("full", "exact") or not tenant_id:
             return MISS
         if exact_key:
@@ -95,8 +109,9 @@ class CachePolicy:
             return MISS
         return await self._semantic_lookup(tenant_id, model, conv, shape)
 
-    async def _semantic_lookup(self, tenant_id: str, model: str, conv: cpb.Conversation,
-                               shape: cpb.AnswerShape) -> Outcome:
+    async def _semantic_lookup(
+        self, tenant_id: str, model: str, conv: cpb.Conversation, shape: cpb.AnswerShape
+    ) -> Outcome:
         assert self._semantic is not None
         req = Request.from_conversation(conv)
         if not req.last:
@@ -106,28 +121,39 @@ class CachePolicy:
             return MISS
         last, context = vectors
         best: Outcome = MISS
-        for cand in await self._semantic.search(tenant_id, model, shape,
-                                                key_vector(last, context)):
+        for cand in await self._semantic.search(tenant_id, model, shape, key_vector(last, context)):
             cached = Request.from_conversation(cand.conversation)
-            ctx_sim = (float(cand.context_embedding @ context)
-                       if cand.context_embedding is not None and context is not None else None)
-            verdict = judge(cached, req, float(cand.last_embedding @ last), ctx_sim,
-                            self._thresholds)
+            ctx_sim = (
+                float(cand.context_embedding @ context)
+                if cand.context_embedding is not None and context is not None
+                else None
+            )
+            verdict = judge(
+                cached, req, float(cand.last_embedding @ last), ctx_sim, self._thresholds
+            )
             if verdict.serve and verdict.similarity > best.similarity:
                 best = Outcome(True, "semantic", cand.response_json, verdict.similarity)
         return best
 
-    async def store(self, tenant_id: str, exact_key: str, policy: str, model: str,
-                    body: bytes, conv: cpb.Conversation, shape: cpb.AnswerShape,
-                    answer: cpb_cache.Answer, ttl_s: int = 0) -> bool:
+    async def store(
+        self,
+        tenant_id: str,
+        exact_key: str,
+        policy: str,
+        model: str,
+        body: bytes,
+        conv: cpb.Conversation,
+        shape: cpb.AnswerShape,
+        answer: cpb_cache.Answer,
+        ttl_s: int = 0,
+    ) -> bool:
         if policy not in ("full", "exact") or not tenant_id or not exact_key or not body:
             return False
         if len(body) > self._max_bytes:
             return False
         ttl = ttl_s if ttl_s > 0 else self._ttl
         stored = await self._exact.put(tenant_id, exact_key, body, ttl)
-        if (not self._semantic_on(policy, conv) or not shape.digest
-                or not semantic_answer(answer)):
+        if not self._semantic_on(policy, conv) or not shape.digest or not semantic_answer(answer):
             return stored
         assert self._semantic is not None
         req = Request.from_conversation(conv)
@@ -135,9 +161,21 @@ class CachePolicy:
         if vectors is None:
             return stored
         last, context = vectors
-        semantic = await self._semantic.put(NewEntry(
-            tenant_id, model, exact_key, shape.digest, answer.completion_tokens, conv,
-            key_vector(last, context), last, context, body, ttl))
+        semantic = await self._semantic.put(
+            NewEntry(
+                tenant_id,
+                model,
+                exact_key,
+                shape.digest,
+                answer.completion_tokens,
+                conv,
+                key_vector(last, context),
+                last,
+                context,
+                body,
+                ttl,
+            )
+        )
         return stored or semantic
 
     async def invalidate(self, tenant_id: str, older_than_unix_ms: int = 0) -> int:
@@ -145,8 +183,11 @@ class CachePolicy:
             return 0
         deleted = await self._exact.invalidate_tenant(tenant_id, older_than_unix_ms)
         if self._semantic is not None:
-            older = (datetime.fromtimestamp(older_than_unix_ms / 1000, UTC)
-                     if older_than_unix_ms > 0 else None)
+            older = (
+                datetime.fromtimestamp(older_than_unix_ms / 1000, UTC)
+                if older_than_unix_ms > 0
+                else None
+            )
             try:
                 deleted += await self._semantic.invalidate(tenant_id, older)
             except DB_ERRORS:

@@ -17,13 +17,15 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 async def _require(context: Context, tenant_id: str, response_id: str) -> None:
     if not tenant_id or not response_id:
-        await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                            "tenant_id and response_id are required")
+        await context.abort(
+            grpc.StatusCode.INVALID_ARGUMENT, "tenant_id and response_id are required"
+        )
 
 
 async def _unavailable(context: Context, exc: BaseException) -> NoReturn:
-    await context.abort(grpc.StatusCode.UNAVAILABLE,
-                        f"response store unavailable: {type(exc).__name__}")
+    await context.abort(
+        grpc.StatusCode.UNAVAILABLE, f"response store unavailable: {type(exc).__name__}"
+    )
     raise AssertionError("abort returned")  # pragma: no cover - abort always raises
 
 
@@ -36,20 +38,27 @@ class ResponseStoreServicer(responses_pb2_grpc.ResponseStoreServicer):
     def __init__(self, store: ResponseStore) -> None:
         self._store = store
 
-    async def Put(self, request: responses_pb2.PutRequest,
-                  context: Context) -> responses_pb2.PutResponse:
+    async def Put(
+        self, request: responses_pb2.PutRequest, context: Context
+    ) -> responses_pb2.PutResponse:
         r = request.response
         await _require(context, r.tenant_id, r.response_id)
         try:
-            expires = await self._store.put(r.tenant_id, r.response_id, r.conversation,
-                                            r.messages_json, r.response_json,
-                                            request.ttl_seconds)
+            expires = await self._store.put(
+                r.tenant_id,
+                r.response_id,
+                r.conversation,
+                r.messages_json,
+                r.response_json,
+                request.ttl_seconds,
+            )
         except DB_ERRORS as exc:
             await _unavailable(context, exc)
         return responses_pb2.PutResponse(expires_at_unix_ms=to_ms(expires))
 
-    async def Get(self, request: responses_pb2.GetRequest,
-                  context: Context) -> responses_pb2.GetResponse:
+    async def Get(
+        self, request: responses_pb2.GetRequest, context: Context
+    ) -> responses_pb2.GetResponse:
         await _require(context, request.tenant_id, request.response_id)
         try:
             stored = await self._store.get(request.tenant_id, request.response_id)
@@ -57,14 +66,21 @@ class ResponseStoreServicer(responses_pb2_grpc.ResponseStoreServicer):
             await _unavailable(context, exc)
         if stored is None:
             await _not_found(context, request.response_id)
-        return responses_pb2.GetResponse(response=responses_pb2.StoredResponse(
-            tenant_id=stored.tenant_id, response_id=stored.response_id,
-            conversation=stored.conversation, messages_json=stored.messages_json,
-            response_json=stored.response_json, created_at_unix_ms=to_ms(stored.created_at),
-            expires_at_unix_ms=to_ms(stored.expires_at)))
+        return responses_pb2.GetResponse(
+            response=responses_pb2.StoredResponse(
+                tenant_id=stored.tenant_id,
+                response_id=stored.response_id,
+                conversation=stored.conversation,
+                messages_json=stored.messages_json,
+                response_json=stored.response_json,
+                created_at_unix_ms=to_ms(stored.created_at),
+                expires_at_unix_ms=to_ms(stored.expires_at),
+            )
+        )
 
-    async def Delete(self, request: responses_pb2.DeleteRequest,
-                     context: Context) -> responses_pb2.DeleteResponse:
+    async def Delete(
+        self, request: responses_pb2.DeleteRequest, context: Context
+    ) -> responses_pb2.DeleteResponse:
         await _require(context, request.tenant_id, request.response_id)
         try:
             deleted = await self._store.delete(request.tenant_id, request.response_id)

@@ -54,14 +54,29 @@ class ResponseStore:
         """The TTL applied: the default when none is asked, never above the maximum. Pure."""
         return min(requested_s if requested_s > 0 else self._default_ttl_s, self._max_ttl_s)
 
-    async def put(self, tenant_id: str, response_id: str, conversation: cpb.Conversation,
-                  messages_json: bytes, response_json: bytes, ttl_s: int) -> datetime:
+    async def put(
+        self,
+        tenant_id: str,
+        response_id: str,
+        conversation: cpb.Conversation,
+        messages_json: bytes,
+        response_json: bytes,
+        ttl_s: int,
+    ) -> datetime:
         """Store (or replace) the tenant's response; returns when it expires."""
         now = datetime.now(UTC)
         expires = now + timedelta(seconds=self.ttl(ttl_s))
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(_PUT, tenant_id, response_id, conversation.SerializeToString(),
-                               messages_json, response_json, now, expires)
+            await conn.execute(
+                _PUT,
+                tenant_id,
+                response_id,
+                conversation.SerializeToString(),
+                messages_json,
+                response_json,
+                now,
+                expires,
+            )
             await conn.execute(_SWEEP, tenant_id)
         return expires
 
@@ -69,12 +84,16 @@ class ResponseStore:
         row = await self._pool.fetchrow(_GET, tenant_id, response_id)
         if row is None:
             return None
-        return Stored(tenant_id, response_id,
-                      cpb.Conversation.FromString(bytes(row["conversation"])),
-                      bytes(row["messages_json"]), bytes(row["response_json"]),
-                      row["created_at"], row["expires_at"])
+        return Stored(
+            tenant_id,
+            response_id,
+            cpb.Conversation.FromString(bytes(row["conversation"])),
+            bytes(row["messages_json"]),
+            bytes(row["response_json"]),
+            row["created_at"],
+            row["expires_at"],
+        )
 
     async def delete(self, tenant_id: str, response_id: str) -> bool:
         status: str = await self._pool.execute(_DELETE, tenant_id, response_id)
         return status.rsplit(" ", 1)[-1] != "0"
-

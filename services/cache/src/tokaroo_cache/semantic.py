@@ -78,57 +78,91 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await register_vector(conn)
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 8,
-                      ef_search: int = 64) -> asyncpg.Pool:
+async def create_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 8, ef_search: int = 64
+) -> asyncpg.Pool:
     """A pool whose sessions search HNSW with iterative scans, so a tenant filter still
     finds that tenant's nearest rows when they are a small share of the index."""
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection, timeout=2.0,
-        command_timeout=2.0, server_settings={"hnsw.iterative_scan": "relaxed_order",
-                                              "hnsw.ef_search": str(ef_search)})
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        timeout=2.0,
+        command_timeout=2.0,
+        server_settings={"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": str(ef_search)},
+    )
 
 
 class SemanticStore:
-    def __init__(self, pool: asyncpg.Pool, *, max_entries_per_tenant: int,
-                 candidates: int = 5) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, *, max_entries_per_tenant: int, candidates: int = 5
+    ) -> None:
         self._pool = pool
         self._max_entries = max_entries_per_tenant
         self._k = candidates
 
-    async def search(self, tenant_id: str, model: str, shape: cpb.AnswerShape,
-                     key: Vectors) -> list[Candidate]:
+    async def search(
+        self, tenant_id: str, model: str, shape: cpb.AnswerShape, key: Vectors
+    ) -> list[Candidate]:
         """The nearest entries with the same answer shape whose answers fit its limit."""
         try:
-            rows = await self._pool.fetch(_SEARCH, tenant_id, model, shape.digest,
-                                          shape.max_output_tokens,
-                                          np.asarray(key, np.float32), self._k)
+            rows = await self._pool.fetch(
+                _SEARCH,
+                tenant_id,
+                model,
+                shape.digest,
+                shape.max_output_tokens,
+                np.asarray(key, np.float32),
+                self._k,
+            )
         except DB_ERRORS as exc:
-            log.warning("semantic lookup failed; treating as miss",
-                        extra={"error": repr(exc), "tenant_id": tenant_id})
+            log.warning(
+                "semantic lookup failed; treating as miss",
+                extra={"error": repr(exc), "tenant_id": tenant_id},
+            )
             return []
-        return [Candidate(cpb.Conversation.FromString(bytes(r["conversation"])),
-                          _array(r["last_embedding"]),
-                          None if r["context_embedding"] is None
-                          else _array(r["context_embedding"]),
-                          bytes(r["response_json"])) for r in rows]
+        return [
+            Candidate(
+                cpb.Conversation.FromString(bytes(r["conversation"])),
+                _array(r["last_embedding"]),
+                None if r["context_embedding"] is None else _array(r["context_embedding"]),
+                bytes(r["response_json"]),
+            )
+            for r in rows
+        ]
 
     async def put(self, entry: NewEntry) -> bool:
         now = datetime.now(UTC)
-        ctx = (None if entry.context_embedding is None
-               else np.asarray(entry.context_embedding, np.float32))
+        ctx = (
+            None
+            if entry.context_embedding is None
+            else np.asarray(entry.context_embedding, np.float32)
+        )
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 await conn.execute(
-                    _INSERT, entry.tenant_id, entry.model, entry.exact_key,
-                    entry.shape_digest, entry.completion_tokens,
+                    _INSERT,
+                    entry.tenant_id,
+                    entry.model,
+                    entry.exact_key,
+                    entry.shape_digest,
+                    entry.completion_tokens,
                     entry.conversation.SerializeToString(),
                     np.asarray(entry.key_embedding, np.float32),
-                    np.asarray(entry.last_embedding, np.float32), ctx, entry.response_json,
-                    len(entry.response_json), now, now + timedelta(seconds=entry.ttl_s))
+                    np.asarray(entry.last_embedding, np.float32),
+                    ctx,
+                    entry.response_json,
+                    len(entry.response_json),
+                    now,
+                    now + timedelta(seconds=entry.ttl_s),
+                )
                 await conn.execute(_EVICT, entry.tenant_id, self._max_entries)
         except DB_ERRORS as exc:
-            log.warning("semantic store failed; skipped",
-                        extra={"error": repr(exc), "tenant_id": entry.tenant_id})
+            log.warning(
+                "semantic store failed; skipped",
+                extra={"error": repr(exc), "tenant_id": entry.tenant_id},
+            )
             return False
         return True
 
@@ -136,5 +170,8 @@ class SemanticStore:
         """Delete the tenant's entries (created before `older_than`, if given)."""
         status: str = await self._pool.execute(
             "DELETE FROM cache_semantic_entries WHERE tenant_id = $1 "
-            "AND ($2::timestamptz IS NULL OR created_at < $2)", tenant_id, older_than)
+            "AND ($2::timestamptz IS NULL OR created_at < $2)",
+            tenant_id,
+            older_than,
+        )
         return int(status.rsplit(" ", 1)[-1])

@@ -10,24 +10,56 @@ from tokaroo_common.turns import role_name, turn_text
 from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 
 _CONTRACTIONS = (
-    (re.compile(r"\bcan['’]t\b"), "can not"), (re.compile(r"\bwon['’]t\b"), "will not"),
-    (re.compile(r"\bshan['’]t\b"), "shall not"), (re.compile(r"n['’]t\b"), " not"),
-    (re.compile(r"\b(what|that|it|there|here|who|where|how|when|why|which|she|he)['’]s\b"),
-     r"\1 is"),
-    (re.compile(r"['’]re\b"), " are"), (re.compile(r"['’]m\b"), " am"),
-    (re.compile(r"['’]ll\b"), " will"), (re.compile(r"['’]ve\b"), " have"),
-    (re.compile(r"['’]d\b"), " would"), (re.compile(r"['’]s\b"), ""),
+    (re.compile(r"\bcan['’]t\b"), "can not"),
+    (re.compile(r"\bwon['’]t\b"), "will not"),
+    (re.compile(r"\bshan['’]t\b"), "shall not"),
+    (re.compile(r"n['’]t\b"), " not"),
+    (
+        re.compile(r"\b(what|that|it|there|here|who|where|how|when|why|which|she|he)['’]s\b"),
+        r"\1 is",
+    ),
+    (re.compile(r"['’]re\b"), " are"),
+    (re.compile(r"['’]m\b"), " am"),
+    (re.compile(r"['’]ll\b"), " will"),
+    (re.compile(r"['’]ve\b"), " have"),
+    (re.compile(r"['’]d\b"), " would"),
+    (re.compile(r"['’]s\b"), ""),
 )
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[^\W\d_]+")
 _RAW_WORD = re.compile(r"[^\W_][\w'’-]*")
 _SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
 
 # Words that carry no meaning of their own in a request: greetings, hedges, politeness.
-FILLERS = frozenset({
-    "um", "umm", "uh", "er", "erm", "hey", "hi", "hello", "thanks", "thank", "please", "yeah",
-    "yes", "ok", "okay", "so", "well", "just", "lol", "cheers", "quick",
-    "question", "there", "oh", "hmm", "like",
-})
+FILLERS = frozenset(
+    {
+        "um",
+        "umm",
+        "uh",
+        "er",
+        "erm",
+        "hey",
+        "hi",
+        "hello",
+        "thanks",
+        "thank",
+        "please",
+        "yeah",
+        "yes",
+        "ok",
+        "okay",
+        "so",
+        "well",
+        "just",
+        "lol",
+        "cheers",
+        "quick",
+        "question",
+        "there",
+        "oh",
+        "hmm",
+        "like",
+    }
+)
 
 
 _NOT_NAMES = frozenset({"I", "OK", "Ok", "AM", "PM", "Mr", "Mrs", "Ms", "Dr"})
@@ -79,7 +111,7 @@ def proper_nouns(text: str) -> list[str]:
         return []
     found: list[str] = []
     for m in _RAW_WORD.finditer(text):
-        start_of_sentence = m.start() == 0 or bool(_SENTENCE_END.search(text[:m.start()]))
+        start_of_sentence = m.start() == 0 or bool(_SENTENCE_END.search(text[: m.start()]))
         for i, part in enumerate(re.split(r"[-'’]", m.group())):
             if not part or part in _NOT_NAMES or (i > 0 and part in ("s", "t")):
                 continue

@@ -30,9 +30,16 @@ def main() -> None:
     tracing = setup_tracing("edge", settings)
     app = create_app(settings, tracer_provider=tracing)
     try:
-        uvicorn.run(app, host=settings.bind_host, port=settings.port, loop="uvloop",
-                    http="httptools", log_config=None, access_log=False,
-                    timeout_graceful_shutdown=int(settings.shutdown_grace_s))
+        uvicorn.run(
+            app,
+            host=settings.bind_host,
+            port=settings.port,
+            loop="uvloop",
+            http="httptools",
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+        )
     finally:
         shutdown_tracing(tracing)
 

@@ -64,22 +64,34 @@ def check_capacity(backlog: Backlog) -> None:
     """503 while the event outbox is nearly full: an answer whose event could not be queued
     would be a request nobody is billed for."""
     if backlog.pending > OVERLOAD_FRACTION * backlog.capacity:
-        raise ServiceUnavailable("Tokaroo is momentarily overloaded. Please retry.",
-                                 retry_after=1)
+        raise ServiceUnavailable("Tokaroo is momentarily overloaded. Please retry.", retry_after=1)
 
 
 async def check_rate(limiter: Limiter | None, principal: Principal, tokens: int) -> None:
     """The key's requests and tokens per minute (no limiter: no Redis, unlimited)."""
     if limiter is not None:
-        await limiter.check(principal.key_id, Limits(principal.requests_per_minute,
-                                                     principal.tokens_per_minute), tokens)
+        await limiter.check(
+            principal.key_id,
+            Limits(principal.requests_per_minute, principal.tokens_per_minute),
+            tokens,
+        )
 
 
-async def admit(clients: InternalClients, enc: Encoder, backlog: Backlog,
-                req: ChatCompletionRequest, principal: Principal, record: RequestRecord,
-                *, no_cache: bool, holds: Holds, hold_ttl_ms: int,
-                limiter: Limiter | None, cache_timeout_s: float = 0.15,
-                session_hint: str = "") -> Admission:
+async def admit(
+    clients: InternalClients,
+    enc: Encoder,
+    backlog: Backlog,
+    req: ChatCompletionRequest,
+    principal: Principal,
+    record: RequestRecord,
+    *,
+    no_cache: bool,
+    holds: Holds,
+    hold_ttl_ms: int,
+    limiter: Limiter | None,
+    cache_timeout_s: float = 0.15,
+    session_hint: str = "",
+) -> Admission:
     request_id = record.draft.request_id
     check_capacity(backlog)
     check_model(principal, req.model)
@@ -87,13 +99,25 @@ async def admit(clients: InternalClients, enc: Encoder, backlog: Backlog,
     prompt_tokens = chat.prompt_tokens
     await check_rate(limiter, principal, prompt_tokens + (req.output_limit or 0))
     policy = "none" if no_cache else cache_policy(req.model)
-    route = call(clients.router.Route(router_pb2.RouteRequest(
-        request_id=request_id, tenant_id=principal.tenant_id, model=req.model,
-        input_tokens=prompt_tokens, max_output_tokens=req.output_limit or 0,
-        needs_tools=bool(req.tools), needs_vision=chat.needs_vision,
-        needs_json_schema=chat.needs_json_schema, conversation=chat.conversation,
-        endpoint="chat.completions", session_hint=chat.session_hint,
-        tools_digest=chat.tools_digest), timeout=RPC_TIMEOUT_S))
+    route = call(
+        clients.router.Route(
+            router_pb2.RouteRequest(
+                request_id=request_id,
+                tenant_id=principal.tenant_id,
+                model=req.model,
+                input_tokens=prompt_tokens,
+                max_output_tokens=req.output_limit or 0,
+                needs_tools=bool(req.tools),
+                needs_vision=chat.needs_vision,
+                needs_json_schema=chat.needs_json_schema,
+                conversation=chat.conversation,
+                endpoint="chat.completions",
+                session_hint=chat.session_hint,
+                tools_digest=chat.tools_digest,
+            ),
+            timeout=RPC_TIMEOUT_S,
+        )
+    )
     hit_body: Json | None = None
     if policy == "none":
         decision = await route
@@ -109,28 +133,50 @@ async def admit(clients: InternalClients, enc: Encoder, backlog: Backlog,
     return Admission(decision, lookup, policy, chat, hit_body)
 
 
-def estimate_hold(mode: str, decision: router_pb2.RouteDecision, prompt_tokens: int,
-                  output_limit: int | None, cache_hit: bool) -> int:
+def estimate_hold(
+    mode: str,
+    decision: router_pb2.RouteDecision,
+    prompt_tokens: int,
+    output_limit: int | None,
+    cache_hit: bool,
+) -> int:
     """An upper estimate of what the request will be charged: the input at the dearest
     candidate's price plus the output limit (or a default) at its output price. Pure."""
     out = output_limit or DEFAULT_HOLD_OUTPUT_TOKENS
-    baseline = cost(prompt_tokens, out, decision.baseline_input_nano_per_token,
-                    decision.baseline_output_nano_per_token)
+    baseline = cost(
+        prompt_tokens,
+        out,
+        decision.baseline_input_nano_per_token,
+        decision.baseline_output_nano_per_token,
+    )
     if cache_hit:
         return price(mode=mode, upstream_cost=0, baseline_cost=baseline, cache_outcome="exact")
-    upstream = max((cost(prompt_tokens, out, c.input_nano_per_token, c.output_nano_per_token)
-                    for c in decision.candidates), default=0)
-    return price(mode=mode, upstream_cost=upstream, baseline_cost=baseline,
-                 cache_outcome="miss")
+    upstream = max(
+        (
+            cost(prompt_tokens, out, c.input_nano_per_token, c.output_nano_per_token)
+            for c in decision.candidates
+        ),
+        default=0,
+    )
+    return price(mode=mode, upstream_cost=upstream, baseline_cost=baseline, cache_outcome="miss")
 
 
-async def _lookup(clients: InternalClients, tenant_id: str, chat: ChatRequest, policy: str,
-                  timeout_s: float) -> cache_pb2.LookupResponse:
+async def _lookup(
+    clients: InternalClients, tenant_id: str, chat: ChatRequest, policy: str, timeout_s: float
+) -> cache_pb2.LookupResponse:
     """A cache that is down is a miss, never an error."""
     try:
-        response: cache_pb2.LookupResponse = await clients.cache.Lookup(cache_pb2.LookupRequest(
-            tenant_id=tenant_id, exact_key=chat.exact_key, policy=policy, model=chat.body.model,
-            conversation=chat.conversation, shape=chat.shape), timeout=timeout_s)
+        response: cache_pb2.LookupResponse = await clients.cache.Lookup(
+            cache_pb2.LookupRequest(
+                tenant_id=tenant_id,
+                exact_key=chat.exact_key,
+                policy=policy,
+                model=chat.body.model,
+                conversation=chat.conversation,
+                shape=chat.shape,
+            ),
+            timeout=timeout_s,
+        )
     except Exception:  # noqa: BLE001 - any cache failure degrades to a miss
         return MISS
     return response

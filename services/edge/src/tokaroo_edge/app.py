@@ -65,30 +65,44 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         load_anyio_backend()
         clients = InternalClients.connect(
-            settings.router_addr, settings.cache_addr, settings.ledger_addr,
-            interceptors=grpc_client_interceptors(tracer_provider))
+            settings.router_addr,
+            settings.cache_addr,
+            settings.ledger_addr,
+            interceptors=grpc_client_interceptors(tracer_provider),
+        )
         nc = await connect(settings.nats_url, "tokaroo-edge")
-        outbox = Outbox(nc, capacity=settings.outbox_capacity,
-                        spill_path=settings.outbox_spill_path,
-                        journal_dir=settings.outbox_journal_dir)
+        outbox = Outbox(
+            nc,
+            capacity=settings.outbox_capacity,
+            spill_path=settings.outbox_spill_path,
+            journal_dir=settings.outbox_journal_dir,
+        )
         outbox.start()
         providers = build_providers(settings, tracer_provider)
-        completer = Completer(clients=clients, providers=providers, encoder=load_encoder(),
-                            first_token_timeout_s=settings.first_token_timeout_s,
-                            cache_ttl_s=settings.cache_ttl_seconds)
+        completer = Completer(
+            clients=clients,
+            providers=providers,
+            encoder=load_encoder(),
+            first_token_timeout_s=settings.first_token_timeout_s,
+            cache_ttl_s=settings.cache_ttl_seconds,
+        )
         breakers = BreakerCollector(completer.breakers)
         registry.register(breakers)
         queued = OutboxCollector(outbox)
         registry.register(queued)
-        state = EdgeState(settings=settings, clients=clients,
-                          auth=Authenticator(clients.ledger, settings.auth_cache_ttl_s),
-                          completer=completer, outbox=outbox, metrics=completion_metrics,
-                          holds=Holds(None, clients.ledger),
-                          embeddings=EmbeddingPipeline(clients, providers, completer.encoder,
-                                                       backlog=outbox,
-                                                       breakers=completer.breakers))
-        redis = (valkey_client(settings.redis_url, timeout_s=0.5) if settings.redis_url
-                 else None)
+        state = EdgeState(
+            settings=settings,
+            clients=clients,
+            auth=Authenticator(clients.ledger, settings.auth_cache_ttl_s),
+            completer=completer,
+            outbox=outbox,
+            metrics=completion_metrics,
+            holds=Holds(None, clients.ledger),
+            embeddings=EmbeddingPipeline(
+                clients, providers, completer.encoder, backlog=outbox, breakers=completer.breakers
+            ),
+        )
+        redis = valkey_client(settings.redis_url, timeout_s=0.5) if settings.redis_url else None
         state.limiter = RateLimiter(redis) if redis is not None else None
         if redis is not None:
             state.holds = Holds(ReservationBook(redis), clients.ledger)
@@ -112,11 +126,26 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
             registry.unregister(breakers)
             registry.unregister(queued)
 
-    app = FastAPI(title="Tokaroo", version="0.1.0", lifespan=lifespan,
-                  default_response_class=JsonResponse, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Tokaroo",
+        version="0.1.0",
+        lifespan=lifespan,
+        default_response_class=JsonResponse,
+        docs_url=None,
+        redoc_url=None,
+    )
     errors.install(app)
-    for module in (chat, messages, responses, embeddings, models, account, credits, console,
-                   health):
+    for module in (
+        chat,
+        messages,
+        responses,
+        embeddings,
+        models,
+        account,
+        credits,
+        console,
+        health,
+    ):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
@@ -124,6 +153,7 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
     async def metrics(_: Request) -> Response:
         body, content_type = exposition(registry)
         return Response(body, media_type=content_type)
+
     app.add_route("/metrics", metrics, include_in_schema=False)
     instrument_fastapi(app, tracer_provider)
     return app

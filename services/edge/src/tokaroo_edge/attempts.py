@@ -55,9 +55,15 @@ def exhausted(last: UpstreamFailure | None) -> TokarooError:
     return UpstreamError("Every route for this request failed. Please retry.")
 
 
-async def attempt(candidates: Sequence[router_pb2.Candidate],
-                  providers: Mapping[str, ChatProvider], breakers: Breakers,
-                  draft: EventDraft, call: Call[T], *, hint: str = CHAT_HINT) -> Answer[T]:
+async def attempt(
+    candidates: Sequence[router_pb2.Candidate],
+    providers: Mapping[str, ChatProvider],
+    breakers: Breakers,
+    draft: EventDraft,
+    call: Call[T],
+    *,
+    hint: str = CHAT_HINT,
+) -> Answer[T]:
     """Run `call` against each candidate until one succeeds; see the module notes."""
     last: UpstreamFailure | None = None
     for cand in breakers.order(list(candidates), breaker_key):
@@ -81,8 +87,7 @@ async def attempt(candidates: Sequence[router_pb2.Candidate],
     raise exhausted(last)
 
 
-async def first_chunk(upstream: AsyncIterator[C],
-                      timeout_s: float) -> tuple[AsyncIterator[C], C]:
+async def first_chunk(upstream: AsyncIterator[C], timeout_s: float) -> tuple[AsyncIterator[C], C]:
     """Await a stream's first chunk within `timeout_s`. On any failure (cancellation
     included) the stream is closed; no first chunk in time, or none at all, is a retryable
     failure."""

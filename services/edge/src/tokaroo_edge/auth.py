@@ -38,8 +38,10 @@ def hash_key(secret: str) -> str:
 
 def bearer_token(authorization: str | None) -> str:
     if not authorization:
-        raise AuthenticationFailed("You didn't provide an API key. Send it in the "
-                                   "Authorization header as 'Bearer tok_...'.")
+        raise AuthenticationFailed(
+            "You didn't provide an API key. Send it in the "
+            "Authorization header as 'Bearer tok_...'."
+        )
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > 512:
@@ -55,9 +57,11 @@ def presented_key(authorization: str | None, x_api_key: str | None) -> str:
         return bearer_token(authorization)
     key = (x_api_key or "").strip()
     if not x_api_key:
-        raise AuthenticationFailed("You didn't provide an API key. Send it in the "
-                                   "Authorization header as 'Bearer tok_...' or in the "
-                                   "x-api-key header.")
+        raise AuthenticationFailed(
+            "You didn't provide an API key. Send it in the "
+            "Authorization header as 'Bearer tok_...' or in the "
+            "x-api-key header."
+        )
     if not key or len(key) > 512:
         raise AuthenticationFailed("Malformed x-api-key header: expected 'tok_...'.")
     return key
@@ -86,8 +90,11 @@ class Authenticator:
             principal = hit[1]
         else:
             try:
-                resp = await call(self._ledger.Authenticate(
-                    ledger_pb2.AuthenticateRequest(key_hash=digest), timeout=5))
+                resp = await call(
+                    self._ledger.Authenticate(
+                        ledger_pb2.AuthenticateRequest(key_hash=digest), timeout=5
+                    )
+                )
             except ServiceUnavailable:
                 # The ledger (or its database) is down: a key it vouched for within the last
                 # STALE_IF_ERROR_S keeps working (holds do not need the ledger while the
@@ -97,11 +104,20 @@ class Authenticator:
                 principal = hit[1]
                 check_expiry(principal, time.time())
                 return principal
-            principal = Principal(resp.tenant_id, resp.key_id, resp.requests_per_minute,
-                                  resp.tokens_per_minute, resp.expires_at_unix_ms,
-                                  tuple(resp.allowed_models),
-                                  resp.budget_nano if resp.HasField("budget_nano") else None,
-                                  resp.budget_period or "month") if resp.ok else None
+            principal = (
+                Principal(
+                    resp.tenant_id,
+                    resp.key_id,
+                    resp.requests_per_minute,
+                    resp.tokens_per_minute,
+                    resp.expires_at_unix_ms,
+                    tuple(resp.allowed_models),
+                    resp.budget_nano if resp.HasField("budget_nano") else None,
+                    resp.budget_period or "month",
+                )
+                if resp.ok
+                else None
+            )
             if len(self._cache) >= MAX_ENTRIES:
                 self._cache.clear()
             self._cache[digest] = (now + self._ttl, principal)

@@ -46,14 +46,17 @@ class AuthFailureGuard:
         until = self._blocked.get(address)
         if until is not None:
             if until > self.clock():
-                raise RateLimited("Too many failed authentication attempts. Try again later.",
-                                  retry_after=max(1.0, until - self.clock()))
+                raise RateLimited(
+                    "Too many failed authentication attempts. Try again later.",
+                    retry_after=max(1.0, until - self.clock()),
+                )
             del self._blocked[address]
         q = self._recent(address)
         if len(q) >= self.limit:
             retry = max(1.0, q[0] + self.window_s - self.clock())
-            raise RateLimited("Too many failed authentication attempts. Try again later.",
-                              retry_after=retry)
+            raise RateLimited(
+                "Too many failed authentication attempts. Try again later.", retry_after=retry
+            )
 
     def failed(self, address: str) -> None:
         if len(self._failures) >= MAX_TRACKED:
@@ -89,8 +92,9 @@ class SharedFailureCount:
         """Count one failure; the shared count and the seconds left in its window, or None
         when Valkey cannot be reached (the replica's own count still applies)."""
         try:
-            n, ttl = await self._count(keys=[f"tokaroo:authfail:{{{address}}}"],
-                                       args=[self._window])
+            n, ttl = await self._count(
+                keys=[f"tokaroo:authfail:{{{address}}}"], args=[self._window]
+            )
         except (RedisError, OSError):
             return None
         return int(n), float(max(int(ttl), 1))

@@ -35,5 +35,6 @@ async def read_model(request: Request, model: type[M], max_bytes: int) -> M:
         first = exc.errors()[0]
         param = ".".join(str(p) for p in first.get("loc", ())) or None
         where = f" at '{param}'" if param else ""
-        raise InvalidRequest(f"Invalid request body{where}: {first.get('msg', 'invalid')}.",
-                             param=param) from exc
+        raise InvalidRequest(
+            f"Invalid request body{where}: {first.get('msg', 'invalid')}.", param=param
+        ) from exc

@@ -19,13 +19,22 @@ Key = tuple[str, str]
 
 
 class Breakers:
-    def __init__(self, threshold: int = 5, cooldown_s: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        threshold: int = 5,
+        cooldown_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         # A failed trial re-opens for the same cool-down (the edge's own attempts are its
         # only signal: no back-off beyond it).
-        self._circuits: _Circuits[Key] = _Circuits(BreakerPolicy(
-            failure_threshold=threshold, cooldown_s=cooldown_s, max_cooldown_s=cooldown_s,
-            one_trial=True))
+        self._circuits: _Circuits[Key] = _Circuits(
+            BreakerPolicy(
+                failure_threshold=threshold,
+                cooldown_s=cooldown_s,
+                max_cooldown_s=cooldown_s,
+                one_trial=True,
+            )
+        )
         self._clock = clock
 
     @property

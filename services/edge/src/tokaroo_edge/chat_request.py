@@ -17,13 +17,13 @@ from tokaroo_edge.tokens import Encoder, count_prompt_tokens
 
 @dataclass(frozen=True)
 class ChatRequest:
-    body: ChatCompletionRequest          # the validated body, as the client sent it
-    conversation: cpb.Conversation       # its messages as typed turns
-    shape: cpb.AnswerShape               # the other fields that shape the answer
-    exact_key: str                       # the exact cache's key
+    body: ChatCompletionRequest  # the validated body, as the client sent it
+    conversation: cpb.Conversation  # its messages as typed turns
+    shape: cpb.AnswerShape  # the other fields that shape the answer
+    exact_key: str  # the exact cache's key
     prompt_tokens: int
-    session_hint: str = ""               # what the client said its session is (see below)
-    tools_digest: str = ""               # sha256 of the tools offered, as sent
+    session_hint: str = ""  # what the client said its session is (see below)
+    tools_digest: str = ""  # sha256 of the tools offered, as sent
 
     @property
     def needs_vision(self) -> bool:
@@ -57,7 +57,12 @@ def tools_digest(body: ChatCompletionRequest) -> str:
 
 def parse_chat(body: ChatCompletionRequest, enc: Encoder, hint: str = "") -> ChatRequest:
     conversation = to_conversation(body.messages)
-    return ChatRequest(body=body, conversation=conversation, shape=answer_shape(body),
-                       exact_key=exact_key(body),
-                       prompt_tokens=count_prompt_tokens(enc, conversation, body.tools),
-                       session_hint=hint, tools_digest=tools_digest(body))
+    return ChatRequest(
+        body=body,
+        conversation=conversation,
+        shape=answer_shape(body),
+        exact_key=exact_key(body),
+        prompt_tokens=count_prompt_tokens(enc, conversation, body.tools),
+        session_hint=hint,
+        tools_digest=tools_digest(body),
+    )

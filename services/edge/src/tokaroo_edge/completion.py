@@ -64,26 +64,50 @@ class Completer:
         if adm.policy == "none":
             return
         body = orjson.dumps(completion)
-        self._spawn(self._store_call(draft.tenant_id, adm, body, completion,
-                                     draft.model_requested))
+        self._spawn(self._store_call(draft.tenant_id, adm, body, completion, draft.model_requested))
 
-    async def _store_call(self, tenant_id: str, adm: Admission, body: bytes, answer: Json,
-                          model: str) -> None:
+    async def _store_call(
+        self, tenant_id: str, adm: Admission, body: bytes, answer: Json, model: str
+    ) -> None:
         try:
-            await self.clients.cache.Store(cache_pb2.StoreRequest(
-                tenant_id=tenant_id, exact_key=adm.chat.exact_key, policy=adm.policy,
-                model=model, response_json=body, ttl_seconds=self.cache_ttl_s,
-                conversation=adm.chat.conversation, shape=adm.chat.shape,
-                answer=answer_facts(answer)), timeout=2)
+            await self.clients.cache.Store(
+                cache_pb2.StoreRequest(
+                    tenant_id=tenant_id,
+                    exact_key=adm.chat.exact_key,
+                    policy=adm.policy,
+                    model=model,
+                    response_json=body,
+                    ttl_seconds=self.cache_ttl_s,
+                    conversation=adm.chat.conversation,
+                    shape=adm.chat.shape,
+                    answer=answer_facts(answer),
+                ),
+                timeout=2,
+            )
         except Exception as exc:  # noqa: BLE001 - a failed store only costs a future miss
             log.warning("cache store failed", extra={"error": type(exc).__name__})
 
-    def _finish(self, draft: EventDraft, adm: Admission, cand: router_pb2.Candidate | None,
-                prompt: int, completion: int, cached: int, cache_write: int = 0) -> Bill:
+    def _finish(
+        self,
+        draft: EventDraft,
+        adm: Admission,
+        cand: router_pb2.Candidate | None,
+        prompt: int,
+        completion: int,
+        cached: int,
+        cache_write: int = 0,
+    ) -> Bill:
         """Price the tokens and put the bill on the draft (the record emits it)."""
-        b = bill(mode=draft.model_requested, decision=adm.decision, candidate=cand,
-                 prompt=prompt, completion=completion, cached=cached,
-                 cache_outcome=draft.cache_outcome, cache_write=cache_write)
+        b = bill(
+            mode=draft.model_requested,
+            decision=adm.decision,
+            candidate=cand,
+            prompt=prompt,
+            completion=completion,
+            cached=cached,
+            cache_outcome=draft.cache_outcome,
+            cache_write=cache_write,
+        )
         draft.input_tokens, draft.output_tokens, draft.cached_tokens = prompt, completion, cached
         draft.upstream_cost_nano, draft.baseline_cost_nano = b.upstream_nano, b.baseline_nano
         draft.charged_nano = b.charged_nano
@@ -91,16 +115,24 @@ class Completer:
             draft.resolved_model, draft.provider = cand.model_id, cand.provider
         return b
 
-    def _bill_delivered(self, draft: EventDraft, adm: Admission, cand: router_pb2.Candidate,
-                        agg: StreamAggregate) -> Bill:
+    def _bill_delivered(
+        self, draft: EventDraft, adm: Admission, cand: router_pb2.Candidate, agg: StreamAggregate
+    ) -> Bill:
         """A stream that ended early (client gone, upstream broke, body never started) is
         billed the prompt plus the tokens delivered so far."""
-        return self._finish(draft, adm, cand, adm.prompt_tokens,
-                            count_text_tokens(self.encoder, agg.delivered_text()), 0)
+        return self._finish(
+            draft,
+            adm,
+            cand,
+            adm.prompt_tokens,
+            count_text_tokens(self.encoder, agg.delivered_text()),
+            0,
+        )
 
     # ---- non-streaming -------------------------------------------------------------------
-    async def complete(self, req: ChatCompletionRequest, adm: Admission,
-                       record: RequestRecord) -> tuple[Json, Bill]:
+    async def complete(
+        self, req: ChatCompletionRequest, adm: Admission, record: RequestRecord
+    ) -> tuple[Json, Bill]:
         draft = record.draft
         draft.tier = adm.decision.tier
         created = int(time.time())
@@ -110,24 +142,22 @@ class Completer:
         async def call(provider: ChatProvider, target: Target) -> Json:
             return await provider.complete(req, target)
 
-        answer = await attempt(adm.decision.candidates, self.providers, self.breakers, draft,
-                               call)
+        answer = await attempt(adm.decision.candidates, self.providers, self.breakers, draft, call)
         body, cand = answer.value, answer.candidate
         usage = read_usage(body.get("usage"))
         if usage is None:
-            usage = (adm.prompt_tokens, count_text_tokens(
-                self.encoder, _completion_text(body)), 0)
+            usage = (adm.prompt_tokens, count_text_tokens(self.encoder, _completion_text(body)), 0)
         b = self._finish(draft, adm, cand, *usage, cache_write_tokens(body.get("usage")))
-        out = shape_completion(body, request_id=draft.request_id, model=req.model,
-                               created=created)
+        out = shape_completion(body, request_id=draft.request_id, model=req.model, created=created)
         out["usage"] = usage_with_cost(usage[0], usage[1], usage[2], b.charged_nano)
         draft.answered()
         record.finish()
         self._store(draft, adm, out)
         return out, b
 
-    def _serve_hit(self, req: ChatCompletionRequest, adm: Admission, draft: EventDraft,
-                   created: int) -> tuple[Json, Bill]:
+    def _serve_hit(
+        self, req: ChatCompletionRequest, adm: Admission, draft: EventDraft, created: int
+    ) -> tuple[Json, Bill]:
         stored = adm.hit_body or {}
         draft.cache_outcome = adm.lookup.outcome or "exact"
         # The answer's own length; the prompt is this request's (an exact hit's is the same
@@ -136,15 +166,17 @@ class Completer:
         if draft.cache_outcome != "exact":
             prompt = adm.prompt_tokens
         b = self._finish(draft, adm, None, prompt, completion, 0)
-        out = shape_completion(stored, request_id=draft.request_id, model=req.model,
-                               created=created)
+        out = shape_completion(
+            stored, request_id=draft.request_id, model=req.model, created=created
+        )
         out["usage"] = usage_with_cost(prompt, completion, 0, b.charged_nano)
         draft.answered()
         return out, b
 
     # ---- streaming -----------------------------------------------------------------------
-    async def open_stream(self, req: ChatCompletionRequest, adm: Admission,
-                          record: RequestRecord) -> AsyncIterator[Json]:
+    async def open_stream(
+        self, req: ChatCompletionRequest, adm: Admission, record: RequestRecord
+    ) -> AsyncIterator[Json]:
         """Find a candidate that produces a first chunk (fallback happens here, invisibly);
         then return the stream of shaped chunks, in the chat-completions chunk shape: the
         answer's chunks, then always one final chunk without choices that carries the usage
@@ -158,12 +190,10 @@ class Completer:
         if adm.lookup.hit:
             return self._replay(req, adm, draft, created)
 
-        async def call(provider: ChatProvider,
-                       target: Target) -> tuple[AsyncIterator[Json], Json]:
+        async def call(provider: ChatProvider, target: Target) -> tuple[AsyncIterator[Json], Json]:
             return await first_chunk(provider.stream(req, target), self.first_token_timeout_s)
 
-        answer = await attempt(adm.decision.candidates, self.providers, self.breakers, draft,
-                               call)
+        answer = await attempt(adm.decision.candidates, self.providers, self.breakers, draft, call)
         (upstream, first), cand = answer.value, answer.candidate
         draft.answered()
         draft.ttft_ms = int((draft.answered_at - draft.started) * 1000)
@@ -171,9 +201,17 @@ class Completer:
         record.own(upstream, on_abandon=lambda: self._bill_delivered(draft, adm, cand, agg))
         return self._relay(req, adm, record, cand, upstream, first, agg, created)
 
-    async def _relay(self, req: ChatCompletionRequest, adm: Admission, record: RequestRecord,
-                     cand: router_pb2.Candidate, upstream: AsyncIterator[Json], first: Json,
-                     agg: StreamAggregate, created: int) -> AsyncIterator[Json]:
+    async def _relay(
+        self,
+        req: ChatCompletionRequest,
+        adm: Admission,
+        record: RequestRecord,
+        cand: router_pb2.Candidate,
+        upstream: AsyncIterator[Json],
+        first: Json,
+        agg: StreamAggregate,
+        created: int,
+    ) -> AsyncIterator[Json]:
         """The chunks. It settles and emits the record when the stream finishes or breaks
         upstream; a client that leaves mid-way is billed by the record (prompt + delivered)."""
         draft = record.draft
@@ -187,16 +225,27 @@ class Completer:
                 chunk = await _next(upstream)
         except UpstreamFailure as failure:
             draft.status, draft.error_code = "partial", "stream_interrupted"
-            log.warning("upstream stream broke after first token",
-                        extra={"request_id": rid, "kind": failure.kind})
+            log.warning(
+                "upstream stream broke after first token",
+                extra={"request_id": rid, "kind": failure.kind},
+            )
             self._bill_delivered(draft, adm, cand, agg)
             record.finish()
-            yield {"error": {"message": "The response stream was interrupted before it "
-                             "finished. You were billed only for what was delivered.",
-                             "type": "api_error", "param": None, "code": "stream_interrupted"}}
+            yield {
+                "error": {
+                    "message": "The response stream was interrupted before it "
+                    "finished. You were billed only for what was delivered.",
+                    "type": "api_error",
+                    "param": None,
+                    "code": "stream_interrupted",
+                }
+            }
             return
         usage = read_usage(agg.usage) or (
-            adm.prompt_tokens, count_text_tokens(self.encoder, agg.delivered_text()), 0)
+            adm.prompt_tokens,
+            count_text_tokens(self.encoder, agg.delivered_text()),
+            0,
+        )
         b = self._finish(draft, adm, cand, *usage, cache_write_tokens(agg.usage))
         record.finish()
         completion = agg.to_completion()
@@ -204,14 +253,15 @@ class Completer:
         self._store(draft, adm, completion)
         yield usage_chunk(completion["usage"], request_id=rid, model=model, created=created)
 
-    async def _replay(self, req: ChatCompletionRequest, adm: Admission, draft: EventDraft,
-                      created: int) -> AsyncIterator[Json]:
+    async def _replay(
+        self, req: ChatCompletionRequest, adm: Admission, draft: EventDraft, created: int
+    ) -> AsyncIterator[Json]:
         body, b = self._serve_hit(req, adm, draft, created)
         for chunk in replay_chunks(body):
-            yield shape_chunk(chunk, request_id=draft.request_id, model=req.model,
-                              created=created)
-        yield usage_chunk(body["usage"], request_id=draft.request_id, model=req.model,
-                          created=created)
+            yield shape_chunk(chunk, request_id=draft.request_id, model=req.model, created=created)
+        yield usage_chunk(
+            body["usage"], request_id=draft.request_id, model=req.model, created=created
+        )
 
 
 async def _next(it: AsyncIterator[Json]) -> Json | None:
@@ -225,9 +275,11 @@ def answer_facts(completion: Json) -> cache_pb2.Answer:
     """What the cache needs to know of an answer it stores, typed. Pure."""
     choice = (completion.get("choices") or [{}])[0]
     usage = read_usage(completion.get("usage"))
-    return cache_pb2.Answer(completion_tokens=usage[1] if usage else 0,
-                            finish_reason=str(choice.get("finish_reason") or ""),
-                            tool_calls=bool((choice.get("message") or {}).get("tool_calls")))
+    return cache_pb2.Answer(
+        completion_tokens=usage[1] if usage else 0,
+        finish_reason=str(choice.get("finish_reason") or ""),
+        tool_calls=bool((choice.get("message") or {}).get("tool_calls")),
+    )
 
 
 def _completion_text(body: Json) -> str:

@@ -17,18 +17,37 @@ from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 from tokaroo_edge.schemas import ChatCompletionRequest, Message
 
 # Fields that never change what the model answers: how it is delivered and who is billed.
-NOT_ANSWER_SHAPING = frozenset({"stream", "stream_options", "user", "metadata", "store",
-                                "prompt_cache_key", "safety_identifier", "service_tier"})
+NOT_ANSWER_SHAPING = frozenset(
+    {
+        "stream",
+        "stream_options",
+        "user",
+        "metadata",
+        "store",
+        "prompt_cache_key",
+        "safety_identifier",
+        "service_tier",
+    }
+)
 # Kept out of the answer shape (but in the exact key): compared in their own way.
-_SHAPE_APART = frozenset({"model", "messages", "max_tokens", "max_completion_tokens",
-                          "temperature"})
+_SHAPE_APART = frozenset(
+    {"model", "messages", "max_tokens", "max_completion_tokens", "temperature"}
+)
 
 ROLES: dict[str, cpb.Role] = {
-    "system": cpb.ROLE_SYSTEM, "developer": cpb.ROLE_DEVELOPER, "user": cpb.ROLE_USER,
-    "assistant": cpb.ROLE_ASSISTANT, "tool": cpb.ROLE_TOOL, "function": cpb.ROLE_TOOL,
+    "system": cpb.ROLE_SYSTEM,
+    "developer": cpb.ROLE_DEVELOPER,
+    "user": cpb.ROLE_USER,
+    "assistant": cpb.ROLE_ASSISTANT,
+    "tool": cpb.ROLE_TOOL,
+    "function": cpb.ROLE_TOOL,
 }
-_MEDIA = {"image_url": ("image", "image_url", "url"), "input_image": ("image", "image_url", ""),
-          "input_audio": ("audio", "input_audio", "data"), "file": ("file", "file", "")}
+_MEDIA = {
+    "image_url": ("image", "image_url", "url"),
+    "input_image": ("image", "image_url", ""),
+    "input_audio": ("audio", "input_audio", "data"),
+    "file": ("file", "file", ""),
+}
 _TEXT_PARTS = ("text", "input_text", "output_text", "refusal")
 
 
@@ -46,8 +65,9 @@ def _part(part: dict[str, Any]) -> cpb.ContentPart | None:
         detail = ""
         if isinstance(payload, dict):
             detail = str(payload.get("detail") or payload.get("format") or "")
-        return cpb.ContentPart(media=cpb.Media(type=media_type, digest=_digest(payload),
-                                               detail=detail))
+        return cpb.ContentPart(
+            media=cpb.Media(type=media_type, digest=_digest(payload), detail=detail)
+        )
     return None  # an unknown part kind still counts in the exact key (the whole body)
 
 
@@ -60,21 +80,33 @@ def _parts(content: str | list[dict[str, Any]] | None) -> list[cpb.ContentPart]:
 
 
 def _tool_calls(message: Message) -> list[cpb.ToolCall]:
-    calls = [cpb.ToolCall(id=str(c.get("id") or ""),
-                          name=str((c.get("function") or {}).get("name") or ""),
-                          arguments_json=str((c.get("function") or {}).get("arguments") or ""))
-             for c in message.tool_calls or []]
+    calls = [
+        cpb.ToolCall(
+            id=str(c.get("id") or ""),
+            name=str((c.get("function") or {}).get("name") or ""),
+            arguments_json=str((c.get("function") or {}).get("arguments") or ""),
+        )
+        for c in message.tool_calls or []
+    ]
     legacy = getattr(message, "function_call", None)  # the deprecated single function call
     if isinstance(legacy, dict):
-        calls.append(cpb.ToolCall(name=str(legacy.get("name") or ""),
-                                  arguments_json=str(legacy.get("arguments") or "")))
+        calls.append(
+            cpb.ToolCall(
+                name=str(legacy.get("name") or ""),
+                arguments_json=str(legacy.get("arguments") or ""),
+            )
+        )
     return calls
 
 
 def turn(message: Message) -> cpb.Turn:
-    return cpb.Turn(role=ROLES[message.role], parts=_parts(message.content),
-                    name=message.name or "", tool_calls=_tool_calls(message),
-                    tool_call_id=message.tool_call_id or "")
+    return cpb.Turn(
+        role=ROLES[message.role],
+        parts=_parts(message.content),
+        name=message.name or "",
+        tool_calls=_tool_calls(message),
+        tool_call_id=message.tool_call_id or "",
+    )
 
 
 def to_conversation(messages: list[Message]) -> cpb.Conversation:
@@ -111,5 +143,9 @@ def answer_shape(req: ChatCompletionRequest) -> cpb.AnswerShape:
     within the limit is the answer (the cache checks that, see `max_output_tokens`)."""
     fields = {k: v for k, v in _shaping_fields(req).items() if k not in _SHAPE_APART}
     fields["temperature"] = temperature_bucket(req.temperature)
-    return cpb.AnswerShape(digest=_digest(fields), max_output_tokens=req.output_limit or 0,
-                           tools=bool(req.tools), response_format=_response_format(req))
+    return cpb.AnswerShape(
+        digest=_digest(fields),
+        max_output_tokens=req.output_limit or 0,
+        tools=bool(req.tools),
+        response_format=_response_format(req),
+    )

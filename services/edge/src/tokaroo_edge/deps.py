@@ -21,8 +21,9 @@ async def get_principal(request: Request) -> Principal:
     address = request.client.host if request.client else "unknown"
     state.auth_guard.check(address)
     try:
-        principal = await state.auth.authenticate(presented_key(
-            request.headers.get("authorization"), request.headers.get("x-api-key")))
+        principal = await state.auth.authenticate(
+            presented_key(request.headers.get("authorization"), request.headers.get("x-api-key"))
+        )
     except AuthenticationFailed:
         state.auth_guard.failed(address)
         if state.auth_failures_shared is not None:

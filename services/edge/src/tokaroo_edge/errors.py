@@ -44,8 +44,9 @@ def shape_of(request: Request) -> ErrorShape:
     return shape
 
 
-def error_response(exc: TokarooError, shape: ErrorShape = openai_shape,
-                   status: int | None = None) -> JsonResponse:
+def error_response(
+    exc: TokarooError, shape: ErrorShape = openai_shape, status: int | None = None
+) -> JsonResponse:
     headers = {}
     if exc.retry_after is not None:
         headers["retry-after"] = str(max(1, round(exc.retry_after)))
@@ -80,16 +81,23 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JsonResponse:
         shape = shape_of(request)
         if exc.status_code == 404:
-            return error_response(NotFound(
-                f"Unknown request URL: {request.method} {request.url.path}."), shape)
+            return error_response(
+                NotFound(f"Unknown request URL: {request.method} {request.url.path}."), shape
+            )
         if exc.status_code == 405:
-            return error_response(InvalidRequest(f"Method {request.method} is not allowed on "
-                                                 f"{request.url.path}."), shape, 405)
+            return error_response(
+                InvalidRequest(f"Method {request.method} is not allowed on {request.url.path}."),
+                shape,
+                405,
+            )
         return error_response(InvalidRequest(str(exc.detail)), shape, exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
-        log.exception("unhandled error", extra={
-            "request_id": getattr(request.state, "request_id", "")})
-        return error_response(InternalError("The server had an error while processing your "
-                                            "request. Please retry."), shape_of(request))
+        log.exception(
+            "unhandled error", extra={"request_id": getattr(request.state, "request_id", "")}
+        )
+        return error_response(
+            InternalError("The server had an error while processing your request. Please retry."),
+            shape_of(request),
+        )

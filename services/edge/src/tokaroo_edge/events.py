@@ -56,17 +56,29 @@ class EventDraft:
 
     def to_proto(self) -> events_pb2.CompletionEvent:
         return events_pb2.CompletionEvent(
-            request_id=self.request_id, tenant_id=self.tenant_id, key_id=self.key_id,
-            model_requested=self.model_requested, tier=self.tier,
-            resolved_model=self.resolved_model, provider=self.provider,
-            input_tokens=self.input_tokens, output_tokens=self.output_tokens,
-            cached_tokens=self.cached_tokens, upstream_cost_nano=self.upstream_cost_nano,
-            baseline_cost_nano=self.baseline_cost_nano, charged_nano=self.charged_nano,
+            request_id=self.request_id,
+            tenant_id=self.tenant_id,
+            key_id=self.key_id,
+            model_requested=self.model_requested,
+            tier=self.tier,
+            resolved_model=self.resolved_model,
+            provider=self.provider,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            cached_tokens=self.cached_tokens,
+            upstream_cost_nano=self.upstream_cost_nano,
+            baseline_cost_nano=self.baseline_cost_nano,
+            charged_nano=self.charged_nano,
             cache_outcome=self.cache_outcome,
-            latency_ms=int((time.monotonic() - self.started) * 1000), ttft_ms=self.ttft_ms,
-            status=self.status, error_code=self.error_code, attempts=self.attempts,
-            created_at_unix_ms=int(time.time() * 1000), endpoint=self.endpoint,
-            streamed=self.streamed)
+            latency_ms=int((time.monotonic() - self.started) * 1000),
+            ttft_ms=self.ttft_ms,
+            status=self.status,
+            error_code=self.error_code,
+            attempts=self.attempts,
+            created_at_unix_ms=int(time.time() * 1000),
+            endpoint=self.endpoint,
+            streamed=self.streamed,
+        )
 
 
 class EventObserver(Protocol):
@@ -88,5 +100,7 @@ def emit(outbox: EventSink, draft: EventDraft, observer: EventObserver | None = 
     try:
         outbox.put(OutboxItem(COMPLETION_SUBJECT, data, draft.request_id, trace_headers()))
     except OutboxFull:
-        log.error("event dropped: outbox full", extra={"request_id": draft.request_id,
-                                                       "tenant_id": draft.tenant_id})
+        log.error(
+            "event dropped: outbox full",
+            extra={"request_id": draft.request_id, "tenant_id": draft.tenant_id},
+        )

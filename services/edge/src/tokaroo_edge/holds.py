@@ -27,14 +27,19 @@ RPC_TIMEOUT_S = 5.0
 
 def key_budget(principal: Principal, now: datetime) -> KeyBudget:
     """The key's cap as authentication reported it. Pure."""
-    return KeyBudget(principal.key_id, principal.budget_nano, principal.budget_period,
-                     period_start_day(principal.budget_period, now))
+    return KeyBudget(
+        principal.key_id,
+        principal.budget_nano,
+        principal.budget_period,
+        period_start_day(principal.budget_period, now),
+    )
 
 
 def refusal(outcome: HoldOutcome, key: KeyBudget, now: datetime) -> ledger_pb2.HoldResponse:
     """A refused hold in the shape the ledger answers one (what key_limits words). Pure."""
-    resp = ledger_pb2.HoldResponse(ok=False, available_nano=outcome.available_nano,
-                                   reason=outcome.status)
+    resp = ledger_pb2.HoldResponse(
+        ok=False, available_nano=outcome.available_nano, reason=outcome.status
+    )
     if outcome.status == "key_budget":
         reset = period_reset(key.period, now)
         resp.key_budget_nano = key.budget_nano or 0
@@ -46,13 +51,15 @@ def refusal(outcome: HoldOutcome, key: KeyBudget, now: datetime) -> ledger_pb2.H
 
 
 class Holds:
-    def __init__(self, book: ReservationBook | None,
-                 ledger: ledger_pb2_grpc.LedgerServiceStub) -> None:
+    def __init__(
+        self, book: ReservationBook | None, ledger: ledger_pb2_grpc.LedgerServiceStub
+    ) -> None:
         self._book = book
         self._ledger = ledger
 
-    async def hold(self, principal: Principal, record: RequestRecord, amount: int,
-                   ttl_ms: int) -> None:
+    async def hold(
+        self, principal: Principal, record: RequestRecord, amount: int, ttl_ms: int
+    ) -> None:
         """Reserve the estimate for the record's request, against the tenant's balance and the
         key's budget; 402 when the balance (minus other live holds) cannot cover it, 429
         key_budget_exceeded when the key's budget cannot, 503 while the book is unreachable
@@ -62,13 +69,19 @@ class Holds:
             now = datetime.now(UTC)
             key = key_budget(principal, now)
             try:
-                outcome = await self._book.hold(draft.tenant_id, draft.request_id, amount,
-                                                now_ms=int(time.time() * 1000), ttl_ms=ttl_ms,
-                                                key=key)
+                outcome = await self._book.hold(
+                    draft.tenant_id,
+                    draft.request_id,
+                    amount,
+                    now_ms=int(time.time() * 1000),
+                    ttl_ms=ttl_ms,
+                    key=key,
+                )
             except (RedisError, OSError) as exc:
                 log.warning("reservation book unavailable", extra={"error": repr(exc)})
-                raise ServiceUnavailable("Tokaroo cannot check balances right now. "
-                                         "Please retry.", retry_after=1) from exc
+                raise ServiceUnavailable(
+                    "Tokaroo cannot check balances right now. Please retry.", retry_after=1
+                ) from exc
             if outcome.ok:
                 record.held(amount)
                 return
@@ -76,9 +89,18 @@ class Holds:
                 raise fenced_error(outcome.retry_after_ms)
             if outcome.status != "cold":
                 raise hold_refusal(refusal(outcome, key, now), amount)
-        resp = await call(self._ledger.Hold(ledger_pb2.HoldRequest(
-            tenant_id=draft.tenant_id, request_id=draft.request_id, amount_nano=amount,
-            ttl_ms=ttl_ms, key_id=draft.key_id), timeout=RPC_TIMEOUT_S))
+        resp = await call(
+            self._ledger.Hold(
+                ledger_pb2.HoldRequest(
+                    tenant_id=draft.tenant_id,
+                    request_id=draft.request_id,
+                    amount_nano=amount,
+                    ttl_ms=ttl_ms,
+                    key_id=draft.key_id,
+                ),
+                timeout=RPC_TIMEOUT_S,
+            )
+        )
         if not resp.ok:
             raise hold_refusal(resp, amount)
         record.held(amount)

@@ -17,6 +17,7 @@ from tokaroo_proto.router.v1 import router_pb2_grpc
 
 T = TypeVar("T")
 
+
 @dataclass
 class InternalClients:
     router: router_pb2_grpc.RouterServiceStub
@@ -26,15 +27,24 @@ class InternalClients:
     responses: responses_pb2_grpc.ResponseStoreStub | None = None  # served by the cache
 
     @staticmethod
-    def connect(router_addr: str, cache_addr: str, ledger_addr: str, *,
-                interceptors: Sequence[grpc.aio.ClientInterceptor] = ()) -> InternalClients:
+    def connect(
+        router_addr: str,
+        cache_addr: str,
+        ledger_addr: str,
+        *,
+        interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
+    ) -> InternalClients:
         def channel(addr: str) -> grpc.aio.Channel:
             return internal_channel(addr, interceptors=interceptors)
+
         rc, cc, lc = channel(router_addr), channel(cache_addr), channel(ledger_addr)
-        return InternalClients(router_pb2_grpc.RouterServiceStub(rc),
-                               cache_pb2_grpc.CacheServiceStub(cc),
-                               ledger_pb2_grpc.LedgerServiceStub(lc), (rc, cc, lc),
-                               responses=responses_pb2_grpc.ResponseStoreStub(cc))
+        return InternalClients(
+            router_pb2_grpc.RouterServiceStub(rc),
+            cache_pb2_grpc.CacheServiceStub(cc),
+            ledger_pb2_grpc.LedgerServiceStub(lc),
+            (rc, cc, lc),
+            responses=responses_pb2_grpc.ResponseStoreStub(cc),
+        )
 
     async def close(self) -> None:
         for ch in self.channels:
@@ -46,6 +56,7 @@ async def call(awaitable: Awaitable[T]) -> T:
     try:
         return await awaitable
     except grpc.aio.AioRpcError as exc:
-        code = next((str(v) for k, v in (exc.trailing_metadata() or ())
-                     if k == ERROR_CODE_METADATA), None)
+        code = next(
+            (str(v) for k, v in (exc.trailing_metadata() or ()) if k == ERROR_CODE_METADATA), None
+        )
         raise from_grpc(exc.code(), exc.details(), code) from exc

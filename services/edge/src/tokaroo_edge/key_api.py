@@ -62,9 +62,14 @@ class KeyPatch(_Controls):
 
 def create_request(tenant_id: str, body: KeyCreate) -> ledger_pb2.CreateKeyRequest:
     req = ledger_pb2.CreateKeyRequest(
-        tenant_id=tenant_id, name=body.name, requests_per_minute=body.rpm or 0,
-        tokens_per_minute=body.tpm or 0, budget_period=body.budget_period or "",
-        allowed_models=body.allowed_models or [], expires_at_unix_ms=body.expires_ms())
+        tenant_id=tenant_id,
+        name=body.name,
+        requests_per_minute=body.rpm or 0,
+        tokens_per_minute=body.tpm or 0,
+        budget_period=body.budget_period or "",
+        allowed_models=body.allowed_models or [],
+        expires_at_unix_ms=body.expires_ms(),
+    )
     if body.budget_usd is not None:
         req.budget_nano = usd_to_nano(body.budget_usd)
     return req
@@ -97,12 +102,17 @@ def update_request(tenant_id: str, key_id: str, body: KeyPatch) -> ledger_pb2.Up
 def key_json(k: ledger_pb2.KeyInfo, now_ms: int) -> dict[str, Any]:
     budget = k.budget_nano if k.HasField("budget_nano") else None
     return {
-        "id": k.id, "object": "api_key", "name": k.name, "prefix": k.prefix,
-        "created_at": iso(k.created_at_unix_ms), "last_used_at": iso(k.last_used_at_unix_ms),
+        "id": k.id,
+        "object": "api_key",
+        "name": k.name,
+        "prefix": k.prefix,
+        "created_at": iso(k.created_at_unix_ms),
+        "last_used_at": iso(k.last_used_at_unix_ms),
         "revoked": k.revoked,
         "expires_at": iso(k.expires_at_unix_ms),
         "expired": bool(k.expires_at_unix_ms) and k.expires_at_unix_ms <= now_ms,
-        "rpm": k.requests_per_minute or None, "tpm": k.tokens_per_minute or None,
+        "rpm": k.requests_per_minute or None,
+        "tpm": k.tokens_per_minute or None,
         "allowed_models": list(k.allowed_models) or None,
         "budget_usd": None if budget is None else usd_number(budget),
         "budget_usd_exact": None if budget is None else format_usd(budget),

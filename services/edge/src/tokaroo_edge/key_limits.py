@@ -28,7 +28,9 @@ def check_model(principal: Principal, model: str) -> None:
     if allowed and model not in allowed:
         raise PermissionDenied(
             f"This API key may not use model '{model}'. Allowed model values: "
-            f"{', '.join(allowed)}.", param="model")
+            f"{', '.join(allowed)}.",
+            param="model",
+        )
 
 
 def _iso(ms: int) -> str:
@@ -40,18 +42,23 @@ def hold_refusal(resp: ledger_pb2.HoldResponse, amount: int) -> TokarooError:
     if resp.reason == "key_budget":
         period = _PERIOD_WORDS.get(resp.key_period, resp.key_period)
         left = max(resp.key_budget_nano - resp.key_spent_nano - resp.key_held_nano, 0)
-        reset = (f"It resets at {_iso(resp.key_resets_at_unix_ms)}."
-                 if resp.key_resets_at_unix_ms else "A total budget does not reset.")
+        reset = (
+            f"It resets at {_iso(resp.key_resets_at_unix_ms)}."
+            if resp.key_resets_at_unix_ms
+            else "A total budget does not reset."
+        )
         return KeyBudgetExceeded(
             f"This API key's {period} budget of ${format_usd(resp.key_budget_nano)} would be "
             f"exceeded: ${format_usd(resp.key_spent_nano)} spent and "
             f"${format_usd(resp.key_held_nano)} reserved by requests in flight, "
             f"${format_usd(left)} left, and this request may cost up to "
             f"${format_usd(amount)}. {reset} Raise the budget with PATCH /v1/keys/{{id}}, or "
-            "lower max_tokens.")
+            "lower max_tokens."
+        )
     if resp.reason == "key_inactive":
         return AuthenticationFailed("This API key is revoked or expired.")
     return InsufficientBalance(
         f"Insufficient balance: this request may cost up to ${format_usd(amount)} and "
         f"${format_usd(max(resp.available_nano, 0))} is available. Add credits at "
-        "/v1/billing/checkout, or lower max_tokens.")
+        "/v1/billing/checkout, or lower max_tokens."
+    )

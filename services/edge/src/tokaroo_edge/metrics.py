@@ -17,32 +17,59 @@ from tokaroo_edge.events import EventDraft
 _CACHE_OUTCOMES = ("miss", "exact", "semantic")
 _STATUSES = ("ok", "error", "partial")
 # Sub-millisecond resolution where the budget is (2 ms added), up to a slow semantic lookup.
-OVERHEAD_BUCKETS = (0.0005, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02,
-                    0.03, 0.05, 0.1, 0.25, 0.5, 1.0)
+OVERHEAD_BUCKETS = (
+    0.0005,
+    0.001,
+    0.0015,
+    0.002,
+    0.003,
+    0.005,
+    0.0075,
+    0.01,
+    0.015,
+    0.02,
+    0.03,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+)
 
 
 class CompletionMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         tokens = Counter("tokaroo_tokens", "Tokens billed", ["direction"], registry=registry)
         self._tokens_in, self._tokens_out = tokens.labels("in"), tokens.labels("out")
-        self._charged = Counter("tokaroo_charged_nano_usd", "Amount charged to tenants, nano-USD",
-                                registry=registry)
-        cache = Counter("tokaroo_cache_lookups", "Completions by cache outcome", ["outcome"],
-                        registry=registry)
+        self._charged = Counter(
+            "tokaroo_charged_nano_usd", "Amount charged to tenants, nano-USD", registry=registry
+        )
+        cache = Counter(
+            "tokaroo_cache_lookups", "Completions by cache outcome", ["outcome"], registry=registry
+        )
         self._cache = {o: cache.labels(o) for o in _CACHE_OUTCOMES}
         self._cache_other = cache.labels("other")
-        events = Counter("tokaroo_completions", "Completion events by endpoint and status",
-                         ["endpoint", "status"], registry=registry)
+        events = Counter(
+            "tokaroo_completions",
+            "Completion events by endpoint and status",
+            ["endpoint", "status"],
+            registry=registry,
+        )
         self._events = events
         self._event_children: dict[tuple[str, str], Counter] = {}
-        self._fallbacks = Counter("tokaroo_fallbacks",
-                                  "Requests answered or failed after more than one attempt",
-                                  registry=registry)
+        self._fallbacks = Counter(
+            "tokaroo_fallbacks",
+            "Requests answered or failed after more than one attempt",
+            registry=registry,
+        )
         self._overhead = Histogram(
             "tokaroo_gateway_overhead_seconds",
             "Time the gateway added before an answer (a stream: its first byte) was ready, "
-            "upstream time excluded", ["endpoint", "cache"], buckets=OVERHEAD_BUCKETS,
-            registry=registry)
+            "upstream time excluded",
+            ["endpoint", "cache"],
+            buckets=OVERHEAD_BUCKETS,
+            registry=registry,
+        )
 
     def observe(self, draft: EventDraft) -> None:
         self._tokens_in.inc(draft.input_tokens)
@@ -72,9 +99,11 @@ class BreakerCollector(Collector):
         self._breakers = breakers
 
     def collect(self) -> Iterable[Metric]:
-        yield GaugeMetricFamily("tokaroo_circuit_breakers_open",
-                                "Open circuit breakers (provider, model) on this edge replica",
-                                value=len(self._breakers.open_circuits()))
+        yield GaugeMetricFamily(
+            "tokaroo_circuit_breakers_open",
+            "Open circuit breakers (provider, model) on this edge replica",
+            value=len(self._breakers.open_circuits()),
+        )
 
 
 class OutboxCollector(Collector):
@@ -84,7 +113,9 @@ class OutboxCollector(Collector):
         self._outbox = outbox
 
     def collect(self) -> Iterable[Metric]:
-        yield GaugeMetricFamily("tokaroo_outbox_pending", "Events waiting to be published",
-                                value=self._outbox.pending)
-        yield GaugeMetricFamily("tokaroo_outbox_capacity", "Outbox bound",
-                                value=self._outbox.capacity)
+        yield GaugeMetricFamily(
+            "tokaroo_outbox_pending", "Events waiting to be published", value=self._outbox.pending
+        )
+        yield GaugeMetricFamily(
+            "tokaroo_outbox_capacity", "Outbox bound", value=self._outbox.capacity
+        )

@@ -15,17 +15,40 @@ class Bill:
     charged_nano: int
 
 
-def bill(*, mode: str, decision: router_pb2.RouteDecision,
-         candidate: router_pb2.Candidate | None, prompt: int, completion: int, cached: int,
-         cache_outcome: str, cache_write: int = 0) -> Bill:
+def bill(
+    *,
+    mode: str,
+    decision: router_pb2.RouteDecision,
+    candidate: router_pb2.Candidate | None,
+    prompt: int,
+    completion: int,
+    cached: int,
+    cache_outcome: str,
+    cache_write: int = 0,
+) -> Bill:
     """`cached` and `cache_write`: prompt tokens the upstream read from / wrote to its
     prompt cache, at the candidate's cached-read and cache-write prices."""
-    baseline = cost(prompt, completion, decision.baseline_input_nano_per_token,
-                    decision.baseline_output_nano_per_token)
-    upstream = 0 if candidate is None else cost(
-        prompt, completion, candidate.input_nano_per_token, candidate.output_nano_per_token,
-        cached, candidate.cached_input_nano_per_token, cache_write,
-        candidate.cache_write_nano_per_token)
-    charged = price(mode=mode, upstream_cost=upstream, baseline_cost=baseline,
-                    cache_outcome=cache_outcome)
+    baseline = cost(
+        prompt,
+        completion,
+        decision.baseline_input_nano_per_token,
+        decision.baseline_output_nano_per_token,
+    )
+    upstream = (
+        0
+        if candidate is None
+        else cost(
+            prompt,
+            completion,
+            candidate.input_nano_per_token,
+            candidate.output_nano_per_token,
+            cached,
+            candidate.cached_input_nano_per_token,
+            cache_write,
+            candidate.cache_write_nano_per_token,
+        )
+    )
+    charged = price(
+        mode=mode, upstream_cost=upstream, baseline_cost=baseline, cache_outcome=cache_outcome
+    )
     return Bill(upstream, baseline, charged)

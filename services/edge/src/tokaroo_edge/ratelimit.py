@@ -57,8 +57,9 @@ class RateLimiter:
     async def _take(self, kind: str, key_id: str, cost: int, limit: int) -> bool:
         cur, prev, weight = window_keys(kind, key_id, time.time())
         try:
-            allowed = await self._script(keys=[cur, prev],
-                                         args=[cost, limit, f"{weight:.6f}", WINDOW_S * 2])
+            allowed = await self._script(
+                keys=[cur, prev], args=[cost, limit, f"{weight:.6f}", WINDOW_S * 2]
+            )
         except (RedisError, OSError) as exc:
             log.warning("rate limiter unavailable; allowing", extra={"error": repr(exc)})
             return True
@@ -66,13 +67,21 @@ class RateLimiter:
 
     async def check(self, key_id: str, limits: Limits, tokens: int) -> None:
         if limits.requests_per_minute and not await self._take(
-                "req", key_id, 1, limits.requests_per_minute):
-            raise RateLimited(f"Rate limit reached: {limits.requests_per_minute} requests per "
-                              "minute for this API key.", retry_after=_retry_after())
+            "req", key_id, 1, limits.requests_per_minute
+        ):
+            raise RateLimited(
+                f"Rate limit reached: {limits.requests_per_minute} requests per "
+                "minute for this API key.",
+                retry_after=_retry_after(),
+            )
         if limits.tokens_per_minute and not await self._take(
-                "tok", key_id, max(tokens, 1), limits.tokens_per_minute):
-            raise RateLimited(f"Rate limit reached: {limits.tokens_per_minute} tokens per "
-                              "minute for this API key.", retry_after=_retry_after())
+            "tok", key_id, max(tokens, 1), limits.tokens_per_minute
+        ):
+            raise RateLimited(
+                f"Rate limit reached: {limits.tokens_per_minute} tokens per "
+                "minute for this API key.",
+                retry_after=_retry_after(),
+            )
 
 
 def _retry_after() -> float:

@@ -56,8 +56,9 @@ async def close_quietly(it: object) -> None:
 
 
 class RequestRecord:
-    def __init__(self, draft: EventDraft, sink: EventSink,
-                 observer: EventObserver | None = None) -> None:
+    def __init__(
+        self, draft: EventDraft, sink: EventSink, observer: EventObserver | None = None
+    ) -> None:
         self.draft = draft
         self.hold_nano = 0  # reserved against the balance; removed when the event settles
         self._sink = sink
@@ -75,8 +76,9 @@ class RequestRecord:
     def held(self, amount_nano: int) -> None:
         self.hold_nano = amount_nano
 
-    def own(self, upstream: AsyncIterator[Any],
-            on_abandon: Callable[[], object] | None = None) -> None:
+    def own(
+        self, upstream: AsyncIterator[Any], on_abandon: Callable[[], object] | None = None
+    ) -> None:
         """Close `upstream` when the request ends. `on_abandon` sets the bill of what was
         delivered; it runs if the request ends before the event was emitted."""
         self._resources.append(upstream)
@@ -116,8 +118,10 @@ class RequestRecord:
                 if self._on_abandon is not None:
                     self._on_abandon()
             except Exception:  # the event goes out, with whatever bill was set
-                log.exception("billing an ended request failed", extra={
-                    "request_id": self.draft.request_id, "tenant_id": self.draft.tenant_id})
+                log.exception(
+                    "billing an ended request failed",
+                    extra={"request_id": self.draft.request_id, "tenant_id": self.draft.tenant_id},
+                )
             self.finish()
         resources, self._resources = self._resources, []
         for resource in resources:
@@ -146,9 +150,14 @@ async def _watch(body: AsyncIterator[bytes], record: RequestRecord) -> AsyncIter
 class RecordedStream(StreamingResponse):
     """A StreamingResponse that closes its request's record however the response ends."""
 
-    def __init__(self, body: AsyncIterator[bytes], record: RequestRecord, *,
-                 headers: Mapping[str, str] | None = None,
-                 media_type: str = "text/event-stream") -> None:
+    def __init__(
+        self,
+        body: AsyncIterator[bytes],
+        record: RequestRecord,
+        *,
+        headers: Mapping[str, str] | None = None,
+        media_type: str = "text/event-stream",
+    ) -> None:
         record.hand_off(body)
         self._record = record
         super().__init__(_watch(body, record), headers=headers, media_type=media_type)

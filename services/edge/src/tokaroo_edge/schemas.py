@@ -67,12 +67,18 @@ MAX_EMBEDDING_DIMENSIONS = 8192
 class EmbeddingRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    input: (Annotated[str, Field(min_length=1)]
-            | Annotated[list[Annotated[str, Field(min_length=1)]],
-                        Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS)]
-            | Annotated[list[int], Field(min_length=1)]
-            | Annotated[list[Annotated[list[int], Field(min_length=1)]],
-                        Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS)])
+    input: (
+        Annotated[str, Field(min_length=1)]
+        | Annotated[
+            list[Annotated[str, Field(min_length=1)]],
+            Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS),
+        ]
+        | Annotated[list[int], Field(min_length=1)]
+        | Annotated[
+            list[Annotated[list[int], Field(min_length=1)]],
+            Field(min_length=1, max_length=MAX_EMBEDDING_INPUTS),
+        ]
+    )
     model: str | None = None
     encoding_format: Literal["float", "base64"] | None = None
     dimensions: int | None = Field(default=None, ge=1, le=MAX_EMBEDDING_DIMENSIONS)

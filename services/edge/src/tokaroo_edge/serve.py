@@ -27,11 +27,15 @@ Json = dict[str, Any]
 class Rendering(Protocol):
     """How a dialect answers: a whole body, or the stream's bytes."""
 
-    async def body(self, completion: Json, req: ChatCompletionRequest,
-                   request_id: str) -> Json: ...
+    async def body(self, completion: Json, req: ChatCompletionRequest, request_id: str) -> Json: ...
 
-    def stream(self, chunks: AsyncIterator[Json], req: ChatCompletionRequest, adm: Admission,
-               request_id: str) -> AsyncIterator[bytes]: ...
+    def stream(
+        self,
+        chunks: AsyncIterator[Json],
+        req: ChatCompletionRequest,
+        adm: Admission,
+        request_id: str,
+    ) -> AsyncIterator[bytes]: ...
 
 
 @contextlib.asynccontextmanager
@@ -70,20 +74,34 @@ async def _disconnected(request: Request) -> None:
         pass
 
 
-async def serve_chat(request: Request, state: EdgeState, principal: Principal, endpoint: str,
-                     read: Callable[[], Awaitable[ChatCompletionRequest]],
-                     render: Rendering) -> JsonResponse | RecordedStream:
+async def serve_chat(
+    request: Request,
+    state: EdgeState,
+    principal: Principal,
+    endpoint: str,
+    read: Callable[[], Awaitable[ChatCompletionRequest]],
+    render: Rendering,
+) -> JsonResponse | RecordedStream:
     record = state.open_record(request.state.request_id, principal, endpoint)
     async with record.guard():
         req = await read()
         record.draft.model_requested, record.draft.streamed = req.model, req.stream
         no_cache = "no-cache" in request.headers.get("x-tokaroo-cache-control", "").lower()
         async with cancelled_if_client_leaves(request):
-            adm = await admit(state.clients, state.completer.encoder, state.outbox, req,
-                              principal, record, no_cache=no_cache, holds=state.holds,
-                              hold_ttl_ms=state.hold_ttl_ms, limiter=state.limiter,
-                              cache_timeout_s=state.settings.cache_lookup_timeout_s,
-                              session_hint=session_hint(request.headers, req))
+            adm = await admit(
+                state.clients,
+                state.completer.encoder,
+                state.outbox,
+                req,
+                principal,
+                record,
+                no_cache=no_cache,
+                holds=state.holds,
+                hold_ttl_ms=state.hold_ttl_ms,
+                limiter=state.limiter,
+                cache_timeout_s=state.settings.cache_lookup_timeout_s,
+                session_hint=session_hint(request.headers, req),
+            )
             if req.stream:
                 chunks = await state.completer.open_stream(req, adm, record)
             else:
@@ -91,8 +109,16 @@ async def serve_chat(request: Request, state: EdgeState, principal: Principal, e
         cache_header = "hit" if adm.lookup.hit else "miss"
         request_id = record.draft.request_id
         if req.stream:
-            return RecordedStream(render.stream(chunks, req, adm, request_id), record, headers={
-                "x-tokaroo-cache": cache_header, "cache-control": "no-cache"})
+            return RecordedStream(
+                render.stream(chunks, req, adm, request_id),
+                record,
+                headers={"x-tokaroo-cache": cache_header, "cache-control": "no-cache"},
+            )
         answer = await render.body(body, req, request_id)  # the Responses API stores it
-        return JsonResponse(answer, headers={
-            "x-tokaroo-cache": cache_header, "x-tokaroo-cost": format_usd(bill.charged_nano)})
+        return JsonResponse(
+            answer,
+            headers={
+                "x-tokaroo-cache": cache_header,
+                "x-tokaroo-cost": format_usd(bill.charged_nano),
+            },
+        )

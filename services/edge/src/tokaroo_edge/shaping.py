@@ -37,13 +37,23 @@ def shape_chunk(chunk: Json, *, request_id: str, model: str, created: int) -> Js
 
 
 def usage_chunk(usage: Json, *, request_id: str, model: str, created: int) -> Json:
-    return {"id": completion_id(request_id), "object": "chat.completion.chunk",
-            "created": created, "model": model, "choices": [], "usage": usage}
+    return {
+        "id": completion_id(request_id),
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [],
+        "usage": usage,
+    }
 
 
 def usage_with_cost(prompt: int, completion: int, cached: int, cost_nano: int) -> Json:
-    usage: Json = {"prompt_tokens": prompt, "completion_tokens": completion,
-                   "total_tokens": prompt + completion, "cost_usd": format_usd(cost_nano)}
+    usage: Json = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "cost_usd": format_usd(cost_nano),
+    }
     if cached:
         usage["prompt_tokens_details"] = {"cached_tokens": cached}
     return usage
@@ -55,8 +65,7 @@ def read_usage(usage: Any) -> tuple[int, int, int] | None:
         return None
     details = usage.get("prompt_tokens_details") or {}
     cached = int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0
-    return (int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
-            cached)
+    return (int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0), cached)
 
 
 @dataclass
@@ -77,8 +86,10 @@ class StreamAggregate:
             if delta.get("content"):
                 self.content.append(str(delta["content"]))
             for call in delta.get("tool_calls") or []:
-                slot = self.tool_calls.setdefault(int(call.get("index", 0)), {
-                    "id": "", "type": "function", "function": {"name": "", "arguments": ""}})
+                slot = self.tool_calls.setdefault(
+                    int(call.get("index", 0)),
+                    {"id": "", "type": "function", "function": {"name": "", "arguments": ""}},
+                )
                 if call.get("id"):
                     slot["id"] = call["id"]
                 fn = call.get("function") or {}
@@ -90,17 +101,23 @@ class StreamAggregate:
                 self.finish_reason = choice["finish_reason"]
 
     def delivered_text(self) -> str:
-        args = "".join(c["function"]["name"] + c["function"]["arguments"]
-                       for c in self.tool_calls.values())
+        args = "".join(
+            c["function"]["name"] + c["function"]["arguments"] for c in self.tool_calls.values()
+        )
         return "".join(self.content) + args
 
     def to_completion(self) -> Json:
         message: Json = {"role": "assistant", "content": "".join(self.content) or None}
         if self.tool_calls:
             message["tool_calls"] = [self.tool_calls[i] for i in sorted(self.tool_calls)]
-        return {"object": "chat.completion", "created": int(time.time()), "choices": [
-            {"index": 0, "message": message, "finish_reason": self.finish_reason or "stop"}],
-            "usage": self.usage}
+        return {
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "choices": [
+                {"index": 0, "message": message, "finish_reason": self.finish_reason or "stop"}
+            ],
+            "usage": self.usage,
+        }
 
 
 REPLAY_PIECE_CHARS = 16  # about four tokens: a replayed answer streams like a live one
@@ -135,11 +152,24 @@ def replay_chunks(completion: Json) -> list[Json]:
     chunks.extend(_delta({"content": p}) for p in pieces(str(message.get("content") or "")))
     for i, call in enumerate(message.get("tool_calls") or []):
         fn = call.get("function") or {}
-        chunks.append(_delta({"tool_calls": [{
-            "index": i, "id": call.get("id"), "type": call.get("type", "function"),
-            "function": {"name": fn.get("name", ""), "arguments": ""}}]}))
-        chunks.extend(_delta({"tool_calls": [{"index": i, "function": {"arguments": p}}]})
-                      for p in pieces(str(fn.get("arguments") or "")))
+        chunks.append(
+            _delta(
+                {
+                    "tool_calls": [
+                        {
+                            "index": i,
+                            "id": call.get("id"),
+                            "type": call.get("type", "function"),
+                            "function": {"name": fn.get("name", ""), "arguments": ""},
+                        }
+                    ]
+                }
+            )
+        )
+        chunks.extend(
+            _delta({"tool_calls": [{"index": i, "function": {"arguments": p}}]})
+            for p in pieces(str(fn.get("arguments") or ""))
+        )
     chunks.append(_delta({}, choice.get("finish_reason", "stop")))
     return chunks
 

@@ -23,8 +23,9 @@ def event(name: str, obj: Json) -> bytes:
     return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(obj) + b"\n\n"
 
 
-async def chat_completions_sse(chunks: AsyncIterator[Json],
-                               include_usage: bool) -> AsyncIterator[bytes]:
+async def chat_completions_sse(
+    chunks: AsyncIterator[Json], include_usage: bool
+) -> AsyncIterator[bytes]:
     """OpenAI chat-completion chunks, the usage chunk only when the client asked for it
     (`stream_options.include_usage`), and `[DONE]` unless the stream broke."""
     async for chunk in chunks:

@@ -41,7 +41,13 @@ class EdgeState:
 
     def open_record(self, request_id: str, principal: Principal, endpoint: str) -> RequestRecord:
         """The record of an authenticated request (its model is set once the body is read)."""
-        draft = EventDraft(request_id=request_id, tenant_id=principal.tenant_id,
-                           key_id=principal.key_id, model_requested="", endpoint=endpoint,
-                           streamed=False, started=time.monotonic())
+        draft = EventDraft(
+            request_id=request_id,
+            tenant_id=principal.tenant_id,
+            key_id=principal.key_id,
+            model_requested="",
+            endpoint=endpoint,
+            streamed=False,
+            started=time.monotonic(),
+        )
         return RequestRecord(draft, self.outbox, self.metrics)

@@ -22,15 +22,20 @@ def load_encoder() -> Encoder:
     return enc
 
 
-def count_prompt_tokens(enc: Encoder, conv: cpb.Conversation,
-                        tools: list[dict[str, Any]] | None) -> int:
+def count_prompt_tokens(
+    enc: Encoder, conv: cpb.Conversation, tools: list[dict[str, Any]] | None
+) -> int:
     """Prompt tokens of a conversation and its tool definitions: the text of every turn
     (one encoder call), a per-message overhead and a flat count per image."""
     text = "\n".join(turn_text(t) for t in conv.turns)
     text_tokens = len(enc.encode(text)) if text else 0
     tool_tokens = len(enc.encode(orjson.dumps(tools).decode())) if tools else 0
-    return (text_tokens + tool_tokens + PER_MESSAGE_OVERHEAD * len(conv.turns)
-            + PER_IMAGE_TOKENS * media_count(conv, "image"))
+    return (
+        text_tokens
+        + tool_tokens
+        + PER_MESSAGE_OVERHEAD * len(conv.turns)
+        + PER_IMAGE_TOKENS * media_count(conv, "image")
+    )
 
 
 def count_text_tokens(enc: Encoder, text: str) -> int:

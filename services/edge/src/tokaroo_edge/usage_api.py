@@ -15,9 +15,19 @@ def summary_json(resp: ledger_pb2.UsageSummaryResponse) -> dict[str, Any]:
     days: dict[str, dict[str, Any]] = {}
     totals = {"requests": 0, "charged": 0, "baseline": 0}
     for b in resp.buckets:
-        day = days.setdefault(b.day, {"date": b.day, "requests": 0, "charged": 0,
-                                      "baseline": 0, "by_tier": {}, "by_cache": {},
-                                      "input_tokens": 0, "output_tokens": 0})
+        day = days.setdefault(
+            b.day,
+            {
+                "date": b.day,
+                "requests": 0,
+                "charged": 0,
+                "baseline": 0,
+                "by_tier": {},
+                "by_cache": {},
+                "input_tokens": 0,
+                "output_tokens": 0,
+            },
+        )
         day["requests"] += b.requests
         day["charged"] += b.charged_nano
         day["baseline"] += b.baseline_nano
@@ -31,17 +41,29 @@ def summary_json(resp: ledger_pb2.UsageSummaryResponse) -> dict[str, Any]:
         totals["baseline"] += b.baseline_nano
     data = [_day(d) for d in days.values()]
     saved = max(totals["baseline"] - totals["charged"], 0)
-    return {"object": "usage.summary", "data": data, "requests": totals["requests"],
-            "spend_usd": usd_number(totals["charged"]),
-            "spend_usd_exact": format_usd(totals["charged"]),
-            "baseline_usd": usd_number(totals["baseline"]),
-            "saved_usd": usd_number(saved), "saved_usd_exact": format_usd(saved)}
+    return {
+        "object": "usage.summary",
+        "data": data,
+        "requests": totals["requests"],
+        "spend_usd": usd_number(totals["charged"]),
+        "spend_usd_exact": format_usd(totals["charged"]),
+        "baseline_usd": usd_number(totals["baseline"]),
+        "saved_usd": usd_number(saved),
+        "saved_usd_exact": format_usd(saved),
+    }
 
 
 def _day(d: dict[str, Any]) -> dict[str, Any]:
     saved = max(d["baseline"] - d["charged"], 0)
-    return {"date": d["date"], "requests": d["requests"],
-            "spend_usd": usd_number(d["charged"]), "spend_usd_exact": format_usd(d["charged"]),
-            "baseline_usd": usd_number(d["baseline"]), "saved_usd": usd_number(saved),
-            "input_tokens": d["input_tokens"], "output_tokens": d["output_tokens"],
-            "by_tier": d["by_tier"], "by_cache": d["by_cache"]}
+    return {
+        "date": d["date"],
+        "requests": d["requests"],
+        "spend_usd": usd_number(d["charged"]),
+        "spend_usd_exact": format_usd(d["charged"]),
+        "baseline_usd": usd_number(d["baseline"]),
+        "saved_usd": usd_number(saved),
+        "input_tokens": d["input_tokens"],
+        "output_tokens": d["output_tokens"],
+        "by_tier": d["by_tier"],
+        "by_cache": d["by_cache"],
+    }

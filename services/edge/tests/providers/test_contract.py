@@ -36,42 +36,94 @@ FIXTURES = Path(__file__).parent / "fixtures"
 TIMEOUTS = Timeouts(connect_s=1.0, first_token_s=5.0, total_s=30.0)
 FAST_TIMEOUTS = Timeouts(connect_s=1.0, first_token_s=0.2, total_s=5.0)
 WEATHER_ARGS = {"location": "Paris", "unit": "celsius"}
-WEATHER_TOOL = {"type": "function", "function": {
-    "name": "get_weather", "description": "Current weather in a city.",
-    "parameters": {"type": "object", "properties": {
-        "location": {"type": "string"},
-        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
-        "required": ["location"]}}}
-CITY_SCHEMA = {"type": "object", "properties": {"city": {"type": "string"},
-                                                "population": {"type": "integer"}},
-               "required": ["city", "population"], "additionalProperties": False}
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather in a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "location": {"type": "string"},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            },
+            "required": ["location"],
+        },
+    },
+}
+CITY_SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}, "population": {"type": "integer"}},
+    "required": ["city", "population"],
+    "additionalProperties": False,
+}
 
-TEXT_REQ = {"model": "auto", "max_tokens": 64, "temperature": 0.2, "messages": [
-    {"role": "system", "content": "You are terse."},
-    {"role": "user", "content": "What is the capital of France?"}]}
-TOOLS_REQ = {"model": "auto", "tools": [WEATHER_TOOL], "tool_choice": "auto", "messages": [
-    {"role": "user", "content": "What is the weather in Paris?"}]}
-JSON_REQ = {"model": "auto", "messages": [
-    {"role": "user", "content": "The capital of France and its population, as JSON."}],
-    "response_format": {"type": "json_schema", "json_schema": {
-        "name": "city", "strict": True, "schema": CITY_SCHEMA}}}
-IMAGE_REQ = {"model": "auto", "max_completion_tokens": 300, "messages": [{"role": "user",
-                                                                         "content": [
-    {"type": "text", "text": "What is in these images?"},
-    {"type": "image_url", "image_url": {"url": "https://example.com/ant.jpg", "detail": "low"}},
-    {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}]}
+TEXT_REQ = {
+    "model": "auto",
+    "max_tokens": 64,
+    "temperature": 0.2,
+    "messages": [
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": "What is the capital of France?"},
+    ],
+}
+TOOLS_REQ = {
+    "model": "auto",
+    "tools": [WEATHER_TOOL],
+    "tool_choice": "auto",
+    "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+}
+JSON_REQ = {
+    "model": "auto",
+    "messages": [{"role": "user", "content": "The capital of France and its population, as JSON."}],
+    "response_format": {
+        "type": "json_schema",
+        "json_schema": {"name": "city", "strict": True, "schema": CITY_SCHEMA},
+    },
+}
+IMAGE_REQ = {
+    "model": "auto",
+    "max_completion_tokens": 300,
+    "messages": [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "What is in these images?"},
+                {
+                    "type": "image_url",
+                    "image_url": {"url": "https://example.com/ant.jpg", "detail": "low"},
+                },
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+            ],
+        }
+    ],
+}
 CONVERSATION_REQ = {
-    "model": "auto", "temperature": 1.5, "top_p": 0.9, "stop": ["END"], "seed": 7,
+    "model": "auto",
+    "temperature": 1.5,
+    "top_p": 0.9,
+    "stop": ["END"],
+    "seed": 7,
     "tools": [WEATHER_TOOL],
     "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
     "messages": [
         {"role": "system", "content": "You are a weather bot."},
         {"role": "user", "content": "Weather in Paris?"},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_7", "type": "function",
-             "function": {"name": "get_weather", "arguments": "{\"location\": \"Paris\"}"}}]},
-        {"role": "tool", "tool_call_id": "call_7", "content": "{\"temp_c\": 18}"},
-        {"role": "user", "content": "And in Lyon?"}]}
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_7",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"location": "Paris"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_7", "content": '{"temp_c": 18}'},
+        {"role": "user", "content": "And in Lyon?"},
+    ],
+}
 
 
 def load(path: str) -> Any:
@@ -93,19 +145,44 @@ class Case:
     tool_id: str
     embeds: bool
 
-    def make(self, origin: str, timeouts: Timeouts = TIMEOUTS,
-             tracer: Tracer | None = None) -> ChatProvider:
+    def make(
+        self, origin: str, timeouts: Timeouts = TIMEOUTS, tracer: Tracer | None = None
+    ) -> ChatProvider:
         return self.adapter(origin + self.prefix, self.api_key, timeouts, tracer)
 
 
 CASES = [
-    Case("openai", OpenAICompatProvider, "sk-test", "/v1", "gpt-4.1-mini",
-         ("authorization", "Bearer sk-test"), "call_DdmO9pD3xa9XTPNJ32zg2hcA", True),
-    Case("anthropic", AnthropicProvider, "sk-ant-test", "", "claude-sonnet-4-5",
-         ("x-api-key", "sk-ant-test"), "toolu_01A09q90qw90lq917835lq9", False),
+    Case(
+        "openai",
+        OpenAICompatProvider,
+        "sk-test",
+        "/v1",
+        "gpt-4.1-mini",
+        ("authorization", "Bearer sk-test"),
+        "call_DdmO9pD3xa9XTPNJ32zg2hcA",
+        True,
+    ),
+    Case(
+        "anthropic",
+        AnthropicProvider,
+        "sk-ant-test",
+        "",
+        "claude-sonnet-4-5",
+        ("x-api-key", "sk-ant-test"),
+        "toolu_01A09q90qw90lq917835lq9",
+        False,
+    ),
     # a trailing slash on purpose: the base URL's slash and the path's are not doubled
-    Case("gemini", GeminiProvider, "AIza-test", "/v1beta/", "gemini-2.5-flash",
-         ("x-goog-api-key", "AIza-test"), call_id(0, "get_weather", WEATHER_ARGS), True),
+    Case(
+        "gemini",
+        GeminiProvider,
+        "AIza-test",
+        "/v1beta/",
+        "gemini-2.5-flash",
+        ("x-goog-api-key", "AIza-test"),
+        call_id(0, "get_weather", WEATHER_ARGS),
+        True,
+    ),
 ]
 OPENAI = CASES[0]
 
@@ -116,6 +193,7 @@ def case(request: pytest.FixtureRequest) -> Case:
 
 
 # ---- the upstream server ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -153,9 +231,15 @@ class Upstream:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         peer = request.transport.get_extra_info("peername") if request.transport else None
-        self.requests.append(Recorded(request.method, request.raw_path,
-                                      request.headers.copy(), await request.read(),
-                                      tuple(peer[:2]) if peer else ("", 0)))
+        self.requests.append(
+            Recorded(
+                request.method,
+                request.raw_path,
+                request.headers.copy(),
+                await request.read(),
+                tuple(peer[:2]) if peer else ("", 0),
+            )
+        )
         return await self.respond(request)
 
     @staticmethod
@@ -182,15 +266,17 @@ def closed_port() -> int:
 
 # ---- answers ---------------------------------------------------------------------------------
 
+
 def content_type(fixture: str) -> str:
     return "text/event-stream" if fixture.endswith(".sse") else "application/json"
 
 
-def reply(payload: bytes, status: int = 200,
-          kind: str = "application/json") -> Handler:
+def reply(payload: bytes, status: int = 200, kind: str = "application/json") -> Handler:
     """A whole answer (Content-Length framed)."""
+
     async def handle(request: web.Request) -> web.StreamResponse:
         return web.Response(status=status, body=payload, headers={"content-type": kind})
+
     return handle
 
 
@@ -202,53 +288,65 @@ async def open_sse(request: web.Request) -> web.StreamResponse:
 
 async def write_lines(resp: web.StreamResponse, payload: bytes, piece: int = 0) -> None:
     """One write per line (or per `piece` bytes), so the client sees the stream in parts."""
-    parts = ([payload[i:i + piece] for i in range(0, len(payload), piece)] if piece
-             else payload.splitlines(keepends=True))
+    parts = (
+        [payload[i : i + piece] for i in range(0, len(payload), piece)]
+        if piece
+        else payload.splitlines(keepends=True)
+    )
     for part in parts:
         await resp.write(part)
 
 
 def sse(payload: bytes, piece: int = 0) -> Handler:
     """A chunked event stream that ends normally."""
+
     async def handle(request: web.Request) -> web.StreamResponse:
         resp = await open_sse(request)
         await write_lines(resp, payload, piece)
         await resp.write_eof()
         return resp
+
     return handle
 
 
 def sse_then_close(payload: bytes) -> Handler:
     """Events, then the connection is closed in the middle of the chunked body."""
+
     async def handle(request: web.Request) -> web.StreamResponse:
         resp = await open_sse(request)
         await write_lines(resp, payload)
         assert request.transport is not None
         request.transport.close()
         return resp
+
     return handle
 
 
 def sse_then_stall(upstream: Upstream, payload: bytes) -> Handler:
     """Events, then silence (until the server stops)."""
+
     async def handle(request: web.Request) -> web.StreamResponse:
         resp = await open_sse(request)
         await write_lines(resp, payload)
         await upstream.stopping.wait()
         return resp
+
     return handle
 
 
 def stall(upstream: Upstream) -> Handler:
     """No answer at all (until the server stops)."""
+
     async def handle(request: web.Request) -> web.StreamResponse:
         await upstream.stopping.wait()
         return web.Response(status=504)
+
     return handle
 
 
 def sse_until_disconnect(upstream: Upstream, payload: bytes) -> Handler:
     """Events, then a keep-alive comment every 20 ms until the client is gone."""
+
     async def handle(request: web.Request) -> web.StreamResponse:
         resp = await open_sse(request)
         try:
@@ -259,15 +357,21 @@ def sse_until_disconnect(upstream: Upstream, payload: bytes) -> Handler:
         except ConnectionError:
             upstream.disconnected.set()
         return resp
+
     return handle
 
 
 # ---- helpers ---------------------------------------------------------------------------------
 
+
 @asynccontextmanager
-async def served(case: Case, upstream: Upstream, respond: Handler,
-                 timeouts: Timeouts = TIMEOUTS,
-                 tracer: Tracer | None = None) -> AsyncIterator[ChatProvider]:
+async def served(
+    case: Case,
+    upstream: Upstream,
+    respond: Handler,
+    timeouts: Timeouts = TIMEOUTS,
+    tracer: Tracer | None = None,
+) -> AsyncIterator[ChatProvider]:
     upstream.respond = respond
     provider = case.make(upstream.url, timeouts, tracer)
     try:
@@ -278,12 +382,14 @@ async def served(case: Case, upstream: Upstream, respond: Handler,
 
 def fixture_reply(case: Case, fixture: str, status: int = 200) -> Handler:
     payload = fixture_bytes(case, fixture)
-    return sse(payload) if fixture.endswith(".sse") else reply(payload, status,
-                                                              content_type(fixture))
+    return (
+        sse(payload) if fixture.endswith(".sse") else reply(payload, status, content_type(fixture))
+    )
 
 
-def assert_request(upstream: Upstream, case: Case, expected_fixture: str,
-                   streamed: bool = False) -> None:
+def assert_request(
+    upstream: Upstream, case: Case, expected_fixture: str, streamed: bool = False
+) -> None:
     """The last request equals the recorded wire request (path with query, and body)."""
     expected = load(f"{case.name}/{expected_fixture}")
     request = upstream.requests[-1]
@@ -301,8 +407,12 @@ def chat(body: Json) -> ChatCompletionRequest:
 
 
 async def collect(provider: ChatProvider, case: Case, body: Json) -> list[Json]:
-    return [c async for c in provider.stream(chat({**body, "stream": True}),
-                                             Target(case.name, case.model))]
+    return [
+        c
+        async for c in provider.stream(
+            chat({**body, "stream": True}), Target(case.name, case.model)
+        )
+    ]
 
 
 def usage_of(body: Json) -> tuple[int, int, int]:
@@ -317,6 +427,7 @@ def delivered_text(chunks: list[Json]) -> str:
 
 
 # ---- the contract ----------------------------------------------------------------------------
+
 
 async def test_text_completion(case: Case, upstream: Upstream) -> None:
     async with served(case, upstream, fixture_reply(case, "text.json")) as provider:
@@ -351,8 +462,9 @@ async def test_tool_call_streamed(case: Case, upstream: Upstream) -> None:
     assert_request(upstream, case, "request_tools_stream.json", streamed=True)
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
     assert all(c["object"] == "chat.completion.chunk" for c in chunks)
-    tool_deltas = [t for c in chunks for ch in c["choices"]
-                   for t in ch["delta"].get("tool_calls") or []]
+    tool_deltas = [
+        t for c in chunks for ch in c["choices"] for t in ch["delta"].get("tool_calls") or []
+    ]
     head = tool_deltas[0]
     assert head["index"] == 0 and head["id"] == case.tool_id and head["type"] == "function"
     assert head["function"]["name"] == "get_weather"
@@ -396,8 +508,9 @@ async def test_tool_round_trip_request(case: Case, upstream: Upstream) -> None:
 
 @pytest.mark.parametrize(("status", "retryable"), [(429, True), (500, True), (400, False)])
 @pytest.mark.parametrize("streamed", [False, True], ids=["complete", "stream"])
-async def test_http_errors(case: Case, upstream: Upstream, status: int, retryable: bool,
-                           streamed: bool) -> None:
+async def test_http_errors(
+    case: Case, upstream: Upstream, status: int, retryable: bool, streamed: bool
+) -> None:
     fixture = f"error_{status}.json"
     async with served(case, upstream, fixture_reply(case, fixture, status)) as provider:
         with pytest.raises(UpstreamFailure) as info:
@@ -412,8 +525,7 @@ async def test_http_errors(case: Case, upstream: Upstream, status: int, retryabl
 
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["complete", "stream"])
-async def test_error_page_that_is_not_json(case: Case, upstream: Upstream,
-                                           streamed: bool) -> None:
+async def test_error_page_that_is_not_json(case: Case, upstream: Upstream, streamed: bool) -> None:
     """A proxy in front of the provider answers 502 with HTML: retryable, status kept."""
     page = reply(b"<html><body>502 Bad Gateway</body></html>", 502, "text/html")
     async with served(case, upstream, page) as provider:
@@ -425,30 +537,32 @@ async def test_error_page_that_is_not_json(case: Case, upstream: Upstream,
     assert (info.value.kind, info.value.status, info.value.retryable) == ("http", 502, True)
 
 
-@pytest.mark.parametrize(("ending", "kind"), [
-    ("ended", "protocol"), ("closed", "protocol"), ("stalled", "timeout")])
-async def test_stream_broken_midway(case: Case, upstream: Upstream, ending: str,
-                                    kind: str) -> None:
+@pytest.mark.parametrize(
+    ("ending", "kind"), [("ended", "protocol"), ("closed", "protocol"), ("stalled", "timeout")]
+)
+async def test_stream_broken_midway(case: Case, upstream: Upstream, ending: str, kind: str) -> None:
     """The stream stops after some text: it ends without its final event, its connection is
     closed mid-body, or the upstream falls silent for longer than the read timeout."""
     payload = fixture_bytes(case, "stream_broken.sse")
-    respond = {"ended": sse(payload), "closed": sse_then_close(payload),
-               "stalled": sse_then_stall(upstream, payload)}[ending]
+    respond = {
+        "ended": sse(payload),
+        "closed": sse_then_close(payload),
+        "stalled": sse_then_stall(upstream, payload),
+    }[ending]
     received: list[Json] = []
     async with served(case, upstream, respond, FAST_TIMEOUTS) as provider:
         with pytest.raises(UpstreamFailure) as info:
-            async for chunk in provider.stream(chat({**TEXT_REQ, "stream": True}),
-                                               Target(case.name, case.model)):
+            async for chunk in provider.stream(
+                chat({**TEXT_REQ, "stream": True}), Target(case.name, case.model)
+            ):
                 received.append(chunk)
     assert info.value.kind == kind and info.value.retryable
     assert delivered_text(received).startswith("The capital")  # delivered before the break
 
 
-async def test_stream_error_before_first_token_is_retryable(case: Case,
-                                                            upstream: Upstream) -> None:
+async def test_stream_error_before_first_token_is_retryable(case: Case, upstream: Upstream) -> None:
     async with served(case, upstream, fixture_reply(case, "stream_error.sse")) as provider:
-        stream = provider.stream(chat({**TEXT_REQ, "stream": True}),
-                                 Target(case.name, case.model))
+        stream = provider.stream(chat({**TEXT_REQ, "stream": True}), Target(case.name, case.model))
         with pytest.raises(UpstreamFailure) as info:
             await anext(stream)
     assert info.value.retryable and info.value.status >= 500
@@ -466,8 +580,9 @@ async def failure_of(provider: ChatProvider, case: Case, streamed: bool) -> Upst
 
 @pytest.mark.parametrize(("fault", "kind"), [("refused", "connect"), ("stalled", "timeout")])
 @pytest.mark.parametrize("streamed", [False, True], ids=["complete", "stream"])
-async def test_transport_errors(case: Case, upstream: Upstream, fault: str, kind: str,
-                                streamed: bool) -> None:
+async def test_transport_errors(
+    case: Case, upstream: Upstream, fault: str, kind: str, streamed: bool
+) -> None:
     upstream.respond = stall(upstream)
     origin = f"http://127.0.0.1:{closed_port()}" if fault == "refused" else upstream.url
     provider = case.make(origin, FAST_TIMEOUTS)
@@ -482,6 +597,7 @@ async def test_transport_errors(case: Case, upstream: Upstream, fault: str, kind
 @pytest.mark.parametrize("streamed", [False, True], ids=["complete", "stream"])
 async def test_failure_detail_never_holds_the_api_key(case: Case, streamed: bool) -> None:
     """A malformed HTTP answer: aiohttp's error for it carries the request headers."""
+
     async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read(1)
         writer.write(b"HTTP/1.1 200 OK\r\nno colon in this header\r\n\r\n")
@@ -503,7 +619,8 @@ async def test_failure_detail_never_holds_the_api_key(case: Case, streamed: bool
 async def test_embeddings(case: Case, upstream: Upstream) -> None:
     req = EmbeddingRequest.model_validate({"model": "auto", "input": ["hello", "world"]})
     model = {"openai": "text-embedding-3-small", "gemini": "gemini-embedding-001"}.get(
-        case.name, case.model)
+        case.name, case.model
+    )
     if not case.embeds:
         async with served(case, upstream, reply(b"{}")) as provider:
             with pytest.raises(UpstreamFailure) as info:
@@ -523,14 +640,15 @@ async def test_embeddings(case: Case, upstream: Upstream) -> None:
 
 # ---- the connection pool ---------------------------------------------------------------------
 
-async def test_consumer_leaving_early_closes_the_connection(case: Case,
-                                                            upstream: Upstream) -> None:
+
+async def test_consumer_leaving_early_closes_the_connection(case: Case, upstream: Upstream) -> None:
     """The edge stops reading (its client left) while the upstream is still streaming: the
     upstream connection is closed at once, not left open until the upstream finishes."""
     respond = sse_until_disconnect(upstream, fixture_bytes(case, "stream_broken.sse"))
     async with served(case, upstream, respond) as provider:
-        async with aclosing(provider.stream(chat({**TEXT_REQ, "stream": True}),
-                                            Target(case.name, case.model))) as stream:
+        async with aclosing(
+            provider.stream(chat({**TEXT_REQ, "stream": True}), Target(case.name, case.model))
+        ) as stream:
             async for _ in stream:
                 break
         await asyncio.wait_for(upstream.disconnected.wait(), timeout=5)
@@ -551,14 +669,22 @@ async def test_sse_line_longer_than_the_read_buffer(upstream: Upstream, eol: str
     """One event far over the line limit of aiohttp's `readline` (twice its read buffer,
     512 KiB with aiohttp 3.14's default), sent in small pieces."""
     text = "Paris " * 200_000  # 1.2 MB in one delta
-    head = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1,
-            "model": "gpt-4.1-mini"}
+    head = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "gpt-4.1-mini",
+    }
     events = [
         {**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]},
         {**head, "choices": [{"index": 0, "delta": {"content": text}}]},
         {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-        {**head, "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 200_000,
-                                          "total_tokens": 200_003}}]
+        {
+            **head,
+            "choices": [],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 200_000, "total_tokens": 200_003},
+        },
+    ]
     payload = "".join(f"data: {json.dumps(e)}{eol}{eol}" for e in events)
     payload += f"data: [DONE]{eol}{eol}"
     async with served(OPENAI, upstream, sse(payload.encode(), piece=4096)) as provider:
@@ -569,6 +695,7 @@ async def test_sse_line_longer_than_the_read_buffer(upstream: Upstream, eol: str
 
 # ---- tracing ---------------------------------------------------------------------------------
 
+
 def traceparent_ids(value: str) -> tuple[str, str]:
     version, trace_id, span_id, _flags = value.split("-")
     assert version == "00"
@@ -576,8 +703,7 @@ def traceparent_ids(value: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["complete", "stream"])
-async def test_trace_context_goes_upstream(case: Case, upstream: Upstream,
-                                           streamed: bool) -> None:
+async def test_trace_context_goes_upstream(case: Case, upstream: Upstream, streamed: bool) -> None:
     exporter = InMemorySpanExporter()
     tracing = TracerProvider()
     tracing.add_span_processor(SimpleSpanProcessor(exporter))

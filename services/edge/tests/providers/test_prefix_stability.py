@@ -11,10 +11,20 @@ from tokaroo_edge.providers.gemini_wire import to_generate_request
 from tokaroo_edge.providers.openai_wire import to_chat_request
 from tokaroo_edge.schemas import ChatCompletionRequest
 
-TOOLS = [{"type": "function", "function": {"name": n, "description": "d",
-                                           "parameters": {"type": "object", "properties": {
-                                               "z": {"type": "string"}, "a": {"type": "string"}
-                                           }}}} for n in ("zeta", "alpha", "mid")]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": n,
+            "description": "d",
+            "parameters": {
+                "type": "object",
+                "properties": {"z": {"type": "string"}, "a": {"type": "string"}},
+            },
+        },
+    }
+    for n in ("zeta", "alpha", "mid")
+]
 
 
 def turns(n: int) -> list[dict[str, Any]]:
@@ -25,8 +35,9 @@ def turns(n: int) -> list[dict[str, Any]]:
 
 
 def req(n: int) -> ChatCompletionRequest:
-    return ChatCompletionRequest.model_validate({"model": "auto", "tools": TOOLS,
-                                                 "messages": turns(n)})
+    return ChatCompletionRequest.model_validate(
+        {"model": "auto", "tools": TOOLS, "messages": turns(n)}
+    )
 
 
 def test_openai_next_turn_extends_the_previous_bytes() -> None:

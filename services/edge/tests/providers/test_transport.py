@@ -32,7 +32,7 @@ async def lines_of(chunks: list[bytes]) -> list[bytes]:
 
 
 def cut(payload: bytes, size: int) -> list[bytes]:
-    return [payload[i:i + size] for i in range(0, len(payload), size)]
+    return [payload[i : i + size] for i in range(0, len(payload), size)]
 
 
 @pytest.mark.parametrize("size", [1, 2, 7, 64, 1 << 20])
@@ -42,14 +42,17 @@ async def test_lines_do_not_depend_on_where_the_stream_was_cut(path: Path, size:
     assert await lines_of(cut(payload, size)) == payload.splitlines()
 
 
-@pytest.mark.parametrize(("chunks", "lines"), [
-    ([b"data: a\r", b"\ndata: b\n"], [b"data: a", b"data: b"]),  # CRLF cut in two
-    ([b"data: a\r", b"data: b\r"], [b"data: a", b"data: b"]),  # CR alone ends a line too
-    ([b"data: a\rdata: b\r\rdata: c"], [b"data: a", b"data: b", b"", b"data: c"]),
-    ([b"da", b"ta", b": x"], [b"data: x"]),  # no line end before EOF: the rest is a line
-    ([b"\n\n"], [b"", b""]),
-    ([], []),
-])
+@pytest.mark.parametrize(
+    ("chunks", "lines"),
+    [
+        ([b"data: a\r", b"\ndata: b\n"], [b"data: a", b"data: b"]),  # CRLF cut in two
+        ([b"data: a\r", b"data: b\r"], [b"data: a", b"data: b"]),  # CR alone ends a line too
+        ([b"data: a\rdata: b\r\rdata: c"], [b"data: a", b"data: b", b"", b"data: c"]),
+        ([b"da", b"ta", b": x"], [b"data: x"]),  # no line end before EOF: the rest is a line
+        ([b"\n\n"], [b"", b""]),
+        ([], []),
+    ],
+)
 async def test_line_ends(chunks: list[bytes], lines: list[bytes]) -> None:
     assert await lines_of(chunks) == lines
 

@@ -49,13 +49,18 @@ log = logging.getLogger("tokaroo_ledger")
 def consumer_options(settings: LedgerSettings) -> ConsumerOptions:
     # max_deliver=-1: a charge is never dropped after N failed attempts (e.g. while PostgreSQL
     # is down); bad events are terminated explicitly as poison instead.
-    return ConsumerOptions(durable=DURABLE, subject=COMPLETION_SUBJECT,
-                           batch=settings.ledger_batch_size,
-                           ack_wait_s=settings.ledger_ack_wait_s, max_deliver=-1)
+    return ConsumerOptions(
+        durable=DURABLE,
+        subject=COMPLETION_SUBJECT,
+        batch=settings.ledger_batch_size,
+        ack_wait_s=settings.ledger_ack_wait_s,
+        max_deliver=-1,
+    )
 
 
-def settlement_handler(repo: LedgerRepository, book: ReservationBook,
-                       obs: Observability) -> BatchHandler:
+def settlement_handler(
+    repo: LedgerRepository, book: ReservationBook, obs: Observability
+) -> BatchHandler:
     """The settlement batch handler, counted and traced (each event joins its request's
     trace through the context in the message headers)."""
     handler = ConsumedEvents(obs.registry, DURABLE).counted(Settler(repo, book).handle)
@@ -69,9 +74,12 @@ def hold_service(pool: Pool, book: ReservationBook, settings: LedgerSettings) ->
 async def serve(settings: LedgerSettings) -> None:
     stop = shutdown_event()
     obs = Observability.start("ledger", settings)
-    pool = await create_pool(settings.postgres_dsn.get_secret_value(),
-                             min_size=settings.ledger_pool_min, max_size=settings.ledger_pool_max,
-                             wait_s=settings.ledger_db_connect_timeout_s)
+    pool = await create_pool(
+        settings.postgres_dsn.get_secret_value(),
+        min_size=settings.ledger_pool_min,
+        max_size=settings.ledger_pool_max,
+        wait_s=settings.ledger_db_connect_timeout_s,
+    )
     stripe = StripeRpcs(pool, StripeSettings())
     redis = valkey_client(settings.redis_url, timeout_s=2)
     book = ReservationBook(redis)
@@ -79,22 +87,33 @@ async def serve(settings: LedgerSettings) -> None:
         repo = LedgerRepository(pool)
         server = obs.grpc_server()
         ledger_pb2_grpc.add_LedgerServiceServicer_to_server(
-            LedgerServicer(repo, hold_service(pool, book, settings), stripe), server)
+            LedgerServicer(repo, hold_service(pool, book, settings), stripe), server
+        )
         consumer: asyncio.Task[None] | None = None
         nc: NATS | None = None
         lag: asyncio.Task[None] | None = None
-        async with serving(server, [SERVICE], f"{settings.bind_host}:{settings.ledger_grpc_port}",
-                           grace_s=settings.ledger_shutdown_grace_s):
-            log.info("ledger serving", extra={"port": settings.ledger_grpc_port,
-                                              "settle": settings.ledger_settle})
+        async with serving(
+            server,
+            [SERVICE],
+            f"{settings.bind_host}:{settings.ledger_grpc_port}",
+            grace_s=settings.ledger_shutdown_grace_s,
+        ):
+            log.info(
+                "ledger serving",
+                extra={"port": settings.ledger_grpc_port, "settle": settings.ledger_settle},
+            )
             if settings.ledger_settle:
                 nc = await connect(settings.nats_url, "tokaroo-ledger")
-                consumer = asyncio.create_task(run_pull_consumer(
-                    nc, consumer_options(settings), settlement_handler(repo, book, obs), stop))
+                consumer = asyncio.create_task(
+                    run_pull_consumer(
+                        nc, consumer_options(settings), settlement_handler(repo, book, obs), stop
+                    )
+                )
                 consumer.add_done_callback(lambda _: stop.set())  # it ends on stop or a bug
                 if obs.metrics_on:
-                    lag = asyncio.create_task(ConsumerLag(obs.registry, DURABLE).poll(
-                        nc.jetstream(), stop))
+                    lag = asyncio.create_task(
+                        ConsumerLag(obs.registry, DURABLE).poll(nc.jetstream(), stop)
+                    )
             await stop.wait()
             log.info("ledger stopping")
         if consumer is not None:

@@ -48,8 +48,14 @@ class HoldService:
         self._fence = fence
         self._fences: dict[str, int] = {}  # epoch -> fence end (ms); one entry per Valkey loss
 
-    async def hold(self, tenant_id: uuid.UUID, request_id: str, amount_nano: int,
-                   ttl_ms: int, key_id: uuid.UUID | None = None) -> HoldResult | None:
+    async def hold(
+        self,
+        tenant_id: uuid.UUID,
+        request_id: str,
+        amount_nano: int,
+        ttl_ms: int,
+        key_id: uuid.UUID | None = None,
+    ) -> HoldResult | None:
         """Reserve amount_nano unless balance minus live holds, or the key's budget minus its
         period spend and live holds, cannot cover it. None for an unknown tenant. Idempotent
         on request_id. Raises ServiceUnavailable while the mirror is fenced."""
@@ -58,23 +64,39 @@ class HoldService:
         if key_id is not None:
             row = await self._pool.fetchrow(
                 "SELECT budget_nano, budget_period, revoked_at, expires_at FROM api_keys "
-                "WHERE id = $1 AND tenant_id = $2", key_id, tenant_id)
-            if row is None or row["revoked_at"] is not None or (
-                    row["expires_at"] is not None and row["expires_at"] <= now):
-                exists = await self._pool.fetchval("SELECT 1 FROM tenants WHERE id = $1",
-                                                   tenant_id)
+                "WHERE id = $1 AND tenant_id = $2",
+                key_id,
+                tenant_id,
+            )
+            if (
+                row is None
+                or row["revoked_at"] is not None
+                or (row["expires_at"] is not None and row["expires_at"] <= now)
+            ):
+                exists = await self._pool.fetchval("SELECT 1 FROM tenants WHERE id = $1", tenant_id)
                 return HoldResult(False, 0, "key_inactive") if exists else None
-            key = KeyBudget(str(key_id), row["budget_nano"], row["budget_period"],
-                            period_start_day(row["budget_period"], now))
-        result = await self._book.hold(str(tenant_id), request_id, amount_nano,
-                                       now_ms=_ms(now), ttl_ms=ttl_ms, key=key)
+            key = KeyBudget(
+                str(key_id),
+                row["budget_nano"],
+                row["budget_period"],
+                period_start_day(row["budget_period"], now),
+            )
+        result = await self._book.hold(
+            str(tenant_id), request_id, amount_nano, now_ms=_ms(now), ttl_ms=ttl_ms, key=key
+        )
         for _ in range(LOAD_ATTEMPTS):
             if result.status != "cold":
                 break
             if not await self.load(tenant_id, key_id):
                 return None
-            result = await self._book.hold(str(tenant_id), request_id, amount_nano,
-                                           now_ms=_ms(datetime.now(UTC)), ttl_ms=ttl_ms, key=key)
+            result = await self._book.hold(
+                str(tenant_id),
+                request_id,
+                amount_nano,
+                now_ms=_ms(datetime.now(UTC)),
+                ttl_ms=ttl_ms,
+                key=key,
+            )
         return _result(result, key)
 
     async def load(self, tenant_id: uuid.UUID, key_id: uuid.UUID | None) -> bool:
@@ -82,8 +104,9 @@ class HoldService:
         unknown tenant."""
         fence = await self._fence_ms()
         for _ in range(LOAD_ATTEMPTS):
-            found = await snapshots(self._pool, [tenant_id], [key_id] if key_id else [],
-                                    datetime.now(UTC))
+            found = await snapshots(
+                self._pool, [tenant_id], [key_id] if key_id else [], datetime.now(UTC)
+            )
             snapshot = found.get(tenant_id)
             if snapshot is None:
                 return False
@@ -101,8 +124,10 @@ class HoldService:
             if tenant_id in found:
                 await self._book.apply([Settled(found[tenant_id])])
         except Exception as exc:  # noqa: BLE001 - see the docstring
-            log.warning("balance mirror not refreshed", extra={"tenant_id": str(tenant_id),
-                                                               "error": repr(exc)})
+            log.warning(
+                "balance mirror not refreshed",
+                extra={"tenant_id": str(tenant_id), "error": repr(exc)},
+            )
 
     async def _fence_ms(self) -> int:
         epoch = await self._book.epoch(new_request_id())
@@ -112,8 +137,10 @@ class HoldService:
             fence = _ms(until) if until > datetime.now(UTC) else 0
             self._fences = {epoch: fence}
             if fence:
-                log.warning("reservation store lost its data: holds refused until the fence",
-                            extra={"fence_until": until.isoformat()})
+                log.warning(
+                    "reservation store lost its data: holds refused until the fence",
+                    extra={"fence_until": until.isoformat()},
+                )
         return fence
 
 
@@ -129,5 +156,12 @@ def _result(outcome: HoldOutcome, key: KeyBudget | None) -> HoldResult:
     budget = key.budget_nano if key is not None else None
     period = key.period if key is not None else ""
     reason = "" if outcome.ok else outcome.status
-    return HoldResult(outcome.ok, outcome.available_nano, reason, budget,
-                      outcome.key_spent_nano, outcome.key_held_nano, period)
+    return HoldResult(
+        outcome.ok,
+        outcome.available_nano,
+        reason,
+        budget,
+        outcome.key_spent_nano,
+        outcome.key_held_nano,
+        period,
+    )

@@ -30,8 +30,9 @@ class KeyControls:
 def check_period(period: str) -> str:
     value = period or DEFAULT_PERIOD
     if value not in PERIODS:
-        raise InvalidRequest("budget_period must be one of day, month, total.",
-                             param="budget_period")
+        raise InvalidRequest(
+            "budget_period must be one of day, month, total.", param="budget_period"
+        )
     return value
 
 
@@ -50,13 +51,16 @@ def check_budget(value: int | None) -> int | None:
 def check_models(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Allowed model values (`auto`, `fast`, `max` or model ids), deduplicated in order."""
     if len(values) > MAX_ALLOWED_MODELS:
-        raise InvalidRequest(f"allowed_models holds at most {MAX_ALLOWED_MODELS} values.",
-                             param="allowed_models")
+        raise InvalidRequest(
+            f"allowed_models holds at most {MAX_ALLOWED_MODELS} values.", param="allowed_models"
+        )
     out: list[str] = []
     for value in values:
         if not 1 <= len(value) <= MAX_MODEL_VALUE or not _MODEL_RE.fullmatch(value):
-            raise InvalidRequest("allowed_models holds model values such as 'auto', 'fast' "
-                                 "or a model id.", param="allowed_models")
+            raise InvalidRequest(
+                "allowed_models holds model values such as 'auto', 'fast' or a model id.",
+                param="allowed_models",
+            )
         if value not in out:
             out.append(value)
     return tuple(out)

@@ -44,13 +44,20 @@ def key_info(key: ApiKey, now: datetime | None = None) -> ledger_pb2.KeyInfo:
     c = key.controls
     reset = period_reset(c.budget_period, now or datetime.now(UTC))
     info = ledger_pb2.KeyInfo(
-        id=str(key.id), name=key.name, prefix=key.prefix,
+        id=str(key.id),
+        name=key.name,
+        prefix=key.prefix,
         created_at_unix_ms=unix_ms(key.created_at),
-        last_used_at_unix_ms=unix_ms(key.last_used_at), revoked=key.revoked_at is not None,
-        requests_per_minute=c.requests_per_minute, tokens_per_minute=c.tokens_per_minute,
-        budget_period=c.budget_period, period_spent_nano=key.period_spent_nano,
-        period_resets_at_unix_ms=unix_ms(reset), allowed_models=list(c.allowed_models),
-        expires_at_unix_ms=unix_ms(c.expires_at))
+        last_used_at_unix_ms=unix_ms(key.last_used_at),
+        revoked=key.revoked_at is not None,
+        requests_per_minute=c.requests_per_minute,
+        tokens_per_minute=c.tokens_per_minute,
+        budget_period=c.budget_period,
+        period_spent_nano=key.period_spent_nano,
+        period_resets_at_unix_ms=unix_ms(reset),
+        allowed_models=list(c.allowed_models),
+        expires_at_unix_ms=unix_ms(c.expires_at),
+    )
     if c.budget_nano is not None:
         info.budget_nano = c.budget_nano
     return info
@@ -62,8 +69,10 @@ def create_controls(request: ledger_pb2.CreateKeyRequest) -> KeyControls:
         check_limit(request.requests_per_minute, "rpm"),
         check_limit(request.tokens_per_minute, "tpm"),
         check_budget(request.budget_nano if request.HasField("budget_nano") else None),
-        check_period(request.budget_period), check_models(list(request.allowed_models)),
-        from_unix_ms(request.expires_at_unix_ms))
+        check_period(request.budget_period),
+        check_models(list(request.allowed_models)),
+        from_unix_ms(request.expires_at_unix_ms),
+    )
 
 
 def updated_controls(current: KeyControls, request: ledger_pb2.UpdateKeyRequest) -> KeyControls:
@@ -87,8 +96,9 @@ def updated_controls(current: KeyControls, request: ledger_pb2.UpdateKeyRequest)
 
 
 def hold_response(result: HoldResult, now: datetime) -> ledger_pb2.HoldResponse:
-    resp = ledger_pb2.HoldResponse(ok=result.ok, available_nano=result.available_nano,
-                                   reason=result.reason)
+    resp = ledger_pb2.HoldResponse(
+        ok=result.ok, available_nano=result.available_nano, reason=result.reason
+    )
     if result.reason == "key_budget":
         resp.key_budget_nano = result.key_budget_nano or 0
         resp.key_spent_nano = result.key_spent_nano
@@ -111,32 +121,39 @@ class KeyRpcs:
         if request.key_id and key_id is None:
             raise InvalidRequest("key_id is not a key id.", param="key_id")
         ttl_ms = min(max(request.ttl_ms, 1_000), MAX_HOLD_TTL_MS)
-        result = await self._holds.hold(tenant_id, request.request_id, request.amount_nano,
-                                        ttl_ms, key_id)
+        result = await self._holds.hold(
+            tenant_id, request.request_id, request.amount_nano, ttl_ms, key_id
+        )
         if result is None:
             raise NotFound("Tenant not found.")
         return hold_response(result, datetime.now(UTC))
 
-    async def authenticate(self, request: ledger_pb2.AuthenticateRequest
-                           ) -> ledger_pb2.AuthenticateResponse:
+    async def authenticate(
+        self, request: ledger_pb2.AuthenticateRequest
+    ) -> ledger_pb2.AuthenticateResponse:
         key_hash = key_secrets.normalize_hash(request.key_hash)
         principal = await self._store.authenticate(key_hash) if key_hash else None
         if principal is None:
             return ledger_pb2.AuthenticateResponse(ok=False)
         return ledger_pb2.AuthenticateResponse(
-            ok=True, tenant_id=str(principal.tenant_id), key_id=str(principal.key_id),
+            ok=True,
+            tenant_id=str(principal.tenant_id),
+            key_id=str(principal.key_id),
             requests_per_minute=principal.requests_per_minute,
             tokens_per_minute=principal.tokens_per_minute,
             expires_at_unix_ms=unix_ms(principal.expires_at),
             allowed_models=list(principal.allowed_models),
-            budget_nano=principal.budget_nano, budget_period=principal.budget_period)
+            budget_nano=principal.budget_nano,
+            budget_period=principal.budget_period,
+        )
 
     async def create(self, request: ledger_pb2.CreateKeyRequest) -> ledger_pb2.CreatedKey:
         tenant_id = parse_id(request.tenant_id)
         if tenant_id is None:
             raise NotFound("Tenant not found.")
         key, secret = await self._store.create_key(
-            tenant_id, name_field(request.name, "name"), create_controls(request))
+            tenant_id, name_field(request.name, "name"), create_controls(request)
+        )
         return ledger_pb2.CreatedKey(key=key_info(key), secret=secret)
 
     async def list(self, request: ledger_pb2.ListKeysRequest) -> ledger_pb2.ListKeysResponse:
@@ -147,23 +164,29 @@ class KeyRpcs:
 
     async def update(self, request: ledger_pb2.UpdateKeyRequest) -> ledger_pb2.KeyInfo:
         tenant_id, key_id = parse_id(request.tenant_id), parse_id(request.key_id)
-        current = await self._store.get_key(tenant_id, key_id) \
-            if tenant_id is not None and key_id is not None else None
+        current = (
+            await self._store.get_key(tenant_id, key_id)
+            if tenant_id is not None and key_id is not None
+            else None
+        )
         if current is None or tenant_id is None or key_id is None:
             raise NotFound("API key not found.")
         name = name_field(request.name, "name") if request.HasField("name") else None
         if name == "":
             raise InvalidRequest("name must not be empty.", param="name")
-        updated = await self._store.update_key(tenant_id, key_id, name,
-                                               updated_controls(current.controls, request))
+        updated = await self._store.update_key(
+            tenant_id, key_id, name, updated_controls(current.controls, request)
+        )
         if updated is None:
             raise NotFound("API key not found.")
         return key_info(updated)
 
-    async def revoke(self, request: ledger_pb2.RevokeKeyRequest
-                     ) -> ledger_pb2.RevokeKeyResponse:
+    async def revoke(self, request: ledger_pb2.RevokeKeyRequest) -> ledger_pb2.RevokeKeyResponse:
         tenant_id, key_id = parse_id(request.tenant_id), parse_id(request.key_id)
-        if tenant_id is None or key_id is None or \
-                not await self._store.revoke_key(tenant_id, key_id):
+        if (
+            tenant_id is None
+            or key_id is None
+            or not await self._store.revoke_key(tenant_id, key_id)
+        ):
             raise NotFound("API key not found.")
         return ledger_pb2.RevokeKeyResponse(revoked=True)

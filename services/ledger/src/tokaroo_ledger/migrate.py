@@ -9,9 +9,12 @@ from tokaroo_common.migrations import LegacyTable, MigrationSet
 from tokaroo_common.migrations import migrate as apply_set
 
 MIGRATIONS = MigrationSet(
-    store="ledger", engine="postgres", package="tokaroo_ledger",
+    store="ledger",
+    engine="postgres",
+    package="tokaroo_ledger",
     # The ledger's earlier runner recorded file names ("0001_init.sql") with checksums.
-    legacy=LegacyTable("schema_migrations", "SELECT version, checksum FROM schema_migrations"))
+    legacy=LegacyTable("schema_migrations", "SELECT version, checksum FROM schema_migrations"),
+)
 
 
 async def migrate(dsn: str) -> list[str]:

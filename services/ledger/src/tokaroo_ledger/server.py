@@ -37,9 +37,14 @@ log = logging.getLogger(__name__)
 MAX_CAUSE_ID = 200
 MAX_REASON = 1000
 
-_UNAVAILABLE = (OSError, asyncpg.InterfaceError, asyncpg.CannotConnectNowError,
-                asyncpg.ConnectionDoesNotExistError, asyncpg.TooManyConnectionsError,
-                TimeoutError)
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.TooManyConnectionsError,
+    TimeoutError,
+)
 
 Ctx: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
 Req = TypeVar("Req")
@@ -69,14 +74,16 @@ def rpc(fn: Handler[Req, Resp]) -> Handler[Req, Resp]:
 
 
 def tenant_info(tenant: Tenant) -> ledger_pb2.TenantInfo:
-    return ledger_pb2.TenantInfo(id=str(tenant.id), name=tenant.name,
-                                 balance_nano=tenant.balance_nano,
-                                 created_at_unix_ms=unix_ms(tenant.created_at))
+    return ledger_pb2.TenantInfo(
+        id=str(tenant.id),
+        name=tenant.name,
+        balance_nano=tenant.balance_nano,
+        created_at_unix_ms=unix_ms(tenant.created_at),
+    )
 
 
 class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
-    def __init__(self, repo: LedgerRepository, holds: HoldService,
-                 stripe: StripeRpcs) -> None:
+    def __init__(self, repo: LedgerRepository, holds: HoldService, stripe: StripeRpcs) -> None:
         self._repo = repo
         self._holds = holds
         self._stripe = stripe
@@ -84,18 +91,21 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         self._usage = UsageRpcs(UsageStore(repo.pool))
 
     @rpc
-    async def CreateCheckout(self, request: ledger_pb2.CreateCheckoutRequest,
-                             context: Ctx) -> ledger_pb2.CheckoutSession:
+    async def CreateCheckout(
+        self, request: ledger_pb2.CreateCheckoutRequest, context: Ctx
+    ) -> ledger_pb2.CheckoutSession:
         return await self._stripe.create_checkout(request)
 
     @rpc
-    async def GetBillingConfig(self, request: ledger_pb2.GetBillingConfigRequest,
-                               context: Ctx) -> ledger_pb2.BillingConfig:
+    async def GetBillingConfig(
+        self, request: ledger_pb2.GetBillingConfigRequest, context: Ctx
+    ) -> ledger_pb2.BillingConfig:
         return self._stripe.billing_config()
 
     @rpc
-    async def HandleStripeWebhook(self, request: ledger_pb2.StripeWebhookRequest,
-                                  context: Ctx) -> ledger_pb2.StripeWebhookResponse:
+    async def HandleStripeWebhook(
+        self, request: ledger_pb2.StripeWebhookRequest, context: Ctx
+    ) -> ledger_pb2.StripeWebhookResponse:
         resp = await self._stripe.handle_webhook(request)
         if resp.credited:
             tenant_id = parse_id(resp.tenant_id)
@@ -104,18 +114,19 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         return resp
 
     @rpc
-    async def Hold(self, request: ledger_pb2.HoldRequest,
-                   context: Ctx) -> ledger_pb2.HoldResponse:
+    async def Hold(self, request: ledger_pb2.HoldRequest, context: Ctx) -> ledger_pb2.HoldResponse:
         return await self._keys.hold(request)
 
     @rpc
-    async def Authenticate(self, request: ledger_pb2.AuthenticateRequest,
-                           context: Ctx) -> ledger_pb2.AuthenticateResponse:
+    async def Authenticate(
+        self, request: ledger_pb2.AuthenticateRequest, context: Ctx
+    ) -> ledger_pb2.AuthenticateResponse:
         return await self._keys.authenticate(request)
 
     @rpc
-    async def GetBalance(self, request: ledger_pb2.GetBalanceRequest,
-                         context: Ctx) -> ledger_pb2.Balance:
+    async def GetBalance(
+        self, request: ledger_pb2.GetBalanceRequest, context: Ctx
+    ) -> ledger_pb2.Balance:
         tenant_id = parse_id(request.tenant_id)
         balance = await self._repo.get_balance(tenant_id) if tenant_id else None
         if balance is None:
@@ -123,82 +134,105 @@ class LedgerServicer(ledger_pb2_grpc.LedgerServiceServicer):
         return ledger_pb2.Balance(tenant_id=str(tenant_id), balance_nano=balance)
 
     @rpc
-    async def CreateKey(self, request: ledger_pb2.CreateKeyRequest,
-                        context: Ctx) -> ledger_pb2.CreatedKey:
+    async def CreateKey(
+        self, request: ledger_pb2.CreateKeyRequest, context: Ctx
+    ) -> ledger_pb2.CreatedKey:
         return await self._keys.create(request)
 
     @rpc
-    async def ListKeys(self, request: ledger_pb2.ListKeysRequest,
-                       context: Ctx) -> ledger_pb2.ListKeysResponse:
+    async def ListKeys(
+        self, request: ledger_pb2.ListKeysRequest, context: Ctx
+    ) -> ledger_pb2.ListKeysResponse:
         return await self._keys.list(request)
 
     @rpc
-    async def UpdateKey(self, request: ledger_pb2.UpdateKeyRequest,
-                        context: Ctx) -> ledger_pb2.KeyInfo:
+    async def UpdateKey(
+        self, request: ledger_pb2.UpdateKeyRequest, context: Ctx
+    ) -> ledger_pb2.KeyInfo:
         return await self._keys.update(request)
 
     @rpc
-    async def RevokeKey(self, request: ledger_pb2.RevokeKeyRequest,
-                        context: Ctx) -> ledger_pb2.RevokeKeyResponse:
+    async def RevokeKey(
+        self, request: ledger_pb2.RevokeKeyRequest, context: Ctx
+    ) -> ledger_pb2.RevokeKeyResponse:
         return await self._keys.revoke(request)
 
     @rpc
-    async def ListUsage(self, request: ledger_pb2.ListUsageRequest,
-                        context: Ctx) -> ledger_pb2.ListUsageResponse:
+    async def ListUsage(
+        self, request: ledger_pb2.ListUsageRequest, context: Ctx
+    ) -> ledger_pb2.ListUsageResponse:
         return await self._usage.list(request)
 
     @rpc
-    async def UsageSummary(self, request: ledger_pb2.UsageSummaryRequest,
-                           context: Ctx) -> ledger_pb2.UsageSummaryResponse:
+    async def UsageSummary(
+        self, request: ledger_pb2.UsageSummaryRequest, context: Ctx
+    ) -> ledger_pb2.UsageSummaryResponse:
         return await self._usage.summary(request)
 
     @rpc
-    async def CreateTenant(self, request: ledger_pb2.CreateTenantRequest,
-                           context: Ctx) -> ledger_pb2.CreatedTenant:
+    async def CreateTenant(
+        self, request: ledger_pb2.CreateTenantRequest, context: Ctx
+    ) -> ledger_pb2.CreatedTenant:
         name = name_field(request.name, "name")
         if not name:
             raise InvalidRequest("name is required.", param="name")
         if request.initial_credit_nano < 0:
-            raise InvalidRequest("initial_credit_nano must not be negative.",
-                                 param="initial_credit_nano")
+            raise InvalidRequest(
+                "initial_credit_nano must not be negative.", param="initial_credit_nano"
+            )
         pinned = request.pinned_secret
         if pinned and not key_secrets.valid_pinned_secret(pinned):
-            raise InvalidRequest("pinned_secret must be 16 to 512 printable characters.",
-                                 param="pinned_secret")
+            raise InvalidRequest(
+                "pinned_secret must be 16 to 512 printable characters.", param="pinned_secret"
+            )
         secret = pinned or key_secrets.generate_secret()
         tenant, key, created = await self._repo.create_tenant(
-            name, request.initial_credit_nano, name_field(request.key_name, "key_name", "default"),
-            secret, pinned=bool(pinned))
-        log.info("tenant created" if created else "tenant exists (pinned key)",
-                 extra={"tenant_id": str(tenant.id)})
+            name,
+            request.initial_credit_nano,
+            name_field(request.key_name, "key_name", "default"),
+            secret,
+            pinned=bool(pinned),
+        )
+        log.info(
+            "tenant created" if created else "tenant exists (pinned key)",
+            extra={"tenant_id": str(tenant.id)},
+        )
         return ledger_pb2.CreatedTenant(
-            tenant_id=str(tenant.id), key=ledger_pb2.CreatedKey(key=key_info(key), secret=secret))
+            tenant_id=str(tenant.id), key=ledger_pb2.CreatedKey(key=key_info(key), secret=secret)
+        )
 
     @rpc
-    async def ListTenants(self, request: ledger_pb2.ListTenantsRequest,
-                          context: Ctx) -> ledger_pb2.ListTenantsResponse:
+    async def ListTenants(
+        self, request: ledger_pb2.ListTenantsRequest, context: Ctx
+    ) -> ledger_pb2.ListTenantsResponse:
         return ledger_pb2.ListTenantsResponse(
-            tenants=[tenant_info(t) for t in await self._repo.list_tenants()])
+            tenants=[tenant_info(t) for t in await self._repo.list_tenants()]
+        )
 
     @rpc
-    async def Adjust(self, request: ledger_pb2.AdjustRequest,
-                     context: Ctx) -> ledger_pb2.Balance:
+    async def Adjust(self, request: ledger_pb2.AdjustRequest, context: Ctx) -> ledger_pb2.Balance:
         tenant_id = parse_id(request.tenant_id)
         if tenant_id is None:
             raise NotFound("Tenant not found.")
         if request.amount_nano == 0:
             raise InvalidRequest("amount_nano must not be zero.", param="amount_nano")
         if not 1 <= len(request.cause_id) <= MAX_CAUSE_ID:
-            raise InvalidRequest(f"cause_id is required (at most {MAX_CAUSE_ID} characters).",
-                                 param="cause_id")
+            raise InvalidRequest(
+                f"cause_id is required (at most {MAX_CAUSE_ID} characters).", param="cause_id"
+            )
         reason = request.reason.strip()
         if not 1 <= len(reason) <= MAX_REASON:
-            raise InvalidRequest(f"reason is required (at most {MAX_REASON} characters).",
-                                 param="reason")
-        balance = await self._repo.adjust(tenant_id, request.amount_nano, reason,
-                                          request.cause_id)
+            raise InvalidRequest(
+                f"reason is required (at most {MAX_REASON} characters).", param="reason"
+            )
+        balance = await self._repo.adjust(tenant_id, request.amount_nano, reason, request.cause_id)
         await self._holds.refresh(tenant_id)
-        log.info("balance adjusted", extra={"tenant_id": str(tenant_id),
-                                            "amount_nano": request.amount_nano,
-                                            "cause_id": request.cause_id})
+        log.info(
+            "balance adjusted",
+            extra={
+                "tenant_id": str(tenant_id),
+                "amount_nano": request.amount_nano,
+                "cause_id": request.cause_id,
+            },
+        )
         return ledger_pb2.Balance(tenant_id=str(tenant_id), balance_nano=balance)

@@ -61,8 +61,11 @@ def to_usage_event(event: events_pb2.CompletionEvent, now: datetime) -> UsageEve
     if event.created_at_unix_ms < 0:
         raise InvalidEvent("created_at_unix_ms is negative")
     try:
-        created_at = (datetime.fromtimestamp(event.created_at_unix_ms / 1000, UTC)
-                      if event.created_at_unix_ms else now)
+        created_at = (
+            datetime.fromtimestamp(event.created_at_unix_ms / 1000, UTC)
+            if event.created_at_unix_ms
+            else now
+        )
     except (OverflowError, OSError, ValueError) as exc:
         raise InvalidEvent("created_at_unix_ms is out of range") from exc
     return UsageEvent(
@@ -145,8 +148,10 @@ class Settler:
         except Exception as exc:
             if not _is_data_error(exc):
                 raise
-            log.warning("batch rejected by the database, settling one by one",
-                        extra={"error": repr(exc), "n": len(events)})
+            log.warning(
+                "batch rejected by the database, settling one by one",
+                extra={"error": repr(exc), "n": len(events)},
+            )
             outcomes = []
             for event in events.values():
                 try:
@@ -154,26 +159,41 @@ class Settler:
                 except Exception as one_exc:
                     if not _is_data_error(one_exc):
                         raise
-                    log.warning("poison completion event", extra={
-                        "error": repr(one_exc), "request_id": event.request_id,
-                        "tenant_id": str(event.tenant_id)})
+                    log.warning(
+                        "poison completion event",
+                        extra={
+                            "error": repr(one_exc),
+                            "request_id": event.request_id,
+                            "tenant_id": str(event.tenant_id),
+                        },
+                    )
                     poison.extend(by_request[event.request_id])
         await self._book.apply([m for _, outcome in outcomes for m in outcome.mirrored])
         for applied, outcome in outcomes:
             poison.extend(self._unknown_tenant_msgs(applied, outcome.unknown_tenants, by_request))
             if outcome.inserted:
-                log.debug("settled", extra={"inserted": outcome.inserted,
-                                            "charged": outcome.charged,
-                                            "charged_nano": outcome.charged_nano})
+                log.debug(
+                    "settled",
+                    extra={
+                        "inserted": outcome.inserted,
+                        "charged": outcome.charged,
+                        "charged_nano": outcome.charged_nano,
+                    },
+                )
         return poison
 
     @staticmethod
-    def _unknown_tenant_msgs(events: Sequence[UsageEvent], unknown: frozenset[uuid.UUID],
-                             by_request: dict[str, list[Msg]]) -> list[Msg]:
+    def _unknown_tenant_msgs(
+        events: Sequence[UsageEvent],
+        unknown: frozenset[uuid.UUID],
+        by_request: dict[str, list[Msg]],
+    ) -> list[Msg]:
         out: list[Msg] = []
         for event in events:
             if event.tenant_id in unknown:
-                log.warning("completion event for an unknown tenant", extra={
-                    "request_id": event.request_id, "tenant_id": str(event.tenant_id)})
+                log.warning(
+                    "completion event for an unknown tenant",
+                    extra={"request_id": event.request_id, "tenant_id": str(event.tenant_id)},
+                )
                 out.extend(by_request[event.request_id])
         return out

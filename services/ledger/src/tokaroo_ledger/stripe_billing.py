@@ -21,8 +21,9 @@ PRODUCT_NAME = "Tokaroo credits"
 
 # Events that may credit: a card payment completes paid; a delayed method (bank debit)
 # completes unpaid and later succeeds.
-CREDIT_EVENTS = frozenset({"checkout.session.completed",
-                           "checkout.session.async_payment_succeeded"})
+CREDIT_EVENTS = frozenset(
+    {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
+)
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,9 @@ def checkout_cents(amount_nano: int, min_usd: Decimal, max_usd: Decimal) -> int:
     """The checkout amount in cents: whole cents, within [min_usd, max_usd]."""
     low, high = usd_to_nano(min_usd), usd_to_nano(max_usd)
     if not low <= amount_nano <= high:
-        raise InvalidRequest(f"amount_usd must be between {_usd(low)} and {_usd(high)}.",
-                             param="amount_usd")
+        raise InvalidRequest(
+            f"amount_usd must be between {_usd(low)} and {_usd(high)}.", param="amount_usd"
+        )
     cents, rest = divmod(amount_nano, NANO_PER_CENT)
     if rest:
         raise InvalidRequest("amount_usd must be a whole number of cents.", param="amount_usd")
@@ -65,23 +67,31 @@ def idempotency_key(tenant_id: uuid.UUID, key: str) -> str:
     """Stripe idempotency keys are account-wide: scope the caller's key to its tenant."""
     key = key.strip()
     if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-        raise InvalidRequest(f"The idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY} "
-                             "characters.", param="idempotency_key")
+        raise InvalidRequest(
+            f"The idempotency key must have 1 to {MAX_IDEMPOTENCY_KEY} characters.",
+            param="idempotency_key",
+        )
     return f"tokaroo-checkout:{tenant_id}:{key}"
 
 
-def session_params(tenant_id: uuid.UUID, cents: int, success_url: str,
-                   cancel_url: str) -> dict[str, Any]:
+def session_params(
+    tenant_id: uuid.UUID, cents: int, success_url: str, cancel_url: str
+) -> dict[str, Any]:
     """Parameters of a one-off payment Checkout Session carrying the tenant twice: in the
     metadata and as client_reference_id."""
     tenant = str(tenant_id)
     return {
         "mode": "payment",
-        "line_items": [{
-            "quantity": 1,
-            "price_data": {"currency": CURRENCY, "unit_amount": cents,
-                           "product_data": {"name": PRODUCT_NAME}},
-        }],
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": CURRENCY,
+                    "unit_amount": cents,
+                    "product_data": {"name": PRODUCT_NAME},
+                },
+            }
+        ],
         "client_reference_id": tenant,
         "metadata": {"tenant_id": tenant},
         "payment_intent_data": {"metadata": {"tenant_id": tenant}},
@@ -118,8 +128,9 @@ def parse_event(event: Any) -> WebhookEvent:
     cents = session.get("amount_total")
     if type(cents) is not int or cents <= 0:
         raise InvalidRequest(f"Checkout Session {session_id} has no positive amount_total.")
-    credit = Credit(event_id, event_type, session_id, session_tenant(session),
-                    cents * NANO_PER_CENT)
+    credit = Credit(
+        event_id, event_type, session_id, session_tenant(session), cents * NANO_PER_CENT
+    )
     return WebhookEvent(event_id, event_type, credit)
 
 

@@ -25,8 +25,9 @@ class StripeSettings(BaseSettings):
     billing_min_usd: Decimal = Field(default=Decimal(5), gt=0, allow_inf_nan=False)
     billing_max_usd: Decimal = Field(default=Decimal(10_000), gt=0, allow_inf_nan=False)
     # The console's pages (served by the edge): they show the credit once the webhook landed.
-    billing_success_url: str = ("http://localhost:8080/console/billing/success"
-                                "?session_id={CHECKOUT_SESSION_ID}")
+    billing_success_url: str = (
+        "http://localhost:8080/console/billing/success?session_id={CHECKOUT_SESSION_ID}"
+    )
     billing_cancel_url: str = "http://localhost:8080/console/billing/cancel"
 
     @property

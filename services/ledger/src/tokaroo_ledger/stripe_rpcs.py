@@ -50,8 +50,11 @@ class StripeRpcs:
             self._http = stripe.RequestsClient(timeout=settings.stripe_timeout_s)
             api_base = settings.stripe_api_base
             self._client = stripe.StripeClient(
-                key, base_addresses={"api": api_base} if api_base else {},
-                http_client=self._http, max_network_retries=2)
+                key,
+                base_addresses={"api": api_base} if api_base else {},
+                http_client=self._http,
+                max_network_retries=2,
+            )
 
     async def aclose(self) -> None:
         if self._http is not None:
@@ -59,31 +62,42 @@ class StripeRpcs:
 
     def billing_config(self) -> ledger_pb2.BillingConfig:
         s = self._settings
-        return ledger_pb2.BillingConfig(configured=self._client is not None,
-                                        min_nano=usd_to_nano(s.billing_min_usd),
-                                        max_nano=usd_to_nano(s.billing_max_usd))
+        return ledger_pb2.BillingConfig(
+            configured=self._client is not None,
+            min_nano=usd_to_nano(s.billing_min_usd),
+            max_nano=usd_to_nano(s.billing_max_usd),
+        )
 
-    async def create_checkout(self, request: ledger_pb2.CreateCheckoutRequest
-                              ) -> ledger_pb2.CheckoutSession:
+    async def create_checkout(
+        self, request: ledger_pb2.CreateCheckoutRequest
+    ) -> ledger_pb2.CheckoutSession:
         if self._client is None:
             raise NotConfigured(NOT_CONFIGURED)
         s = self._settings
-        cents = stripe_billing.checkout_cents(request.amount_nano, s.billing_min_usd,
-                                              s.billing_max_usd)
+        cents = stripe_billing.checkout_cents(
+            request.amount_nano, s.billing_min_usd, s.billing_max_usd
+        )
         tenant_id = parse_id(request.tenant_id)
         if tenant_id is None or not await self._events.tenant_exists(tenant_id):
             raise NotFound("Tenant not found.")
         key = stripe_billing.idempotency_key(tenant_id, request.idempotency_key)
         params = stripe_billing.session_params(
-            tenant_id, cents, _url(request.success_url, s.billing_success_url, "success_url"),
-            _url(request.cancel_url, s.billing_cancel_url, "cancel_url"))
+            tenant_id,
+            cents,
+            _url(request.success_url, s.billing_success_url, "success_url"),
+            _url(request.cancel_url, s.billing_cancel_url, "cancel_url"),
+        )
         try:
             session = await asyncio.to_thread(
                 self._client.v1.checkout.sessions.create,
-                params, {"idempotency_key": key})  # type: ignore[arg-type]
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": key},
+            )
         except stripe.IdempotencyError as exc:
-            raise InvalidRequest("This idempotency key was already used for another checkout.",
-                                 param="idempotency_key") from exc
+            raise InvalidRequest(
+                "This idempotency key was already used for another checkout.",
+                param="idempotency_key",
+            ) from exc
         except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
             log.warning("stripe unavailable", extra={"error": repr(exc)})
             raise ServiceUnavailable("The payment provider is unavailable. Please retry.") from exc
@@ -92,18 +106,25 @@ class StripeRpcs:
             raise UpstreamError("The payment provider refused the checkout.") from exc
         if not session.id or not session.url:
             raise UpstreamError("The payment provider returned no checkout URL.")
-        log.info("checkout created", extra={"tenant_id": str(tenant_id), "session": session.id,
-                                            "cents": cents})
+        log.info(
+            "checkout created",
+            extra={"tenant_id": str(tenant_id), "session": session.id, "cents": cents},
+        )
         return ledger_pb2.CheckoutSession(id=session.id, url=session.url)
 
-    async def handle_webhook(self, request: ledger_pb2.StripeWebhookRequest
-                             ) -> ledger_pb2.StripeWebhookResponse:
+    async def handle_webhook(
+        self, request: ledger_pb2.StripeWebhookRequest
+    ) -> ledger_pb2.StripeWebhookResponse:
         secret = self._settings.webhook_secret
         if secret is None:
             raise NotConfigured(NOT_CONFIGURED)
         try:
-            stripe.WebhookSignature.verify_header(request.payload, request.signature, secret,
-                                                  self._settings.stripe_webhook_tolerance_s)
+            stripe.WebhookSignature.verify_header(
+                request.payload,
+                request.signature,
+                secret,
+                self._settings.stripe_webhook_tolerance_s,
+            )
         except stripe.SignatureVerificationError as exc:
             raise InvalidRequest(f"Invalid Stripe signature: {exc.user_message}") from exc
         except UnicodeDecodeError as exc:
@@ -120,13 +141,21 @@ class StripeRpcs:
         outcome = await self._events.credit(credit)
         if outcome is None:
             raise InvalidRequest(f"Checkout Session {credit.session_id} names an unknown tenant.")
-        log.info("stripe event", extra={"event": credit.event_id, "session": credit.session_id,
-                                        "tenant_id": str(credit.tenant_id),
-                                        "credited": outcome.credited})
+        log.info(
+            "stripe event",
+            extra={
+                "event": credit.event_id,
+                "session": credit.session_id,
+                "tenant_id": str(credit.tenant_id),
+                "credited": outcome.credited,
+            },
+        )
         return ledger_pb2.StripeWebhookResponse(
-            credited=outcome.credited, tenant_id=str(credit.tenant_id),
+            credited=outcome.credited,
+            tenant_id=str(credit.tenant_id),
             amount_nano=credit.amount_nano if outcome.credited else 0,
-            event_type=event.event_type)
+            event_type=event.event_type,
+        )
 
 
 def _url(value: str, default: str, field: str) -> str:

@@ -11,16 +11,28 @@ import asyncpg  # type: ignore[import-untyped]
 
 from tokaroo_ledger.models import UsageBucket, UsageFilter, UsageRecord
 
-_USAGE_COLS = ("request_id, tier, input_tokens, output_tokens, charged_nano, latency_ms, "
-               "created_at, cache_outcome, status, key_id, error_code, cached_tokens")
+_USAGE_COLS = (
+    "request_id, tier, input_tokens, output_tokens, charged_nano, latency_ms, "
+    "created_at, cache_outcome, status, key_id, error_code, cached_tokens"
+)
 MAX_SUMMARY_ROWS = 10_000
 
 
 def usage_record(row: Any) -> UsageRecord:
-    return UsageRecord(row["request_id"], row["tier"], row["input_tokens"],
-                       row["output_tokens"], row["charged_nano"], row["latency_ms"],
-                       row["created_at"], row["cache_outcome"], row["status"], row["key_id"],
-                       row["error_code"], row["cached_tokens"])
+    return UsageRecord(
+        row["request_id"],
+        row["tier"],
+        row["input_tokens"],
+        row["output_tokens"],
+        row["charged_nano"],
+        row["latency_ms"],
+        row["created_at"],
+        row["cache_outcome"],
+        row["status"],
+        row["key_id"],
+        row["error_code"],
+        row["cached_tokens"],
+    )
 
 
 def where(tenant_id: uuid.UUID, flt: UsageFilter) -> tuple[str, list[Any]]:
@@ -51,9 +63,13 @@ class UsageStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def list_usage(self, tenant_id: uuid.UUID, limit: int,
-                         before: tuple[datetime, str] | None,
-                         flt: UsageFilter | None = None) -> list[UsageRecord]:
+    async def list_usage(
+        self,
+        tenant_id: uuid.UUID,
+        limit: int,
+        before: tuple[datetime, str] | None,
+        flt: UsageFilter | None = None,
+    ) -> list[UsageRecord]:
         """Newest first; `before` is the (created_at, request_id) of the last row seen."""
         clause, args = where(tenant_id, flt or UsageFilter())
         if before is not None:
@@ -62,7 +78,9 @@ class UsageStore:
         args.append(limit)
         rows = await self._pool.fetch(
             f"SELECT {_USAGE_COLS} FROM usage WHERE {clause} "
-            f"ORDER BY created_at DESC, request_id DESC LIMIT ${len(args)}", *args)
+            f"ORDER BY created_at DESC, request_id DESC LIMIT ${len(args)}",
+            *args,
+        )
         return [usage_record(r) for r in rows]
 
     async def summary(self, tenant_id: uuid.UUID, flt: UsageFilter) -> list[UsageBucket]:
@@ -74,6 +92,19 @@ class UsageStore:
             f"sum(charged_nano)::bigint AS charged, sum(baseline_cost_nano)::bigint AS baseline,"
             f" sum(input_tokens)::bigint AS input, sum(output_tokens)::bigint AS output "
             f"FROM usage WHERE {clause} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
-            f"LIMIT {MAX_SUMMARY_ROWS}", *args)
-        return [UsageBucket(r["day"], r["tier"], r["cache"], r["requests"], r["charged"],
-                            r["baseline"], r["input"], r["output"]) for r in rows]
+            f"LIMIT {MAX_SUMMARY_ROWS}",
+            *args,
+        )
+        return [
+            UsageBucket(
+                r["day"],
+                r["tier"],
+                r["cache"],
+                r["requests"],
+                r["charged"],
+                r["baseline"],
+                r["input"],
+                r["output"],
+            )
+            for r in rows
+        ]

@@ -30,7 +30,8 @@ class Totals:
 def totals_of(events: list[events_pb2.CompletionEvent]) -> Totals:
     unique = {e.request_id: e for e in reversed(events)}.values()
     return Totals(
-        requests=len(unique), charged_nano=sum(e.charged_nano for e in unique),
+        requests=len(unique),
+        charged_nano=sum(e.charged_nano for e in unique),
         baseline_cost_nano=sum(e.baseline_cost_nano for e in unique),
         upstream_cost_nano=sum(e.upstream_cost_nano for e in unique),
         input_tokens=sum(e.input_tokens for e in unique),
@@ -38,7 +39,8 @@ def totals_of(events: list[events_pb2.CompletionEvent]) -> Totals:
         exact=sum(e.cache_outcome == "exact" for e in unique),
         semantic=sum(e.cache_outcome == "semantic" for e in unique),
         errors=sum(e.status == "error" for e in unique),
-        fallbacks=sum(e.attempts > 1 for e in unique))
+        fallbacks=sum(e.attempts > 1 for e in unique),
+    )
 
 
 @pytest.fixture
@@ -66,6 +68,7 @@ def rollup_totals() -> Callable[[Warehouse], object]:
         rollup = (await wh.rows(ROLLUP_TOTALS))[0]
         raw = (await wh.rows(RAW_TOTALS))[0]
         return Totals(*(int(v) for v in rollup)), Totals(*(int(v) for v in raw))
+
     return read
 
 

@@ -20,8 +20,15 @@ from tokaroo_ledger.analytics.writer import EventWriter
 from tokaroo_proto.analytics.v1 import analytics_pb2, analytics_pb2_grpc
 
 NOW_MS = int(time.time() * 1000)
-EVENTS = list(make_events(1200, tenants=("t-a", "t-b", "t-c"), seed=5,
-                          start_ms=NOW_MS - 5 * HOUR_MS, span_ms=4 * HOUR_MS))
+EVENTS = list(
+    make_events(
+        1200,
+        tenants=("t-a", "t-b", "t-c"),
+        seed=5,
+        start_ms=NOW_MS - 5 * HOUR_MS,
+        span_ms=4 * HOUR_MS,
+    )
+)
 
 
 @pytest.fixture
@@ -29,7 +36,8 @@ async def channel(warehouse: Warehouse) -> AsyncIterator[grpc.aio.Channel]:
     await EventWriter(warehouse).write(EVENTS)
     server = grpc.aio.server()
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(
-        AnalyticsServicer(UsageQueries(warehouse)), server)
+        AnalyticsServicer(UsageQueries(warehouse)), server
+    )
     health = add_health_and_reflection(server, [SERVICE])
     port = free_port()
     server.add_insecure_port(f"127.0.0.1:{port}")
@@ -41,8 +49,9 @@ async def channel(warehouse: Warehouse) -> AsyncIterator[grpc.aio.Channel]:
 
 
 def _request(tenant: str, tier: str = "") -> analytics_pb2.UsageRequest:
-    return analytics_pb2.UsageRequest(tenant_id=tenant, start_unix_ms=NOW_MS - 24 * HOUR_MS,
-                                      end_unix_ms=NOW_MS, tier=tier)
+    return analytics_pb2.UsageRequest(
+        tenant_id=tenant, start_unix_ms=NOW_MS - 24 * HOUR_MS, end_unix_ms=NOW_MS, tier=tier
+    )
 
 
 async def test_summary_is_the_tenants_own_totals(channel: grpc.aio.Channel, totals) -> None:
@@ -82,14 +91,19 @@ async def test_no_tenant_sees_another_tenants_usage(channel: grpc.aio.Channel) -
     assert injected.usage.requests == 0
 
 
-@pytest.mark.parametrize("request_", [
-    analytics_pb2.UsageRequest(start_unix_ms=0, end_unix_ms=NOW_MS),
-    analytics_pb2.UsageRequest(tenant_id="t-a", start_unix_ms=NOW_MS, end_unix_ms=NOW_MS),
-    analytics_pb2.UsageRequest(tenant_id="t-a", start_unix_ms=0, end_unix_ms=NOW_MS,
-                               tier="gold"),
-])
-async def test_invalid_requests_are_rejected(channel: grpc.aio.Channel,
-                                             request_: analytics_pb2.UsageRequest) -> None:
+@pytest.mark.parametrize(
+    "request_",
+    [
+        analytics_pb2.UsageRequest(start_unix_ms=0, end_unix_ms=NOW_MS),
+        analytics_pb2.UsageRequest(tenant_id="t-a", start_unix_ms=NOW_MS, end_unix_ms=NOW_MS),
+        analytics_pb2.UsageRequest(
+            tenant_id="t-a", start_unix_ms=0, end_unix_ms=NOW_MS, tier="gold"
+        ),
+    ],
+)
+async def test_invalid_requests_are_rejected(
+    channel: grpc.aio.Channel, request_: analytics_pb2.UsageRequest
+) -> None:
     stub = analytics_pb2_grpc.AnalyticsServiceStub(channel)
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await stub.GetUsageSummary(request_)

@@ -24,8 +24,10 @@ TIME_FILTER = re.compile(r"\$__timeFilter\((\w+)\)")
 
 def expand(sql: str, from_s: int, to_s: int, tenants: list[str]) -> str:
     """The plugin's macros and Grafana's `${var:sqlstring}` formatting."""
-    sql = TIME_FILTER.sub(lambda m: f"{m.group(1)} >= toDateTime({from_s}) AND "
-                                    f"{m.group(1)} <= toDateTime({to_s})", sql)
+    sql = TIME_FILTER.sub(
+        lambda m: f"{m.group(1)} >= toDateTime({from_s}) AND {m.group(1)} <= toDateTime({to_s})",
+        sql,
+    )
     sql = sql.replace("${tenant:sqlstring}", ",".join(f"'{t}'" for t in tenants))
     assert "$" not in sql, f"unexpanded macro or variable in {sql}"
     return sql
@@ -39,7 +41,8 @@ def test_committed_dashboards_are_generated_from_code() -> None:
     for spec in DASHBOARDS:
         path = GRAFANA / "dashboards" / f"{spec.uid}.json"
         assert path.read_text() == encode(spec), (
-            f"{path} is stale: uv run python -m tokaroo_ledger.analytics dashboards")
+            f"{path} is stale: uv run python -m tokaroo_ledger.analytics dashboards"
+        )
     assert len({s.uid for s in DASHBOARDS}) == len(DASHBOARDS) == 5
 
 
@@ -60,8 +63,7 @@ def test_provisioning_points_at_the_dashboards_datasources() -> None:
 
 def test_prometheus_panels_read_metrics_the_services_export() -> None:
     """Every metric a PromQL panel names is one the services define (by name, in source)."""
-    sources = "".join(p.read_text() for p in (GRAFANA.parents[1]).glob(
-        "*/*/src/**/metrics.py"))
+    sources = "".join(p.read_text() for p in (GRAFANA.parents[1]).glob("*/*/src/**/metrics.py"))
     for spec in DASHBOARDS:
         for panel in spec.panels:
             for _, expr in panel.promql:

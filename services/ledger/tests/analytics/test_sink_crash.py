@@ -43,12 +43,22 @@ def nats_only() -> Iterator[Servers]:
 
 
 def start_sink(nats_url: str, chdb_dir: Path, log: Path, **env: str) -> subprocess.Popen[bytes]:
-    full = {**os.environ, "TOKAROO_NATS_URL": nats_url,
-            "TOKAROO_CLICKHOUSE_DSN": f"chdb://{chdb_dir}", "TOKAROO_ANALYTICS_BATCH_MAX": "1000",
-            "TOKAROO_ANALYTICS_FETCH_SIZE": "250", "TOKAROO_ANALYTICS_BATCH_MAX_WAIT_S": "0.3",
-            "TOKAROO_ANALYTICS_ACK_WAIT_S": "3", **env}
-    return subprocess.Popen([sys.executable, "-m", "tokaroo_ledger.analytics", "sink"],
-                            env=full, stdout=subprocess.DEVNULL, stderr=log.open("ab"))
+    full = {
+        **os.environ,
+        "TOKAROO_NATS_URL": nats_url,
+        "TOKAROO_CLICKHOUSE_DSN": f"chdb://{chdb_dir}",
+        "TOKAROO_ANALYTICS_BATCH_MAX": "1000",
+        "TOKAROO_ANALYTICS_FETCH_SIZE": "250",
+        "TOKAROO_ANALYTICS_BATCH_MAX_WAIT_S": "0.3",
+        "TOKAROO_ANALYTICS_ACK_WAIT_S": "3",
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "tokaroo_ledger.analytics", "sink"],
+        env=full,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("ab"),
+    )
 
 
 def batch_logs(log: Path) -> list[dict[str, object]]:
@@ -67,22 +77,25 @@ async def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignor
 async def publish_all(nc: NATS, events: list[events_pb2.CompletionEvent]) -> None:
     js = nc.jetstream()
     await ensure_stream(js)
-    sends = [publish(js, COMPLETION_SUBJECT, e.SerializeToString(), e.request_id)
-             for e in events]
+    sends = [publish(js, COMPLETION_SUBJECT, e.SerializeToString(), e.request_id) for e in events]
     # Duplicates the JetStream window drops (same Nats-Msg-Id) ...
-    sends += [publish(js, COMPLETION_SUBJECT, e.SerializeToString(), e.request_id)
-              for e in events[:500]]
+    sends += [
+        publish(js, COMPLETION_SUBJECT, e.SerializeToString(), e.request_id) for e in events[:500]
+    ]
     # ... and duplicates it cannot drop: an outbox replay after the window (new msg id).
-    sends += [publish(js, COMPLETION_SUBJECT, e.SerializeToString(), e.request_id + "/replay")
-              for e in events[1000:2500]]
+    sends += [
+        publish(js, COMPLETION_SUBJECT, e.SerializeToString(), e.request_id + "/replay")
+        for e in events[1000:2500]
+    ]
     poison = events_pb2.CompletionEvent(tenant_id="t-alpha").SerializeToString()
     sends.append(publish(js, COMPLETION_SUBJECT, poison, "poison-1"))
     for i in range(0, len(sends), 500):
-        await asyncio.gather(*sends[i:i + 500])
+        await asyncio.gather(*sends[i : i + 500])
 
 
 async def test_sink_killed_mid_batch_loses_and_duplicates_nothing(
-        nats_only: Servers, tmp_path: Path, totals, rollup_totals) -> None:
+    nats_only: Servers, tmp_path: Path, totals, rollup_totals
+) -> None:
     events = list(make_events(UNIQUE, seed=11))
     nc = await connect(nats_only.nats_url, "test")
     try:
@@ -91,12 +104,14 @@ async def test_sink_killed_mid_batch_loses_and_duplicates_nothing(
         assert (await js.stream_info(STREAM)).state.messages == UNIQUE + 1500 + 1
 
         chdb_dir, log1, log2 = tmp_path / "ch", tmp_path / "sink1.log", tmp_path / "sink2.log"
-        first = start_sink(nats_only.nats_url, chdb_dir, log1,
-                           TOKAROO_ANALYTICS_FAULT_PAUSE_AFTER_INSERT_S="1.5")
+        first = start_sink(
+            nats_only.nats_url, chdb_dir, log1, TOKAROO_ANALYTICS_FAULT_PAUSE_AFTER_INSERT_S="1.5"
+        )
 
         async def third_batch_inserted() -> bool:
             assert first.poll() is None, log1.read_text()
             return len(batch_logs(log1)) >= 3
+
         await wait_for(third_batch_inserted, 90, "three inserted batches")
         first.send_signal(signal.SIGKILL)  # inserted, not acked: paused before the acks
         assert first.wait(10) == -signal.SIGKILL
@@ -106,6 +121,7 @@ async def test_sink_killed_mid_batch_loses_and_duplicates_nothing(
 
         second = start_sink(nats_only.nats_url, chdb_dir, log2)
         try:
+
             async def drained() -> bool:
                 assert second.poll() is None, log2.read_text()
                 try:
@@ -113,6 +129,7 @@ async def test_sink_killed_mid_batch_loses_and_duplicates_nothing(
                 except NatsTimeoutError:  # a loaded machine; ask again
                     return False
                 return ci.num_pending == 0 and ci.num_ack_pending == 0
+
             await wait_for(drained, 120, "the sink to ack every message")
         finally:
             second.send_signal(signal.SIGTERM)
@@ -130,16 +147,20 @@ async def test_sink_killed_mid_batch_loses_and_duplicates_nothing(
 
     wh = Warehouse.open(f"chdb://{chdb_dir}", "tokaroo")
     try:
-        (count, unique), = await wh.rows(
-            "SELECT count(), uniqExact(request_id) FROM completion_events")
+        ((count, unique),) = await wh.rows(
+            "SELECT count(), uniqExact(request_id) FROM completion_events"
+        )
         assert count == unique == UNIQUE
         rollup, raw = await rollup_totals(wh)
         assert rollup == raw == totals(events)
-        per_tenant = dict(await wh.rows(
-            "SELECT tenant_id, sum(charged_nano) FROM usage_hourly GROUP BY tenant_id"))
+        per_tenant = dict(
+            await wh.rows(
+                "SELECT tenant_id, sum(charged_nano) FROM usage_hourly GROUP BY tenant_id"
+            )
+        )
         for tenant, charged in per_tenant.items():
             assert charged == sum(e.charged_nano for e in events if e.tenant_id == tenant)
-        (providers,), = await wh.rows("SELECT sum(requests) FROM provider_hourly")
+        ((providers,),) = await wh.rows("SELECT sum(requests) FROM provider_hourly")
         assert providers == UNIQUE
     finally:
         wh.close()

@@ -23,8 +23,12 @@ from typing import Any
 
 # catalog provider name -> Tokaroo provider name
 MODELS_DEV_PROVIDERS = {"openai": "openai", "anthropic": "anthropic", "google": "gemini"}
-LITELLM_PROVIDERS = {"openai": "openai", "text-completion-openai": "openai",
-                     "anthropic": "anthropic", "gemini": "gemini"}
+LITELLM_PROVIDERS = {
+    "openai": "openai",
+    "text-completion-openai": "openai",
+    "anthropic": "anthropic",
+    "gemini": "gemini",
+}
 _MILLION = Decimal(1_000_000)
 
 Key = tuple[str, str]  # (provider, upstream model)
@@ -75,17 +79,22 @@ def parse_models_dev(data: Mapping[str, Any]) -> list[CatalogEntry]:
             cost, limit = m.get("cost") or {}, m.get("limit") or {}
             embedding = "embedding" in model_id or "embedding" in str(m.get("family", ""))
             inputs = (m.get("modalities") or {}).get("input") or []
-            out.append(CatalogEntry(
-                provider=provider, model=str(model_id),
-                kind="embedding" if embedding else "chat",
-                input_per_1m=_dec(cost.get("input")), output_per_1m=_dec(cost.get("output")),
-                cached_input_per_1m=_dec(cost.get("cache_read")),
-                context_window=_int(limit.get("context")),
-                max_output=0 if embedding else _int(limit.get("output")),
-                tools=_bool(m.get("tool_call")),
-                vision=("image" in inputs) if inputs else _bool(m.get("attachment")),
-                json_schema=_bool(m.get("structured_output")),
-                reasoning=_bool(m.get("reasoning"))))
+            out.append(
+                CatalogEntry(
+                    provider=provider,
+                    model=str(model_id),
+                    kind="embedding" if embedding else "chat",
+                    input_per_1m=_dec(cost.get("input")),
+                    output_per_1m=_dec(cost.get("output")),
+                    cached_input_per_1m=_dec(cost.get("cache_read")),
+                    context_window=_int(limit.get("context")),
+                    max_output=0 if embedding else _int(limit.get("output")),
+                    tools=_bool(m.get("tool_call")),
+                    vision=("image" in inputs) if inputs else _bool(m.get("attachment")),
+                    json_schema=_bool(m.get("structured_output")),
+                    reasoning=_bool(m.get("reasoning")),
+                )
+            )
     return out
 
 
@@ -99,17 +108,22 @@ def parse_litellm(data: Mapping[str, Any]) -> list[CatalogEntry]:
         if provider is None or mode not in ("chat", "embedding"):
             continue
         model = str(name).split("/", 1)[1] if "/" in str(name) else str(name)
-        out.append(CatalogEntry(
-            provider=provider, model=model, kind=str(mode),
-            input_per_1m=_dec(m.get("input_cost_per_token"), _MILLION),
-            output_per_1m=_dec(m.get("output_cost_per_token"), _MILLION),
-            cached_input_per_1m=_dec(m.get("cache_read_input_token_cost"), _MILLION),
-            context_window=_int(m.get("max_input_tokens")),
-            max_output=0 if mode == "embedding" else _int(m.get("max_output_tokens")),
-            tools=_bool(m.get("supports_function_calling")),
-            vision=_bool(m.get("supports_vision")),
-            json_schema=_bool(m.get("supports_response_schema")),
-            reasoning=_bool(m.get("supports_reasoning"))))
+        out.append(
+            CatalogEntry(
+                provider=provider,
+                model=model,
+                kind=str(mode),
+                input_per_1m=_dec(m.get("input_cost_per_token"), _MILLION),
+                output_per_1m=_dec(m.get("output_cost_per_token"), _MILLION),
+                cached_input_per_1m=_dec(m.get("cache_read_input_token_cost"), _MILLION),
+                context_window=_int(m.get("max_input_tokens")),
+                max_output=0 if mode == "embedding" else _int(m.get("max_output_tokens")),
+                tools=_bool(m.get("supports_function_calling")),
+                vision=_bool(m.get("supports_vision")),
+                json_schema=_bool(m.get("supports_response_schema")),
+                reasoning=_bool(m.get("supports_reasoning")),
+            )
+        )
     return out
 
 
@@ -122,8 +136,11 @@ def merge(catalogs: Iterable[Iterable[CatalogEntry]]) -> dict[Key, CatalogEntry]
             if have is None:
                 merged[entry.key] = entry
                 continue
-            gaps = {f.name: getattr(entry, f.name) for f in fields(entry)
-                    if getattr(have, f.name) is None and getattr(entry, f.name) is not None}
+            gaps = {
+                f.name: getattr(entry, f.name)
+                for f in fields(entry)
+                if getattr(have, f.name) is None and getattr(entry, f.name) is not None
+            }
             if gaps:
                 merged[entry.key] = replace(have, **gaps)
     return merged

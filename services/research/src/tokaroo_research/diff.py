@@ -21,16 +21,21 @@ def diff_pools(previous: Pool | None, new: Pool) -> dict[str, Any]:
     """{from, to, added, removed, changed: {model: {field: [old, new]}}, reference, quality_bar}."""
     old_ids = set(previous.by_id) if previous else set()
     out: dict[str, Any] = {
-        "from": previous.version if previous else None, "to": new.version,
+        "from": previous.version if previous else None,
+        "to": new.version,
         "added": sorted(set(new.by_id) - old_ids),
-        "removed": sorted(old_ids - set(new.by_id)), "changed": {},
+        "removed": sorted(old_ids - set(new.by_id)),
+        "changed": {},
     }
     if previous is None:
         return out
     for model_id in sorted(old_ids & set(new.by_id)):
         a, b = previous.by_id[model_id], new.by_id[model_id]
-        changes = {f.name: [_value(a, f.name), _value(b, f.name)] for f in fields(ModelEntry)
-                   if getattr(a, f.name) != getattr(b, f.name)}
+        changes = {
+            f.name: [_value(a, f.name), _value(b, f.name)]
+            for f in fields(ModelEntry)
+            if getattr(a, f.name) != getattr(b, f.name)
+        }
         if changes:
             out["changed"][model_id] = changes
     if previous.reference != new.reference:

@@ -70,8 +70,9 @@ def load_catalogs(opts: RunOptions) -> dict[catalogs.Key, catalogs.CatalogEntry]
     return catalogs.merge(parsed)
 
 
-def load_quality(opts: RunOptions, previous: dict[str, Any],
-                 overrides: Overrides) -> dict[str, dict[str, float]]:
+def load_quality(
+    opts: RunOptions, previous: dict[str, Any], overrides: Overrides
+) -> dict[str, dict[str, float]]:
     arena = quality.parse_arena(sources.load_json(opts.arena or sources.arena_packaged()))
     ids = [str(m["id"]) for m in previous.get("models", [])] + list(overrides.models)
     out = {}
@@ -82,11 +83,15 @@ def load_quality(opts: RunOptions, previous: dict[str, Any],
     return out
 
 
-async def gather_providers(specs: Sequence[ProviderEndpoint], previous: dict[str, Any],
-                           probe: bool, timeout_s: float, report: Report,
-                           transport: httpx.AsyncBaseTransport | None = None,
-                           adapters: AdapterFactory | None = None,
-                           ) -> tuple[dict[str, frozenset[str]], dict[catalogs.Key, Probe]]:
+async def gather_providers(
+    specs: Sequence[ProviderEndpoint],
+    previous: dict[str, Any],
+    probe: bool,
+    timeout_s: float,
+    report: Report,
+    transport: httpx.AsyncBaseTransport | None = None,
+    adapters: AdapterFactory | None = None,
+) -> tuple[dict[str, frozenset[str]], dict[catalogs.Key, Probe]]:
     served: dict[str, frozenset[str]] = {}
     probes: dict[catalogs.Key, Probe] = {}
     async with httpx.AsyncClient(timeout=timeout_s, transport=transport) as client:
@@ -107,8 +112,11 @@ async def gather_providers(specs: Sequence[ProviderEndpoint], previous: dict[str
                 adapter = by_name.get(str(d["provider"]))
                 key = (str(d["provider"]), str(d["upstream_model"]))
                 if adapter is not None and key not in jobs:
-                    fn = providers.probe_embedding if m.get("kind") == "embedding" \
+                    fn = (
+                        providers.probe_embedding
+                        if m.get("kind") == "embedding"
                         else providers.probe_chat
+                    )
                     jobs[key] = fn(adapter, *key)
         results = await asyncio.gather(*jobs.values())
     finally:
@@ -117,27 +125,48 @@ async def gather_providers(specs: Sequence[ProviderEndpoint], previous: dict[str
     for key, result in zip(jobs, results, strict=True):
         probes[key] = result
         report.probes[f"{key[0]}:{key[1]}"] = {
-            "ok": result.ok, "ttft_ms": result.ttft_ms, "tokens_per_s": result.tokens_per_s,
-            "correct": result.correct, "error": result.error}
+            "ok": result.ok,
+            "ttft_ms": result.ttft_ms,
+            "tokens_per_s": result.tokens_per_s,
+            "correct": result.correct,
+            "error": result.error,
+        }
     return served, probes
 
 
-async def run(opts: RunOptions, settings: ResearchSettings, *, now: datetime | None = None,
-              transport: httpx.AsyncBaseTransport | None = None,
-              adapters: AdapterFactory | None = None) -> Report:
+async def run(
+    opts: RunOptions,
+    settings: ResearchSettings,
+    *,
+    now: datetime | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    adapters: AdapterFactory | None = None,
+) -> Report:
     """`transport` carries the models-list calls, `adapters` the probes (tests give fakes)."""
     report = Report()
     overrides = load_overrides(opts.overrides)
-    nc = await publish.connect_nats(settings.nats_url, settings.research_publish_timeout_s) \
-        if opts.publish else None
+    nc = (
+        await publish.connect_nats(settings.nats_url, settings.research_publish_timeout_s)
+        if opts.publish
+        else None
+    )
     try:
         previous = await _previous(opts, nc)
         evidence_served, evidence_probes = await gather_providers(
-            settings.provider_endpoints(), previous, opts.probe,
-            settings.research_probe_timeout_s, report, transport, adapters)
-        evidence = Evidence(catalog=load_catalogs(opts),
-                            quality=load_quality(opts, previous, overrides),
-                            served=evidence_served, probes=evidence_probes)
+            settings.provider_endpoints(),
+            previous,
+            opts.probe,
+            settings.research_probe_timeout_s,
+            report,
+            transport,
+            adapters,
+        )
+        evidence = Evidence(
+            catalog=load_catalogs(opts),
+            quality=load_quality(opts, previous, overrides),
+            served=evidence_served,
+            probes=evidence_probes,
+        )
         built = build_snapshot(previous, evidence, overrides, now or datetime.now(UTC))
         report.notes += built.notes
         report.snapshot, report.version = built.snapshot, built.snapshot["version"]
@@ -151,7 +180,8 @@ async def run(opts: RunOptions, settings: ResearchSettings, *, now: datetime | N
             opts.out.write_text(json.dumps(built.snapshot, indent=1) + "\n")
         if verdict.ok and nc is not None:
             report.published_revision = await publish.publish_snapshot(
-                nc, built.snapshot, report.diff, timeout_s=settings.research_publish_timeout_s)
+                nc, built.snapshot, report.diff, timeout_s=settings.research_publish_timeout_s
+            )
         return report
     finally:
         if nc is not None:

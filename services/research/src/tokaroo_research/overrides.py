@@ -12,11 +12,30 @@ from typing import Any
 
 from tokaroo_router import TIERS
 
-MODEL_FIELDS = frozenset({
-    "owned_by", "kind", "input_per_1m", "output_per_1m", "cached_input_per_1m",
-    "context_window", "max_output", "tools", "vision", "json_schema", "reasoning", "quality",
-    "ttft_ms", "tokens_per_s", "frontier", "local", "providers", "dimensions", "created",
-    "remove"})
+MODEL_FIELDS = frozenset(
+    {
+        "owned_by",
+        "kind",
+        "input_per_1m",
+        "output_per_1m",
+        "cached_input_per_1m",
+        "context_window",
+        "max_output",
+        "tools",
+        "vision",
+        "json_schema",
+        "reasoning",
+        "quality",
+        "ttft_ms",
+        "tokens_per_s",
+        "frontier",
+        "local",
+        "providers",
+        "dimensions",
+        "created",
+        "remove",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +61,8 @@ def parse_overrides(raw: Mapping[str, Any]) -> Overrides:
         quality_bar=bar,
         reference={str(k): str(v) for k, v in dict(raw.get("reference", {})).items()},
         arena_names={str(k): str(v) for k, v in dict(raw.get("arena_names", {})).items()},
-        models=models)
+        models=models,
+    )
 
 
 def load_overrides(path: Path | None = None) -> Overrides:

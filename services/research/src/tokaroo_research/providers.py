@@ -58,24 +58,39 @@ async def list_models(client: httpx.AsyncClient, spec: ProviderEndpoint) -> froz
 
 
 def _failure(exc: UpstreamFailure) -> Probe:
-    return Probe(False, error=f"HTTP {exc.status}" if exc.kind == "http" else
-                 f"{exc.kind}: {exc.detail}" if exc.detail else exc.kind)
+    return Probe(
+        False,
+        error=f"HTTP {exc.status}"
+        if exc.kind == "http"
+        else f"{exc.kind}: {exc.detail}"
+        if exc.detail
+        else exc.kind,
+    )
 
 
 def _chunk_text_and_tokens(chunk: dict[str, object]) -> tuple[str, int | None]:
     """The text one `chat.completion.chunk` adds, and its output token count if it has one."""
     choices = chunk.get("choices")
-    text = "".join(str((c.get("delta") or {}).get("content") or "")
-                   for c in choices if isinstance(c, dict)) if isinstance(choices, list) else ""
+    text = (
+        "".join(
+            str((c.get("delta") or {}).get("content") or "") for c in choices if isinstance(c, dict)
+        )
+        if isinstance(choices, list)
+        else ""
+    )
     usage = chunk.get("usage")
     tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
     return text, tokens if isinstance(tokens, int) else None
 
 
 async def probe_chat(adapter: ChatProvider, provider: str, model: str) -> Probe:
-    req = ChatCompletionRequest(model=model, messages=[Message(role="user", content=PROMPT)],
-                                max_tokens=MAX_TOKENS, stream=True,
-                                stream_options=StreamOptions(include_usage=True))
+    req = ChatCompletionRequest(
+        model=model,
+        messages=[Message(role="user", content=PROMPT)],
+        max_tokens=MAX_TOKENS,
+        stream=True,
+        stream_options=StreamOptions(include_usage=True),
+    )
     start = time.perf_counter()
     first = last = 0.0
     text, tokens, pieces = "", None, 0
@@ -93,10 +108,14 @@ async def probe_chat(adapter: ChatProvider, provider: str, model: str) -> Probe:
     correct = bool(text.strip()) and 0 < out <= MAX_TOKENS
     if not first:
         return Probe(False, error="no text in the reply")
-    rate = min((out - 1) / (last - first), MAX_TOKENS_PER_S) if out > 1 and last > first \
-        else None
-    return Probe(correct, ttft_ms=(first - start) * 1000, tokens_per_s=rate, correct=correct,
-                 error="" if correct else f"malformed reply ({out} tokens)")
+    rate = min((out - 1) / (last - first), MAX_TOKENS_PER_S) if out > 1 and last > first else None
+    return Probe(
+        correct,
+        ttft_ms=(first - start) * 1000,
+        tokens_per_s=rate,
+        correct=correct,
+        error="" if correct else f"malformed reply ({out} tokens)",
+    )
 
 
 async def probe_embedding(adapter: ChatProvider, provider: str, model: str) -> Probe:
@@ -104,15 +123,23 @@ async def probe_embedding(adapter: ChatProvider, provider: str, model: str) -> P
         return Probe(False, error=f"{provider} serves no embeddings")
     start = time.perf_counter()
     try:
-        payload = await adapter.embed(EmbeddingRequest(input="ping", model=model),
-                                      Target(provider, model))
+        payload = await adapter.embed(
+            EmbeddingRequest(input="ping", model=model), Target(provider, model)
+        )
     except UpstreamFailure as exc:
         return _failure(exc)
     elapsed = (time.perf_counter() - start) * 1000
     data = payload.get("data")
-    vector = data[0].get("embedding") if isinstance(data, list) and data \
-        and isinstance(data[0], dict) else None
-    correct = isinstance(vector, list) and bool(vector) and all(
-        isinstance(v, int | float) for v in vector)
-    return Probe(correct, ttft_ms=elapsed, correct=correct,
-                 error="" if correct else "malformed embedding")
+    vector = (
+        data[0].get("embedding")
+        if isinstance(data, list) and data and isinstance(data[0], dict)
+        else None
+    )
+    correct = (
+        isinstance(vector, list)
+        and bool(vector)
+        and all(isinstance(v, int | float) for v in vector)
+    )
+    return Probe(
+        correct, ttft_ms=elapsed, correct=correct, error="" if correct else "malformed embedding"
+    )

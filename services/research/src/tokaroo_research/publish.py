@@ -25,7 +25,8 @@ async def connect_nats(url: str, timeout_s: float) -> NATS:
     retrying a server that is not there)."""
     try:
         return await asyncio.wait_for(
-            connect(url, "tokaroo-research", first_connect_timeout_s=timeout_s), timeout_s)
+            connect(url, "tokaroo-research", first_connect_timeout_s=timeout_s), timeout_s
+        )
     except TimeoutError as exc:
         raise ConnectionError(f"NATS at {url} not reachable within {timeout_s}s") from exc
 
@@ -43,8 +44,9 @@ async def read_current(nc: NATS) -> dict[str, Any] | None:
     return json.loads(entry.value) if entry.value else None
 
 
-async def publish_snapshot(nc: NATS, snapshot: dict[str, Any], diff: dict[str, Any],
-                           *, timeout_s: float = 10.0) -> int:
+async def publish_snapshot(
+    nc: NATS, snapshot: dict[str, Any], diff: dict[str, Any], *, timeout_s: float = 10.0
+) -> int:
     """Store the snapshot (versioned key, then `current`) and announce it; returns the
     revision of `current`."""
     js = nc.jetstream(timeout=timeout_s)
@@ -54,10 +56,20 @@ async def publish_snapshot(nc: NATS, snapshot: dict[str, Any], diff: dict[str, A
     await kv.put(VERSION_PREFIX + version, data)
     revision = await kv.put(CURRENT_KEY, data)
     await ensure_stream(js)
-    event = {"version": version, "previous_version": diff.get("from"), "revision": revision,
-             "rollback": snapshot.get("rollback_of") is not None, "diff": diff}
-    await publish(js, POOL_SUBJECT, json.dumps(event).encode(), f"pool-{version}-{revision}",
-                  timeout=timeout_s)
+    event = {
+        "version": version,
+        "previous_version": diff.get("from"),
+        "revision": revision,
+        "rollback": snapshot.get("rollback_of") is not None,
+        "diff": diff,
+    }
+    await publish(
+        js,
+        POOL_SUBJECT,
+        json.dumps(event).encode(),
+        f"pool-{version}-{revision}",
+        timeout=timeout_s,
+    )
     return revision
 
 

@@ -69,8 +69,9 @@ def match_name(model_id: str, names: Iterable[str], aliases: Mapping[str, str]) 
     return max(dated)[1] if dated else None
 
 
-def tier_quality(model_id: str, arena: Mapping[str, Category],
-                 aliases: Mapping[str, str]) -> dict[str, float] | None:
+def tier_quality(
+    model_id: str, arena: Mapping[str, Category], aliases: Mapping[str, str]
+) -> dict[str, float] | None:
     """Quality per tier in [0, 1], or None when the leaderboard does not know the model."""
     names: set[str] = set()
     for cat in arena.values():
@@ -80,8 +81,9 @@ def tier_quality(model_id: str, arena: Mapping[str, Category],
         return None
     out: dict[str, float] = {}
     for tier, categories in TIER_CATEGORIES.items():
-        scores = [s for c in categories if c in arena
-                  for s in [arena[c].score(name)] if s is not None]
+        scores = [
+            s for c in categories if c in arena for s in [arena[c].score(name)] if s is not None
+        ]
         if scores:
             out[tier] = round(sum(scores) / len(scores), 3)
     return out or None

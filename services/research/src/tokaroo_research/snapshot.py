@@ -60,8 +60,9 @@ def price_str(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def build_snapshot(previous: Mapping[str, Any], evidence: Evidence, overrides: Overrides,
-                   now: datetime) -> Built:
+def build_snapshot(
+    previous: Mapping[str, Any], evidence: Evidence, overrides: Overrides, now: datetime
+) -> Built:
     notes: list[str] = []
     overridden: dict[str, list[str]] = {}
     models: list[dict[str, Any]] = []
@@ -92,8 +93,11 @@ def build_snapshot(previous: Mapping[str, Any], evidence: Evidence, overrides: O
     }
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
     stamp = now.astimezone(UTC)
-    snapshot = {"version": f"{stamp:%Y%m%dT%H%M%SZ}-{digest}",
-                "generated_at": stamp.isoformat(timespec="seconds"), **content}
+    snapshot = {
+        "version": f"{stamp:%Y%m%dT%H%M%SZ}-{digest}",
+        "generated_at": stamp.isoformat(timespec="seconds"),
+        **content,
+    }
     return Built(snapshot, tuple(notes))
 
 

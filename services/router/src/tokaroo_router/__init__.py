@@ -8,5 +8,14 @@ from tokaroo_router.pool import TIERS, ModelEntry, Pool, default_pool_path, pars
 from tokaroo_router.pool_validate import validate
 from tokaroo_router.pool_watch import CURRENT_KEY, POOL_SUBJECT, pool_bucket
 
-__all__ = ["CURRENT_KEY", "POOL_SUBJECT", "TIERS", "ModelEntry", "Pool", "default_pool_path",
-           "parse_pool", "pool_bucket", "validate"]
+__all__ = [
+    "CURRENT_KEY",
+    "POOL_SUBJECT",
+    "TIERS",
+    "ModelEntry",
+    "Pool",
+    "default_pool_path",
+    "parse_pool",
+    "pool_bucket",
+    "validate",
+]

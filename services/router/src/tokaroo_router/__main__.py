@@ -45,8 +45,9 @@ async def serve(settings: RouterSettings) -> None:
 
     def local(p: Pool) -> Pool:
         p = only_providers(p, settings.router_providers)
-        return with_local_model(p, settings.local_default_model) if settings.local_ai_base_url \
-            else p
+        return (
+            with_local_model(p, settings.local_default_model) if settings.local_ai_base_url else p
+        )
 
     holder = PoolHolder(local(base))
     stop = shutdown_event()
@@ -55,24 +56,40 @@ async def serve(settings: RouterSettings) -> None:
     obs = Observability.start("router", settings)
     server = obs.grpc_server()
     store: SessionStore = MemorySessionStore()
-    valkey = Redis.from_url(settings.redis_url, socket_timeout=0.2,
-                            socket_connect_timeout=0.2) if settings.redis_url else None
+    valkey = (
+        Redis.from_url(settings.redis_url, socket_timeout=0.2, socket_connect_timeout=0.2)
+        if settings.redis_url
+        else None
+    )
     if valkey is not None:
         store = FallbackSessionStore(ValkeySessionStore(valkey), MemorySessionStore())
-    servicer = RouterServicer(holder, load_model(), Health(HealthConfig(
-        half_life_s=settings.router_latency_half_life_s)), registry=obs.registry,
-        sessions=SessionBook(store, enabled=settings.prompt_caching))
+    servicer = RouterServicer(
+        holder,
+        load_model(),
+        Health(HealthConfig(half_life_s=settings.router_latency_half_life_s)),
+        registry=obs.registry,
+        sessions=SessionBook(store, enabled=settings.prompt_caching),
+    )
     router_pb2_grpc.add_RouterServiceServicer_to_server(servicer, server)
-    feed = asyncio.create_task(feed_health(
-        settings.nats_url, lambda: holder.current,
-        lambda o: servicer.observe(o.provider, o.upstream_model, ok=o.ok,
-                                   slowness=o.slowness), stop), name="health-feed")
-    session_feed = asyncio.create_task(feed_sessions(settings.nats_url, servicer.sessions, stop),
-                                       name="session-feed")
-    async with serving(server, [SERVICE], f"{settings.bind_host}:{settings.router_grpc_port}",
-                       grace_s=5):
-        log.info("router serving", extra={"port": settings.router_grpc_port,
-                                          "pool_version": pool.version})
+    feed = asyncio.create_task(
+        feed_health(
+            settings.nats_url,
+            lambda: holder.current,
+            lambda o: servicer.observe(o.provider, o.upstream_model, ok=o.ok, slowness=o.slowness),
+            stop,
+        ),
+        name="health-feed",
+    )
+    session_feed = asyncio.create_task(
+        feed_sessions(settings.nats_url, servicer.sessions, stop), name="session-feed"
+    )
+    async with serving(
+        server, [SERVICE], f"{settings.bind_host}:{settings.router_grpc_port}", grace_s=5
+    ):
+        log.info(
+            "router serving",
+            extra={"port": settings.router_grpc_port, "pool_version": pool.version},
+        )
         await stop.wait()
     watch.cancel()
     with contextlib.suppress(asyncio.CancelledError):

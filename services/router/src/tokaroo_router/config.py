@@ -21,10 +21,12 @@ class RouterSettings(BaseServiceSettings):
     router_providers: Annotated[frozenset[str] | None, NoDecode] = None
     # The local server's model (with LOCAL_AI_BASE_URL): added to the pool at near-zero cost.
     local_default_model: str | None = Field(
-        default=None, validation_alias=AliasChoices("LOCAL_DEFAULT_MODEL"))
+        default=None, validation_alias=AliasChoices("LOCAL_DEFAULT_MODEL")
+    )
     # Set: the local server is live (LOCAL_DEFAULT_MODEL is then added to the pool).
     local_ai_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("LOCAL_AI_BASE_URL"))
+        default=None, validation_alias=AliasChoices("LOCAL_AI_BASE_URL")
+    )
 
     @field_validator("router_providers", mode="before")
     @classmethod

@@ -81,11 +81,11 @@ def read_csv(path: Path, benchmark: str) -> list[Row]:
             if not rec:
                 continue
             try:
-                rows.append(Row(benchmark, group, rec[p], _value(rec[weak]),
-                                _value(rec[strong])))
+                rows.append(Row(benchmark, group, rec[p], _value(rec[weak]), _value(rec[strong])))
             except (IndexError, ValueError):
-                raise ValueError(f"row {n}: the model columns must be booleans or numbers"
-                                 ) from None
+                raise ValueError(
+                    f"row {n}: the model columns must be booleans or numbers"
+                ) from None
     return rows
 
 
@@ -115,8 +115,11 @@ def read_contaminated(root: Path) -> set[str]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 obj = json.loads(line)
-                out.update(normalize(str(obj[k])) for k in ("eval_prompt", "train_prompt",
-                                                            "prompt") if k in obj)
+                out.update(
+                    normalize(str(obj[k]))
+                    for k in ("eval_prompt", "train_prompt", "prompt")
+                    if k in obj
+                )
     return out
 
 

@@ -67,8 +67,9 @@ class Explanation:
         return self.categories[0] if self.categories else "chat"
 
 
-def conversation_features(conv: cpb.Conversation, input_tokens: int, tools: bool,
-                          vision: bool) -> Features:
+def conversation_features(
+    conv: cpb.Conversation, input_tokens: int, tools: bool, vision: bool
+) -> Features:
     """The text is the user's latest request in their own words, as the model was trained on
     (single prompts, not a role-annotated transcript); the conversation's structure (user
     turns, tool results, system prompt size, images) enters through the priors."""
@@ -82,13 +83,21 @@ def conversation_features(conv: cpb.Conversation, input_tokens: int, tools: bool
         elif t.role in (cpb.ROLE_SYSTEM, cpb.ROLE_DEVELOPER):
             system_chars += len(turn_text(t))
         media = media or has_media(t)
-    return Features(last_user_text(conv), input_tokens, users, tools, vision or media,
-                    tool_results, system_chars)
+    return Features(
+        last_user_text(conv),
+        input_tokens,
+        users,
+        tools,
+        vision or media,
+        tool_results,
+        system_chars,
+    )
 
 
 def request_features(request: router_pb2.RouteRequest) -> Features:
-    return conversation_features(request.conversation, request.input_tokens,
-                                 request.needs_tools, request.needs_vision)
+    return conversation_features(
+        request.conversation, request.input_tokens, request.needs_tools, request.needs_vision
+    )
 
 
 def _doublings(value: float, start: float, per: float, cap: float) -> float:
@@ -112,8 +121,7 @@ def prior_logit(f: Features) -> float:
 def explain(model: DifficultyModel, f: Features) -> Explanation:
     learned, cat_prior, cats = model.explain_text(f.text)
     conv = prior_logit(f)
-    return Explanation(learned, cat_prior, cats, conv,
-                       model.percentile(learned + cat_prior + conv))
+    return Explanation(learned, cat_prior, cats, conv, model.percentile(learned + cat_prior + conv))
 
 
 def logit(model: DifficultyModel, f: Features) -> float:

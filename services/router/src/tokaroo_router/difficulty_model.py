@@ -71,10 +71,16 @@ class DifficultyModel:
         if in_domain(low, cats):
             learned = raw + self.length_weight * math.log(chars)
         else:
-            learned = (OPEN_LEARNED_WEIGHT * raw + self.median_logit
-                       + self.length_weight * math.log(chars / OPEN_REFERENCE_CHARS))
-        return (learned,
-                prior(cats, self.category_gain, self.prior_scale) + structure_prior(low), cats)
+            learned = (
+                OPEN_LEARNED_WEIGHT * raw
+                + self.median_logit
+                + self.length_weight * math.log(chars / OPEN_REFERENCE_CHARS)
+            )
+        return (
+            learned,
+            prior(cats, self.category_gain, self.prior_scale) + structure_prior(low),
+            cats,
+        )
 
     @property
     def median_logit(self) -> float:
@@ -105,32 +111,48 @@ class DifficultyModel:
         return self.percentile(self.logit_text(text))
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": self.version, **dict(self.meta),
-                "category_gain": dict(self.category_gain), "prior_scale": self.prior_scale,
-                "length_weight": self.length_weight,
-                "knots": [round(x, 5) for x in self.knots],
-                "tiers": {"instant_below": self.instant_below,
-                          "complex_from": self.complex_from},
-                "weights": {k: round(v, 5) for k, v in sorted(self.weights.items())},
-                "exam_weights": {k: round(v, 5) for k, v in sorted(self.exam_weights.items())}}
+        return {
+            "version": self.version,
+            **dict(self.meta),
+            "category_gain": dict(self.category_gain),
+            "prior_scale": self.prior_scale,
+            "length_weight": self.length_weight,
+            "knots": [round(x, 5) for x in self.knots],
+            "tiers": {"instant_below": self.instant_below, "complex_from": self.complex_from},
+            "weights": {k: round(v, 5) for k, v in sorted(self.weights.items())},
+            "exam_weights": {k: round(v, 5) for k, v in sorted(self.exam_weights.items())},
+        }
 
     @staticmethod
     def from_json(raw: Mapping[str, Any]) -> DifficultyModel:
         tiers = dict(raw.get("tiers", {}))
-        meta = {k: v for k, v in raw.items() if k not in (
-            "version", "weights", "exam_weights", "knots", "tiers", "category_gain",
-            "prior_scale", "length_weight")}
-        return DifficultyModel(version=str(raw["version"]),
-                               weights={str(k): float(v) for k, v in raw["weights"].items()},
-                               exam_weights={str(k): float(v) for k, v in
-                                             dict(raw.get("exam_weights", {})).items()},
-                               knots=tuple(float(x) for x in raw.get("knots", ())),
-                               instant_below=float(tiers.get("instant_below", 0.35)),
-                               complex_from=float(tiers.get("complex_from", 0.65)), meta=meta,
-                               category_gain={str(k): float(v) for k, v in
-                                              dict(raw.get("category_gain", {})).items()},
-                               prior_scale=float(raw.get("prior_scale", 0.0)),
-                               length_weight=float(raw.get("length_weight", 0.0)))
+        meta = {
+            k: v
+            for k, v in raw.items()
+            if k
+            not in (
+                "version",
+                "weights",
+                "exam_weights",
+                "knots",
+                "tiers",
+                "category_gain",
+                "prior_scale",
+                "length_weight",
+            )
+        }
+        return DifficultyModel(
+            version=str(raw["version"]),
+            weights={str(k): float(v) for k, v in raw["weights"].items()},
+            exam_weights={str(k): float(v) for k, v in dict(raw.get("exam_weights", {})).items()},
+            knots=tuple(float(x) for x in raw.get("knots", ())),
+            instant_below=float(tiers.get("instant_below", 0.35)),
+            complex_from=float(tiers.get("complex_from", 0.65)),
+            meta=meta,
+            category_gain={str(k): float(v) for k, v in dict(raw.get("category_gain", {})).items()},
+            prior_scale=float(raw.get("prior_scale", 0.0)),
+            length_weight=float(raw.get("length_weight", 0.0)),
+        )
 
 
 def sigmoid(x: float) -> float:

@@ -54,8 +54,10 @@ def folds_of(rows: Sequence[Row], k: int) -> list[int]:
     for r in rows:
         groups.setdefault(r.benchmark, set()).add(r.group)
     index = {b: {g: i % k for i, g in enumerate(sorted(gs))} for b, gs in groups.items()}
-    return [index[r.benchmark][r.group] if len(groups[r.benchmark]) >= k
-            else bucket(r.prompt, k) for r in rows]
+    return [
+        index[r.benchmark][r.group] if len(groups[r.benchmark]) >= k else bucket(r.prompt, k)
+        for r in rows
+    ]
 
 
 def served_logit(model: DifficultyModel, prompt: str) -> float:
@@ -63,8 +65,9 @@ def served_logit(model: DifficultyModel, prompt: str) -> float:
     return logit(model, Features(prompt, math.ceil(len(prompt) / 4), 1, False, False))
 
 
-def holdout_scores(rows: Sequence[Row], k: int, params: Params,
-                   gain: Mapping[str, float] | None = None) -> Vector:
+def holdout_scores(
+    rows: Sequence[Row], k: int, params: Params, gain: Mapping[str, float] | None = None
+) -> Vector:
     folds = folds_of(rows, k)
     scores = np.zeros(len(rows))
     for f in range(k):
@@ -80,8 +83,9 @@ def prompt_cost(m: ModelEntry, prompt: str) -> float:
     return math.ceil(len(prompt) / 4) * m.input_nano + DEFAULT_OUTPUT_ESTIMATE * m.output_nano
 
 
-def report(rows: Sequence[Row], scores: Vector, weak_m: ModelEntry,
-           strong_m: ModelEntry) -> dict[str, Any]:
+def report(
+    rows: Sequence[Row], scores: Vector, weak_m: ModelEntry, strong_m: ModelEntry
+) -> dict[str, Any]:
     weak = np.array([r.weak for r in rows])
     strong = np.array([r.strong for r in rows])
     c = curve(scores, weak, strong)
@@ -89,18 +93,31 @@ def report(rows: Sequence[Row], scores: Vector, weak_m: ModelEntry,
     share = share_for_quality(c, target)
     wc = np.array([prompt_cost(weak_m, r.prompt) for r in rows])
     sc = np.array([prompt_cost(strong_m, r.prompt) for r in rows])
-    at95: dict[str, Any] = {"quality_target": round(target, 4), "strong_share": share,
-                            "cost_saved": None}
+    at95: dict[str, Any] = {
+        "quality_target": round(target, 4),
+        "strong_share": share,
+        "cost_saved": None,
+    }
     if share is not None:
         at95["cost_saved"] = round(1.0 - routed_cost(c, share, wc, sc) / float(sc.sum()), 4)
-    return {"rows": len(rows), "weak_quality": rnd(float(weak.mean())),
-            "strong_quality": rnd(float(strong.mean())), "apgr": rnd(apgr(c)),
-            "cpt_50": rnd(cpt(c, 0.5)), "cpt_80": rnd(cpt(c, 0.8)),
-            "at_95pct_strong_quality": at95}
+    return {
+        "rows": len(rows),
+        "weak_quality": rnd(float(weak.mean())),
+        "strong_quality": rnd(float(strong.mean())),
+        "apgr": rnd(apgr(c)),
+        "cpt_50": rnd(cpt(c, 0.5)),
+        "cpt_80": rnd(cpt(c, 0.8)),
+        "at_95pct_strong_quality": at95,
+    }
 
 
-def by_group(rows: Sequence[Row], scores: Vector, weak_m: ModelEntry, strong_m: ModelEntry,
-             min_rows: int = 10) -> dict[str, Any]:
+def by_group(
+    rows: Sequence[Row],
+    scores: Vector,
+    weak_m: ModelEntry,
+    strong_m: ModelEntry,
+    min_rows: int = 10,
+) -> dict[str, Any]:
     """APGR and the rest per category (chat) or subject (MMLU), for groups of `min_rows`+."""
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
@@ -124,11 +141,17 @@ def router_category(prompt: str) -> str:
     return cats[0] if cats else "chat"
 
 
-def by_router_category(rows: Sequence[Row], scores: Vector, weak_m: ModelEntry,
-                       strong_m: ModelEntry, min_rows: int = 10) -> dict[str, Any]:
+def by_router_category(
+    rows: Sequence[Row],
+    scores: Vector,
+    weak_m: ModelEntry,
+    strong_m: ModelEntry,
+    min_rows: int = 10,
+) -> dict[str, Any]:
     """`by_group`, grouped by the category the router detects instead of the data's label."""
-    relabelled = [Row(r.benchmark, router_category(r.prompt), r.prompt, r.weak, r.strong)
-                  for r in rows]
+    relabelled = [
+        Row(r.benchmark, router_category(r.prompt), r.prompt, r.weak, r.strong) for r in rows
+    ]
     out = by_group(relabelled, scores, weak_m, strong_m, min_rows)
     for entry in out.values():
         entry["share"] = round(entry["rows"] / len(rows), 4)
@@ -141,9 +164,11 @@ def rnd(x: float | None) -> float | None:
 
 def seen_files(data: Dataset, model: DifficultyModel, bench: str) -> int:
     trained = dict(model.meta.get("trained_on", {}).get("files", {}))
-    return sum(1 for path, sha in data.files.items()
-               if trained.get(path) == sha and (path.split("/")[0] == bench
-                                                or Path(path).stem == bench))
+    return sum(
+        1
+        for path, sha in data.files.items()
+        if trained.get(path) == sha and (path.split("/")[0] == bench or Path(path).stem == bench)
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -164,25 +189,35 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         split = "prompt length alone (baseline, no training)"
     elif args.holdout:
         all_scores = holdout_scores(all_rows, args.folds, Params(), load_gain(args.arena))
-        split = (f"held-out: {args.folds} folds, MMLU split by subject (test subjects unseen in "
-                 "training), other benchmarks by prompt hash; a fresh model per fold")
+        split = (
+            f"held-out: {args.folds} folds, MMLU split by subject (test subjects unseen in "
+            "training), other benchmarks by prompt hash; a fresh model per fold"
+        )
     else:
         assert model is not None
         all_scores = np.array([served_logit(model, r.prompt) for r in all_rows])
         split = f"shipped artifact {model.version}, no retraining"
     out: dict[str, Any] = {
-        "router": args.router if args.router in ("random", "length") else (
-            f"{VERSION} trainer, retrained per fold" if args.holdout
-            else (model.version if model else VERSION)),
-        "split": split, "weak_model": weak_m.id, "strong_model": strong_m.id,
+        "router": args.router
+        if args.router in ("random", "length")
+        else (
+            f"{VERSION} trainer, retrained per fold"
+            if args.holdout
+            else (model.version if model else VERSION)
+        ),
+        "split": split,
+        "weak_model": weak_m.id,
+        "strong_model": strong_m.id,
         "cost_basis": f"pool {pool.version} prices; ceil(chars/4) input tokens, "
-                      f"{DEFAULT_OUTPUT_ESTIMATE} output tokens per prompt",
-        "files_read": sorted(data.files), "files_skipped": dict(sorted(data.skipped.items())),
-        "benchmarks": {}}
+        f"{DEFAULT_OUTPUT_ESTIMATE} output tokens per prompt",
+        "files_read": sorted(data.files),
+        "files_skipped": dict(sorted(data.skipped.items())),
+        "benchmarks": {},
+    }
     start = 0
     for bench in sorted(data.rows):
         rows = data.rows[bench]
-        scores = all_scores[start:start + len(rows)]
+        scores = all_scores[start : start + len(rows)]
         start += len(rows)
         if not rows:
             continue
@@ -204,23 +239,39 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m tokaroo_router.evaluate", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m tokaroo_router.evaluate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--router", choices=["model", "random", "length"], default="model",
-                    help="length: the prompt's length alone (a baseline with no training)")
-    ap.add_argument("--holdout", action="store_true",
-                    help="retrain per fold and score only held-out folds")
+    ap.add_argument(
+        "--router",
+        choices=["model", "random", "length"],
+        default="model",
+        help="length: the prompt's length alone (a baseline with no training)",
+    )
+    ap.add_argument(
+        "--holdout", action="store_true", help="retrain per fold and score only held-out folds"
+    )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--artifact", type=Path, default=None)
     ap.add_argument("--pool", type=Path, default=None)
     ap.add_argument("--weak-model", default=WEAK_MODEL)
     ap.add_argument("--strong-model", default=STRONG_MODEL)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--min-group-rows", type=int, default=10,
-                    help="report per category / subject for groups this large")
-    ap.add_argument("--arena", type=Path, default=None,
-                    help="Arena snapshot for the category prior when retraining (--holdout)")
+    ap.add_argument(
+        "--min-group-rows",
+        type=int,
+        default=10,
+        help="report per category / subject for groups this large",
+    )
+    ap.add_argument(
+        "--arena",
+        type=Path,
+        default=None,
+        help="Arena snapshot for the category prior when retraining (--holdout)",
+    )
     return ap
 
 
@@ -232,8 +283,7 @@ def main(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyError as exc:
-        print(f"error: no model {exc} in the pool (--weak-model / --strong-model)",
-              file=sys.stderr)
+        print(f"error: no model {exc} in the pool (--weak-model / --strong-model)", file=sys.stderr)
         return 2
     print(json.dumps(result, indent=2))
     return 0

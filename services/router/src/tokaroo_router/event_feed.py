@@ -35,8 +35,11 @@ def observation(event: events_pb2.CompletionEvent, pool: Pool) -> Observation | 
     if not event.provider or not event.resolved_model or event.cache_outcome != "miss":
         return None
     model = pool.by_id.get(event.resolved_model)
-    upstream = next((d.upstream_model for d in model.providers
-                     if d.provider == event.provider), None) if model else None
+    upstream = (
+        next((d.upstream_model for d in model.providers if d.provider == event.provider), None)
+        if model
+        else None
+    )
     if upstream is None:
         return None
     assert model is not None
@@ -59,8 +62,9 @@ def slowness(event: events_pb2.CompletionEvent, m: ModelEntry) -> float | None:
 Observer = Callable[[Observation], None]
 
 
-async def feed_health(nats_url: str, pool: Callable[[], Pool], observe: Observer,
-                      stop: asyncio.Event) -> None:
+async def feed_health(
+    nats_url: str, pool: Callable[[], Pool], observe: Observer, stop: asyncio.Event
+) -> None:
     async def on_event(event: events_pb2.CompletionEvent) -> None:
         obs = observation(event, pool())
         if obs is not None:

@@ -22,18 +22,89 @@ TAIL_CHARS = 500
 # plain character classes and every cue below is a C-speed substring test on lower-cased text.
 _TOKEN = re.compile(r"[a-z]+|[0-9]+|[^ \t\r\na-z0-9]")
 _DIGITS = str.maketrans("123456789", "000000000")
-_CODE = ("```", "def ", "class ", "function", "#include", "=>", "return ", ";\n", "{\n",
-         "select ", "import ")
-_MATH = ("=", "+", "*", "/", "^", "<", ">", "\\frac", "\\sqrt", "integral", "derivative",
-         "prove", "equation", "polynomial", "probability", "matrix", "%")
-_REASONING = ("step by step", "explain why", "analyze", "analyse", "compare", "design",
-              "optimize", "optimise", "trade-off", "tradeoff", "architecture", "proof",
-              "derive", "calculate", "compute", "estimate")
+_CODE = (
+    "```",
+    "def ",
+    "class ",
+    "function",
+    "#include",
+    "=>",
+    "return ",
+    ";\n",
+    "{\n",
+    "select ",
+    "import ",
+)
+_MATH = (
+    "=",
+    "+",
+    "*",
+    "/",
+    "^",
+    "<",
+    ">",
+    "\\frac",
+    "\\sqrt",
+    "integral",
+    "derivative",
+    "prove",
+    "equation",
+    "polynomial",
+    "probability",
+    "matrix",
+    "%",
+)
+_REASONING = (
+    "step by step",
+    "explain why",
+    "analyze",
+    "analyse",
+    "compare",
+    "design",
+    "optimize",
+    "optimise",
+    "trade-off",
+    "tradeoff",
+    "architecture",
+    "proof",
+    "derive",
+    "calculate",
+    "compute",
+    "estimate",
+)
 _OPTIONS = ("\na.", "\nb.", "\nc.", "\nd.", "(a)", "(b)", "(c)", "(d)")
-_PARTS = ("\n1.", "\n2.", "\n3.", "\n- ", "\n* ", "1)", "2)", "then ", "also ", "finally",
-          "; ", "first,", "second,")
-_CONSTRAINTS = ("must", "at least", "at most", "exactly", "no more than", "without", "only ",
-                "do not", "don't", "should", "limit", "under ", "words", "format", "include")
+_PARTS = (
+    "\n1.",
+    "\n2.",
+    "\n3.",
+    "\n- ",
+    "\n* ",
+    "1)",
+    "2)",
+    "then ",
+    "also ",
+    "finally",
+    "; ",
+    "first,",
+    "second,",
+)
+_CONSTRAINTS = (
+    "must",
+    "at least",
+    "at most",
+    "exactly",
+    "no more than",
+    "without",
+    "only ",
+    "do not",
+    "don't",
+    "should",
+    "limit",
+    "under ",
+    "words",
+    "format",
+    "include",
+)
 
 
 def clip(text: str) -> str:

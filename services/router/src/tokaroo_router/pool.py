@@ -69,10 +69,19 @@ class Pool:
     by_id: dict[str, ModelEntry] = field(default_factory=dict)
 
     @staticmethod
-    def build(version: str, models: list[ModelEntry], reference: dict[str, str],
-              quality_bar: dict[str, float]) -> Pool:
-        return Pool(version=version, models=tuple(models), reference=dict(reference),
-                    quality_bar=dict(quality_bar), by_id={m.id: m for m in models})
+    def build(
+        version: str,
+        models: list[ModelEntry],
+        reference: dict[str, str],
+        quality_bar: dict[str, float],
+    ) -> Pool:
+        return Pool(
+            version=version,
+            models=tuple(models),
+            reference=dict(reference),
+            quality_bar=dict(quality_bar),
+            by_id={m.id: m for m in models},
+        )
 
 
 def parse_model(raw: dict[str, Any]) -> ModelEntry:
@@ -82,8 +91,7 @@ def parse_model(raw: dict[str, Any]) -> ModelEntry:
         kind=str(raw.get("kind", "chat")),
         input_per_1m=Decimal(str(raw["input_per_1m"])),
         output_per_1m=Decimal(str(raw.get("output_per_1m", "0"))),
-        cached_input_per_1m=Decimal(str(raw.get("cached_input_per_1m",
-                                                raw["input_per_1m"]))),
+        cached_input_per_1m=Decimal(str(raw.get("cached_input_per_1m", raw["input_per_1m"]))),
         context_window=int(raw.get("context_window", 8192)),
         max_output=int(raw.get("max_output", 4096)),
         tools=bool(raw.get("tools", False)),
@@ -94,19 +102,25 @@ def parse_model(raw: dict[str, Any]) -> ModelEntry:
         tokens_per_s=float(raw.get("tokens_per_s", 50)),
         frontier=bool(raw.get("frontier", False)),
         local=bool(raw.get("local", False)),
-        providers=tuple(Deployment(str(p["provider"]), str(p["upstream_model"]))
-                        for p in raw.get("providers", [])),
+        providers=tuple(
+            Deployment(str(p["provider"]), str(p["upstream_model"]))
+            for p in raw.get("providers", [])
+        ),
         created=int(raw.get("created", 0)),
         cache_write_per_1m=Decimal(str(raw["cache_write_per_1m"]))
-        if raw.get("cache_write_per_1m") is not None else None,
+        if raw.get("cache_write_per_1m") is not None
+        else None,
     )
 
 
 def parse_pool(raw: dict[str, Any]) -> Pool:
     models = [parse_model(m) for m in raw["models"]]
-    return Pool.build(str(raw.get("version", "unversioned")), models,
-                      {str(k): str(v) for k, v in raw.get("reference", {}).items()},
-                      {str(k): float(v) for k, v in raw.get("quality_bar", {}).items()})
+    return Pool.build(
+        str(raw.get("version", "unversioned")),
+        models,
+        {str(k): str(v) for k, v in raw.get("reference", {}).items()},
+        {str(k): float(v) for k, v in raw.get("quality_bar", {}).items()},
+    )
 
 
 def load_pool(path: Path) -> Pool:
@@ -123,14 +137,27 @@ def with_local_model(pool: Pool, model_id: str | None) -> Pool:
     if not model_id or model_id in pool.by_id:
         return pool
     local = ModelEntry(
-        id=model_id, owned_by="local", kind="chat", input_per_1m=Decimal("0.001"),
-        output_per_1m=Decimal("0.001"), cached_input_per_1m=Decimal("0.001"),
-        context_window=32768, max_output=4096, tools=True, vision=False, json_schema=True,
-        quality={"instant": 0.80, "standard": 0.78, "complex": 0.50}, ttft_ms=150,
-        tokens_per_s=60, frontier=False, local=True,
-        providers=(Deployment("local", model_id),))
-    return Pool.build(pool.version + "+local", [*pool.models, local], pool.reference,
-                      pool.quality_bar)
+        id=model_id,
+        owned_by="local",
+        kind="chat",
+        input_per_1m=Decimal("0.001"),
+        output_per_1m=Decimal("0.001"),
+        cached_input_per_1m=Decimal("0.001"),
+        context_window=32768,
+        max_output=4096,
+        tools=True,
+        vision=False,
+        json_schema=True,
+        quality={"instant": 0.80, "standard": 0.78, "complex": 0.50},
+        ttft_ms=150,
+        tokens_per_s=60,
+        frontier=False,
+        local=True,
+        providers=(Deployment("local", model_id),),
+    )
+    return Pool.build(
+        pool.version + "+local", [*pool.models, local], pool.reference, pool.quality_bar
+    )
 
 
 def only_providers(pool: Pool, live: frozenset[str] | None) -> Pool:
@@ -140,6 +167,8 @@ def only_providers(pool: Pool, live: frozenset[str] | None) -> Pool:
     not configured."""
     if live is None:
         return pool
-    models = [replace(m, providers=tuple(d for d in m.providers if d.provider in live))
-              for m in pool.models]
+    models = [
+        replace(m, providers=tuple(d for d in m.providers if d.provider in live))
+        for m in pool.models
+    ]
     return Pool.build(pool.version, models, pool.reference, pool.quality_bar)

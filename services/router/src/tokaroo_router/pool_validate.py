@@ -37,9 +37,13 @@ class Verdict:
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
-def validate(raw: Mapping[str, Any], previous: Pool | None = None, *,
-             required: Collection[str] = (),
-             max_price_ratio: Decimal = DEFAULT_MAX_PRICE_RATIO) -> Verdict:
+def validate(
+    raw: Mapping[str, Any],
+    previous: Pool | None = None,
+    *,
+    required: Collection[str] = (),
+    max_price_ratio: Decimal = DEFAULT_MAX_PRICE_RATIO,
+) -> Verdict:
     """Check a raw snapshot (the pool.json structure); `ok` only when `problems` is empty."""
     try:
         pool = parse_pool(dict(raw))
@@ -84,8 +88,11 @@ def _model_problems(m: ModelEntry) -> list[str]:
     problems: list[str] = []
     if m.kind not in KINDS:
         problems.append(f"{m.id}: unknown kind {m.kind!r}")
-    prices = {"input": m.input_per_1m, "output": m.output_per_1m,
-              "cached input": m.cached_input_per_1m}
+    prices = {
+        "input": m.input_per_1m,
+        "output": m.output_per_1m,
+        "cached input": m.cached_input_per_1m,
+    }
     if any(p < 0 for p in prices.values()):
         problems.append(f"{m.id}: negative price")
     if not m.local:
@@ -107,8 +114,9 @@ def _model_problems(m: ModelEntry) -> list[str]:
     return problems
 
 
-def _relative(pool: Pool, previous: Pool, overridden: Mapping[str, set[str]],
-              ratio: Decimal) -> list[str]:
+def _relative(
+    pool: Pool, previous: Pool, overridden: Mapping[str, set[str]], ratio: Decimal
+) -> list[str]:
     problems: list[str] = []
     for old in previous.models:
         explained = overridden.get(old.id, set())
@@ -122,8 +130,10 @@ def _relative(pool: Pool, previous: Pool, overridden: Mapping[str, set[str]],
         for name in PRICE_FIELDS:
             before, after = getattr(old, name), getattr(new, name)
             if not explained & {name, "price"} and _jumped(before, after, ratio):
-                problems.append(f"{old.id}: {name} moved from {before} to {after} "
-                                f"(beyond x{ratio}) without an override")
+                problems.append(
+                    f"{old.id}: {name} moved from {before} to {after} "
+                    f"(beyond x{ratio}) without an override"
+                )
         for cap in CAPABILITIES:
             if getattr(old, cap) and not getattr(new, cap) and cap not in explained:
                 problems.append(f"{old.id}: lost capability {cap} without an override")

@@ -46,17 +46,26 @@ async def pool_bucket(js: JetStreamContext) -> KeyValue:
     try:
         return await js.key_value(BUCKET)
     except BucketNotFoundError:
-        return await js.create_key_value(KeyValueConfig(
-            bucket=BUCKET, history=HISTORY, storage=StorageType.FILE,
-            description="Tokaroo model pool snapshots (research job)"))
+        return await js.create_key_value(
+            KeyValueConfig(
+                bucket=BUCKET,
+                history=HISTORY,
+                storage=StorageType.FILE,
+                description="Tokaroo model pool snapshots (research job)",
+            )
+        )
 
 
 class PoolWatcher:
     """Validates and applies pool snapshots to a holder; `transform` adapts an accepted pool
     to this process (e.g. adds the configured local model) before it goes live."""
 
-    def __init__(self, holder: Holder, base: Pool | None = None,
-                 transform: Callable[[Pool], Pool] = lambda p: p) -> None:
+    def __init__(
+        self,
+        holder: Holder,
+        base: Pool | None = None,
+        transform: Callable[[Pool], Pool] = lambda p: p,
+    ) -> None:
         self._holder = holder
         self._transform = transform
         self._base = base or holder.current  # last accepted pool, before `transform`
@@ -105,14 +114,17 @@ class PoolWatcher:
     def _apply(self, pool: Pool) -> None:
         self._previous, self._base = self._base, pool
         self._holder.current = self._transform(pool)
-        log.info("pool swapped", extra={"pool_version": pool.version,
-                                        "previous_version": self._previous.version})
+        log.info(
+            "pool swapped",
+            extra={"pool_version": pool.version, "previous_version": self._previous.version},
+        )
 
     def _reject(self, verdict: Verdict) -> Verdict:
         self.rejected += 1
-        log.warning("pool snapshot rejected, keeping the running pool",
-                    extra={"pool_version": self._base.version,
-                           "problems": list(verdict.problems)})
+        log.warning(
+            "pool snapshot rejected, keeping the running pool",
+            extra={"pool_version": self._base.version, "problems": list(verdict.problems)},
+        )
         return verdict
 
     async def run(self, nc: NATS, stop: asyncio.Event, *, retry_s: float = 1.0) -> None:
@@ -165,8 +177,9 @@ async def watch_pool(watcher: PoolWatcher, nats_url: str, stop: asyncio.Event) -
             await nc.drain()
 
 
-async def start_pool_watch(watcher: PoolWatcher, nats_url: str, stop: asyncio.Event,
-                           *, wait_s: float = 3.0) -> asyncio.Task[None]:
+async def start_pool_watch(
+    watcher: PoolWatcher, nats_url: str, stop: asyncio.Event, *, wait_s: float = 3.0
+) -> asyncio.Task[None]:
     """Start watching in the background; wait up to `wait_s` for the start-up load so the
     router begins serving with the published pool when there is one."""
     task = asyncio.create_task(watch_pool(watcher, nats_url, stop), name="pool-watch")

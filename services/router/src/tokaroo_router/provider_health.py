@@ -43,10 +43,14 @@ class HealthConfig:
     half_life_s: float = 30.0  # how fast an unrefreshed latency estimate decays towards 0
 
     def breaker_policy(self) -> BreakerPolicy:
-        return BreakerPolicy(failure_threshold=self.failure_threshold,
-                             failure_rate=self.failure_rate,
-                             min_observations=self.min_observations, alpha=self.alpha,
-                             cooldown_s=self.cooldown_s, max_cooldown_s=self.max_cooldown_s)
+        return BreakerPolicy(
+            failure_threshold=self.failure_threshold,
+            failure_rate=self.failure_rate,
+            min_observations=self.min_observations,
+            alpha=self.alpha,
+            cooldown_s=self.cooldown_s,
+            max_cooldown_s=self.max_cooldown_s,
+        )
 
 
 @dataclass
@@ -78,8 +82,9 @@ class Health:
     def __post_init__(self) -> None:
         self._breakers = Breakers(self.config.breaker_policy())
 
-    def observe(self, provider: str, model: str, *, ok: bool, now: float,
-                slowness: float | None = None) -> None:
+    def observe(
+        self, provider: str, model: str, *, ok: bool, now: float, slowness: float | None = None
+    ) -> None:
         """One request's outcome; `slowness` = its latency / the pool's expected latency."""
         self._breakers.record((provider, model), ok=ok, now=now)
         if ok and slowness is not None and slowness >= 0:
@@ -116,7 +121,11 @@ class Health:
 
     def snapshot(self, now: float) -> dict[str, dict[str, object]]:
         """For logs and debugging: state and estimates per provider/model."""
-        return {f"{p}/{m}": {"state": self.state(p, m, now).value,
-                             "failure_rate": round(c.failure_ewma, 3),
-                             "slowness": round(self.slowness(p, m, now), 4)}
-                for (p, m), c in sorted(self._breakers.items())}
+        return {
+            f"{p}/{m}": {
+                "state": self.state(p, m, now).value,
+                "failure_rate": round(c.failure_ewma, 3),
+                "slowness": round(self.slowness(p, m, now), 4),
+            }
+            for (p, m), c in sorted(self._breakers.items())
+        }

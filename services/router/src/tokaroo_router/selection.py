@@ -94,12 +94,20 @@ def session_cost(m: ModelEntry, need: Need, warm_tokens: int) -> int:
     prices = cache_prices(provider, m.input_nano, m.cached_input_nano, m.cache_write_nano)
     cached = min(max(warm_tokens, 0), need.input_tokens)
     cold = need.input_tokens - cached
-    return (cached * prices.read_nano_per_token
-            + cold * (prices.write_nano_per_token or m.input_nano) + out * m.output_nano)
+    return (
+        cached * prices.read_nano_per_token
+        + cold * (prices.write_nano_per_token or m.input_nano)
+        + out * m.output_nano
+    )
 
 
-def expected_latency_ms(m: ModelEntry, need: Need, health: Health | None = None,
-                        d: Deployment | None = None, now: float = 0.0) -> float:
+def expected_latency_ms(
+    m: ModelEntry,
+    need: Need,
+    health: Health | None = None,
+    d: Deployment | None = None,
+    now: float = 0.0,
+) -> float:
     """The pool's figure (TTFT + output at tokens/s) times the deployment's observed
     slowness (1.0 until observed; see `health`)."""
     out = min(need.max_output_tokens or DEFAULT_OUTPUT_ESTIMATE, DEFAULT_OUTPUT_ESTIMATE)
@@ -116,8 +124,7 @@ class _Ctx:
     now: float
 
     def up(self, d: Deployment) -> bool:
-        return self.health is None or self.health.available(d.provider, d.upstream_model,
-                                                            self.now)
+        return self.health is None or self.health.available(d.provider, d.upstream_model, self.now)
 
     def deployments(self, m: ModelEntry) -> list[Deployment]:
         """Healthy deployments first; for `fast`, fastest first."""
@@ -138,8 +145,7 @@ def _expand(models: list[ModelEntry], ctx: _Ctx) -> list[Choice]:
     """Every deployment of every model, in order, re-ordered so that the fallbacks right
     after the first choice are on other providers (a provider outage is the common failure).
     Deployments with an open circuit are dropped unless nothing else is left."""
-    every = [Choice(m, d.provider, d.upstream_model) for m in models
-             for d in ctx.deployments(m)]
+    every = [Choice(m, d.provider, d.upstream_model) for m in models for d in ctx.deployments(m)]
     live = [c for c in every if ctx.up(Deployment(c.provider, c.upstream_model))]
     every = live or every
     if not every:
@@ -153,27 +159,40 @@ def _expand(models: list[ModelEntry], ctx: _Ctx) -> list[Choice]:
     return out[:MAX_CANDIDATES]
 
 
-def select(pool: Pool, need: Need, health: Health | None = None, now: float = 0.0,
-           warm: Mapping[str, int] | None = None) -> Decision:
+def select(
+    pool: Pool,
+    need: Need,
+    health: Health | None = None,
+    now: float = 0.0,
+    warm: Mapping[str, int] | None = None,
+) -> Decision:
     """`now` is the clock the health observations use (e.g. time.monotonic()); `warm`, for a
     session, the prompt tokens cached per model id (None: not a session)."""
     ctx = _Ctx(need, health, now)
-    baseline = pool.by_id.get(pool.reference.get("embedding" if need.kind == "embedding"
-                                                  else need.tier, ""))
+    baseline = pool.by_id.get(
+        pool.reference.get("embedding" if need.kind == "embedding" else need.tier, "")
+    )
     policy = cache_policy(need.mode, embedding=need.kind == "embedding")
     if need.mode not in ("auto", "fast", "max"):
         chosen = pool.by_id.get(need.mode)
         if chosen is None or chosen.kind != need.kind or not chosen.providers:
-            raise ModelNotFound(f"The model '{need.mode}' does not exist or is not available.",
-                                param="model")
+            raise ModelNotFound(
+                f"The model '{need.mode}' does not exist or is not available.", param="model"
+            )
         if not fits(chosen, need):
-            raise InvalidRequest(f"The request does not fit model '{need.mode}' (context "
-                                 "window, output size or capabilities).", param="messages")
+            raise InvalidRequest(
+                f"The request does not fit model '{need.mode}' (context "
+                "window, output size or capabilities).",
+                param="messages",
+            )
         return Decision(need.tier, tuple(_expand([chosen], ctx)), baseline or chosen, policy)
     capable = [m for m in pool.models if fits(m, need) and m.providers]
     if not capable:
-        raise InvalidRequest("No available model can serve this request (it may exceed every "
-                             "model's context window or output limit).", param="messages")
+        raise InvalidRequest(
+            "No available model can serve this request (it may exceed every "
+            "model's context window or output limit).",
+            param="messages",
+        )
     if warm is not None and need.mode == "auto":
         costs = {m.id: session_cost(m, need, warm.get(m.id, 0)) for m in capable}
     else:  # prices are Decimal: once each
@@ -187,14 +206,18 @@ def select(pool: Pool, need: Need, health: Health | None = None, now: float = 0.
     elif need.mode == "max":
         frontier = [m for m in capable if m.frontier]
         if not frontier:
-            raise InvalidRequest("No frontier model can serve this request (context window, "
-                                 "output size or capabilities).", param="messages")
+            raise InvalidRequest(
+                "No frontier model can serve this request (context window, "
+                "output size or capabilities).",
+                param="messages",
+            )
         ordered = sorted(frontier, key=lambda m: (-m.quality.get(need.tier, 0.0), cost(m)))
     else:
         bar = pool.quality_bar.get(need.tier, 0.0)
         good = [m for m in capable if m.quality.get(need.tier, 0.0) >= bar]
-        rest = sorted((m for m in capable if m not in good),
-                      key=lambda m: -m.quality.get(need.tier, 0.0))
+        rest = sorted(
+            (m for m in capable if m not in good), key=lambda m: -m.quality.get(need.tier, 0.0)
+        )
         if need.mode == "fast":
             good.sort(key=lambda m: (ctx.best_latency(m), cost(m)))
         else:

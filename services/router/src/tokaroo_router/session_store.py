@@ -30,8 +30,12 @@ class SessionStore(Protocol):
 class MemorySessionStore:
     """Least recently used sessions with an expiry each; `clock` is monotonic seconds."""
 
-    def __init__(self, ttl_s: float = SESSION_TTL_S, capacity: int = DEFAULT_CAPACITY,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl_s: float = SESSION_TTL_S,
+        capacity: int = DEFAULT_CAPACITY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._ttl, self._capacity, self._clock = ttl_s, capacity, clock
         self._items: OrderedDict[str, tuple[float, Session]] = OrderedDict()
 
@@ -76,8 +80,10 @@ class FallbackSessionStore:
 
     def _failed(self, exc: Exception) -> None:
         if not self._degraded:
-            log.warning("session store unreachable: using this replica's memory",
-                        extra={"error": type(exc).__name__})
+            log.warning(
+                "session store unreachable: using this replica's memory",
+                extra={"error": type(exc).__name__},
+            )
         self._degraded = True
 
     async def get(self, key: str) -> Session | None:
@@ -101,8 +107,15 @@ class SessionBook:
     """The router's use of sessions: find this request's session, record where it went.
     Bounded in time and never an error: a slow or broken store only costs a cold prompt."""
 
-    def __init__(self, store: SessionStore, *, enabled: bool = True, timeout_s: float = 0.25,
-                 wall_clock: Callable[[], float] = time.time, pending: int = 10_000) -> None:
+    def __init__(
+        self,
+        store: SessionStore,
+        *,
+        enabled: bool = True,
+        timeout_s: float = 0.25,
+        wall_clock: Callable[[], float] = time.time,
+        pending: int = 10_000,
+    ) -> None:
         self._store, self.enabled, self._timeout = store, enabled, timeout_s
         self.now = wall_clock
         # request id -> (session key, model routed to), for `served`; the newest `pending`.
@@ -120,8 +133,9 @@ class SessionBook:
             found = None
         return found or Session(key)
 
-    async def routed(self, session: Session, model_id: str, prompt_tokens: int,
-                     request_id: str = "") -> Session:
+    async def routed(
+        self, session: Session, model_id: str, prompt_tokens: int, request_id: str = ""
+    ) -> Session:
         """Record that this turn went to `model_id` (its first candidate)."""
         updated = session.routed(model_id, prompt_tokens, self.now())
         await self._put(updated)
@@ -145,8 +159,7 @@ class SessionBook:
             return
         if session is None:
             return
-        kept = Session(key, tuple(w for w in session.warm if w.model_id != routed),
-                       session.turns)
+        kept = Session(key, tuple(w for w in session.warm if w.model_id != routed), session.turns)
         await self._put(kept.routed(model_id, prompt_tokens, self.now()))
 
     async def _put(self, session: Session) -> None:

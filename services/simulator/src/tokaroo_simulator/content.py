@@ -128,7 +128,7 @@ def conversation_digest(prompt: Prompt) -> str:
 
 def answer_text(prompt: Prompt, digest: str) -> str:
     picks = hashlib.sha256(digest.encode()).digest()  # 32 bytes: a length and up to 31 words
-    words = [_WORDS[b % len(_WORDS)] for b in picks[1:1 + 8 + picks[0] % 24]]
+    words = [_WORDS[b % len(_WORDS)] for b in picks[1 : 1 + 8 + picks[0] % 24]]
     lead = f"Simulated answer {digest[:8]}:"
     if prompt.after_tool_result:
         lead += " based on the tool result,"
@@ -146,8 +146,9 @@ def json_answer(prompt: Prompt, digest: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _apply_limits(text: str, max_tokens: int | None,
-                  stop: Sequence[str]) -> tuple[tuple[str, ...], FinishReason, str | None]:
+def _apply_limits(
+    text: str, max_tokens: int | None, stop: Sequence[str]
+) -> tuple[tuple[str, ...], FinishReason, str | None]:
     finish: FinishReason = "stop"
     matched: str | None = None
     cut = len(text)
@@ -196,8 +197,13 @@ def _with_prompt_paths(args: dict[str, Any], tool: Tool, text: str) -> dict[str,
     path = found.group(0).rstrip(".,;:!?)")
     out = dict(args)
     for key, sub in props.items():
-        if (key in out and isinstance(out[key], str) and isinstance(sub, Mapping)
-                and "enum" not in sub and _PATH_ARG.search(key)):
+        if (
+            key in out
+            and isinstance(out[key], str)
+            and isinstance(sub, Mapping)
+            and "enum" not in sub
+            and _PATH_ARG.search(key)
+        ):
             out[key] = path
     return out
 
@@ -213,19 +219,36 @@ def plan_reply(prompt: Prompt) -> Reply:
         args = _with_prompt_paths(args, tool, prompt.texts[-1] if prompt.texts else "")
         arguments = json.dumps(args, separators=(",", ":"), ensure_ascii=False)
         fragments = tuple(_ARG_PIECE.findall(arguments))
-        call = ToolCall(call_id=_call_id(digest, tool.name), name=tool.name,
-                        arguments=arguments, fragments=fragments)
-        return Reply(digest=digest, tool_call=call, finish="tool_calls",
-                     prompt_tokens=p_tokens, completion_tokens=max(1, len(fragments)))
-    text = answer_text(prompt, digest) if prompt.response_kind == "text" \
+        call = ToolCall(
+            call_id=_call_id(digest, tool.name),
+            name=tool.name,
+            arguments=arguments,
+            fragments=fragments,
+        )
+        return Reply(
+            digest=digest,
+            tool_call=call,
+            finish="tool_calls",
+            prompt_tokens=p_tokens,
+            completion_tokens=max(1, len(fragments)),
+        )
+    text = (
+        answer_text(prompt, digest)
+        if prompt.response_kind == "text"
         else json_answer(prompt, digest)
+    )
     pieces, finish, matched = _apply_limits(text, prompt.max_tokens, prompt.stop)
-    return Reply(digest=digest, pieces=pieces, finish=finish, stop_sequence=matched,
-                 prompt_tokens=p_tokens, completion_tokens=len(pieces))
+    return Reply(
+        digest=digest,
+        pieces=pieces,
+        finish=finish,
+        stop_sequence=matched,
+        prompt_tokens=p_tokens,
+        completion_tokens=len(pieces),
+    )
 
 
 def _call_id(digest: str, name: str) -> str:
     raw = hashlib.sha256(f"{digest}:{name}".encode()).digest()
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
     return "".join(alphabet[b % len(alphabet)] for b in raw[:24])
-

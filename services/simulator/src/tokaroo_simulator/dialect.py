@@ -20,8 +20,9 @@ class Dialect(Protocol):
     NAME: str
     OPENING_FRAMES: int  # frames a stream sends before its first text or arguments
 
-    def auth_error(self, headers: Mapping[str, str],
-                   query: Mapping[str, str]) -> tuple[int, dict[str, Any]] | None: ...
+    def auth_error(
+        self, headers: Mapping[str, str], query: Mapping[str, str]
+    ) -> tuple[int, dict[str, Any]] | None: ...
 
     def error_body(self, status: int, message: str) -> dict[str, Any]: ...
 
@@ -29,5 +30,6 @@ class Dialect(Protocol):
 
     def render(self, reply: Reply, ctx: ReplyContext) -> dict[str, Any]: ...
 
-    def stream_frames(self, reply: Reply, ctx: ReplyContext,
-                      include_usage: bool) -> list[bytes]: ...
+    def stream_frames(
+        self, reply: Reply, ctx: ReplyContext, include_usage: bool
+    ) -> list[bytes]: ...

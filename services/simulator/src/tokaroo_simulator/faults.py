@@ -15,8 +15,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 PROVIDERS = ("openai", "anthropic", "gemini")
-KINDS = ("error-429", "error-500", "error-503", "timeout", "break-midstream", "slow",
-         "connect-reset")
+KINDS = (
+    "error-429",
+    "error-500",
+    "error-503",
+    "timeout",
+    "break-midstream",
+    "slow",
+    "connect-reset",
+)
 ERROR_STATUS = {"error-429": 429, "error-500": 500, "error-503": 503}
 
 
@@ -78,8 +85,9 @@ class FaultTable:
 
     def set(self, rule: FaultRule) -> None:
         """Add a rule, replacing an earlier one for the same model and provider."""
-        self._rules = [r for r in self._rules
-                       if (r.model, r.provider) != (rule.model, rule.provider)]
+        self._rules = [
+            r for r in self._rules if (r.model, r.provider) != (rule.model, rule.provider)
+        ]
         self._rules.append(rule)
 
     def clear(self) -> None:
@@ -105,8 +113,9 @@ class FaultTable:
                 if rule.count <= 1:
                     del self._rules[i]
                 else:
-                    self._rules[i] = FaultRule(rule.kind, rule.model, rule.provider, rule.rate,
-                                               rule.count - 1)
+                    self._rules[i] = FaultRule(
+                        rule.kind, rule.model, rule.provider, rule.rate, rule.count - 1
+                    )
             return rule.kind
         return None
 

@@ -20,31 +20,53 @@ NAME = "gemini"
 OPENING_FRAMES = 0  # every streamed GenerateContentResponse carries text
 MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash", "text-embedding-004")
 SSE_END = b"\r\n\r\n"  # Google terminates each SSE event with CRLF CRLF
-_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-           404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE",
-           504: "DEADLINE_EXCEEDED"}
-_MESSAGES = {429: "Resource has been exhausted (e.g. check quota).",
-             500: "An internal error has occurred. Please retry or report in "
-                  "https://developers.generativeai.google/guide/troubleshooting",
-             503: "The model is overloaded. Please try again later."}
+_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+_MESSAGES = {
+    429: "Resource has been exhausted (e.g. check quota).",
+    500: "An internal error has occurred. Please retry or report in "
+    "https://developers.generativeai.google/guide/troubleshooting",
+    503: "The model is overloaded. Please try again later.",
+}
 _FINISH = {"stop": "STOP", "stop_sequence": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP"}
 _MODES: dict[str, Literal["auto", "none", "required"]] = {
-    "AUTO": "auto", "MODE_UNSPECIFIED": "auto", "ANY": "required", "VALIDATED": "auto",
-    "NONE": "none"}
+    "AUTO": "auto",
+    "MODE_UNSPECIFIED": "auto",
+    "ANY": "required",
+    "VALIDATED": "auto",
+    "NONE": "none",
+}
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
-    return {"error": {"code": status, "message": message or _MESSAGES.get(status, "Error"),
-                      "status": _STATUS.get(status, "UNKNOWN")}}
+    return {
+        "error": {
+            "code": status,
+            "message": message or _MESSAGES.get(status, "Error"),
+            "status": _STATUS.get(status, "UNKNOWN"),
+        }
+    }
 
 
-def auth_error(headers: Mapping[str, str],
-               query: Mapping[str, str]) -> tuple[int, dict[str, Any]] | None:
+def auth_error(
+    headers: Mapping[str, str], query: Mapping[str, str]
+) -> tuple[int, dict[str, Any]] | None:
     if headers.get("x-goog-api-key") or query.get("key"):
         return None
-    return 403, error_body(403, "Method doesn't allow unregistered callers (callers without "
-                                "established identity). Please use API Key or other form of "
-                                "API consumer identity to call this API.")
+    return 403, error_body(
+        403,
+        "Method doesn't allow unregistered callers (callers without "
+        "established identity). Please use API Key or other form of "
+        "API consumer identity to call this API.",
+    )
 
 
 def _get(obj: Mapping[str, Any], camel: str, snake: str, default: Any = None) -> Any:
@@ -76,12 +98,18 @@ def _tools(body: Mapping[str, Any]) -> tuple[tuple[Tool, ...], int]:
     raw = body.get("tools") or []
     tools: list[Tool] = []
     for group in raw if isinstance(raw, list) else []:
-        decls = _get(group, "functionDeclarations", "function_declarations", []) \
-            if isinstance(group, Mapping) else []
+        decls = (
+            _get(group, "functionDeclarations", "function_declarations", [])
+            if isinstance(group, Mapping)
+            else []
+        )
         for d in decls:
             if isinstance(d, Mapping) and isinstance(d.get("name"), str):
-                params = d.get("parameters") or _get(d, "parametersJsonSchema",
-                                                     "parameters_json_schema") or {}
+                params = (
+                    d.get("parameters")
+                    or _get(d, "parametersJsonSchema", "parameters_json_schema")
+                    or {}
+                )
                 tools.append(Tool(d["name"], params))
     return tuple(tools), len(orjson.dumps(raw)) if raw else 0
 
@@ -104,8 +132,15 @@ def parse_chat(body: Any) -> Prompt:
         images += i
     last_role = contents[-1].get("role") or "user"
     tools, tool_chars = _tools(body)
-    fcc = _get(_get(body, "toolConfig", "tool_config", {}) or {},
-               "functionCallingConfig", "function_calling_config", {}) or {}
+    fcc = (
+        _get(
+            _get(body, "toolConfig", "tool_config", {}) or {},
+            "functionCallingConfig",
+            "function_calling_config",
+            {},
+        )
+        or {}
+    )
     choice = _MODES.get(str(fcc.get("mode", "AUTO")).upper(), "auto")
     allowed = _get(fcc, "allowedFunctionNames", "allowed_function_names") or []
     forced = allowed[0] if choice == "required" and allowed else None
@@ -113,25 +148,39 @@ def parse_chat(body: Any) -> Prompt:
     max_tokens = _get(gen, "maxOutputTokens", "max_output_tokens")
     if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
         raise BadRequest("generationConfig.maxOutputTokens must be a positive integer")
-    schema = _get(gen, "responseJsonSchema", "response_json_schema") \
-        or _get(gen, "responseSchema", "response_schema")
+    schema = _get(gen, "responseJsonSchema", "response_json_schema") or _get(
+        gen, "responseSchema", "response_schema"
+    )
     json_mode = _get(gen, "responseMimeType", "response_mime_type") == "application/json"
-    kind: Literal["text", "json_object", "json_schema"] = \
+    kind: Literal["text", "json_object", "json_schema"] = (
         "json_schema" if isinstance(schema, Mapping) else "json_object" if json_mode else "text"
-    stops = tuple(s for s in _get(gen, "stopSequences", "stop_sequences") or ()
-                  if isinstance(s, str))
-    return Prompt(texts=tuple(texts), images=images, tools=tools, tool_choice=choice,
-                  forced_tool=forced, user_turn=last_role == "user" and not fn_response,
-                  after_tool_result=fn_response, response_kind=kind,
-                  response_schema=schema if isinstance(schema, Mapping) else None,
-                  max_tokens=max_tokens, stop=stops, extra_prompt_chars=tool_chars)
+    )
+    stops = tuple(
+        s for s in _get(gen, "stopSequences", "stop_sequences") or () if isinstance(s, str)
+    )
+    return Prompt(
+        texts=tuple(texts),
+        images=images,
+        tools=tools,
+        tool_choice=choice,
+        forced_tool=forced,
+        user_turn=last_role == "user" and not fn_response,
+        after_tool_result=fn_response,
+        response_kind=kind,
+        response_schema=schema if isinstance(schema, Mapping) else None,
+        max_tokens=max_tokens,
+        stop=stops,
+        extra_prompt_chars=tool_chars,
+    )
 
 
 def usage(reply: Reply, completion_tokens: int | None = None) -> dict[str, Any]:
     out = reply.completion_tokens if completion_tokens is None else completion_tokens
     meta: dict[str, Any] = {
-        "promptTokenCount": reply.prompt_tokens, "totalTokenCount": reply.prompt_tokens + out,
-        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": reply.prompt_tokens}]}
+        "promptTokenCount": reply.prompt_tokens,
+        "totalTokenCount": reply.prompt_tokens + out,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": reply.prompt_tokens}],
+    }
     if out:
         meta["candidatesTokenCount"] = out
     if reply.cached_tokens:
@@ -140,14 +189,19 @@ def usage(reply: Reply, completion_tokens: int | None = None) -> dict[str, Any]:
     return meta
 
 
-def _response(parts: list[dict[str, Any]], finish: str | None, meta: dict[str, Any],
-              ctx: ReplyContext) -> dict[str, Any]:
+def _response(
+    parts: list[dict[str, Any]], finish: str | None, meta: dict[str, Any], ctx: ReplyContext
+) -> dict[str, Any]:
     candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}}
     if finish is not None:
         candidate["finishReason"] = finish
     candidate["index"] = 0
-    return {"candidates": [candidate], "usageMetadata": meta, "modelVersion": ctx.model,
-            "responseId": ctx.response_id}
+    return {
+        "candidates": [candidate],
+        "usageMetadata": meta,
+        "modelVersion": ctx.model,
+        "responseId": ctx.response_id,
+    }
 
 
 def _parts_of(reply: Reply) -> list[dict[str, Any]]:
@@ -202,7 +256,16 @@ def embed_text(request: Any) -> tuple[str, int | None]:
 
 
 def models_body() -> dict[str, Any]:
-    return {"models": [{
-        "name": f"models/{m}", "version": "001", "displayName": m,
-        "supportedGenerationMethods": ["embedContent"] if "embedding" in m
-        else ["generateContent", "countTokens"]} for m in MODELS]}
+    return {
+        "models": [
+            {
+                "name": f"models/{m}",
+                "version": "001",
+                "displayName": m,
+                "supportedGenerationMethods": ["embedContent"]
+                if "embedding" in m
+                else ["generateContent", "countTokens"],
+            }
+            for m in MODELS
+        ]
+    }

@@ -13,8 +13,16 @@ from tokaroo_simulator.dialect import ReplyContext
 
 NAME = "openai"
 OPENING_FRAMES = 1  # the role chunk carries no text
-MODELS = ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3-mini",
-          "text-embedding-3-small", "text-embedding-3-large")
+MODELS = (
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-4.1-nano",
+    "o3-mini",
+    "text-embedding-3-small",
+    "text-embedding-3-large",
+)
 _ERRORS = {
     400: ("invalid_request_error", None),
     401: ("invalid_request_error", "invalid_api_key"),
@@ -28,24 +36,33 @@ _MESSAGES = {
     500: "The server had an error while processing your request. Sorry about that!",
     503: "The engine is currently overloaded, please try again later.",
 }
-_FINISH = {"stop": "stop", "stop_sequence": "stop", "length": "length",
-           "tool_calls": "tool_calls"}
+_FINISH = {"stop": "stop", "stop_sequence": "stop", "length": "length", "tool_calls": "tool_calls"}
 _FINGERPRINT = "fp_tokaroo_sim"
 
 
 def error_body(status: int, message: str, param: str | None = None) -> dict[str, Any]:
     etype, code = _ERRORS.get(status, ("server_error", None))
-    return {"error": {"message": message or _MESSAGES.get(status, "error"), "type": etype,
-                      "param": param, "code": code}}
+    return {
+        "error": {
+            "message": message or _MESSAGES.get(status, "error"),
+            "type": etype,
+            "param": param,
+            "code": code,
+        }
+    }
 
 
-def auth_error(headers: Mapping[str, str],
-               query: Mapping[str, str]) -> tuple[int, dict[str, Any]] | None:
+def auth_error(
+    headers: Mapping[str, str], query: Mapping[str, str]
+) -> tuple[int, dict[str, Any]] | None:
     auth = headers.get("authorization", "")
     if auth[:7].lower() == "bearer " and auth[7:].strip():
         return None
-    return 401, error_body(401, "You didn't provide an API key. You need to provide your API key "
-                                "in an Authorization header using Bearer auth.")
+    return 401, error_body(
+        401,
+        "You didn't provide an API key. You need to provide your API key "
+        "in an Authorization header using Bearer auth.",
+    )
 
 
 def _text_of(content: Any) -> tuple[list[str], int]:
@@ -127,13 +144,15 @@ def parse_chat(body: Any) -> Prompt:
             raise BadRequest(f"tool_choice names an unknown function {forced!r}", "tool_choice")
         choice = "required"
     if choice not in ("auto", "none", "required"):
-        raise BadRequest("tool_choice must be none, auto, required or a named function",
-                         "tool_choice")
+        raise BadRequest(
+            "tool_choice must be none, auto, required or a named function", "tool_choice"
+        )
     rf = body.get("response_format") or {"type": "text"}
     kind = rf.get("type") if isinstance(rf, Mapping) else None
     if kind not in ("text", "json_object", "json_schema"):
-        raise BadRequest("response_format.type must be text, json_object or json_schema",
-                         "response_format")
+        raise BadRequest(
+            "response_format.type must be text, json_object or json_schema", "response_format"
+        )
     schema = None
     if kind == "json_schema":
         schema = (rf.get("json_schema") or {}).get("schema")
@@ -141,11 +160,20 @@ def parse_chat(body: Any) -> Prompt:
             raise BadRequest("response_format.json_schema.schema is required", "response_format")
     stop = body.get("stop")
     stops = (stop,) if isinstance(stop, str) else tuple(s for s in stop or () if isinstance(s, str))
-    return Prompt(texts=tuple(texts), images=images, tools=tools, tool_choice=choice,
-                  forced_tool=forced, user_turn=last_role == "user",
-                  after_tool_result=last_role in ("tool", "function"), response_kind=kind,
-                  response_schema=schema, max_tokens=_limit(body), stop=stops,
-                  extra_prompt_chars=tool_chars)
+    return Prompt(
+        texts=tuple(texts),
+        images=images,
+        tools=tools,
+        tool_choice=choice,
+        forced_tool=forced,
+        user_turn=last_role == "user",
+        after_tool_result=last_role in ("tool", "function"),
+        response_kind=kind,
+        response_schema=schema,
+        max_tokens=_limit(body),
+        stop=stops,
+        extra_prompt_chars=tool_chars,
+    )
 
 
 def usage(reply: Reply) -> dict[str, Any]:
@@ -154,27 +182,49 @@ def usage(reply: Reply) -> dict[str, Any]:
         "completion_tokens": reply.completion_tokens,
         "total_tokens": reply.prompt_tokens + reply.completion_tokens,
         "prompt_tokens_details": {"cached_tokens": reply.cached_tokens, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
-                                      "accepted_prediction_tokens": 0,
-                                      "rejected_prediction_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
     }
 
 
 def render(reply: Reply, ctx: ReplyContext) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None,
-                               "annotations": []}
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": None,
+        "refusal": None,
+        "annotations": [],
+    }
     call = reply.tool_call
     if call is not None:
-        message["tool_calls"] = [{"id": "call_" + call.call_id, "type": "function",
-                                  "function": {"name": call.name, "arguments": call.arguments}}]
+        message["tool_calls"] = [
+            {
+                "id": "call_" + call.call_id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments},
+            }
+        ]
     else:
         message["content"] = reply.text
     return {
-        "id": "chatcmpl-" + ctx.response_id, "object": "chat.completion", "created": ctx.created,
+        "id": "chatcmpl-" + ctx.response_id,
+        "object": "chat.completion",
+        "created": ctx.created,
         "model": ctx.model,
-        "choices": [{"index": 0, "message": message, "logprobs": None,
-                     "finish_reason": _FINISH[reply.finish]}],
-        "usage": usage(reply), "service_tier": "default", "system_fingerprint": _FINGERPRINT,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": _FINISH[reply.finish],
+            }
+        ],
+        "usage": usage(reply),
+        "service_tier": "default",
+        "system_fingerprint": _FINGERPRINT,
     }
 
 
@@ -184,23 +234,50 @@ def _sse(obj: Any) -> bytes:
 
 def stream_frames(reply: Reply, ctx: ReplyContext, include_usage: bool) -> list[bytes]:
     """The SSE frames of a streamed completion, ending with `data: [DONE]`."""
-    head = {"id": "chatcmpl-" + ctx.response_id, "object": "chat.completion.chunk",
-            "created": ctx.created, "model": ctx.model, "service_tier": "default",
-            "system_fingerprint": _FINGERPRINT}
+    head = {
+        "id": "chatcmpl-" + ctx.response_id,
+        "object": "chat.completion.chunk",
+        "created": ctx.created,
+        "model": ctx.model,
+        "service_tier": "default",
+        "system_fingerprint": _FINGERPRINT,
+    }
     if include_usage:
         head["usage"] = None
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-        return _sse({**head, "choices": [{"index": 0, "delta": delta, "logprobs": None,
-                                          "finish_reason": finish}]})
+        return _sse(
+            {
+                **head,
+                "choices": [
+                    {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+                ],
+            }
+        )
 
     call = reply.tool_call
     if call is not None:
-        frames = [chunk({"role": "assistant", "content": None, "tool_calls": [
-            {"index": 0, "id": "call_" + call.call_id, "type": "function",
-             "function": {"name": call.name, "arguments": ""}}], "refusal": None})]
-        frames += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": frag}}]})
-                   for frag in call.fragments]
+        frames = [
+            chunk(
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "index": 0,
+                            "id": "call_" + call.call_id,
+                            "type": "function",
+                            "function": {"name": call.name, "arguments": ""},
+                        }
+                    ],
+                    "refusal": None,
+                }
+            )
+        ]
+        frames += [
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": frag}}]})
+            for frag in call.fragments
+        ]
     else:
         frames = [chunk({"role": "assistant", "content": "", "refusal": None})]
         frames += [chunk({"content": piece}) for piece in reply.pieces]
@@ -214,8 +291,9 @@ def stream_frames(reply: Reply, ctx: ReplyContext, include_usage: bool) -> list[
 def embeddings_body(model: str, vectors: list[Any], prompt_tokens: int) -> dict[str, Any]:
     return {
         "object": "list",
-        "data": [{"object": "embedding", "index": i, "embedding": v}
-                 for i, v in enumerate(vectors)],
+        "data": [
+            {"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)
+        ],
         "model": model,
         "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
     }
@@ -238,8 +316,9 @@ def embedding_inputs(body: Any) -> list[str]:
             elif isinstance(item, list) and all(isinstance(x, int) for x in item):
                 out.append(" ".join(map(str, item)))
             else:
-                raise BadRequest("input must be a string, an array of strings or of token "
-                                 "arrays", "input")
+                raise BadRequest(
+                    "input must be a string, an array of strings or of token arrays", "input"
+                )
         return out
     raise BadRequest("input must not be empty", "input")
 

@@ -52,15 +52,15 @@ class CacheRuleError(ValueError):
 
 @dataclass(frozen=True)
 class CacheBlock:
-    data: bytes                 # the block's bytes as sent (breakpoint markers removed)
-    ttl: str | None = None      # a client breakpoint on this block: "5m" or "1h"
+    data: bytes  # the block's bytes as sent (breakpoint markers removed)
+    ttl: str | None = None  # a client breakpoint on this block: "5m" or "1h"
 
 
 @dataclass(frozen=True)
 class CacheUsage:
-    read: int = 0               # prompt tokens served from the cache
-    write_5m: int = 0           # prompt tokens written with a 5-minute life (Anthropic)
-    write_1h: int = 0           # prompt tokens written with a 1-hour life (Anthropic)
+    read: int = 0  # prompt tokens served from the cache
+    write_5m: int = 0  # prompt tokens written with a 5-minute life (Anthropic)
+    write_1h: int = 0  # prompt tokens written with a 1-hour life (Anthropic)
 
     @property
     def write(self) -> int:
@@ -160,8 +160,16 @@ class PromptCaches:
         for s in self._stores.values():
             s.clear()
 
-    def usage(self, provider: str, model: str, blocks: Sequence[CacheBlock], tokens: int,
-              now: float, *, extended: bool = False) -> CacheUsage:
+    def usage(
+        self,
+        provider: str,
+        model: str,
+        blocks: Sequence[CacheBlock],
+        tokens: int,
+        now: float,
+        *,
+        extended: bool = False,
+    ) -> CacheUsage:
         if provider == "anthropic":  # the breakpoint limit holds even with caching off
             check_breakpoints(blocks)
         store = self._stores.get(provider)
@@ -170,8 +178,9 @@ class PromptCaches:
         prompt = _Prompt.of(blocks, tokens)
         scope = f"{provider}/{model}"
         if provider == "openai":
-            return _openai(store, prompt, scope, now,
-                           OPENAI_EXTENDED_TTL_S if extended else OPENAI_TTL_S)
+            return _openai(
+                store, prompt, scope, now, OPENAI_EXTENDED_TTL_S if extended else OPENAI_TTL_S
+            )
         if provider == "anthropic":
             return _anthropic(store, prompt, blocks, scope, now, anthropic_min_tokens(model))
         return _gemini(store, prompt, scope, now, gemini_min_tokens(model))
@@ -180,8 +189,10 @@ class PromptCaches:
 def check_breakpoints(blocks: Sequence[CacheBlock]) -> None:
     marked = sum(1 for b in blocks if b.ttl is not None)
     if marked > ANTHROPIC_MAX_BREAKPOINTS:
-        raise CacheRuleError(f"A maximum of {ANTHROPIC_MAX_BREAKPOINTS} blocks with "
-                             f"cache_control may be provided. Found {marked}.")
+        raise CacheRuleError(
+            f"A maximum of {ANTHROPIC_MAX_BREAKPOINTS} blocks with "
+            f"cache_control may be provided. Found {marked}."
+        )
     if any(b.ttl not in (None, *ANTHROPIC_TTL_S) for b in blocks):
         raise CacheRuleError("cache_control.ttl: Input should be '5m' or '1h'")
 
@@ -201,8 +212,7 @@ def _openai(store: PrefixStore, p: _Prompt, scope: str, now: float, ttl: float) 
     return CacheUsage(read=read)
 
 
-def _gemini(store: PrefixStore, p: _Prompt, scope: str, now: float,
-            minimum: int) -> CacheUsage:
+def _gemini(store: PrefixStore, p: _Prompt, scope: str, now: float, minimum: int) -> CacheUsage:
     if p.tokens < minimum:
         return NO_CACHE
     cuts = [(p.tokens_at(end), p.key(scope, end)) for end in p.ends]
@@ -213,8 +223,14 @@ def _gemini(store: PrefixStore, p: _Prompt, scope: str, now: float,
     return CacheUsage(read=read)
 
 
-def _anthropic(store: PrefixStore, p: _Prompt, blocks: Sequence[CacheBlock], scope: str,
-               now: float, minimum: int) -> CacheUsage:
+def _anthropic(
+    store: PrefixStore,
+    p: _Prompt,
+    blocks: Sequence[CacheBlock],
+    scope: str,
+    now: float,
+    minimum: int,
+) -> CacheUsage:
     points = [i for i, b in enumerate(blocks) if b.ttl is not None]
     if not points:
         return NO_CACHE

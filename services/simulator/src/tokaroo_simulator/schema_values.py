@@ -54,8 +54,9 @@ def _type_of(schema: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _value(root: Mapping[str, Any], schema: Mapping[str, Any], seed: int, name: str,
-           depth: int) -> Any:
+def _value(
+    root: Mapping[str, Any], schema: Mapping[str, Any], seed: int, name: str, depth: int
+) -> Any:
     if depth > _MAX_DEPTH:
         return None
     if "$ref" in schema and isinstance(schema["$ref"], str):
@@ -86,8 +87,9 @@ def _value(root: Mapping[str, Any], schema: Mapping[str, Any], seed: int, name: 
     return _string(schema, seed, name)
 
 
-def _object(root: Mapping[str, Any], schema: Mapping[str, Any], seed: int,
-            depth: int) -> dict[str, Any]:
+def _object(
+    root: Mapping[str, Any], schema: Mapping[str, Any], seed: int, depth: int
+) -> dict[str, Any]:
     props = schema.get("properties")
     if not isinstance(props, Mapping):
         props = {}
@@ -98,13 +100,15 @@ def _object(root: Mapping[str, Any], schema: Mapping[str, Any], seed: int,
     out: dict[str, Any] = {}
     for i, key in enumerate(names):
         sub = props.get(key)
-        out[key] = _value(root, sub if isinstance(sub, Mapping) else {}, seed + 7 * (i + 1), key,
-                          depth + 1)
+        out[key] = _value(
+            root, sub if isinstance(sub, Mapping) else {}, seed + 7 * (i + 1), key, depth + 1
+        )
     return out
 
 
-def _array(root: Mapping[str, Any], schema: Mapping[str, Any], seed: int, name: str,
-           depth: int) -> list[Any]:
+def _array(
+    root: Mapping[str, Any], schema: Mapping[str, Any], seed: int, name: str, depth: int
+) -> list[Any]:
     items = schema.get("items")
     item_schema: Mapping[str, Any] = items if isinstance(items, Mapping) else {"type": "string"}
     lo = schema.get("minItems", 1)

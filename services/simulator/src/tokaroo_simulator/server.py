@@ -39,7 +39,14 @@ class DroppingHttpToolsProtocol(HttpToolsProtocol):
 
 def build_server(settings: Settings) -> uvicorn.Server:
     config = uvicorn.Config(
-        create_app(settings), host=settings.host, port=settings.port, loop="uvloop",
-        http=DroppingHttpToolsProtocol, log_level=settings.log_level, access_log=False,
-        timeout_graceful_shutdown=2, lifespan="off")
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http=DroppingHttpToolsProtocol,
+        log_level=settings.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=2,
+        lifespan="off",
+    )
     return uvicorn.Server(config)

@@ -59,9 +59,16 @@ class Frames(Response):
     """A chunked body sent frame by frame, `interval` seconds apart; with `break_after` set,
     the connection is closed after that many frames, so the body ends abruptly."""
 
-    def __init__(self, frames: Sequence[bytes], media_type: str, *, interval: float = 0.0,
-                 break_after: int | None = None, status_code: int = 200,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        frames: Sequence[bytes],
+        media_type: str,
+        *,
+        interval: float = 0.0,
+        break_after: int | None = None,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(status_code=status_code, media_type=media_type, headers=headers)
         del self.headers["content-length"]
         self.frames = frames
@@ -69,9 +76,10 @@ class Frames(Response):
         self.break_after = break_after
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code,
-                    "headers": self.raw_headers})
-        frames = self.frames if self.break_after is None else self.frames[:self.break_after]
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        frames = self.frames if self.break_after is None else self.frames[: self.break_after]
         for i, frame in enumerate(frames):
             if i and self.interval:
                 await asyncio.sleep(self.interval)
@@ -94,4 +102,3 @@ def split_body(body: bytes) -> list[bytes]:
     """A JSON body cut in two, for a non-streamed `break-midstream`."""
     half = max(1, len(body) // 2)
     return [body[:half], body[half:]]
-

@@ -22,8 +22,24 @@ from tokaroo_cli.infra.specs import (
 from tokaroo_cli.infra.supervise import ManagedProcess, Servers, running_servers
 
 __all__ = [
-    "BinaryNotFoundError", "InfraError", "InitdbError", "ManagedProcess", "NotReadyError",
-    "ProcessExitedError", "ServerSpec", "Servers", "database_dsn", "ensure_data_dir",
-    "ensure_database", "free_port", "nats_server", "nats_spec", "postgres_bin_dir",
-    "postgres_initdb", "postgres_spec", "running_servers", "valkey_server", "valkey_spec",
+    "BinaryNotFoundError",
+    "InfraError",
+    "InitdbError",
+    "ManagedProcess",
+    "NotReadyError",
+    "ProcessExitedError",
+    "ServerSpec",
+    "Servers",
+    "database_dsn",
+    "ensure_data_dir",
+    "ensure_database",
+    "free_port",
+    "nats_server",
+    "nats_spec",
+    "postgres_bin_dir",
+    "postgres_initdb",
+    "postgres_spec",
+    "running_servers",
+    "valkey_server",
+    "valkey_spec",
 ]

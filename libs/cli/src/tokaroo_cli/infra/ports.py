@@ -40,8 +40,9 @@ class PortPicker:
     (NATS routes, clients) can take a port before the server meant for it binds. Ports
     picked here are never given to an outgoing connection, nor twice by one picker."""
 
-    def __init__(self, low: int = 20000, high: int | None = None, *,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, low: int = 20000, high: int | None = None, *, rng: random.Random | None = None
+    ) -> None:
         self._low = low
         self._high = high or ephemeral_range()[0]
         self._rng = rng or random.Random()

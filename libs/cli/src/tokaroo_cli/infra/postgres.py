@@ -18,8 +18,9 @@ def database_dsn(dsn: str, database: str) -> str:
     return urlunsplit(parts._replace(path="/" + database))
 
 
-async def ensure_database(dsn_admin: str, name: str, *,
-                          extensions: Sequence[str] = ("vector",)) -> bool:
+async def ensure_database(
+    dsn_admin: str, name: str, *, extensions: Sequence[str] = ("vector",)
+) -> bool:
     """Create database `name` if missing (connecting with dsn_admin), then
     `CREATE EXTENSION IF NOT EXISTS` each extension in it. Returns True if it was created."""
     created = False

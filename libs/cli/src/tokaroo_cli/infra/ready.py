@@ -30,8 +30,15 @@ def _probe_timeout(deadline: float) -> float:
 
 # ---- generic loops ---------------------------------------------------------------------------
 
-def poll_until(probe: Callable[[float], bool], timeout: float, what: str, *,
-               alive: Callable[[], bool] | None = None, interval: float = INTERVAL) -> None:
+
+def poll_until(
+    probe: Callable[[float], bool],
+    timeout: float,
+    what: str,
+    *,
+    alive: Callable[[], bool] | None = None,
+    interval: float = INTERVAL,
+) -> None:
     """Call probe(per_try_timeout) until it returns True. Raises NotReadyError on timeout,
     ProcessExitedError as soon as alive() is False."""
     deadline = time.monotonic() + timeout
@@ -45,8 +52,13 @@ def poll_until(probe: Callable[[float], bool], timeout: float, what: str, *,
         time.sleep(interval)
 
 
-async def apoll_until(probe: Callable[[float], Awaitable[bool]], timeout: float, what: str, *,
-                      interval: float = INTERVAL) -> None:
+async def apoll_until(
+    probe: Callable[[float], Awaitable[bool]],
+    timeout: float,
+    what: str,
+    *,
+    interval: float = INTERVAL,
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if await probe(_probe_timeout(deadline)):
@@ -57,6 +69,7 @@ async def apoll_until(probe: Callable[[float], Awaitable[bool]], timeout: float,
 
 
 # ---- probes (one attempt each) ---------------------------------------------------------------
+
 
 def probe_http(url: str, timeout: float) -> bool:
     try:
@@ -132,6 +145,7 @@ async def aprobe_postgres(dsn: str, timeout: float) -> bool:
 
 # ---- waiters ---------------------------------------------------------------------------------
 
+
 async def wait_http(url: str, timeout: float) -> None:
     """Until GET url answers 200."""
     await apoll_until(lambda t: aprobe_http(url, t), timeout, f"GET {url}")
@@ -156,24 +170,28 @@ def wait_http_sync(url: str, timeout: float, *, alive: Callable[[], bool] | None
     poll_until(lambda t: probe_http(url, t), timeout, f"GET {url}", alive=alive)
 
 
-def wait_tcp_sync(host: str, port: int, timeout: float, *,
-                  alive: Callable[[], bool] | None = None) -> None:
+def wait_tcp_sync(
+    host: str, port: int, timeout: float, *, alive: Callable[[], bool] | None = None
+) -> None:
     poll_until(lambda t: probe_tcp(host, port, t), timeout, f"tcp {host}:{port}", alive=alive)
 
 
-def wait_redis_sync(port: int, timeout: float, host: str = "127.0.0.1", *,
-                    alive: Callable[[], bool] | None = None) -> None:
-    poll_until(lambda t: probe_redis(host, port, t), timeout, f"redis {host}:{port}",
-               alive=alive)
+def wait_redis_sync(
+    port: int, timeout: float, host: str = "127.0.0.1", *, alive: Callable[[], bool] | None = None
+) -> None:
+    poll_until(lambda t: probe_redis(host, port, t), timeout, f"redis {host}:{port}", alive=alive)
 
 
-def wait_postgres_sync(dsn: str, timeout: float, *,
-                       alive: Callable[[], bool] | None = None) -> None:
+def wait_postgres_sync(
+    dsn: str, timeout: float, *, alive: Callable[[], bool] | None = None
+) -> None:
     """asyncpg runs in a worker thread with its own loop, so this also works when the calling
     thread already runs an event loop."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wait-postgres") as pool:
+
         def probe(t: float) -> bool:
             return pool.submit(asyncio.run, aprobe_postgres(dsn, t)).result()
+
         poll_until(probe, timeout, "postgres", alive=alive)
 
 
@@ -182,12 +200,14 @@ def probe_grpc_health(addr: str, timeout: float) -> bool:
     try:
         with grpc.insecure_channel(addr) as ch:
             resp = health_pb2_grpc.HealthStub(ch).Check(  # type: ignore[attr-defined]
-                health_pb2.HealthCheckRequest(), timeout=timeout)
+                health_pb2.HealthCheckRequest(), timeout=timeout
+            )
     except grpc.RpcError:
         return False
     return bool(resp.status == health_pb2.HealthCheckResponse.SERVING)
 
 
 def wait_grpc_sync(addr: str, timeout: float, *, alive: Callable[[], bool] | None = None) -> None:
-    poll_until(lambda t: probe_grpc_health(addr, t), timeout, f"gRPC {addr}", alive=alive,
-               interval=0.1)
+    poll_until(
+        lambda t: probe_grpc_health(addr, t), timeout, f"gRPC {addr}", alive=alive, interval=0.1
+    )

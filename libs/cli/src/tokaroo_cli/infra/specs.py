@@ -46,8 +46,13 @@ def running_as_root() -> bool:
 
 
 def drop_privileges_prefix() -> list[str]:
-    return ["setpriv", f"--reuid={UNPRIVILEGED_USER}", f"--regid={UNPRIVILEGED_GROUP}",
-            "--clear-groups", "--"]
+    return [
+        "setpriv",
+        f"--reuid={UNPRIVILEGED_USER}",
+        f"--regid={UNPRIVILEGED_GROUP}",
+        "--clear-groups",
+        "--",
+    ]
 
 
 def _as_user(argv: list[str], unprivileged: bool | None) -> list[str]:
@@ -55,51 +60,105 @@ def _as_user(argv: list[str], unprivileged: bool | None) -> list[str]:
     return drop_privileges_prefix() + argv if drop else argv
 
 
-def nats_spec(data_dir: Path, port: int, monitor_port: int, *,
-              binary: Path | None = None, name: str = "nats",
-              cluster: tuple[str, int, list[str]] | None = None) -> ServerSpec:
+def nats_spec(
+    data_dir: Path,
+    port: int,
+    monitor_port: int,
+    *,
+    binary: Path | None = None,
+    name: str = "nats",
+    cluster: tuple[str, int, list[str]] | None = None,
+) -> ServerSpec:
     """nats-server with JetStream, storing in data_dir, listening on 127.0.0.1 only.
     `cluster=(cluster_name, route_port, routes)` makes it one node of a cluster: it listens
     for routes on route_port and dials every URL in `routes` (its own is skipped)."""
     exe = binary or binaries.nats_server()
-    argv = [str(exe), "-js", "-sd", str(data_dir), "-a", "127.0.0.1", "-p", str(port),
-            "-m", str(monitor_port)]
+    argv = [
+        str(exe),
+        "-js",
+        "-sd",
+        str(data_dir),
+        "-a",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-m",
+        str(monitor_port),
+    ]
     if cluster is not None:
         cluster_name, route_port, routes = cluster
         own = f"nats://127.0.0.1:{route_port}"
-        argv += ["-n", name, "--cluster_name", cluster_name, "--cluster", own,
-                 "--routes", ",".join(r for r in routes if r != own)]
+        argv += [
+            "-n",
+            name,
+            "--cluster_name",
+            cluster_name,
+            "--cluster",
+            own,
+            "--routes",
+            ",".join(r for r in routes if r != own),
+        ]
     return ServerSpec(name, argv, {}, None, data_dir)
 
 
-def valkey_spec(data_dir: Path, port: int, persist: bool, *,
-                binary: Path | None = None, name: str = "valkey") -> ServerSpec:
+def valkey_spec(
+    data_dir: Path, port: int, persist: bool, *, binary: Path | None = None, name: str = "valkey"
+) -> ServerSpec:
     """valkey-server on 127.0.0.1; persist=True turns the append-only file on (no RDB
     snapshots either way)."""
     exe = binary or binaries.valkey_server()
-    argv = [str(exe), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
-            "--save", "", "--appendonly", "yes" if persist else "no", "--daemonize", "no"]
+    argv = [
+        str(exe),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        "--appendonly",
+        "yes" if persist else "no",
+        "--daemonize",
+        "no",
+    ]
     return ServerSpec(name, argv, {}, None, data_dir)
 
 
-def postgres_spec(data_dir: Path, port: int, *, bin_dir: Path | None = None,
-                  settings: Mapping[str, str] | None = None, unprivileged: bool | None = None,
-                  name: str = "postgres") -> ServerSpec:
+def postgres_spec(
+    data_dir: Path,
+    port: int,
+    *,
+    bin_dir: Path | None = None,
+    settings: Mapping[str, str] | None = None,
+    unprivileged: bool | None = None,
+    name: str = "postgres",
+) -> ServerSpec:
     """The postmaster in the foreground on 127.0.0.1:port, unix socket in data_dir.
     `settings` become `-c key=value`; `unprivileged=None` means "drop to nobody if root"."""
     exe = (bin_dir or binaries.postgres_bin_dir()) / "postgres"
-    argv = [str(exe), "-D", str(data_dir), "-p", str(port), "-h", "127.0.0.1",
-            "-k", str(data_dir)]
+    argv = [str(exe), "-D", str(data_dir), "-p", str(port), "-h", "127.0.0.1", "-k", str(data_dir)]
     for key, value in (settings or {}).items():
         argv += ["-c", f"{key}={value}"]
     return ServerSpec(name, _as_user(argv, unprivileged), {}, data_dir, data_dir)
 
 
-def initdb_argv(data_dir: Path, *, bin_dir: Path | None = None,
-                unprivileged: bool | None = None) -> list[str]:
+def initdb_argv(
+    data_dir: Path, *, bin_dir: Path | None = None, unprivileged: bool | None = None
+) -> list[str]:
     exe = (bin_dir or binaries.postgres_bin_dir()) / "initdb"
-    argv = [str(exe), "-D", str(data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-            "--locale=C", "--no-instructions"]
+    argv = [
+        str(exe),
+        "-D",
+        str(data_dir),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C",
+        "--no-instructions",
+    ]
     return _as_user(argv, unprivileged)
 
 
@@ -121,8 +180,9 @@ def _grant_traverse(path: Path) -> None:
             os.chmod(parent, (mode & 0o7777) | 0o001)
 
 
-def postgres_initdb(data_dir: Path, *, bin_dir: Path | None = None,
-                    unprivileged: bool | None = None) -> bool:
+def postgres_initdb(
+    data_dir: Path, *, bin_dir: Path | None = None, unprivileged: bool | None = None
+) -> bool:
     """Create a cluster in data_dir unless one is there (PG_VERSION exists). Idempotent. I/O.
 
     As root: data_dir is owned by nobody:nogroup, mode 0700, every ancestor gets o+x
@@ -137,10 +197,16 @@ def postgres_initdb(data_dir: Path, *, bin_dir: Path | None = None,
         os.chown(data_dir, user.pw_uid, user.pw_gid)
         _grant_traverse(data_dir)
     os.chmod(data_dir, 0o700)
-    result = subprocess.run(initdb_argv(data_dir, bin_dir=bin_dir, unprivileged=drop),
-                            cwd=data_dir, stdin=subprocess.DEVNULL, capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        initdb_argv(data_dir, bin_dir=bin_dir, unprivileged=drop),
+        cwd=data_dir,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
-        raise InitdbError(f"initdb -D {data_dir} failed ({result.returncode}):\n"
-                          f"{result.stdout}{result.stderr}")
+        raise InitdbError(
+            f"initdb -D {data_dir} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
+        )
     return True

@@ -38,10 +38,16 @@ class ManagedProcess:
     `env`: None with an empty spec.env inherits the parent's environment; otherwise the child
     gets exactly `{**(base_env or {}), **spec.env}`."""
 
-    def __init__(self, spec: ServerSpec, log_dir: Path, *,
-                 ready: Callable[[ManagedProcess], None] | None = None,
-                 stop_signal: signal.Signals = signal.SIGTERM, stop_timeout: float = 10.0,
-                 base_env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        spec: ServerSpec,
+        log_dir: Path,
+        *,
+        ready: Callable[[ManagedProcess], None] | None = None,
+        stop_signal: signal.Signals = signal.SIGTERM,
+        stop_timeout: float = 10.0,
+        base_env: Mapping[str, str] | None = None,
+    ) -> None:
         self.spec = spec
         self.log_dir = log_dir
         self.log_path = log_dir / f"{spec.name}.log"
@@ -85,8 +91,14 @@ class ManagedProcess:
         ensure_data_dir(self.spec)
         with open(self.log_path, "ab") as log:
             self._proc = subprocess.Popen(
-                self.spec.argv, cwd=self.spec.cwd, env=self._env(), stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                self.spec.argv,
+                cwd=self.spec.cwd,
+                env=self._env(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         if self._ready is not None:
             try:
                 self._ready(self)
@@ -145,8 +157,12 @@ class ManagedProcess:
     def __enter__(self) -> ManagedProcess:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # ---- readiness (fail fast if the process dies) ----------------------------------------
@@ -158,8 +174,10 @@ class ManagedProcess:
         try:
             wait()
         except ProcessExitedError as e:
-            raise ProcessExitedError(f"{self.spec.name} exited with {self.returncode}; "
-                                     f"log {self.log_path}:\n{self.log_tail()}") from e
+            raise ProcessExitedError(
+                f"{self.spec.name} exited with {self.returncode}; "
+                f"log {self.log_path}:\n{self.log_tail()}"
+            ) from e
 
     def wait_ready_http(self, url: str, timeout: float = 30.0) -> None:
         self._guard(lambda: ready.wait_http_sync(url, timeout, alive=self._alive))
@@ -206,15 +224,22 @@ class Servers:
 
     @property
     def postgres_dsn(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self._need(self.postgres_port, 'postgres')}" \
-            "/postgres"
+        return (
+            f"postgresql://postgres@127.0.0.1:{self._need(self.postgres_port, 'postgres')}/postgres"
+        )
 
 
 @contextlib.contextmanager
-def running_servers(base_dir: Path, *, nats: bool = True, valkey: bool = True,
-                    postgres: bool = True, valkey_persist: bool = False,
-                    postgres_settings: Mapping[str, str] | None = None,
-                    ready_timeout: float = 60.0) -> Iterator[Servers]:
+def running_servers(
+    base_dir: Path,
+    *,
+    nats: bool = True,
+    valkey: bool = True,
+    postgres: bool = True,
+    valkey_persist: bool = False,
+    postgres_settings: Mapping[str, str] | None = None,
+    ready_timeout: float = 60.0,
+) -> Iterator[Servers]:
     """Start the requested servers on free ports, state under base_dir/{nats,valkey,postgres},
     logs under base_dir/logs; yield once all answer; stop them all at exit (PostgreSQL with
     SIGINT, its fast shutdown). Keep base_dir short: the PostgreSQL unix socket lives in its
@@ -227,23 +252,36 @@ def running_servers(base_dir: Path, *, nats: bool = True, valkey: bool = True,
         if nats:
             nats_port, monitor_port = free_port(), free_port()
             health = f"http://127.0.0.1:{monitor_port}/healthz?js-enabled-only=true"
-            nats_proc = stack.enter_context(ManagedProcess(
-                nats_spec(base_dir / "nats", nats_port, monitor_port), logs,
-                ready=lambda p: p.wait_ready_http(health, ready_timeout)))
+            nats_proc = stack.enter_context(
+                ManagedProcess(
+                    nats_spec(base_dir / "nats", nats_port, monitor_port),
+                    logs,
+                    ready=lambda p: p.wait_ready_http(health, ready_timeout),
+                )
+            )
         if valkey:
             valkey_port = free_port()
             vport = valkey_port
-            valkey_proc = stack.enter_context(ManagedProcess(
-                valkey_spec(base_dir / "valkey", vport, valkey_persist), logs,
-                ready=lambda p: p.wait_ready_redis(vport, ready_timeout)))
+            valkey_proc = stack.enter_context(
+                ManagedProcess(
+                    valkey_spec(base_dir / "valkey", vport, valkey_persist),
+                    logs,
+                    ready=lambda p: p.wait_ready_redis(vport, ready_timeout),
+                )
+            )
         if postgres:
             pg_port = free_port()
             pg_dir = base_dir / "postgres"
             postgres_initdb(pg_dir)
             dsn = f"postgresql://postgres@127.0.0.1:{pg_port}/postgres"
-            pg_proc = stack.enter_context(ManagedProcess(
-                postgres_spec(pg_dir, pg_port, settings=postgres_settings), logs,
-                stop_signal=signal.SIGINT,
-                ready=lambda p: p.wait_ready_postgres(dsn, ready_timeout)))
-        yield Servers(base_dir, nats_proc, valkey_proc, pg_proc, nats_port, monitor_port,
-                      valkey_port, pg_port)
+            pg_proc = stack.enter_context(
+                ManagedProcess(
+                    postgres_spec(pg_dir, pg_port, settings=postgres_settings),
+                    logs,
+                    stop_signal=signal.SIGINT,
+                    ready=lambda p: p.wait_ready_postgres(dsn, ready_timeout),
+                )
+            )
+        yield Servers(
+            base_dir, nats_proc, valkey_proc, pg_proc, nats_port, monitor_port, valkey_port, pg_port
+        )

@@ -20,10 +20,17 @@ from tokaroo_edge.schemas import ChatCompletionRequest
 
 Json = dict[str, Any]
 
-_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error",
-                402: "billing_error", 403: "permission_error", 404: "not_found_error",
-                413: "request_too_large", 429: "rate_limit_error", 503: "overloaded_error",
-                504: "timeout_error"}
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    503: "overloaded_error",
+    504: "timeout_error",
+}
 _IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 # Blocks the canonical conversation has no place for (the model's own earlier reasoning).
 _IGNORED_BLOCKS = ("thinking", "redacted_thinking")
@@ -85,8 +92,11 @@ def to_chat_request(body: CountTokensRequest) -> ChatCompletionRequest:
     except ValidationError as exc:
         first = exc.errors()[0]
         param = ".".join(str(p) for p in first.get("loc", ())) or None
-        raise InvalidRequest(f"Invalid request: {first.get('msg', 'invalid value')}"
-                             f"{f' at {param!r}' if param else ''}.", param=param) from exc
+        raise InvalidRequest(
+            f"Invalid request: {first.get('msg', 'invalid value')}"
+            f"{f' at {param!r}' if param else ''}.",
+            param=param,
+        ) from exc
 
 
 def _sampling(body: MessagesRequest) -> Json:
@@ -127,8 +137,12 @@ def system_messages(system: str | list[Json] | None) -> list[Json]:
         return [{"role": "system", "content": joined}]
     # The client's breakpoint on its system prompt is kept (on the one system text Tokaroo
     # sends upstream); see providers/anthropic_wire.py.
-    return [{"role": "system", "content": [{"type": "text", "text": joined,
-                                            "cache_control": marks[-1]}]}]
+    return [
+        {
+            "role": "system",
+            "content": [{"type": "text", "text": joined, "cache_control": marks[-1]}],
+        }
+    ]
 
 
 def _text(block: Any, where: str) -> str:
@@ -169,8 +183,9 @@ def _user_part(block: Json, where: str) -> Json:
         return {"type": "image_url", "image_url": {"url": _image_url(block, where)}}
     if kind == "document":
         return _document(block, where)
-    raise InvalidRequest(f"{where}: content block type {kind!r} is not supported here.",
-                         param=f"{where}.type")
+    raise InvalidRequest(
+        f"{where}: content block type {kind!r} is not supported here.", param=f"{where}.type"
+    )
 
 
 def _source(block: Json, where: str) -> Json:
@@ -187,12 +202,15 @@ def _image_url(block: Json, where: str) -> str:
     if source.get("type") == "base64":
         media, data = source.get("media_type"), source.get("data")
         if media not in _IMAGE_TYPES or not isinstance(data, str) or not data:
-            raise InvalidRequest(f"{where}.source: base64 images need media_type (one of "
-                                 f"{', '.join(_IMAGE_TYPES)}) and data.",
-                                 param=f"{where}.source")
+            raise InvalidRequest(
+                f"{where}.source: base64 images need media_type (one of "
+                f"{', '.join(_IMAGE_TYPES)}) and data.",
+                param=f"{where}.source",
+            )
         return f"data:{media};base64,{data}"
-    raise InvalidRequest(f"{where}.source.type: 'base64' or 'url' is required.",
-                         param=f"{where}.source.type")
+    raise InvalidRequest(
+        f"{where}.source.type: 'base64' or 'url' is required.", param=f"{where}.source.type"
+    )
 
 
 def _document(block: Json, where: str) -> Json:
@@ -201,10 +219,16 @@ def _document(block: Json, where: str) -> Json:
         return {"type": "text", "text": source["data"]}
     if source.get("type") == "base64" and isinstance(source.get("data"), str):
         media = str(source.get("media_type") or "application/pdf")
-        return {"type": "file", "file": {"filename": str(block.get("title") or "document"),
-                                         "file_data": f"data:{media};base64,{source['data']}"}}
-    raise InvalidRequest(f"{where}.source: documents need a base64 or text source.",
-                         param=f"{where}.source")
+        return {
+            "type": "file",
+            "file": {
+                "filename": str(block.get("title") or "document"),
+                "file_data": f"data:{media};base64,{source['data']}",
+            },
+        }
+    raise InvalidRequest(
+        f"{where}.source: documents need a base64 or text source.", param=f"{where}.source"
+    )
 
 
 def _tool_result(block: Json, where: str) -> tuple[Json, list[Json]]:
@@ -212,8 +236,9 @@ def _tool_result(block: Json, where: str) -> tuple[Json, list[Json]]:
     in the user turn (a tool message holds text only)."""
     call_id = block.get("tool_use_id")
     if not isinstance(call_id, str) or not call_id:
-        raise InvalidRequest(f"{where}.tool_use_id: a string is required.",
-                             param=f"{where}.tool_use_id")
+        raise InvalidRequest(
+            f"{where}.tool_use_id: a string is required.", param=f"{where}.tool_use_id"
+        )
     content = block.get("content")
     texts: list[str] = []
     media: list[Json] = []
@@ -227,8 +252,10 @@ def _tool_result(block: Json, where: str) -> tuple[Json, list[Json]]:
             else:
                 media.append(part)
     elif content is not None:
-        raise InvalidRequest(f"{where}.content: a string or an array of blocks is required.",
-                             param=f"{where}.content")
+        raise InvalidRequest(
+            f"{where}.content: a string or an array of blocks is required.",
+            param=f"{where}.content",
+        )
     text = "\n".join(texts)
     if block.get("is_error") is True:
         text = f"Error: {text}" if text else "Error"
@@ -246,8 +273,10 @@ def _assistant(content: list[Json], where: str) -> Json:
         elif kind == "tool_use":
             calls.append(_tool_use(block, at))
         elif kind not in _IGNORED_BLOCKS:
-            raise InvalidRequest(f"{at}: content block type {kind!r} is not supported in "
-                                 "assistant messages.", param=f"{at}.type")
+            raise InvalidRequest(
+                f"{at}: content block type {kind!r} is not supported in assistant messages.",
+                param=f"{at}.type",
+            )
     message: Json = {"role": "assistant", "content": "".join(texts) or None}
     if calls:
         message["tool_calls"] = calls
@@ -260,27 +289,32 @@ def _tool_use(block: Json, where: str) -> Json:
         raise InvalidRequest(f"{where}: tool_use blocks need an id and a name.", param=where)
     if not isinstance(args, dict):
         raise InvalidRequest(f"{where}.input: an object is required.", param=f"{where}.input")
-    return {"id": call_id, "type": "function",
-            "function": {"name": name, "arguments": orjson.dumps(args).decode()}}
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name, "arguments": orjson.dumps(args).decode()},
+    }
 
 
 def _tool(tool: Json, where: str) -> Json:
     kind = tool.get("type")
     if kind not in (None, "custom"):
-        raise InvalidRequest(f"{where}: tool type {kind!r} (a server tool) is not supported; "
-                             "define it as a custom tool with a name and an input_schema.",
-                             param=f"{where}.type")
+        raise InvalidRequest(
+            f"{where}: tool type {kind!r} (a server tool) is not supported; "
+            "define it as a custom tool with a name and an input_schema.",
+            param=f"{where}.type",
+        )
     name, schema = tool.get("name"), tool.get("input_schema")
     if not isinstance(name, str) or not name:
         raise InvalidRequest(f"{where}.name: a string is required.", param=f"{where}.name")
     if not isinstance(schema, dict):
-        raise InvalidRequest(f"{where}.input_schema: an object is required.",
-                             param=f"{where}.input_schema")
+        raise InvalidRequest(
+            f"{where}.input_schema: an object is required.", param=f"{where}.input_schema"
+        )
     fn: Json = {"name": name, "parameters": schema}
     if isinstance(tool.get("description"), str):
         fn["description"] = tool["description"]
     return with_cache_mark({"type": "function", "function": fn}, tool)
-
 
 
 def _tool_choice(choice: Json, tools: list[Json]) -> Json:
@@ -295,12 +329,14 @@ def _tool_choice(choice: Json, tools: list[Json]) -> Json:
     elif kind == "tool":
         name = choice.get("name")
         if not any(t.get("name") == name for t in tools):
-            raise InvalidRequest(f"tool_choice.name: no tool named {name!r} in tools.",
-                                 param="tool_choice.name")
+            raise InvalidRequest(
+                f"tool_choice.name: no tool named {name!r} in tools.", param="tool_choice.name"
+            )
         out["tool_choice"] = {"type": "function", "function": {"name": name}}
     else:
-        raise InvalidRequest("tool_choice.type: one of 'auto', 'any', 'tool' or 'none'.",
-                             param="tool_choice.type")
+        raise InvalidRequest(
+            "tool_choice.type: one of 'auto', 'any', 'tool' or 'none'.", param="tool_choice.type"
+        )
     if choice.get("disable_parallel_tool_use") is True and kind != "none":
         out["parallel_tool_calls"] = False
     return out

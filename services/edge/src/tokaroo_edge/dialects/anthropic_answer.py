@@ -18,8 +18,13 @@ from tokaroo_edge.sse import event
 
 Json = dict[str, Any]
 
-STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use",
-                "function_call": "tool_use", "content_filter": "refusal"}
+STOP_REASONS = {
+    "stop": "end_turn",
+    "length": "max_tokens",
+    "tool_calls": "tool_use",
+    "function_call": "tool_use",
+    "content_filter": "refusal",
+}
 
 
 def message_id(request_id: str) -> str:
@@ -47,16 +52,20 @@ def usage(chat_usage: Any) -> Json:
     u = chat_usage if isinstance(chat_usage, dict) else {}
     details = u.get("prompt_tokens_details")
     cached = int((details or {}).get("cached_tokens") or 0) if isinstance(details, dict) else 0
-    out: Json = {"input_tokens": max(int(u.get("prompt_tokens") or 0) - cached, 0),
-                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": cached,
-                 "output_tokens": int(u.get("completion_tokens") or 0)}
+    out: Json = {
+        "input_tokens": max(int(u.get("prompt_tokens") or 0) - cached, 0),
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": cached,
+        "output_tokens": int(u.get("completion_tokens") or 0),
+    }
     if "cost_usd" in u:
         out["cost_usd"] = u["cost_usd"]
     return out
 
 
-def to_message(completion: Json, *, request_id: str, model: str,
-               stops: list[str] | None = None) -> Json:
+def to_message(
+    completion: Json, *, request_id: str, model: str, stops: list[str] | None = None
+) -> Json:
     """A chat.completion (already shaped by the pipeline) as a Messages response."""
     choice = (completion.get("choices") or [{}])[0]
     msg = choice.get("message") or {}
@@ -65,16 +74,29 @@ def to_message(completion: Json, *, request_id: str, model: str,
         content.append({"type": "text", "text": str(msg["content"])})
     for call in msg.get("tool_calls") or []:
         fn = call.get("function") or {}
-        content.append({"type": "tool_use", "id": str(call.get("id") or ""),
-                        "name": str(fn.get("name") or ""),
-                        "input": parse_arguments(fn.get("arguments"))})
-    reason, sequence = stop_reason(choice.get("finish_reason"), choice.get("stop_reason"),
-                                   stops or [])
+        content.append(
+            {
+                "type": "tool_use",
+                "id": str(call.get("id") or ""),
+                "name": str(fn.get("name") or ""),
+                "input": parse_arguments(fn.get("arguments")),
+            }
+        )
+    reason, sequence = stop_reason(
+        choice.get("finish_reason"), choice.get("stop_reason"), stops or []
+    )
     if reason == "end_turn" and msg.get("tool_calls"):
         reason = "tool_use"
-    return {"id": message_id(request_id), "type": "message", "role": "assistant",
-            "model": model, "content": content, "stop_reason": reason,
-            "stop_sequence": sequence, "usage": usage(completion.get("usage"))}
+    return {
+        "id": message_id(request_id),
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": reason,
+        "stop_sequence": sequence,
+        "usage": usage(completion.get("usage")),
+    }
 
 
 @dataclass
@@ -94,17 +116,36 @@ class MessageStream:
 
     def start(self) -> list[bytes]:
         message: Json = {
-            "id": self.message_id, "type": "message", "role": "assistant", "model": self.model,
-            "content": [], "stop_reason": None, "stop_sequence": None,
-            "usage": {"input_tokens": self.input_tokens, "output_tokens": 0}}
-        return [event("message_start", {"type": "message_start", "message": message}),
-                event("ping", {"type": "ping"})]
+            "id": self.message_id,
+            "type": "message",
+            "role": "assistant",
+            "model": self.model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": self.input_tokens, "output_tokens": 0},
+        }
+        return [
+            event("message_start", {"type": "message_start", "message": message}),
+            event("ping", {"type": "ping"}),
+        ]
 
     def feed(self, chunk: Json) -> list[bytes]:
         if "error" in chunk:
             err = chunk["error"] if isinstance(chunk["error"], dict) else {}
-            return [*self._close(), event("error", {"type": "error", "error": {
-                "type": "api_error", "message": str(err.get("message") or "Stream error")}})]
+            return [
+                *self._close(),
+                event(
+                    "error",
+                    {
+                        "type": "error",
+                        "error": {
+                            "type": "api_error",
+                            "message": str(err.get("message") or "Stream error"),
+                        },
+                    },
+                ),
+            ]
         if is_usage_chunk(chunk):
             return self._finish_message(chunk.get("usage"))
         out: list[bytes] = []
@@ -123,8 +164,13 @@ class MessageStream:
         out = self._close()
         self._open = index = self._blocks
         self._blocks += 1
-        return [*out, event("content_block_start", {"type": "content_block_start",
-                                                     "index": index, "content_block": block})]
+        return [
+            *out,
+            event(
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": block},
+            ),
+        ]
 
     def _close(self) -> list[bytes]:
         if self._open is None:
@@ -133,8 +179,9 @@ class MessageStream:
         return [event("content_block_stop", {"type": "content_block_stop", "index": index})]
 
     def _delta(self, index: int, delta: Json) -> bytes:
-        return event("content_block_delta", {"type": "content_block_delta", "index": index,
-                                             "delta": delta})
+        return event(
+            "content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}
+        )
 
     def _text(self, text: str) -> list[bytes]:
         out: list[bytes] = []
@@ -149,26 +196,44 @@ class MessageStream:
         fn = call.get("function") or {}
         out: list[bytes] = []
         if slot not in self._tool_blocks:
-            out = self._begin({"type": "tool_use", "id": str(call.get("id") or ""),
-                               "name": str(fn.get("name") or ""), "input": {}})
+            out = self._begin(
+                {
+                    "type": "tool_use",
+                    "id": str(call.get("id") or ""),
+                    "name": str(fn.get("name") or ""),
+                    "input": {},
+                }
+            )
             assert self._open is not None
             self._tool_blocks[slot] = self._open
         if fn.get("arguments"):
-            out.append(self._delta(self._tool_blocks[slot], {
-                "type": "input_json_delta", "partial_json": str(fn["arguments"])}))
+            out.append(
+                self._delta(
+                    self._tool_blocks[slot],
+                    {"type": "input_json_delta", "partial_json": str(fn["arguments"])},
+                )
+            )
         return out
 
     def _finish_message(self, chat_usage: Any) -> list[bytes]:
         reason, sequence = stop_reason(self._finish or "stop", self._matched, self.stops)
         if self._tool_blocks and reason == "end_turn":
             reason = "tool_use"
-        return [*self._close(), event("message_delta", {
-            "type": "message_delta", "delta": {"stop_reason": reason, "stop_sequence": sequence},
-            "usage": usage(chat_usage)}), event("message_stop", {"type": "message_stop"})]
+        return [
+            *self._close(),
+            event(
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": reason, "stop_sequence": sequence},
+                    "usage": usage(chat_usage),
+                },
+            ),
+            event("message_stop", {"type": "message_stop"}),
+        ]
 
 
-async def messages_sse(chunks: AsyncIterator[Json],
-                       stream: MessageStream) -> AsyncIterator[bytes]:
+async def messages_sse(chunks: AsyncIterator[Json], stream: MessageStream) -> AsyncIterator[bytes]:
     for frame in stream.start():
         yield frame
     async for chunk in chunks:

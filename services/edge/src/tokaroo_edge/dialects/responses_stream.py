@@ -53,8 +53,10 @@ class ResponsesStream:
         return frame
 
     def start(self) -> list[bytes]:
-        return [self._event("response.created", {"response": self.base}),
-                self._event("response.in_progress", {"response": self.base})]
+        return [
+            self._event("response.created", {"response": self.base}),
+            self._event("response.in_progress", {"response": self.base}),
+        ]
 
     # ---- items ---------------------------------------------------------------------------
     def _open_text(self) -> list[bytes]:
@@ -62,10 +64,19 @@ class ResponsesStream:
         self._text, self._text_index = [], len(self._output)
         self._output.append(message_item(msg_id, "", "in_progress"))
         where = {"item_id": msg_id, "output_index": self._text_index, "content_index": 0}
-        return [self._event("response.output_item.added", {
-                    "output_index": self._text_index, "item": self._output[-1]}),
-                self._event("response.content_part.added", {**where, "part": {
-                    "type": "output_text", "text": "", "annotations": [], "logprobs": []}})]
+        return [
+            self._event(
+                "response.output_item.added",
+                {"output_index": self._text_index, "item": self._output[-1]},
+            ),
+            self._event(
+                "response.content_part.added",
+                {
+                    **where,
+                    "part": {"type": "output_text", "text": "", "annotations": [], "logprobs": []},
+                },
+            ),
+        ]
 
     def _close_text(self) -> list[bytes]:
         if self._text is None:
@@ -74,25 +85,34 @@ class ResponsesStream:
         item = message_item(item_ids(str(self.base["id"]))[0], text)
         self._output[self._text_index] = item
         where = {"item_id": item["id"], "output_index": self._text_index, "content_index": 0}
-        return [self._event("response.output_text.done", {**where, "text": text,
-                                                          "logprobs": []}),
-                self._event("response.content_part.done", {**where,
-                                                           "part": item["content"][0]}),
-                self._event("response.output_item.done", {"output_index": self._text_index,
-                                                          "item": item})]
+        return [
+            self._event("response.output_text.done", {**where, "text": text, "logprobs": []}),
+            self._event("response.content_part.done", {**where, "part": item["content"][0]}),
+            self._event(
+                "response.output_item.done", {"output_index": self._text_index, "item": item}
+            ),
+        ]
 
     def _close_call(self) -> list[bytes]:
         call, self._open_call = self._open_call, None
         if call is None:
             return []
-        item = call_item(call.item_id, call.call_id, call.name, call.arguments,
-                         known=self._namespaces)
+        item = call_item(
+            call.item_id, call.call_id, call.name, call.arguments, known=self._namespaces
+        )
         self._output[call.index] = item
-        return [self._event("response.function_call_arguments.done", {
-                    "item_id": call.item_id, "output_index": call.index, "name": item["name"],
-                    "arguments": call.arguments}),
-                self._event("response.output_item.done", {"output_index": call.index,
-                                                          "item": item})]
+        return [
+            self._event(
+                "response.function_call_arguments.done",
+                {
+                    "item_id": call.item_id,
+                    "output_index": call.index,
+                    "name": item["name"],
+                    "arguments": call.arguments,
+                },
+            ),
+            self._event("response.output_item.done", {"output_index": call.index, "item": item}),
+        ]
 
     def _tool_delta(self, delta: Json) -> list[bytes]:
         frames: list[bytes] = []
@@ -102,19 +122,34 @@ class ResponsesStream:
         if call is None:
             frames += self._close_text() + self._close_call()
             prefix = item_ids(str(self.base["id"]))[1]
-            call = _Call(len(self._output), f"{prefix}_{len(self._calls)}",
-                         str(delta.get("id") or ""), str(fn.get("name") or ""))
+            call = _Call(
+                len(self._output),
+                f"{prefix}_{len(self._calls)}",
+                str(delta.get("id") or ""),
+                str(fn.get("name") or ""),
+            )
             self._calls[index] = call
             self._open_call = call
-            self._output.append(call_item(call.item_id, call.call_id, call.name, "",
-                                          "in_progress", self._namespaces))
-            frames.append(self._event("response.output_item.added", {
-                "output_index": call.index, "item": self._output[-1]}))
+            self._output.append(
+                call_item(
+                    call.item_id, call.call_id, call.name, "", "in_progress", self._namespaces
+                )
+            )
+            frames.append(
+                self._event(
+                    "response.output_item.added",
+                    {"output_index": call.index, "item": self._output[-1]},
+                )
+            )
         piece = str(fn.get("arguments") or "")
         if piece:
             call.arguments += piece
-            frames.append(self._event("response.function_call_arguments.delta", {
-                "item_id": call.item_id, "output_index": call.index, "delta": piece}))
+            frames.append(
+                self._event(
+                    "response.function_call_arguments.delta",
+                    {"item_id": call.item_id, "output_index": call.index, "delta": piece},
+                )
+            )
         return frames
 
     # ---- chunks --------------------------------------------------------------------------
@@ -133,10 +168,18 @@ class ResponsesStream:
                     frames += self._close_call() + self._open_text()
                 assert self._text is not None
                 self._text.append(str(content))
-                frames.append(self._event("response.output_text.delta", {
-                    "item_id": item_ids(str(self.base["id"]))[0],
-                    "output_index": self._text_index, "content_index": 0,
-                    "delta": str(content), "logprobs": []}))
+                frames.append(
+                    self._event(
+                        "response.output_text.delta",
+                        {
+                            "item_id": item_ids(str(self.base["id"]))[0],
+                            "output_index": self._text_index,
+                            "content_index": 0,
+                            "delta": str(content),
+                            "logprobs": [],
+                        },
+                    )
+                )
             for call in delta.get("tool_calls") or []:
                 frames += self._tool_delta(call)
             if choice.get("finish_reason"):
@@ -147,17 +190,28 @@ class ResponsesStream:
         frames = self._close_text() + self._close_call()
         if not self._output:  # an empty answer is still one (empty) message
             frames += self._open_text() + self._close_text()
-        self.final = finished(self.base, list(self._output), self._finish_reason,
-                              chat_usage if isinstance(chat_usage, dict) else None)
-        name = ("response.incomplete" if self.final["status"] == "incomplete"
-                else "response.completed")
+        self.final = finished(
+            self.base,
+            list(self._output),
+            self._finish_reason,
+            chat_usage if isinstance(chat_usage, dict) else None,
+        )
+        name = (
+            "response.incomplete" if self.final["status"] == "incomplete" else "response.completed"
+        )
         return frames + [self._event(name, {"response": self.final})]
 
     def _failed(self, error: Any) -> list[bytes]:
         err = error if isinstance(error, dict) else {"message": str(error)}
         code = str(err.get("code") or "server_error")
         message = str(err.get("message") or "The response stream was interrupted.")
-        failed = {**self.base, "status": "failed", "output": list(self._output),
-                  "error": {"code": code, "message": message}}
-        return [self._event("error", {"code": code, "message": message, "param": None}),
-                self._event("response.failed", {"response": failed})]
+        failed = {
+            **self.base,
+            "status": "failed",
+            "output": list(self._output),
+            "error": {"code": code, "message": message},
+        }
+        return [
+            self._event("error", {"code": code, "message": message, "param": None}),
+            self._event("response.failed", {"response": failed}),
+        ]

@@ -29,13 +29,23 @@ _PATH = "/v1/messages"
 
 
 class AnthropicProvider:
-    def __init__(self, base_url: str, api_key: str, timeouts: Timeouts,
-                 tracer: Tracer | None = None, *, prompt_caching: bool = True) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        timeouts: Timeouts,
+        tracer: Tracer | None = None,
+        *,
+        prompt_caching: bool = True,
+    ) -> None:
         """`prompt_caching`: place cache breakpoints when the client marked none."""
         self._caching = prompt_caching
-        self._client = UpstreamClient(base_url, {"x-api-key": api_key,
-                                                 "anthropic-version": ANTHROPIC_VERSION},
-                                      timeouts, tracer)
+        self._client = UpstreamClient(
+            base_url,
+            {"x-api-key": api_key, "anthropic-version": ANTHROPIC_VERSION},
+            timeouts,
+            tracer,
+        )
 
     def _request(self, req: ChatCompletionRequest, target: Target, *, stream: bool) -> Json:
         body = to_messages_request(req, target.upstream_model, stream=stream)
@@ -55,8 +65,7 @@ class AnthropicProvider:
     async def stream(self, req: ChatCompletionRequest, target: Target) -> AsyncIterator[Json]:
         body = self._request(req, target, stream=True)
         resp = await self._client.open_stream(_PATH, body, error_failure)
-        translator = AnthropicStreamTranslator(json_mode=json_mode(req),
-                                               created=int(time.time()))
+        translator = AnthropicStreamTranslator(json_mode=json_mode(req), created=int(time.time()))
         try:
             with stream_errors():
                 async for event in sse_events(resp):  # each event's JSON carries its "type"
@@ -66,7 +75,8 @@ class AnthropicProvider:
                         yield chunk
                     if translator.done:
                         return
-                raise UpstreamFailure("protocol", retryable=True,
-                                      detail="stream ended without message_stop")
+                raise UpstreamFailure(
+                    "protocol", retryable=True, detail="stream ended without message_stop"
+                )
         finally:
             resp.release()

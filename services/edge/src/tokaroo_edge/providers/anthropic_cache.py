@@ -26,8 +26,7 @@ _MARKABLE = ("text", "image", "document", "tool_use", "tool_result")
 
 
 def _message_blocks(body: Json) -> list[list[Json]]:
-    return [m["content"] for m in body.get("messages") or []
-            if isinstance(m.get("content"), list)]
+    return [m["content"] for m in body.get("messages") or [] if isinstance(m.get("content"), list)]
 
 
 def marked_blocks(body: Json) -> list[Json]:
@@ -43,7 +42,7 @@ def marked_blocks(body: Json) -> list[Json]:
 
 def _cap(marked: list[Json]) -> None:
     """Anthropic refuses more than 4 marks: keep the first three and the last."""
-    for block in marked[MAX_BREAKPOINTS - 1:-1]:
+    for block in marked[MAX_BREAKPOINTS - 1 : -1]:
         del block["cache_control"]
 
 

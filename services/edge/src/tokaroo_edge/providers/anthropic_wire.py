@@ -12,13 +12,26 @@ from tokaroo_edge.schemas import ChatCompletionRequest, Message
 
 DEFAULT_MAX_TOKENS = 4096
 JSON_TOOL = "json_response"
-_FINISH = {"end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop",
-           "max_tokens": "length", "model_context_window_exceeded": "length",
-           "tool_use": "tool_calls", "refusal": "content_filter"}
-_ERROR_STATUS = {"invalid_request_error": 400, "authentication_error": 401,
-                 "permission_error": 403, "not_found_error": 404, "request_too_large": 413,
-                 "rate_limit_error": 429, "api_error": 500, "timeout_error": 504,
-                 "overloaded_error": 529}
+_FINISH = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+_ERROR_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
 _JSON_OBJECT_HINT = "Answer with one JSON object and nothing else: no prose, no code fences."
 _JSON_TOOL_HINT = f"Give your final answer by calling the {JSON_TOOL} tool."
 
@@ -34,8 +47,7 @@ def json_mode(req: ChatCompletionRequest) -> bool:
 
 
 # ---- request ----------------------------------------------------------------------------
-def to_messages_request(req: ChatCompletionRequest, upstream_model: str, *,
-                        stream: bool) -> Json:
+def to_messages_request(req: ChatCompletionRequest, upstream_model: str, *, stream: bool) -> Json:
     """The Messages request; a client's `cache_control` marks on content parts, tools and
     system parts are carried over (see `anthropic_cache` for the breakpoints placed when
     there are none)."""
@@ -51,14 +63,21 @@ def to_messages_request(req: ChatCompletionRequest, upstream_model: str, *,
             choice = {"type": "tool", "name": JSON_TOOL}
         else:
             system.append(_JSON_TOOL_HINT)
-        tools.append({"name": JSON_TOOL,
-                      "description": spec.get("description") or "Return the final answer.",
-                      "input_schema": spec.get("schema") or {"type": "object"}})
+        tools.append(
+            {
+                "name": JSON_TOOL,
+                "description": spec.get("description") or "Return the final answer.",
+                "input_schema": spec.get("schema") or {"type": "object"},
+            }
+        )
     if not messages:  # only system text: Anthropic needs at least one user turn
         messages = [{"role": "user", "content": [{"type": "text", "text": "\n\n".join(system)}]}]
         system = []
-    body: Json = {"model": upstream_model, "max_tokens": req.output_limit or DEFAULT_MAX_TOKENS,
-                  "messages": messages}
+    body: Json = {
+        "model": upstream_model,
+        "max_tokens": req.output_limit or DEFAULT_MAX_TOKENS,
+        "messages": messages,
+    }
     if system:
         body["system"] = "\n\n".join(system)
         mark = _system_mark(req.messages)
@@ -133,8 +152,11 @@ def _system_mark(messages: list[Message]) -> Json | None:
 def text_of(content: str | list[Json] | None) -> str:
     if isinstance(content, str):
         return content
-    return "\n".join(str(p.get("text") or p.get("refusal") or "") for p in content or []
-                     if p.get("type") in ("text", "input_text", "refusal"))
+    return "\n".join(
+        str(p.get("text") or p.get("refusal") or "")
+        for p in content or []
+        if p.get("type") in ("text", "input_text", "refusal")
+    )
 
 
 def _user_blocks(content: str | list[Json] | None) -> list[Json]:
@@ -150,7 +172,8 @@ def _user_blocks(content: str | list[Json] | None) -> list[Json]:
             url = str((part.get("image_url") or {}).get("url") or "")
             blocks.append(with_cache_mark({"type": "image", "source": _source(url)}, part))
         elif kind == "file" and str((part.get("file") or {}).get("file_data", "")).startswith(
-                "data:"):
+            "data:"
+        ):
             blocks.append({"type": "document", "source": _source(part["file"]["file_data"])})
         else:
             raise unsupported(f"content part {kind!r}")
@@ -178,8 +201,14 @@ def _assistant_blocks(m: Message) -> list[Json]:
     blocks: list[Json] = [{"type": "text", "text": text}] if text else []
     for call in m.tool_calls or []:
         fn = call.get("function") or {}
-        blocks.append({"type": "tool_use", "id": call.get("id", ""), "name": fn.get("name", ""),
-                       "input": parse_arguments(fn.get("arguments"))})
+        blocks.append(
+            {
+                "type": "tool_use",
+                "id": call.get("id", ""),
+                "name": fn.get("name", ""),
+                "input": parse_arguments(fn.get("arguments")),
+            }
+        )
     return blocks
 
 
@@ -205,8 +234,10 @@ def _tool_result(m: Message) -> Json:
 
 def _tool(tool: Json) -> Json:
     fn = tool.get("function") or {}
-    out: Json = {"name": fn.get("name", ""),
-                 "input_schema": fn.get("parameters") or {"type": "object", "properties": {}}}
+    out: Json = {
+        "name": fn.get("name", ""),
+        "input_schema": fn.get("parameters") or {"type": "object", "properties": {}},
+    }
     if fn.get("description"):
         out["description"] = fn["description"]
     return with_cache_mark(out, tool)
@@ -216,8 +247,9 @@ def _tool_choice(choice: str | Json | None) -> Json | None:
     if isinstance(choice, dict):
         name = (choice.get("function") or {}).get("name")
         return {"type": "tool", "name": name} if name else None
-    return {"auto": {"type": "auto"}, "required": {"type": "any"},
-            "none": {"type": "none"}}.get(choice or "")
+    return {"auto": {"type": "auto"}, "required": {"type": "any"}, "none": {"type": "none"}}.get(
+        choice or ""
+    )
 
 
 # ---- response ---------------------------------------------------------------------------
@@ -232,17 +264,31 @@ def from_messages_response(body: Json, *, json_mode: bool, created: int) -> Json
             if json_mode and block.get("name") == JSON_TOOL:
                 answer = orjson.dumps(block.get("input") or {}).decode()
             else:
-                calls.append({"id": block.get("id", ""), "type": "function", "function": {
-                    "name": block.get("name", ""),
-                    "arguments": orjson.dumps(block.get("input") or {}).decode()}})
-    message: Json = {"role": "assistant",
-                     "content": answer if answer is not None else ("".join(texts) or None)}
+                calls.append(
+                    {
+                        "id": block.get("id", ""),
+                        "type": "function",
+                        "function": {
+                            "name": block.get("name", ""),
+                            "arguments": orjson.dumps(block.get("input") or {}).decode(),
+                        },
+                    }
+                )
+    message: Json = {
+        "role": "assistant",
+        "content": answer if answer is not None else ("".join(texts) or None),
+    }
     if calls and answer is None:
         message["tool_calls"] = calls
     finish = finish_reason(body.get("stop_reason"), tools=bool(calls), answered=answer is not None)
-    return {"id": body.get("id", ""), "object": "chat.completion", "created": created,
-            "model": body.get("model", ""), "usage": to_usage(body.get("usage") or {}),
-            "choices": [{"index": 0, "message": message, "finish_reason": finish}]}
+    return {
+        "id": body.get("id", ""),
+        "object": "chat.completion",
+        "created": created,
+        "model": body.get("model", ""),
+        "usage": to_usage(body.get("usage") or {}),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+    }
 
 
 def finish_reason(stop_reason: Any, *, tools: bool, answered: bool) -> str:
@@ -265,8 +311,12 @@ def to_usage(usage: Json) -> Json:
     details: Json = {"cached_tokens": cached}
     if written:
         details[CACHE_WRITE_FIELD] = written
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": prompt + completion, "prompt_tokens_details": details}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": details,
+    }
 
 
 def error_failure(body: Any, status: int = 0) -> UpstreamFailure:
@@ -274,8 +324,12 @@ def error_failure(body: Any, status: int = 0) -> UpstreamFailure:
     err = body.get("error") if isinstance(body, dict) else None
     err = err if isinstance(err, dict) else {}
     status = status or _ERROR_STATUS.get(str(err.get("type")), 500)
-    return UpstreamFailure("http", status=status, retryable=classify_status(status),
-                           detail=str(err.get("message") or err.get("type") or ""))
+    return UpstreamFailure(
+        "http",
+        status=status,
+        retryable=classify_status(status),
+        detail=str(err.get("message") or err.get("type") or ""),
+    )
 
 
 # ---- streaming --------------------------------------------------------------------------
@@ -308,15 +362,25 @@ class AnthropicStreamTranslator(ChunkEmitter):
             return self._stop(int(event.get("index", 0)))
         elif kind == "message_delta":
             self._stop_reason = (event.get("delta") or {}).get("stop_reason", self._stop_reason)
-            self._usage.update({k: v for k, v in (event.get("usage") or {}).items()
-                                if v is not None})
+            self._usage.update(
+                {k: v for k, v in (event.get("usage") or {}).items() if v is not None}
+            )
         elif kind == "message_stop":
             self.done = True
-            finish = finish_reason(self._stop_reason, tools=self._tools > 0,
-                                   answered=self._answered)
-            return [*self._emit({}, finish), {
-                "id": self._id, "object": "chat.completion.chunk", "created": self._created,
-                "model": self._model, "choices": [], "usage": to_usage(self._usage)}]
+            finish = finish_reason(
+                self._stop_reason, tools=self._tools > 0, answered=self._answered
+            )
+            return [
+                *self._emit({}, finish),
+                {
+                    "id": self._id,
+                    "object": "chat.completion.chunk",
+                    "created": self._created,
+                    "model": self._model,
+                    "choices": [],
+                    "usage": to_usage(self._usage),
+                },
+            ]
         elif kind == "error":
             raise error_failure(event)
         return []  # ping and event types added later
@@ -333,9 +397,18 @@ class AnthropicStreamTranslator(ChunkEmitter):
             return []
         self._blocks[index] = ("tool", self._tools)
         self._tools += 1
-        return self._emit({"tool_calls": [{
-            "index": self._tools - 1, "id": block.get("id", ""), "type": "function",
-            "function": {"name": block.get("name", ""), "arguments": ""}}]})
+        return self._emit(
+            {
+                "tool_calls": [
+                    {
+                        "index": self._tools - 1,
+                        "id": block.get("id", ""),
+                        "type": "function",
+                        "function": {"name": block.get("name", ""), "arguments": ""},
+                    }
+                ]
+            }
+        )
 
     def _delta(self, index: int, delta: Json) -> list[Json]:
         kind, tool = self._blocks.get(index, ("skip", 0))
@@ -348,8 +421,9 @@ class AnthropicStreamTranslator(ChunkEmitter):
         if kind == "json":
             return self._emit({"content": fragment})
         if kind == "tool":
-            return self._emit({"tool_calls": [{"index": tool,
-                                               "function": {"arguments": fragment}}]})
+            return self._emit(
+                {"tool_calls": [{"index": tool, "function": {"arguments": fragment}}]}
+            )
         return []
 
     def _stop(self, index: int) -> list[Json]:

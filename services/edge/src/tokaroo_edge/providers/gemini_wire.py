@@ -12,14 +12,27 @@ from tokaroo_edge.providers.base import Json, UpstreamFailure, classify_status
 from tokaroo_edge.providers.chunks import ChunkEmitter
 from tokaroo_edge.schemas import ChatCompletionRequest, EmbeddingRequest, Message
 
-_FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter",
-           "RECITATION": "content_filter", "BLOCKLIST": "content_filter",
-           "PROHIBITED_CONTENT": "content_filter", "SPII": "content_filter",
-           "IMAGE_SAFETY": "content_filter"}
+_FINISH = {
+    "STOP": "stop",
+    "MAX_TOKENS": "length",
+    "SAFETY": "content_filter",
+    "RECITATION": "content_filter",
+    "BLOCKLIST": "content_filter",
+    "PROHIBITED_CONTENT": "content_filter",
+    "SPII": "content_filter",
+    "IMAGE_SAFETY": "content_filter",
+}
 _MODES = {"auto": "AUTO", "required": "ANY", "none": "NONE"}
-_MIME = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
-         "webp": "image/webp", "heic": "image/heic", "heif": "image/heif",
-         "pdf": "application/pdf"}
+_MIME = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "heic": "image/heic",
+    "heif": "image/heif",
+    "pdf": "application/pdf",
+}
 
 
 def unsupported(what: str) -> UpstreamFailure:
@@ -63,8 +76,17 @@ def _contents(messages: list[Message]) -> tuple[list[str], list[Json]]:
             role, parts = "model", _model_parts(m, names)
         elif m.role == "tool":
             name = names.get(m.tool_call_id or "", m.name or "tool")
-            role, parts = "user", [{"functionResponse": {
-                "name": name, "response": {"content": _maybe_json(_text_of(m.content))}}}]
+            role, parts = (
+                "user",
+                [
+                    {
+                        "functionResponse": {
+                            "name": name,
+                            "response": {"content": _maybe_json(_text_of(m.content))},
+                        }
+                    }
+                ],
+            )
         else:
             role, parts = "user", _user_parts(m.content)
         if not parts:
@@ -79,8 +101,11 @@ def _contents(messages: list[Message]) -> tuple[list[str], list[Json]]:
 def _text_of(content: str | list[Json] | None) -> str:
     if isinstance(content, str):
         return content
-    return "\n".join(str(p.get("text") or p.get("refusal") or "") for p in content or []
-                     if p.get("type") in ("text", "input_text", "refusal"))
+    return "\n".join(
+        str(p.get("text") or p.get("refusal") or "")
+        for p in content or []
+        if p.get("type") in ("text", "input_text", "refusal")
+    )
 
 
 def _maybe_json(text: str) -> Any:
@@ -102,7 +127,8 @@ def _user_parts(content: str | list[Json] | None) -> list[Json]:
         elif kind == "image_url":
             parts.append(_media(str((part.get("image_url") or {}).get("url") or "")))
         elif kind == "file" and str((part.get("file") or {}).get("file_data", "")).startswith(
-                "data:"):
+            "data:"
+        ):
             parts.append(_media(part["file"]["file_data"]))
         else:
             raise unsupported(f"content part {kind!r}")
@@ -125,8 +151,9 @@ def _model_parts(m: Message, names: dict[str, str]) -> list[Json]:
     for call in m.tool_calls or []:
         fn = call.get("function") or {}
         names[str(call.get("id", ""))] = str(fn.get("name", ""))
-        parts.append({"functionCall": {"name": fn.get("name", ""),
-                                       "args": _arguments(fn.get("arguments"))}})
+        parts.append(
+            {"functionCall": {"name": fn.get("name", ""), "args": _arguments(fn.get("arguments"))}}
+        )
     return parts
 
 
@@ -139,10 +166,14 @@ def _arguments(arguments: Any) -> Json:
 
 def _generation_config(req: ChatCompletionRequest) -> Json:
     config: Json = {}
-    pairs = (("temperature", req.temperature), ("topP", req.top_p),
-             ("maxOutputTokens", req.output_limit), ("seed", req.seed),
-             ("presencePenalty", req.presence_penalty),
-             ("frequencyPenalty", req.frequency_penalty))
+    pairs = (
+        ("temperature", req.temperature),
+        ("topP", req.top_p),
+        ("maxOutputTokens", req.output_limit),
+        ("seed", req.seed),
+        ("presencePenalty", req.presence_penalty),
+        ("frequencyPenalty", req.frequency_penalty),
+    )
     config.update({key: value for key, value in pairs if value is not None})
     if req.stop:
         config["stopSequences"] = [req.stop] if isinstance(req.stop, str) else req.stop
@@ -180,8 +211,11 @@ def call_id(index: int, name: str, args: Any) -> str:
 def tool_call(index: int, part: Json) -> Json:
     fc = part["functionCall"]
     name, args = str(fc.get("name", "")), fc.get("args") or {}
-    return {"id": str(fc.get("id") or call_id(index, name, args)), "type": "function",
-            "function": {"name": name, "arguments": orjson.dumps(args).decode()}}
+    return {
+        "id": str(fc.get("id") or call_id(index, name, args)),
+        "type": "function",
+        "function": {"name": name, "arguments": orjson.dumps(args).decode()},
+    }
 
 
 def _candidate(body: Json) -> Json:
@@ -209,21 +243,33 @@ def from_generate_response(body: Json, *, model: str, created: int) -> Json:
     message: Json = {"role": "assistant", "content": "".join(texts) or None}
     if calls:
         message["tool_calls"] = calls
-    return {"id": body.get("responseId", ""), "object": "chat.completion", "created": created,
-            "model": body.get("modelVersion") or model,
-            "usage": to_usage(body.get("usageMetadata") or {}),
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": finish_reason(body, tools=bool(calls)) or "stop"}]}
+    return {
+        "id": body.get("responseId", ""),
+        "object": "chat.completion",
+        "created": created,
+        "model": body.get("modelVersion") or model,
+        "usage": to_usage(body.get("usageMetadata") or {}),
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": finish_reason(body, tools=bool(calls)) or "stop",
+            }
+        ],
+    }
 
 
 def to_usage(meta: Json) -> Json:
     prompt = int(meta.get("promptTokenCount") or 0) + int(meta.get("toolUsePromptTokenCount") or 0)
     completion = int(meta.get("candidatesTokenCount") or 0) + int(
-        meta.get("thoughtsTokenCount") or 0)
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": prompt + completion,
-            "prompt_tokens_details": {"cached_tokens": int(meta.get("cachedContentTokenCount")
-                                                           or 0)}}
+        meta.get("thoughtsTokenCount") or 0
+    )
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": int(meta.get("cachedContentTokenCount") or 0)},
+    }
 
 
 def error_failure(body: Any, status: int) -> UpstreamFailure:
@@ -231,8 +277,12 @@ def error_failure(body: Any, status: int) -> UpstreamFailure:
     err = body.get("error") if isinstance(body, dict) else None
     err = err if isinstance(err, dict) else {}
     status = status or int(err.get("code") or 500)
-    return UpstreamFailure("http", status=status, retryable=classify_status(status),
-                           detail=str(err.get("message") or err.get("status") or ""))
+    return UpstreamFailure(
+        "http",
+        status=status,
+        retryable=classify_status(status),
+        detail=str(err.get("message") or err.get("status") or ""),
+    )
 
 
 class GeminiStreamTranslator(ChunkEmitter):
@@ -267,10 +317,19 @@ class GeminiStreamTranslator(ChunkEmitter):
 
     def close(self) -> list[Json]:
         if not self._finished:
-            raise UpstreamFailure("protocol", retryable=True,
-                                  detail="stream ended without finishReason")
-        return [{"id": self._id, "object": "chat.completion.chunk", "created": self._created,
-                 "model": self._model, "choices": [], "usage": to_usage(self._usage)}]
+            raise UpstreamFailure(
+                "protocol", retryable=True, detail="stream ended without finishReason"
+            )
+        return [
+            {
+                "id": self._id,
+                "object": "chat.completion.chunk",
+                "created": self._created,
+                "model": self._model,
+                "choices": [],
+                "usage": to_usage(self._usage),
+            }
+        ]
 
 
 # ---- embeddings -------------------------------------------------------------------------
@@ -284,19 +343,28 @@ def embedding_texts(req: EmbeddingRequest) -> list[str]:
 
 def to_embed_request(req: EmbeddingRequest, upstream_model: str) -> Json:
     extra: Json = {"outputDimensionality": req.dimensions} if req.dimensions else {}
-    return {"requests": [{"model": model_path(upstream_model),
-                          "content": {"parts": [{"text": text}]}, **extra}
-                         for text in embedding_texts(req)]}
+    return {
+        "requests": [
+            {"model": model_path(upstream_model), "content": {"parts": [{"text": text}]}, **extra}
+            for text in embedding_texts(req)
+        ]
+    }
 
 
 def from_embed_response(body: Json, texts: list[str], *, model: str) -> Json:
     vectors = body.get("embeddings") or []
     if len(vectors) != len(texts):
         raise UpstreamFailure("protocol", retryable=True, detail="embedding count mismatch")
-    data = [{"object": "embedding", "index": i,
-             "embedding": [float(x) for x in v.get("values") or []]}
-            for i, v in enumerate(vectors)]
+    data = [
+        {"object": "embedding", "index": i, "embedding": [float(x) for x in v.get("values") or []]}
+        for i, v in enumerate(vectors)
+    ]
     tokens = int((body.get("usageMetadata") or {}).get("promptTokenCount") or 0) or sum(
-        max(1, (len(t) + 3) // 4) for t in texts)
-    return {"object": "list", "data": data, "model": model,
-            "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+        max(1, (len(t) + 3) // 4) for t in texts
+    )
+    return {
+        "object": "list",
+        "data": data,
+        "model": model,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }

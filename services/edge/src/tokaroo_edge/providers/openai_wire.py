@@ -8,9 +8,20 @@ from tokaroo_edge.schemas import ChatCompletionRequest, EmbeddingRequest
 
 Json = dict[str, Any]
 
-_FORWARDED = ("temperature", "top_p", "stop", "seed", "tools", "tool_choice",
-              "parallel_tool_calls", "response_format", "presence_penalty", "frequency_penalty",
-              "logit_bias", "n")
+_FORWARDED = (
+    "temperature",
+    "top_p",
+    "stop",
+    "seed",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "n",
+)
 
 
 def to_chat_request(req: ChatCompletionRequest, upstream_model: str, *, stream: bool) -> Json:

@@ -49,9 +49,12 @@ def client_timeout(timeouts: Timeouts) -> aiohttp.ClientTimeout:
     httpx before. No total: a long stream is fine as long as it keeps talking. aiohttp's
     `connect` also covers waiting for a free pooled connection, which httpx bounded with its
     pool timeout (`first_token_s`), hence the sum."""
-    return aiohttp.ClientTimeout(total=None, connect=timeouts.connect_s + timeouts.first_token_s,
-                                 sock_connect=timeouts.connect_s,
-                                 sock_read=timeouts.first_token_s)
+    return aiohttp.ClientTimeout(
+        total=None,
+        connect=timeouts.connect_s + timeouts.first_token_s,
+        sock_connect=timeouts.connect_s,
+        sock_read=timeouts.first_token_s,
+    )
 
 
 def env_proxy(url: str) -> str | None:
@@ -110,8 +113,13 @@ class UpstreamClient:
     """One provider's pooled HTTP client. The aiohttp session is made on first use, because it
     must be made inside the running event loop; `aclose` closes it (at the app's shutdown)."""
 
-    def __init__(self, base_url: str, headers: Mapping[str, str], timeouts: Timeouts,
-                 tracer: Tracer | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        headers: Mapping[str, str],
+        timeouts: Timeouts,
+        tracer: Tracer | None = None,
+    ) -> None:
         # Concatenated with each path: aiohttp's own base_url cannot carry a path prefix
         # such as OpenAI's /v1 or Gemini's /v1beta.
         self._base_url = base_url.rstrip("/")
@@ -133,8 +141,12 @@ class UpstreamClient:
         # No cookie jar: API calls authenticate with headers, and one jar shared by every
         # tenant's requests is of no use and costs a lookup per request.
         return aiohttp.ClientSession(
-            headers=self._headers, connector=connector, timeout=client_timeout(self._timeouts),
-            cookie_jar=aiohttp.DummyCookieJar(), proxy=env_proxy(self._base_url))
+            headers=self._headers,
+            connector=connector,
+            timeout=client_timeout(self._timeouts),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            proxy=env_proxy(self._base_url),
+        )
 
     async def aclose(self) -> None:
         self._closed = True
@@ -151,8 +163,9 @@ class UpstreamClient:
                 resp.release()  # back to the pool (a no-op once the whole body was read)
         return json_or_fail(resp.status, content, to_failure)
 
-    async def open_stream(self, path: str, body: Json,
-                          to_failure: FailureFromBody) -> aiohttp.ClientResponse:
+    async def open_stream(
+        self, path: str, body: Json, to_failure: FailureFromBody
+    ) -> aiohttp.ClientResponse:
         """Send a streaming request; an HTTP error status is read, released and raised.
         The caller calls `resp.release()` in a `finally`: a finished stream's connection goes
         back to the pool, an unfinished one (the consumer stopped early) is closed."""
@@ -167,16 +180,19 @@ class UpstreamClient:
             json_or_fail(resp.status, content, to_failure)
         return resp
 
-    async def _send(self, path: str, body: Json,
-                    headers: Mapping[str, str]) -> aiohttp.ClientResponse:
+    async def _send(
+        self, path: str, body: Json, headers: Mapping[str, str]
+    ) -> aiohttp.ClientResponse:
         """POST until the response headers arrived; a client span around it when tracing."""
         url = self._base_url + path
         data = orjson.dumps(body)
         if self._tracer is None:
             return await self._post(url, data, headers)
         with self._tracer.start_as_current_span(
-                "POST", kind=SpanKind.CLIENT,
-                attributes={"http.request.method": "POST", "url.full": url}) as span:
+            "POST",
+            kind=SpanKind.CLIENT,
+            attributes={"http.request.method": "POST", "url.full": url},
+        ) as span:
             traced = dict(headers)
             propagate.inject(traced)  # W3C traceparent: the upstream's work joins the trace
             resp = await self._post(url, data, traced)
@@ -185,16 +201,17 @@ class UpstreamClient:
                 span.set_status(Status(StatusCode.ERROR))
             return resp
 
-    async def _post(self, url: str, data: bytes,
-                    headers: Mapping[str, str]) -> aiohttp.ClientResponse:
+    async def _post(
+        self, url: str, data: bytes, headers: Mapping[str, str]
+    ) -> aiohttp.ClientResponse:
         # No redirects, as with httpx: a POST must not silently turn into a GET elsewhere.
-        return await self._client().post(url, data=data, headers=headers,
-                                         allow_redirects=False)
+        return await self._client().post(url, data=data, headers=headers, allow_redirects=False)
 
 
 def _too_large() -> UpstreamFailure:
-    return UpstreamFailure("protocol", retryable=True,
-                           detail=f"answer over {MAX_ANSWER_BYTES} bytes")
+    return UpstreamFailure(
+        "protocol", retryable=True, detail=f"answer over {MAX_ANSWER_BYTES} bytes"
+    )
 
 
 async def read_capped(resp: aiohttp.ClientResponse, limit: int = MAX_ANSWER_BYTES) -> bytes:
@@ -213,8 +230,9 @@ async def read_capped(resp: aiohttp.ClientResponse, limit: int = MAX_ANSWER_BYTE
     return b"".join(chunks)
 
 
-async def sse_lines(chunks: AsyncIterator[bytes],
-                    limit: int = MAX_ANSWER_BYTES) -> AsyncIterator[bytes]:
+async def sse_lines(
+    chunks: AsyncIterator[bytes], limit: int = MAX_ANSWER_BYTES
+) -> AsyncIterator[bytes]:
     """The lines of a byte stream without their ends (LF, CRLF or CR, as SSE allows), of any
     length: aiohttp's `readline` gives up past twice its read buffer size, and one event (a big
     tool call, a long answer in one piece) can be longer."""
@@ -222,8 +240,11 @@ async def sse_lines(chunks: AsyncIterator[bytes],
     pending_size = 0
     async for chunk in chunks:
         # A held CR may be the first half of a CRLF: only the next byte tells.
-        if b"\n" not in chunk and b"\r" not in chunk and not (
-                pending and pending[-1].endswith(b"\r")):
+        if (
+            b"\n" not in chunk
+            and b"\r" not in chunk
+            and not (pending and pending[-1].endswith(b"\r"))
+        ):
             pending.append(chunk)
             pending_size += len(chunk)
             if pending_size > limit:

@@ -17,29 +17,42 @@ from tokaroo_edge.sse import chat_completions_sse
 
 router = APIRouter()
 
-_BODY_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": ChatCompletionRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-}}}}
+_BODY_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": ChatCompletionRequest.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+            }
+        },
+    }
+}
 
 
 class ChatCompletions:
     """The pipeline's answers are chat completions already."""
 
-    async def body(self, completion: Json, req: ChatCompletionRequest,
-                   request_id: str) -> Json:
+    async def body(self, completion: Json, req: ChatCompletionRequest, request_id: str) -> Json:
         return completion
 
-    def stream(self, chunks: AsyncIterator[Json], req: ChatCompletionRequest, adm: Admission,
-               request_id: str) -> AsyncIterator[bytes]:
+    def stream(
+        self,
+        chunks: AsyncIterator[Json],
+        req: ChatCompletionRequest,
+        adm: Admission,
+        request_id: str,
+    ) -> AsyncIterator[bytes]:
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
         return chat_completions_sse(chunks, include_usage)
 
 
 @router.post("/v1/chat/completions", openapi_extra=_BODY_SCHEMA, response_model=None)
-async def chat_completions(request: Request, state: State,
-                           principal: Auth) -> JsonResponse | RecordedStream:
+async def chat_completions(
+    request: Request, state: State, principal: Auth
+) -> JsonResponse | RecordedStream:
     async def read() -> ChatCompletionRequest:
         return await read_model(request, ChatCompletionRequest, state.settings.max_body_bytes)
 
-    return await serve_chat(request, state, principal, "chat.completions", read,
-                            ChatCompletions())
+    return await serve_chat(request, state, principal, "chat.completions", read, ChatCompletions())

@@ -13,13 +13,17 @@ from tokaroo_common.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
 
-ASSET_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-               ".svg": "image/svg+xml"}
+ASSET_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 # Everything from this origin only; no inline script or style.
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
@@ -48,8 +52,9 @@ async def _read(name: str) -> bytes:
 
 async def page(request: Request) -> Response:
     """The one page: the script shows the view of the path and the fragment."""
-    return Response(await _read("index.html"), media_type="text/html; charset=utf-8",
-                    headers=SECURITY_HEADERS)
+    return Response(
+        await _read("index.html"), media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS
+    )
 
 
 for _path in PAGES:

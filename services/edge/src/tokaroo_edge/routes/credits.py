@@ -37,28 +37,43 @@ def idempotency_key(request: Request) -> str:
     """The client's Idempotency-Key header, else one derived from this request's id."""
     header = (request.headers.get("idempotency-key") or "").strip()
     if len(header) > MAX_IDEMPOTENCY_KEY:
-        raise InvalidRequest(f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} "
-                             "characters.", param="Idempotency-Key")
+        raise InvalidRequest(
+            f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY} characters.",
+            param="Idempotency-Key",
+        )
     return header or f"request:{request.state.request_id}"
 
 
 @router.post("/v1/billing/checkout")
 async def create_checkout(request: Request, state: State, principal: Auth) -> JsonResponse:
     body = await read_model(request, CheckoutRequest, 16 * 1024)
-    session = await call(state.clients.ledger.CreateCheckout(ledger_pb2.CreateCheckoutRequest(
-        tenant_id=principal.tenant_id, amount_nano=usd_to_nano(body.amount_usd),
-        idempotency_key=idempotency_key(request)), timeout=STRIPE_TIMEOUT_S))
+    session = await call(
+        state.clients.ledger.CreateCheckout(
+            ledger_pb2.CreateCheckoutRequest(
+                tenant_id=principal.tenant_id,
+                amount_nano=usd_to_nano(body.amount_usd),
+                idempotency_key=idempotency_key(request),
+            ),
+            timeout=STRIPE_TIMEOUT_S,
+        )
+    )
     return JsonResponse({"object": "checkout.session", "id": session.id, "url": session.url})
 
 
 @router.get("/v1/billing/config")
 async def billing_config(state: State, principal: Auth) -> JsonResponse:
     """Whether credits can be bought here (Stripe configured) and the amounts accepted."""
-    config = await call(state.clients.ledger.GetBillingConfig(
-        ledger_pb2.GetBillingConfigRequest(), timeout=5))
-    return JsonResponse({"object": "billing.config", "configured": config.configured,
-                         "min_usd": usd_number(config.min_nano),
-                         "max_usd": usd_number(config.max_nano)})
+    config = await call(
+        state.clients.ledger.GetBillingConfig(ledger_pb2.GetBillingConfigRequest(), timeout=5)
+    )
+    return JsonResponse(
+        {
+            "object": "billing.config",
+            "configured": config.configured,
+            "min_usd": usd_number(config.min_nano),
+            "max_usd": usd_number(config.max_nano),
+        }
+    )
 
 
 @router.post("/v1/billing/webhook")
@@ -73,8 +88,12 @@ async def stripe_webhook(request: Request, state: State) -> JsonResponse:
         raw += chunk
         if len(raw) > MAX_WEBHOOK_BYTES:
             raise PayloadTooLarge(f"Request body larger than {MAX_WEBHOOK_BYTES} bytes.")
-    result = await call(state.clients.ledger.HandleStripeWebhook(
-        ledger_pb2.StripeWebhookRequest(payload=bytes(raw),
-                                        signature=request.headers.get("stripe-signature", "")),
-        timeout=10))
+    result = await call(
+        state.clients.ledger.HandleStripeWebhook(
+            ledger_pb2.StripeWebhookRequest(
+                payload=bytes(raw), signature=request.headers.get("stripe-signature", "")
+            ),
+            timeout=10,
+        )
+    )
     return JsonResponse({"received": True, "credited": result.credited})

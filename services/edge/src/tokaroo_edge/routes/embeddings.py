@@ -12,9 +12,18 @@ from tokaroo_edge.schemas import EmbeddingRequest
 
 router = APIRouter()
 
-_BODY_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": EmbeddingRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-}}}}
+_BODY_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": EmbeddingRequest.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+            }
+        },
+    }
+}
 
 
 @router.post("/v1/embeddings", openapi_extra=_BODY_SCHEMA)
@@ -23,8 +32,15 @@ async def embeddings(request: Request, state: State, principal: Auth) -> JsonRes
     async with record.guard():
         req = await read_model(request, EmbeddingRequest, state.settings.max_body_bytes)
         record.draft.model_requested = req.model or "auto"
-        body, bill = await state.embeddings.embed(req, principal, record,
-                                                  hold_ttl_ms=state.hold_ttl_ms,
-                                                  holds=state.holds, limiter=state.limiter)
-        return JsonResponse(body, headers={"x-tokaroo-cache": "miss",
-                                           "x-tokaroo-cost": format_usd(bill.charged_nano)})
+        body, bill = await state.embeddings.embed(
+            req,
+            principal,
+            record,
+            hold_ttl_ms=state.hold_ttl_ms,
+            holds=state.holds,
+            limiter=state.limiter,
+        )
+        return JsonResponse(
+            body,
+            headers={"x-tokaroo-cache": "miss", "x-tokaroo-cost": format_usd(bill.charged_nano)},
+        )

@@ -20,16 +20,15 @@ async def healthz() -> JsonResponse:
 
 @router.get("/readyz", include_in_schema=False)
 async def readyz(state: State) -> JsonResponse:
-    checks: dict[str, bool] = {"draining": not state.draining,
-                               "nats": state.outbox.connected}
+    checks: dict[str, bool] = {"draining": not state.draining, "nats": state.outbox.connected}
     for name, channel in zip(("router", "cache", "ledger"), state.clients.channels, strict=True):
         try:
             stub: Any = health_pb2_grpc.HealthStub(channel)  # the stubs' types are sync-only
-            resp = await stub.Check(
-                health_pb2.HealthCheckRequest(service=""), timeout=1)
+            resp = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
             checks[name] = resp.status == health_pb2.HealthCheckResponse.SERVING
         except Exception:  # noqa: BLE001 - any failure means not ready
             checks[name] = False
     ok = all(checks.values())
-    return JsonResponse({"status": "ready" if ok else "not_ready", "checks": checks},
-                          status_code=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503
+    )

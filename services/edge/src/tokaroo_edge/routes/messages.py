@@ -45,8 +45,12 @@ def _body_schema(model: type[anthropic.CountTokensRequest]) -> dict[str, Any]:
     """The request body in the OpenAPI document (what the schema fuzz generates from),
     self-contained."""
     schema = model.model_json_schema()
-    return {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": _inline(schema, schema.get("$defs", {}))}}}}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _inline(schema, schema.get("$defs", {}))}},
+        }
+    }
 
 
 def _stops(req: ChatCompletionRequest) -> list[str]:
@@ -56,36 +60,43 @@ def _stops(req: ChatCompletionRequest) -> list[str]:
 class Messages:
     """Chat completions rendered as Anthropic messages."""
 
-    async def body(self, completion: Json, req: ChatCompletionRequest,
-                   request_id: str) -> Json:
-        return render_message(completion, request_id=request_id, model=req.model,
-                              stops=_stops(req))
+    async def body(self, completion: Json, req: ChatCompletionRequest, request_id: str) -> Json:
+        return render_message(completion, request_id=request_id, model=req.model, stops=_stops(req))
 
-    def stream(self, chunks: AsyncIterator[Json], req: ChatCompletionRequest, adm: Admission,
-               request_id: str) -> AsyncIterator[bytes]:
-        return messages_sse(chunks, MessageStream(message_id(request_id), req.model,
-                                                  adm.prompt_tokens, _stops(req)))
+    def stream(
+        self,
+        chunks: AsyncIterator[Json],
+        req: ChatCompletionRequest,
+        adm: Admission,
+        request_id: str,
+    ) -> AsyncIterator[bytes]:
+        return messages_sse(
+            chunks, MessageStream(message_id(request_id), req.model, adm.prompt_tokens, _stops(req))
+        )
 
 
-@router.post("/v1/messages", openapi_extra=_body_schema(anthropic.MessagesRequest),
-             response_model=None)
-async def messages(request: Request, state: State,
-                   principal: Auth) -> JsonResponse | RecordedStream:
+@router.post(
+    "/v1/messages", openapi_extra=_body_schema(anthropic.MessagesRequest), response_model=None
+)
+async def messages(
+    request: Request, state: State, principal: Auth
+) -> JsonResponse | RecordedStream:
     async def read() -> ChatCompletionRequest:
-        body = await read_model(request, anthropic.MessagesRequest,
-                                state.settings.max_body_bytes)
+        body = await read_model(request, anthropic.MessagesRequest, state.settings.max_body_bytes)
         return anthropic.to_chat_request(body)
 
     return await serve_chat(request, state, principal, "messages", read, Messages())
 
 
-@router.post("/v1/messages/count_tokens",
-             openapi_extra=_body_schema(anthropic.CountTokensRequest), response_model=None)
+@router.post(
+    "/v1/messages/count_tokens",
+    openapi_extra=_body_schema(anthropic.CountTokensRequest),
+    response_model=None,
+)
 async def count_tokens(request: Request, state: State, principal: Auth) -> JsonResponse:
     body = await read_model(request, anthropic.CountTokensRequest, state.settings.max_body_bytes)
     req = anthropic.to_chat_request(body)
-    tokens = count_prompt_tokens(state.completer.encoder, to_conversation(req.messages),
-                                 req.tools)
+    tokens = count_prompt_tokens(state.completer.encoder, to_conversation(req.messages), req.tools)
     return JsonResponse({"input_tokens": tokens})
 
 

@@ -18,9 +18,11 @@ from tokaroo_edge.state import EdgeState
 
 router = APIRouter()
 
-_VIRTUAL_DESCRIPTIONS = {"auto": "Tokaroo picks the cheapest capable model (value-first)",
-                         "fast": "Lowest latency tier (speed-first)",
-                         "max": "Frontier models only (premium capability)"}
+_VIRTUAL_DESCRIPTIONS = {
+    "auto": "Tokaroo picks the cheapest capable model (value-first)",
+    "fast": "Lowest latency tier (speed-first)",
+    "max": "Frontier models only (premium capability)",
+}
 
 
 def _num(value: str) -> float | int:
@@ -29,15 +31,30 @@ def _num(value: str) -> float | int:
 
 
 async def _models(state: EdgeState) -> list[dict[str, Any]]:
-    resp = await call(state.clients.router.ListModels(router_pb2.ListModelsRequest(),
-                                                      timeout=5))
+    resp = await call(state.clients.router.ListModels(router_pb2.ListModelsRequest(), timeout=5))
     data: list[dict[str, Any]] = [
-        {"id": v, "object": "model", "created": 0, "owned_by": "tokaroo",
-         "description": _VIRTUAL_DESCRIPTIONS[v]} for v in VIRTUAL_MODELS]
-    data += [{"id": m.id, "object": "model", "created": m.created, "owned_by": m.owned_by,
-              "pricing": {"input_per_1m": _num(m.input_usd_per_1m),
-                          "output_per_1m": _num(m.output_usd_per_1m)}}
-             for m in resp.models]
+        {
+            "id": v,
+            "object": "model",
+            "created": 0,
+            "owned_by": "tokaroo",
+            "description": _VIRTUAL_DESCRIPTIONS[v],
+        }
+        for v in VIRTUAL_MODELS
+    ]
+    data += [
+        {
+            "id": m.id,
+            "object": "model",
+            "created": m.created,
+            "owned_by": m.owned_by,
+            "pricing": {
+                "input_per_1m": _num(m.input_usd_per_1m),
+                "output_per_1m": _num(m.output_usd_per_1m),
+            },
+        }
+        for m in resp.models
+    ]
     return data
 
 

@@ -34,9 +34,18 @@ from tokaroo_edge.serve import Json, serve_chat
 
 router = APIRouter()
 
-_BODY_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": ResponsesRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-}}}}
+_BODY_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": ResponsesRequest.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+            }
+        },
+    }
+}
 
 
 @dataclass
@@ -59,12 +68,18 @@ class Responses:
         await self.keep(response)
         return response
 
-    def stream(self, chunks: AsyncIterator[Json], req: ChatCompletionRequest, adm: Admission,
-               request_id: str) -> AsyncIterator[bytes]:
+    def stream(
+        self,
+        chunks: AsyncIterator[Json],
+        req: ChatCompletionRequest,
+        adm: Admission,
+        request_id: str,
+    ) -> AsyncIterator[bytes]:
         return self._events(chunks, ResponsesStream(self.base))
 
-    async def _events(self, chunks: AsyncIterator[Json],
-                      events: ResponsesStream) -> AsyncIterator[bytes]:
+    async def _events(
+        self, chunks: AsyncIterator[Json], events: ResponsesStream
+    ) -> AsyncIterator[bytes]:
         for frame in events.start():
             yield frame
         kept = False
@@ -78,17 +93,18 @@ class Responses:
 
 
 @router.post("/v1/responses", openapi_extra=_BODY_SCHEMA, response_model=None)
-async def create_response(request: Request, state: State,
-                          principal: Auth) -> JsonResponse | RecordedStream:
+async def create_response(
+    request: Request, state: State, principal: Auth
+) -> JsonResponse | RecordedStream:
     render = Responses(state.clients, principal.tenant_id)
 
     async def read() -> ChatCompletionRequest:
         body = await read_model(request, ResponsesRequest, state.settings.max_body_bytes)
-        history = await stored_responses.history(state.clients, principal.tenant_id,
-                                                 body.previous_response_id)
+        history = await stored_responses.history(
+            state.clients, principal.tenant_id, body.previous_response_id
+        )
         req = to_chat_request(body, history)
-        render.base = base_response(body, response_id(request.state.request_id),
-                                    int(time.time()))
+        render.base = base_response(body, response_id(request.state.request_id), int(time.time()))
         render.store, render.turns = body.store, history + input_messages(body)
         return req
 

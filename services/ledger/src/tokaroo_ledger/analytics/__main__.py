@@ -25,14 +25,17 @@ def main(argv: list[str] | None = None) -> int:
 
     if ns.command == "dashboards":
         from tokaroo_ledger.analytics.dashboards import write_dashboards
+
         for path in write_dashboards(ns.out):
             print(path)
         return 0
     settings = AnalyticsSettings()
     setup_logging("analytics", settings.log_level)
     from tokaroo_ledger.analytics import app
-    asyncio.run(app.run(settings, sink=ns.command in ("sink", "run"),
-                        serve=ns.command in ("serve", "run")))
+
+    asyncio.run(
+        app.run(settings, sink=ns.command in ("sink", "run"), serve=ns.command in ("serve", "run"))
+    )
     return 0
 
 

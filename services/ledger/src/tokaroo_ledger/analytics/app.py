@@ -32,16 +32,21 @@ log = logging.getLogger("tokaroo_ledger.analytics")
 
 def sink_options(s: AnalyticsSettings) -> ConsumerOptions:
     return ConsumerOptions(
-        durable=s.analytics_durable, batch=s.analytics_batch_max,
-        batch_wait_s=s.analytics_batch_max_wait_s, fetch_size=s.analytics_fetch_size,
-        ack_wait_s=s.analytics_ack_wait_s, max_deliver=s.analytics_max_deliver,
-        nak_delay_s=s.analytics_nak_delay_s)
+        durable=s.analytics_durable,
+        batch=s.analytics_batch_max,
+        batch_wait_s=s.analytics_batch_max_wait_s,
+        fetch_size=s.analytics_fetch_size,
+        ack_wait_s=s.analytics_ack_wait_s,
+        max_deliver=s.analytics_max_deliver,
+        nak_delay_s=s.analytics_nak_delay_s,
+    )
 
 
 @contextlib.asynccontextmanager
 async def warehouse(s: AnalyticsSettings, *, auto_migrate: bool) -> AsyncIterator[Warehouse]:
-    wh = await asyncio.to_thread(Warehouse.open, s.clickhouse_dsn.get_secret_value(),
-                                 s.clickhouse_database)
+    wh = await asyncio.to_thread(
+        Warehouse.open, s.clickhouse_dsn.get_secret_value(), s.clickhouse_database
+    )
     try:
         if auto_migrate:
             await migrate(wh)
@@ -50,16 +55,27 @@ async def warehouse(s: AnalyticsSettings, *, auto_migrate: bool) -> AsyncIterato
         wh.close()
 
 
-async def _sink(s: AnalyticsSettings, wh: Warehouse, stop: asyncio.Event,
-                obs: Observability) -> None:
+async def _sink(
+    s: AnalyticsSettings, wh: Warehouse, stop: asyncio.Event, obs: Observability
+) -> None:
     nc = await connect(s.nats_url, "analytics-sink")
-    sink = AnalyticsSink(nc, EventWriter(wh), sink_options(s),
-                         tracer=obs.tracer("tokaroo_ledger.analytics"),
-                         pause_after_insert_s=s.analytics_fault_pause_after_insert_s)
-    obs.registry.register(StatsCollector("tokaroo_analytics_sink", "Analytics sink totals",
-                                         lambda: vars(sink.stats)))
-    lag = (asyncio.create_task(ConsumerLag(obs.registry, s.analytics_durable).poll(
-        nc.jetstream(), stop)) if obs.metrics_on else None)
+    sink = AnalyticsSink(
+        nc,
+        EventWriter(wh),
+        sink_options(s),
+        tracer=obs.tracer("tokaroo_ledger.analytics"),
+        pause_after_insert_s=s.analytics_fault_pause_after_insert_s,
+    )
+    obs.registry.register(
+        StatsCollector("tokaroo_analytics_sink", "Analytics sink totals", lambda: vars(sink.stats))
+    )
+    lag = (
+        asyncio.create_task(
+            ConsumerLag(obs.registry, s.analytics_durable).poll(nc.jetstream(), stop)
+        )
+        if obs.metrics_on
+        else None
+    )
     log.info("analytics sink consuming", extra={"durable": s.analytics_durable})
     try:
         await sink.run(stop)
@@ -74,13 +90,19 @@ async def _sink(s: AnalyticsSettings, wh: Warehouse, stop: asyncio.Event,
         log.info("analytics sink stopped", extra={"stats": vars(sink.stats)})
 
 
-async def _serve(s: AnalyticsSettings, wh: Warehouse, stop: asyncio.Event,
-                 obs: Observability) -> None:
+async def _serve(
+    s: AnalyticsSettings, wh: Warehouse, stop: asyncio.Event, obs: Observability
+) -> None:
     server = obs.grpc_server()
     analytics_pb2_grpc.add_AnalyticsServiceServicer_to_server(
-        AnalyticsServicer(UsageQueries(wh)), server)
-    async with serving(server, [SERVICE], f"{s.bind_host}:{s.analytics_grpc_port}",
-                       grace_s=s.analytics_shutdown_grace_s):
+        AnalyticsServicer(UsageQueries(wh)), server
+    )
+    async with serving(
+        server,
+        [SERVICE],
+        f"{s.bind_host}:{s.analytics_grpc_port}",
+        grace_s=s.analytics_shutdown_grace_s,
+    ):
         log.info("analytics serving", extra={"port": s.analytics_grpc_port})
         await stop.wait()
 

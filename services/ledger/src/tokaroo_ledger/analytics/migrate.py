@@ -12,12 +12,17 @@ from tokaroo_common.migrations import migrate as apply_set
 from tokaroo_ledger.analytics.warehouse import Warehouse
 
 MIGRATIONS = MigrationSet(
-    store="analytics", engine="clickhouse", package="tokaroo_ledger.analytics",
+    store="analytics",
+    engine="clickhouse",
+    package="tokaroo_ledger.analytics",
     # The earlier runner recorded (version UInt32, name, checksum) in schema_migrations.
-    legacy=LegacyTable("schema_migrations",
-                       "SELECT concat(leftPad(toString(version), 4, '0'), '_', name), "
-                       "argMax(checksum, applied_at) FROM schema_migrations "
-                       "GROUP BY version, name"))
+    legacy=LegacyTable(
+        "schema_migrations",
+        "SELECT concat(leftPad(toString(version), 4, '0'), '_', name), "
+        "argMax(checksum, applied_at) FROM schema_migrations "
+        "GROUP BY version, name",
+    ),
+)
 
 
 async def migrate(wh: Warehouse) -> list[str]:

@@ -77,10 +77,20 @@ def _quantiles(values: Any) -> tuple[float, float, float]:
 
 def _usage(row: tuple[Any, ...]) -> Usage:
     n = [int(v or 0) for v in row[:10]]
-    return Usage(requests=n[0], input_tokens=n[1], output_tokens=n[2], cached_tokens=n[3],
-                 charged_nano=n[4], baseline_cost_nano=n[5], cache_exact_hits=n[6],
-                 cache_semantic_hits=n[7], errors=n[8], fallbacks=n[9],
-                 latency_ms=_quantiles(row[10]), ttft_ms=_quantiles(row[11]))
+    return Usage(
+        requests=n[0],
+        input_tokens=n[1],
+        output_tokens=n[2],
+        cached_tokens=n[3],
+        charged_nano=n[4],
+        baseline_cost_nano=n[5],
+        cache_exact_hits=n[6],
+        cache_semantic_hits=n[7],
+        errors=n[8],
+        fallbacks=n[9],
+        latency_ms=_quantiles(row[10]),
+        ttft_ms=_quantiles(row[11]),
+    )
 
 
 def _params(tenant_id: str, rng: TimeRange, tier: str) -> dict[str, Any]:
@@ -88,8 +98,12 @@ def _params(tenant_id: str, rng: TimeRange, tier: str) -> dict[str, Any]:
         raise InvalidQuery("tenant_id is required")
     if tier and tier not in TIERS:
         raise InvalidQuery(f"unknown tier {tier!r}")
-    return {"tenant": tenant_id, "start": rng.start_ms // 1000, "end": rng.end_ms // 1000,
-            "tier": tier}
+    return {
+        "tenant": tenant_id,
+        "start": rng.start_ms // 1000,
+        "end": rng.end_ms // 1000,
+        "tier": tier,
+    }
 
 
 class UsageQueries:
@@ -97,13 +111,18 @@ class UsageQueries:
         self._wh = warehouse
 
     async def summary(self, tenant_id: str, rng: TimeRange, tier: str = "") -> Usage:
-        rows = await self._wh.rows(f"SELECT {_MEASURES} FROM usage_hourly {_WHERE}",
-                                   parameters=_params(tenant_id, rng, tier))
+        rows = await self._wh.rows(
+            f"SELECT {_MEASURES} FROM usage_hourly {_WHERE}",
+            parameters=_params(tenant_id, rng, tier),
+        )
         return _usage(rows[0]) if rows else Usage()
 
-    async def series(self, tenant_id: str, rng: TimeRange,
-                     tier: str = "") -> list[tuple[int, Usage]]:
-        sql = (f"SELECT toInt64(toUnixTimestamp(hour)) * 1000 AS h, {_MEASURES} "
-               f"FROM usage_hourly {_WHERE} GROUP BY h ORDER BY h")
+    async def series(
+        self, tenant_id: str, rng: TimeRange, tier: str = ""
+    ) -> list[tuple[int, Usage]]:
+        sql = (
+            f"SELECT toInt64(toUnixTimestamp(hour)) * 1000 AS h, {_MEASURES} "
+            f"FROM usage_hourly {_WHERE} GROUP BY h ORDER BY h"
+        )
         rows = await self._wh.rows(sql, parameters=_params(tenant_id, rng, tier))
         return [(int(r[0]), _usage(r[1:])) for r in rows]

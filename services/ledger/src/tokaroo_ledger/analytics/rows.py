@@ -10,10 +10,28 @@ from tokaroo_proto.events.v1 import events_pb2
 
 TABLE = "completion_events"
 COLUMNS: tuple[str, ...] = (
-    "request_id", "tenant_id", "key_id", "model_requested", "tier", "resolved_model",
-    "provider", "endpoint", "input_tokens", "output_tokens", "cached_tokens",
-    "upstream_cost_nano", "baseline_cost_nano", "charged_nano", "cache_outcome", "latency_ms",
-    "ttft_ms", "status", "error_code", "attempts", "streamed", "created_at",
+    "request_id",
+    "tenant_id",
+    "key_id",
+    "model_requested",
+    "tier",
+    "resolved_model",
+    "provider",
+    "endpoint",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "upstream_cost_nano",
+    "baseline_cost_nano",
+    "charged_nano",
+    "cache_outcome",
+    "latency_ms",
+    "ttft_ms",
+    "status",
+    "error_code",
+    "attempts",
+    "streamed",
+    "created_at",
 )
 _U32 = 2**32 - 1
 _U16 = 2**16 - 1
@@ -43,17 +61,34 @@ def _clamp(value: int, high: int) -> int:
 def to_row(e: events_pb2.CompletionEvent) -> tuple[Any, ...]:
     # created_at is DateTime64(3): clickhouse-connect writes an int as the raw tick (ms).
     return (
-        e.request_id, e.tenant_id, e.key_id, e.model_requested, e.tier, e.resolved_model,
-        e.provider, e.endpoint or "chat.completions", e.input_tokens, e.output_tokens,
-        e.cached_tokens, e.upstream_cost_nano, e.baseline_cost_nano, e.charged_nano,
-        e.cache_outcome or "miss", _clamp(e.latency_ms, _U32), _clamp(e.ttft_ms, _U32),
-        e.status or "ok", e.error_code, _clamp(e.attempts, _U16), e.streamed,
+        e.request_id,
+        e.tenant_id,
+        e.key_id,
+        e.model_requested,
+        e.tier,
+        e.resolved_model,
+        e.provider,
+        e.endpoint or "chat.completions",
+        e.input_tokens,
+        e.output_tokens,
+        e.cached_tokens,
+        e.upstream_cost_nano,
+        e.baseline_cost_nano,
+        e.charged_nano,
+        e.cache_outcome or "miss",
+        _clamp(e.latency_ms, _U32),
+        _clamp(e.ttft_ms, _U32),
+        e.status or "ok",
+        e.error_code,
+        _clamp(e.attempts, _U16),
+        e.streamed,
         e.created_at_unix_ms,
     )
 
 
-def first_per_request(events: Iterable[events_pb2.CompletionEvent]
-                      ) -> list[events_pb2.CompletionEvent]:
+def first_per_request(
+    events: Iterable[events_pb2.CompletionEvent],
+) -> list[events_pb2.CompletionEvent]:
     """Keep the first event of every request_id (duplicates carry the same facts)."""
     seen: set[str] = set()
     unique: list[events_pb2.CompletionEvent] = []
@@ -64,6 +99,7 @@ def first_per_request(events: Iterable[events_pb2.CompletionEvent]
     return unique
 
 
-def without(events: Sequence[events_pb2.CompletionEvent], present: set[str]
-            ) -> list[events_pb2.CompletionEvent]:
+def without(
+    events: Sequence[events_pb2.CompletionEvent], present: set[str]
+) -> list[events_pb2.CompletionEvent]:
     return [e for e in events if e.request_id not in present]

@@ -38,8 +38,15 @@ class SinkStats:
 
 
 class AnalyticsSink:
-    def __init__(self, nc: NATS, writer: EventWriter, opts: ConsumerOptions,
-                 tracer: Tracer | None = None, *, pause_after_insert_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        nc: NATS,
+        writer: EventWriter,
+        opts: ConsumerOptions,
+        tracer: Tracer | None = None,
+        *,
+        pause_after_insert_s: float = 0.0,
+    ) -> None:
         self._nc = nc
         self._writer = writer
         self._opts = opts
@@ -77,10 +84,18 @@ class AnalyticsSink:
         s.inserted += result.inserted
         s.duplicates += result.duplicates
         s.poison += len(poison)
-        log.info("analytics batch inserted", extra={
-            "received": result.received, "inserted": result.inserted,
-            "duplicates": result.duplicates, "poison": len(poison), "n": good,
-            "total_inserted": s.inserted, "write_ms": round((loop.time() - started) * 1000)})
+        log.info(
+            "analytics batch inserted",
+            extra={
+                "received": result.received,
+                "inserted": result.inserted,
+                "duplicates": result.duplicates,
+                "poison": len(poison),
+                "n": good,
+                "total_inserted": s.inserted,
+                "write_ms": round((loop.time() - started) * 1000),
+            },
+        )
         if self._pause_after_insert_s:
             await asyncio.sleep(self._pause_after_insert_s)
         return poison

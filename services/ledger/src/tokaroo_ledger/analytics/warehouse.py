@@ -31,26 +31,50 @@ class Warehouse:
     def client(self) -> Client:
         return self._client
 
-    async def command(self, sql: str, parameters: Mapping[str, Any] | None = None,
-                      settings: Mapping[str, Any] | None = None) -> Any:
+    async def command(
+        self,
+        sql: str,
+        parameters: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Any:
         async with self._lock:
-            return await asyncio.to_thread(self._client.command, sql,
-                                           parameters=dict(parameters) if parameters else None,
-                                           settings=dict(settings or {}))
+            return await asyncio.to_thread(
+                self._client.command,
+                sql,
+                parameters=dict(parameters) if parameters else None,
+                settings=dict(settings or {}),
+            )
 
-    async def rows(self, sql: str, parameters: Mapping[str, Any] | None = None,
-                   settings: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    async def rows(
+        self,
+        sql: str,
+        parameters: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> list[tuple[Any, ...]]:
         async with self._lock:
-            result = await asyncio.to_thread(self._client.query, sql,
-                                             parameters=dict(parameters) if parameters else None,
-                                             settings=dict(settings or {}))
+            result = await asyncio.to_thread(
+                self._client.query,
+                sql,
+                parameters=dict(parameters) if parameters else None,
+                settings=dict(settings or {}),
+            )
         return [tuple(r) for r in result.result_rows]
 
-    async def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str],
-                     settings: Mapping[str, Any] | None = None) -> None:
+    async def insert(
+        self,
+        table: str,
+        rows: Sequence[Sequence[Any]],
+        columns: Sequence[str],
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
         async with self._lock:
-            await asyncio.to_thread(self._client.insert, table, rows,
-                                    column_names=list(columns), settings=dict(settings or {}))
+            await asyncio.to_thread(
+                self._client.insert,
+                table,
+                rows,
+                column_names=list(columns),
+                settings=dict(settings or {}),
+            )
 
     def close(self) -> None:
         self._client.close()

@@ -56,19 +56,28 @@ class EventWriter:
             return WriteResult(len(events), 0)
         fresh = without(unique, await self.existing(unique))
         if fresh:
-            token = hashlib.sha256("\n".join(sorted(e.request_id for e in fresh))
-                                   .encode()).hexdigest()
-            await self._wh.insert(TABLE, [to_row(e) for e in fresh], COLUMNS, settings={
-                "insert_deduplication_token": token,
-                "deduplicate_blocks_in_dependent_materialized_views": 1,
-            })
+            token = hashlib.sha256(
+                "\n".join(sorted(e.request_id for e in fresh)).encode()
+            ).hexdigest()
+            await self._wh.insert(
+                TABLE,
+                [to_row(e) for e in fresh],
+                COLUMNS,
+                settings={
+                    "insert_deduplication_token": token,
+                    "deduplicate_blocks_in_dependent_materialized_views": 1,
+                },
+            )
         return WriteResult(len(events), len(fresh))
 
     async def existing(self, events: Sequence[events_pb2.CompletionEvent]) -> set[str]:
-        rows = await self._wh.rows(_EXISTING, parameters={
-            "tenants": sorted({e.tenant_id for e in events}),
-            "lo": min(e.created_at_unix_ms for e in events),
-            "hi": max(e.created_at_unix_ms for e in events),
-            "ids": [e.request_id for e in events],
-        })
+        rows = await self._wh.rows(
+            _EXISTING,
+            parameters={
+                "tenants": sorted({e.tenant_id for e in events}),
+                "lo": min(e.created_at_unix_ms for e in events),
+                "hi": max(e.created_at_unix_ms for e in events),
+                "ids": [e.request_id for e in events],
+            },
+        )
         return {str(r[0]) for r in rows}

@@ -35,9 +35,13 @@ from tokaroo_ledger.analytics.dashboards.specs import (
 
 DATASOURCE = DataSourceRef(type_val="grafana-clickhouse-datasource", uid="tokaroo-clickhouse")
 PROMETHEUS = DataSourceRef(type_val="prometheus", uid="tokaroo-prometheus")
-_PANELS: dict[str, Any] = {"stat": stat.Panel, "timeseries": timeseries.Panel,
-                           "table": table.Panel, "piechart": piechart.Panel,
-                           "barchart": barchart.Panel}
+_PANELS: dict[str, Any] = {
+    "stat": stat.Panel,
+    "timeseries": timeseries.Panel,
+    "table": table.Panel,
+    "piechart": piechart.Panel,
+    "barchart": barchart.Panel,
+}
 
 
 class ClickHouseQuery(cogvariants.Dataquery):
@@ -47,9 +51,14 @@ class ClickHouseQuery(cogvariants.Dataquery):
         self.timeseries = timeseries
 
     def to_json(self) -> dict[str, object]:
-        return {"refId": self.ref_id, "datasource": DATASOURCE.to_json(), "editorType": "sql",
-                "rawSql": self.sql, "format": 0 if self.timeseries else 1,
-                "queryType": "timeseries" if self.timeseries else "table"}
+        return {
+            "refId": self.ref_id,
+            "datasource": DATASOURCE.to_json(),
+            "editorType": "sql",
+            "rawSql": self.sql,
+            "format": 0 if self.timeseries else 1,
+            "queryType": "timeseries" if self.timeseries else "table",
+        }
 
 
 class ClickHouseQueryBuilder(cogbuilder.Builder[cogvariants.Dataquery]):
@@ -67,8 +76,13 @@ class PrometheusQuery(cogvariants.Dataquery):
         self.legend = legend
 
     def to_json(self) -> dict[str, object]:
-        return {"refId": self.ref_id, "datasource": PROMETHEUS.to_json(), "expr": self.expr,
-                "legendFormat": self.legend, "range": True}
+        return {
+            "refId": self.ref_id,
+            "datasource": PROMETHEUS.to_json(),
+            "expr": self.expr,
+            "legendFormat": self.legend,
+            "range": True,
+        }
 
 
 class PrometheusQueryBuilder(cogbuilder.Builder[cogvariants.Dataquery]):
@@ -82,27 +96,45 @@ class PrometheusQueryBuilder(cogbuilder.Builder[cogvariants.Dataquery]):
 def _panel(spec: PanelSpec) -> Any:
     builder = _PANELS[spec.kind]()
     source = PROMETHEUS if spec.promql else DATASOURCE
-    panel = (builder.title(spec.title).description(spec.description).datasource(source)
-             .unit(spec.unit).span(spec.width).height(spec.height))
+    panel = (
+        builder.title(spec.title)
+        .description(spec.description)
+        .datasource(source)
+        .unit(spec.unit)
+        .span(spec.width)
+        .height(spec.height)
+    )
     if not spec.promql:
-        return panel.with_target(ClickHouseQueryBuilder("A", spec.sql,
-                                                        spec.kind == "timeseries"))
+        return panel.with_target(ClickHouseQueryBuilder("A", spec.sql, spec.kind == "timeseries"))
     for i, (legend, expr) in enumerate(spec.promql):
         panel = panel.with_target(PrometheusQueryBuilder(chr(ord("A") + i), expr, legend))
     return panel
 
 
 def _tenant_variable() -> dashboard.QueryVariable:
-    return (dashboard.QueryVariable("tenant").label("Tenant").datasource(DATASOURCE)
-            .query(TENANT_VARIABLE_SQL).multi(True).include_all(True)
-            .current(VariableOption(selected=True, text=["All"], value=["$__all"]))
-            .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
-            .sort(VariableSort.ALPHABETICAL_ASC))
+    return (
+        dashboard.QueryVariable("tenant")
+        .label("Tenant")
+        .datasource(DATASOURCE)
+        .query(TENANT_VARIABLE_SQL)
+        .multi(True)
+        .include_all(True)
+        .current(VariableOption(selected=True, text=["All"], value=["$__all"]))
+        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(VariableSort.ALPHABETICAL_ASC)
+    )
 
 
 def build_dashboard(spec: DashboardSpec) -> dashboard.Dashboard:
-    board = (dashboard.Dashboard(spec.title).uid(spec.uid).description(spec.description)
-             .tags(list(spec.tags)).time("now-24h", "now").refresh("1m").timezone("utc"))
+    board = (
+        dashboard.Dashboard(spec.title)
+        .uid(spec.uid)
+        .description(spec.description)
+        .tags(list(spec.tags))
+        .time("now-24h", "now")
+        .refresh("1m")
+        .timezone("utc")
+    )
     if spec.tenant_variable:
         board = board.with_variable(_tenant_variable())
     for panel in spec.panels:
