@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
-from tokaroo_edge.pricing import bill
+from tokaroo_edge.charges import bill
 
 NO_CACHE = {"x-tokaroo-cache-control": "no-cache"}
 PATH = "/v1/chat/completions"

@@ -18,9 +18,9 @@ from tokaroo_proto.router.v1 import router_pb2
 from tokaroo_edge.admission import Admission
 from tokaroo_edge.attempts import attempt, first_chunk
 from tokaroo_edge.breaker import Breakers
+from tokaroo_edge.charges import Bill, bill
 from tokaroo_edge.events import EventDraft
 from tokaroo_edge.internal import InternalClients
-from tokaroo_edge.pricing import Bill, bill
 from tokaroo_edge.providers.base import (
     ChatProvider,
     Json,

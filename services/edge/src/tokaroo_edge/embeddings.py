@@ -24,10 +24,10 @@ from tokaroo_edge.admission import (
 from tokaroo_edge.attempts import EMBEDDING_HINT, attempt
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.breaker import Breakers
+from tokaroo_edge.charges import Bill, bill
 from tokaroo_edge.holds import Holds
 from tokaroo_edge.internal import InternalClients, call
 from tokaroo_edge.key_limits import check_model
-from tokaroo_edge.pricing import Bill, bill
 from tokaroo_edge.providers.base import ChatProvider, Target
 from tokaroo_edge.record import RequestRecord
 from tokaroo_edge.schemas import EmbeddingRequest
