@@ -14,7 +14,7 @@ def test_features_fold_numbers_and_add_bigrams() -> None:
 def test_shipped_artifact_loads_and_scores() -> None:
     """Its speed is measured by bench/router_latency.py, not here."""
     model = load_model()
-    assert model.version == "difficulty-v3" and model.meta["trained_on"]["rows"]["mmlu"] > 0
+    assert model.version == "difficulty-v4" and model.meta["trained_on"]["rows"]["mmlu"] > 0
     assert model.category_gain["math"] > model.category_gain["writing"] > 0
     assert 0 < model.instant_below < model.complex_from < 1
     text = "Explain the trade-offs of B-trees versus LSM trees for write-heavy workloads. " * 20
@@ -70,3 +70,20 @@ def test_open_ended_logits_are_centred_on_the_training_median() -> None:
     assert DifficultyModel("v", {}).median_logit == 0.0
     learned, _, cats = model.explain_text("x" * OPEN_REFERENCE_CHARS)
     assert cats == () and abs(learned - model.median_logit) < 0.5
+
+
+def test_word_part_is_the_mean_word_score_and_round_trips() -> None:
+    m = DifficultyModel(
+        "v",
+        {"#bias": 0.0},
+        word_scores={"lemma": 1.0, "bread": -1.0},
+        exam_word_scores={"lemma": 3.0},
+        embedding_weight=0.5,
+    )
+    assert m.word_part(["lemma", "lemma", "bread", "zzz"]) == 0.5 * (1.0 + 1.0 - 1.0) / 3
+    assert m.word_part(["lemma"], exam=True) == 1.5 and m.word_part(["zzz"]) == 0.0
+    again = DifficultyModel.from_json(m.to_json())
+    assert again.word_scores == m.word_scores and again.exam_word_scores == m.exam_word_scores
+    assert again.embedding_weight == 0.5 and "word_scores" not in again.meta
+    shipped = load_model()
+    assert shipped.embedding_weight > 0 and len(shipped.exam_word_scores) > 1000

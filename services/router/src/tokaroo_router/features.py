@@ -161,7 +161,11 @@ def extract(text: str) -> dict[str, float]:
 
 def extract_low(low: str) -> dict[str, float]:
     """`extract` of text already clipped and lower-cased."""
-    toks = tokens(low)
+    return extract_tokens(low, tokens(low))
+
+
+def extract_tokens(low: str, toks: list[str]) -> dict[str, float]:
+    """`extract_low` with the text's `tokens` already known."""
     feats = shape(low, toks)
     seen: set[str] = set(toks)
     seen.update(f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False))
