@@ -103,3 +103,17 @@ def open_fds(roots: dict[str, int]) -> dict[str, int]:
                 pass
         out[name] = n
     return out
+
+
+def spawned_children(root: int) -> list[int]:
+    """The multiprocessing-spawned workers under `root` (the edge's worker processes)."""
+    table = _table()
+    out = []
+    for pid in _tree(root, table):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in cmdline:
+            out.append(pid)
+    return out

@@ -29,8 +29,16 @@ IN_C = ("Thread.run (threading", "_worker (concurrent/futures/thread")
 
 
 def start(
-    pyspy: Path, pid: int, seconds: int, out: Path, *, rate: int = 100, native: bool = False
+    pyspy: Path,
+    pid: int,
+    seconds: int,
+    out: Path,
+    *,
+    rate: int = 100,
+    native: bool = False,
+    subprocesses: bool = False,
 ) -> subprocess.Popen[bytes]:
+    """`subprocesses`: the worker processes too (the edge's workers: tokaroo_edge.workers)."""
     argv = [
         str(pyspy),
         "record",
@@ -47,6 +55,8 @@ def start(
     ]
     if native:
         argv.append("--native")
+    if subprocesses:
+        argv.append("--subprocesses")
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -70,7 +80,11 @@ def _package(path: str) -> str:
     return head[:-3] if head.endswith(".py") else head
 
 
-def summarize(raw: Path, *, seconds: float, rate: int, top: int = 25) -> tuple[dict, str]:
+def summarize(
+    raw: Path, *, seconds: float, rate: int, top: int = 25, processes: int = 1
+) -> tuple[dict, str]:
+    """`processes`: how many event loops were sampled (the edge's workers), which multiplies
+    the samples possible; a worker's main thread starts at `spawn_main`."""
     main_self: Counter[str] = Counter()
     main_incl: Counter[str] = Counter()
     main_pkg: Counter[str] = Counter()
@@ -86,7 +100,10 @@ def summarize(raw: Path, *, seconds: float, rate: int, top: int = 25) -> tuple[d
         if not frames:
             continue
         leaf = frames[-1][0]
-        if any("__main__" in f[1] or f[0].startswith("_run_module_as_main") for f in frames[:4]):
+        if any(
+            "__main__" in f[1] or f[0].startswith(("_run_module_as_main", "spawn_main"))
+            for f in frames[:4]
+        ):
             if leaf.startswith(LOOP_IDLE):
                 loop_idle += n
                 continue
@@ -109,7 +126,7 @@ def summarize(raw: Path, *, seconds: float, rate: int, top: int = 25) -> tuple[d
         )
 
     own = Counter({k: v for k, v in main_incl.items() if "tokaroo_" in k})
-    possible = max(1, int(seconds * rate))
+    possible = max(1, int(seconds * rate * processes))
     data = {
         "event_loop_samples": main_n,
         "possible_samples": possible,

@@ -128,7 +128,7 @@ def render(r: dict) -> str:
         f"- Versions: Tokaroo {v.get('tokaroo_git')}, LiteLLM {v.get('litellm')} (one "
         f"worker, no database), {v.get('wrk')}, uvicorn {v.get('uvicorn')}, fastapi "
         f"{v.get('fastapi')}, grpcio {v.get('grpcio')}.",
-        f"- Plan: {json.dumps(r['plan'])}",
+        f"- Plan: {json.dumps(r['plan'])}; edge worker processes: {r.get('edge_workers', 1)}.",
         "",
     ]
     b = r.get("budget_at_0ms")

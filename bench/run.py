@@ -392,9 +392,13 @@ def profile(stack: Stack, key: str, plan: Plan, out_dir: Path) -> dict:
     time.sleep(3)
     raws, procs = {}, {}
     work = BENCH / ".work"
+    edge_workers = procstat.spawned_children(stack.procs["edge"].pid or 0)
+    loops = {"edge": max(1, len(edge_workers))}
     for svc in ("edge", "router", "cache"):
         raws[svc] = work / f"pyspy-{svc}.txt"
-        procs[svc] = pyspy.start(spy, stack.procs[svc].pid or 0, secs, raws[svc])
+        procs[svc] = pyspy.start(
+            spy, stack.procs[svc].pid or 0, secs, raws[svc], subprocesses=bool(edge_workers)
+        )
     errs = {
         svc: p.communicate(timeout=secs + 60)[1].decode(errors="replace")[-800:]
         for svc, p in procs.items()
@@ -411,9 +415,12 @@ def profile(stack: Stack, key: str, plan: Plan, out_dir: Path) -> dict:
         if not raw.exists() or raw.stat().st_size == 0:
             result[svc] = {"error": errs[svc]}
             continue
-        data, text = pyspy.summarize(raw, seconds=secs, rate=100)
+        n = loops.get(svc, 1)
+        data, text = pyspy.summarize(raw, seconds=secs, rate=100, processes=n)
+        data["processes"] = n
         result[svc] = data
-        texts.append(f"===== {svc} (pid {stack.procs[svc].pid}) =====\n{text}\n")
+        workers = f", {n} worker processes" if n > 1 else ""
+        texts.append(f"===== {svc} (pid {stack.procs[svc].pid}{workers}) =====\n{text}\n")
     header = (
         f"py-spy {secs}s at 100 Hz on each service, during wrk -c32 model={model} on "
         f"the edge, simulator at {stack.layout.simulator_latency_ms} ms; "
@@ -578,6 +585,12 @@ def main(argv: list[str]) -> int:
                 return r
 
             meter = Meter(roots)
+            # The edge runs a worker process per core unless TOKAROO_EDGE_WORKERS says
+            # otherwise; its CPU row is the sum over the parent and every worker.
+            result["edge_workers"] = max(
+                1, len(procstat.spawned_children(stack.procs["edge"].pid or 0))
+            )
+            log(f"edge worker processes: {result['edge_workers']}")
             result["hops"] = loadgen.hop_timing(
                 f"127.0.0.1:{stack.layout.router_port}",
                 f"127.0.0.1:{stack.layout.cache_port}",

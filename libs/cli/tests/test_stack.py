@@ -15,6 +15,7 @@ from tokaroo_cli.stack import (
     replica_names,
     sequential_ports,
     service_env,
+    service_specs,
 )
 
 
@@ -85,6 +86,11 @@ def test_cluster_plan_has_three_nats_nodes_two_replicas_and_a_load_balancer() ->
         edges["edge-1"]["TOKAROO_OUTBOX_JOURNAL_DIR"]
         != edges["edge-2"]["TOKAROO_OUTBOX_JOURNAL_DIR"]
     )
+    # Replicas are the cluster's unit: one edge worker process each (a killed replica is a
+    # killed edge); the single-node edge runs one worker per core (no override).
+    assert {env["TOKAROO_EDGE_WORKERS"] for env in edges.values()} == {"1"}
+    (single_edge,) = [s for s in service_specs(layout()) if s.name == "edge"]
+    assert "TOKAROO_EDGE_WORKERS" not in single_edge.env
     sinks = [
         launch.spec.env["TOKAROO_CLICKHOUSE_DSN"]
         for launch in plan[2].launches

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -19,6 +23,7 @@ from tokaroo_common.metrics import (
     StatsCollector,
     exposition,
     new_registry,
+    scrape_registry,
     serve_metrics,
 )
 
@@ -106,6 +111,11 @@ async def test_grpc_calls_are_counted_by_method_and_code() -> None:
         _value(registry, "tokaroo_grpc_server_requests_total", method=method, code="NOT_FOUND") == 1
     )
     assert _value(registry, "tokaroo_grpc_server_duration_seconds_count", method=method) == 3
+    # Handler time at sub-millisecond resolution: what each service adds to a request.
+    assert (
+        _value(registry, "tokaroo_grpc_server_duration_seconds_bucket", method=method, le="0.0001")
+        is not None
+    )
 
 
 async def test_consumed_events_by_outcome() -> None:
@@ -172,3 +182,28 @@ async def test_loop_tasks_counts_the_tasks_of_the_loop() -> None:
     gate.set()
     await asyncio.gather(*tasks)
     assert registry.get_sample_value("tokaroo_asyncio_tasks") == before
+
+
+_WORKER = """
+from prometheus_client import CollectorRegistry, Counter
+Counter("tokaroo_demo", "demo", registry=CollectorRegistry()).inc(2)
+"""
+
+
+def test_scrape_registry_of_one_process_has_its_own_values() -> None:
+    live, values = new_registry(), CollectorRegistry()
+    HttpMetrics(values).observe("GET", "/x", 200, 0.001)
+    scrape = scrape_registry(live, values, None)
+    assert _value(scrape, "tokaroo_http_requests_total", method="GET", route="/x", status="200")
+    assert _value(scrape, "process_cpu_seconds_total") is not None
+
+
+def test_scrape_registry_sums_every_worker_in_multiprocess_mode(tmp_path: Path) -> None:
+    """Two worker processes write their counters under PROMETHEUS_MULTIPROC_DIR; a scrape
+    answered by any process sums them, next to that process's own live collectors."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", _WORKER], env=env, check=True, timeout=60)
+    scrape = scrape_registry(new_registry(), CollectorRegistry(), tmp_path)
+    assert _value(scrape, "tokaroo_demo_total") == 4
+    assert _value(scrape, "process_cpu_seconds_total") is not None

@@ -241,6 +241,9 @@ def _replica_env(
     if service == "edge":  # each replica keeps its own outbox files
         own["TOKAROO_OUTBOX_SPILL_PATH"] = str(layout.home / f"{name}-outbox.jsonl")
         own["TOKAROO_OUTBOX_JOURNAL_DIR"] = str(layout.home / f"{name}-outbox")
+        # Replicas are the cluster's unit of scale (HAProxy spreads over them): one worker
+        # process each, so a killed replica is a killed edge.
+        own.setdefault("TOKAROO_EDGE_WORKERS", "1")
     if service == "analytics":
         # One chdb directory per sink (one owner each); both share the durable consumer, so
         # each event lands in exactly one of them. In Kubernetes both write one ClickHouse.

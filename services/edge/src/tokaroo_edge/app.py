@@ -9,11 +9,19 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import CollectorRegistry
 from starlette.requests import Request
 from starlette.responses import Response
 from tokaroo_common.jetstream import connect
-from tokaroo_common.metrics import HttpMetrics, HttpMetricsMiddleware, exposition, new_registry
+from tokaroo_common.metrics import (
+    HttpMetrics,
+    HttpMetricsMiddleware,
+    exposition,
+    new_registry,
+    scrape_registry,
+)
 from tokaroo_common.outbox import Outbox
 from tokaroo_common.reservations import ReservationBook
 from tokaroo_common.telemetry import grpc_client_interceptors, instrument_fastapi
@@ -57,9 +65,17 @@ def load_anyio_backend() -> None:
     anyio.get_cancelled_exc_class()
 
 
+_UNTRACED: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = None) -> FastAPI:
+    # This process's collectors read at scrape time (process, tasks, breakers, outbox), and
+    # its counters and histograms; with several edge workers (tokaroo_edge.workers) /metrics
+    # sums the latter over all of them.
     registry = new_registry()
-    completion_metrics = CompletionMetrics(registry)
+    values = CollectorRegistry()
+    scrape = scrape_registry(registry, values, settings.metrics_multiproc_dir)
+    completion_metrics = CompletionMetrics(values)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -133,6 +149,10 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         default_response_class=JsonResponse,
         docs_url=None,
         redoc_url=None,
+        # FastAPI's own OpenTelemetry would look up three global providers (and the
+        # environment) on every request to find them unconfigured: the edge traces through
+        # `instrument_fastapi` when tracing is on, and untraced it asks nothing.
+        telemetry=None if tracer_provider is not None else _UNTRACED,
     )
     errors.install(app)
     for module in (
@@ -148,10 +168,10 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
     ):
         app.include_router(module.router)
     app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(registry))
+    app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(values))
 
     async def metrics(_: Request) -> Response:
-        body, content_type = exposition(registry)
+        body, content_type = exposition(scrape)
         return Response(body, media_type=content_type)
 
     app.add_route("/metrics", metrics, include_in_schema=False)

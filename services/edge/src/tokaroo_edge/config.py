@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import AliasChoices, Field
 from tokaroo_common.settings import (
     CACHE_GRPC_PORT,
     EDGE_PORT,
@@ -41,3 +42,13 @@ class EdgeSettings(BaseServiceSettings, ProviderSettings):
     # Kubernetes an emptyDir volume keeps them across container restarts of the pod.
     outbox_journal_dir: Path | None = None
     shutdown_grace_s: float = 20.0
+    # Edge worker processes serving the one port (0 = one per core this process may run on;
+    # 1 = the edge runs in this process, no parent). Each worker keeps its own outbox journal
+    # and spill file (worker 0 the configured ones, worker i a `worker-<i>` sibling).
+    edge_workers: int = Field(default=0, ge=0)
+    # Set by the edge's parent for its workers (prometheus_client's multiprocess mode): each
+    # worker's counters and histograms in files there, summed by whichever worker answers
+    # /metrics. Unset with one worker.
+    metrics_multiproc_dir: Path | None = Field(
+        default=None, validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR")
+    )

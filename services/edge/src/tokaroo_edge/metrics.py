@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from tokaroo_common.metrics import SERVICE_TIME_BUCKETS
 from tokaroo_common.outbox import Outbox
 
 from tokaroo_edge.breaker import Breakers
@@ -16,25 +17,6 @@ from tokaroo_edge.events import EventDraft
 
 _CACHE_OUTCOMES = ("miss", "exact", "semantic")
 _STATUSES = ("ok", "error", "partial")
-# Sub-millisecond resolution where the budget is (2 ms added), up to a slow semantic lookup.
-OVERHEAD_BUCKETS = (
-    0.0005,
-    0.001,
-    0.0015,
-    0.002,
-    0.003,
-    0.005,
-    0.0075,
-    0.01,
-    0.015,
-    0.02,
-    0.03,
-    0.05,
-    0.1,
-    0.25,
-    0.5,
-    1.0,
-)
 
 
 class CompletionMetrics:
@@ -67,7 +49,7 @@ class CompletionMetrics:
             "Time the gateway added before an answer (a stream: its first byte) was ready, "
             "upstream time excluded",
             ["endpoint", "cache"],
-            buckets=OVERHEAD_BUCKETS,
+            buckets=SERVICE_TIME_BUCKETS,
             registry=registry,
         )
 

@@ -123,12 +123,21 @@ FLEET = DashboardSpec(
             ),
         ),
         PanelSpec(
-            "Time per internal call, p50 (router, cache, ledger)",
+            "Time each service adds per call, p50 (router, cache, ledger)",
             "timeseries",
             "",
             "s",
-            description="Each service's handler time per gRPC method.",
+            description="Each gRPC service's handler time per method "
+            "(tokaroo_grpc_server_duration_seconds, the shared server interceptor).",
             promql=(("{{method}}", _quantile(0.5, GRPC, "method")),),
+        ),
+        PanelSpec(
+            "Time each service adds per call, p99 (router, cache, ledger)",
+            "timeseries",
+            "",
+            "s",
+            description="The same handler time at p99: what the slowest calls add.",
+            promql=(("{{method}}", _quantile(0.99, GRPC, "method")),),
         ),
     ),
 )
