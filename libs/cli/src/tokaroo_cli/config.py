@@ -37,6 +37,9 @@ class StackSettings(ProviderSettings):
     cache_grpc_port: int = CACHE_GRPC_PORT
     ledger_grpc_port: int = LEDGER_GRPC_PORT
     analytics_grpc_port: int = ANALYTICS_GRPC_PORT
+    # Prometheus /metrics of router, cache, ledger and analytics: this port and the next three
+    # (the edge serves its own at /metrics on its HTTP port); 0: none.
+    metrics_first_port: int = Field(default=19464, ge=0, le=65532)
     # The upstream simulator stands in for every cloud provider without a key; `off`: none.
     simulator: bool = True
     simulator_latency_ms: int = 0

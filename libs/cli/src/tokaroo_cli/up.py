@@ -43,11 +43,18 @@ def layout_from(settings: StackSettings) -> StackLayout:
         log_level=settings.log_level,
         simulator_latency_ms=settings.simulator_latency_ms,
         bootstrap_credit_usd=settings.bootstrap_credit_usd,
+        metrics_ports=metrics_ports(settings.metrics_first_port),
     )
     extra = provider_env(settings, stack_providers(settings, layout))
     if settings.local_ai_base_url and settings.local_default_model:
         extra["LOCAL_DEFAULT_MODEL"] = settings.local_default_model
     return layout.with_env(**extra)
+
+
+def metrics_ports(first: int) -> dict[str, int]:
+    """The /metrics port of each gRPC service and consumer, counting up from `first`."""
+    names = ("router", "cache", "ledger", "analytics")
+    return {name: first + i for i, name in enumerate(names)} if first else {}
 
 
 def stack_providers(settings: StackSettings, layout: StackLayout) -> tuple[LiveProvider, ...]:
