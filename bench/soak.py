@@ -8,7 +8,9 @@ open descriptors are read from /proc (the whole process tree), and its /metrics 
 on its event loop (`tokaroo_asyncio_tasks`) and, at the edge, the outbox depth. The report
 gives, per service, the slope of RSS after warm-up (least squares, MB per hour) and over the
 last half of the run (a slope that falls from one to the other is a cache or an allocator
-filling up, not a leak), the growth of descriptors and tasks, what the descriptors are
+filling up, not a leak) and the slopes of its anonymous and file-backed parts (RssAnon, a
+leak; RssFile, mapped files such as a model's weights read in as they are touched, bounded by
+their size), the growth of descriptors and tasks, what the descriptors are
 (sockets, pipes, files by folder) after warm-up and at the end, and every answer that was not
 the one expected. Warm-up: a third of the run, at most ten minutes (the embedding memo, the
 connection pools and ClickHouse's parts and merges settle in the first minutes).
@@ -86,7 +88,7 @@ def warmup_seconds(minutes: float) -> float:
 
 
 def fd_kind(target: str, home: str) -> str:
-    """What a descriptor points at, coarsely: `socket`, `pipe`, `anon_inode`, `/dev`, or a
+    """What a descriptor points at, coarsely: `socket`, `pipe`, `anon_inode`, `/dev`, `/proc`, or a
     file by its folder under the stack's home (`<home>/clickhouse/...` -> `home:clickhouse`).
     Pure."""
     for prefix in ("socket", "pipe", "anon_inode"):
@@ -94,6 +96,8 @@ def fd_kind(target: str, home: str) -> str:
             return prefix
     if target.startswith("/dev/"):
         return "/dev"
+    if target.startswith("/proc/"):  # e.g. ClickHouse's per-thread /proc/<pid>/task files
+        return "/proc"
     if home and target.startswith(home.rstrip("/") + "/"):
         return "home:" + target[len(home.rstrip("/")) + 1 :].split("/", 1)[0]
     return "other-file"
@@ -113,6 +117,52 @@ def fd_kinds(pid: int, home: str) -> dict[str, int]:
         except OSError:
             continue
     return dict(sorted(counts.items()))
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and its descendants, from /proc/<pid>/task/<tid>/children."""
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                todo.extend(
+                    int(c) for c in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
+                )
+            except OSError:
+                continue
+    return out
+
+
+def status_kb(status: str, field: str) -> int:
+    """A `Field:  N kB` line of /proc/<pid>/status text. Pure."""
+    for line in status.splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def resident_kinds_mb(roots: dict[str, int]) -> dict[str, dict[str, float]]:
+    """Anonymous and file-backed resident memory (RssAnon, RssFile) per process tree, in MB:
+    a leak grows the first; mapped files (a model's weights, a database's files) faulted
+    in as they are read grow the second up to the files' size."""
+    out = {}
+    for name, root in roots.items():
+        anon = file = 0
+        for pid in _tree(root):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            anon += status_kb(status, "RssAnon")
+            file += status_kb(status, "RssFile")
+        out[name] = {"rss_anon_mb": round(anon / 1024, 2), "rss_file_mb": round(file / 1024, 2)}
+    return out
 
 
 def metric_value(text: str, name: str) -> float | None:
@@ -258,6 +308,9 @@ async def sample(
             now = time.monotonic() - t0
             for name, mb in procstat.resident_mb(roots).items():
                 series.setdefault(name, {}).setdefault("rss_mb", []).append((now, mb))
+            for name, kinds in resident_kinds_mb(roots).items():
+                for kind, mb in kinds.items():
+                    series.setdefault(name, {}).setdefault(kind, []).append((now, mb))
             for name, fds in procstat.open_fds(roots).items():
                 series[name].setdefault("fds", []).append((now, fds))
             for name, url in metrics_urls.items():
@@ -294,6 +347,12 @@ def summarize(
             "rss_mb_end": rss[-1][1] if rss else None,
             "rss_mb_max": max((v for _, v in rss), default=None),
         }
+        for kind in ("rss_anon_mb", "rss_file_mb"):
+            points = after_warmup(kinds.get(kind, []), warmup_s)
+            if points:
+                label = kind.removesuffix("_mb")
+                row[f"{label}_slope_mb_per_hour"] = round(slope_per_hour(points), 2)
+                row[f"{kind}_end"] = points[-1][1]
         for kind in ("fds", "tasks", "outbox_pending"):
             points = after_warmup(kinds.get(kind, []), warmup_s)
             if points:
@@ -365,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, row in result["services"].items():
         print(
             f"{name:10} rss slope {row['rss_slope_mb_per_hour']:+8.2f} MB/h  "
+            f"(anon {row.get('rss_anon_slope_mb_per_hour', 0):+8.2f}, "
+            f"file {row.get('rss_file_slope_mb_per_hour', 0):+8.2f})  "
             f"end {row['rss_mb_end']} MB  tasks {row.get('tasks_end')}  fds {row.get('fds_end')}"
         )
     print(f"{result['requests']} requests, unexpected answers: {len(result['unexpected'])}")

@@ -33,6 +33,19 @@ def test_descriptors_are_told_apart_by_kind_and_folder() -> None:
     assert fd_kind("/dev/null", home) == "/dev"
     assert fd_kind("/tmp/tk-soak-x/clickhouse/store/abc/data.bin", home) == "home:clickhouse"
     assert fd_kind("/usr/lib/x.so", home) == "other-file"
+    assert fd_kind("/proc/42/task/43/stat", home) == "/proc"
+
+
+def test_resident_memory_is_split_into_anonymous_and_file_backed() -> None:
+    import os
+
+    from bench.soak import resident_kinds_mb, status_kb
+
+    status = "Name:\tx\nRssAnon:\t   2048 kB\nRssFile:\t    512 kB\n"
+    assert (status_kb(status, "RssAnon"), status_kb(status, "RssFile")) == (2048, 512)
+    assert status_kb(status, "RssShmem") == 0
+    mine = resident_kinds_mb({"me": os.getpid()})["me"]
+    assert mine["rss_anon_mb"] > 1 and mine["rss_file_mb"] > 1
 
 
 def test_warmup_is_a_third_of_the_run_at_most_ten_minutes() -> None:

@@ -78,3 +78,19 @@ async def test_memo_embedder_embeds_each_text_once_and_keeps_order() -> None:
     await memo.embed(["a"])
     assert inner.calls[-1] == ["a"]
     assert (await memo.embed([])).shape == (0, 8)
+
+
+async def test_memo_embedder_stays_bounded_and_reuses_rows_correctly() -> None:
+    inner = CountingEmbedder()
+    memo = MemoEmbedder(inner, max_entries=4)
+    expected = {}
+    for i in range(40):
+        texts = [f"t{i}", f"t{i % 3}", "x" * (i % 5 + 1)]
+        out = await memo.embed(texts)
+        for text, row in zip(texts, out, strict=True):
+            expected.setdefault(text, row.copy())
+            assert (row == expected[text]).all(), text  # a reused row never mixes texts up
+        assert len(memo) <= 4
+    calls = len(inner.calls)
+    await memo.embed(["t39"])  # the most recent text is still remembered
+    assert len(inner.calls) == calls

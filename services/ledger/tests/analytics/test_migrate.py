@@ -32,6 +32,20 @@ async def test_migrations_are_recorded_and_idempotent(warehouse: Warehouse) -> N
     } <= tables
 
 
+async def test_outdated_parts_are_removed_serially(warehouse: Warehouse) -> None:
+    """No burst of part-removal threads: each one stays in the embedded engine's global pool
+    with three /proc files open (the soak's descriptor growth, issue #20)."""
+    ddl = dict(
+        await warehouse.rows(
+            "SELECT name, create_table_query FROM system.tables "
+            "WHERE database = currentDatabase() AND engine LIKE '%MergeTree'"
+        )
+    )
+    assert {"completion_events", "usage_hourly", "provider_hourly"} <= set(ddl)
+    for name in ("completion_events", "usage_hourly", "provider_hourly"):
+        assert "concurrent_part_removal_threshold = 1000000000" in ddl[name], name
+
+
 async def test_raw_table_design(warehouse: Warehouse) -> None:
     ((engine, partition, sorting, ddl),) = await warehouse.rows(
         "SELECT engine, partition_key, sorting_key, create_table_query FROM system.tables "
