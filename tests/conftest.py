@@ -17,7 +17,9 @@ def stack() -> Iterator[Stack]:
     # pytest's numbered temp dirs, which concurrent pytest runs may clean up.
     home = Path(tempfile.mkdtemp(prefix="tk-stack-"))
     try:
-        with running_stack(home) as running:
+        # One edge worker: the tests that kill or count processes expect one edge process;
+        # the edge's workers are tested on a stack of their own (test_edge_workers.py).
+        with running_stack(home, TOKAROO_EDGE_WORKERS="1") as running:
             yield running
     finally:
         if os.environ.get("TOKAROO_KEEP_TEST_STACK"):  # its logs, to read after a failure
