@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -198,6 +199,23 @@ def stack_for(layout: StackLayout) -> Iterator[Stack]:
 def running_stack(home: Path, **env: str) -> Iterator[Stack]:
     with stack_for(make_layout(home, **testing_env(**env))) as stack:
         yield stack
+
+
+@contextlib.contextmanager
+def private_stack(prefix: str, **env: str) -> Iterator[Stack]:
+    """`running_stack` in a new short temp home (the PostgreSQL socket path is limited to
+    107 bytes), outside pytest's numbered temp dirs, which concurrent pytest runs may clean
+    up; removed afterwards unless TOKAROO_KEEP_TEST_STACK is set (its logs, after a
+    failure)."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        with running_stack(home, **env) as running:
+            yield running
+    finally:
+        if os.environ.get("TOKAROO_KEEP_TEST_STACK"):
+            print(f"\ntest stack kept in {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def haproxy_missing() -> str | None:

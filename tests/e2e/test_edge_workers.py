@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,18 +15,14 @@ import pytest
 from tokaroo_edge.workers import START_WINDOW_S
 
 from tests.e2e.test_observability import sample
-from tests.harness import Stack, running_stack
+from tests.harness import Stack, private_stack
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
     """A stack of its own with two edge workers: this module kills one of them."""
-    home = Path(tempfile.mkdtemp(prefix="tk-workers-"))
-    try:
-        with running_stack(home, TOKAROO_EDGE_WORKERS="2") as running:
-            yield running
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    with private_stack("tk-workers-", TOKAROO_EDGE_WORKERS="2") as running:
+        yield running
 
 
 def workers(stack: Stack) -> list[int]:
