@@ -42,8 +42,11 @@ def nats_only() -> Iterator[Servers]:
         yield servers
 
 
-def start_sink(nats_url: str, chdb_dir: Path, log: Path, **env: str) -> subprocess.Popen[bytes]:
-    full = {
+def start_sink(
+    nats_url: str, chdb_dir: Path, log: Path, *, pause_before_acks_s: float = 0.0
+) -> subprocess.Popen[bytes]:
+    """The sink as a subprocess; with a pause, through `paused_sink.py` (inserted, not acked)."""
+    env = {
         **os.environ,
         "TOKAROO_NATS_URL": nats_url,
         "TOKAROO_CLICKHOUSE_DSN": f"chdb://{chdb_dir}",
@@ -51,11 +54,15 @@ def start_sink(nats_url: str, chdb_dir: Path, log: Path, **env: str) -> subproce
         "TOKAROO_ANALYTICS_FETCH_SIZE": "250",
         "TOKAROO_ANALYTICS_BATCH_MAX_WAIT_S": "0.3",
         "TOKAROO_ANALYTICS_ACK_WAIT_S": "3",
-        **env,
     }
+    command = (
+        [sys.executable, str(Path(__file__).with_name("paused_sink.py")), str(pause_before_acks_s)]
+        if pause_before_acks_s
+        else [sys.executable, "-m", "tokaroo_ledger.analytics", "sink"]
+    )
     return subprocess.Popen(
-        [sys.executable, "-m", "tokaroo_ledger.analytics", "sink"],
-        env=full,
+        command,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=log.open("ab"),
     )
@@ -104,9 +111,7 @@ async def test_sink_killed_mid_batch_loses_and_duplicates_nothing(
         assert (await js.stream_info(STREAM)).state.messages == UNIQUE + 1500 + 1
 
         chdb_dir, log1, log2 = tmp_path / "ch", tmp_path / "sink1.log", tmp_path / "sink2.log"
-        first = start_sink(
-            nats_only.nats_url, chdb_dir, log1, TOKAROO_ANALYTICS_FAULT_PAUSE_AFTER_INSERT_S="1.5"
-        )
+        first = start_sink(nats_only.nats_url, chdb_dir, log1, pause_before_acks_s=1.5)
 
         async def third_batch_inserted() -> bool:
             assert first.poll() is None, log1.read_text()

@@ -64,7 +64,6 @@ async def _sink(
         EventWriter(wh),
         sink_options(s),
         tracer=obs.tracer("tokaroo_ledger.analytics"),
-        pause_after_insert_s=s.analytics_fault_pause_after_insert_s,
     )
     obs.registry.register(
         StatsCollector("tokaroo_analytics_sink", "Analytics sink totals", lambda: vars(sink.stats))

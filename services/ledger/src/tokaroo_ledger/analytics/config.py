@@ -28,8 +28,6 @@ class AnalyticsSettings(BaseServiceSettings):
     analytics_auto_migrate: bool = True
     analytics_grpc_port: int = ANALYTICS_GRPC_PORT
     analytics_shutdown_grace_s: float = Field(default=5.0, ge=0)
-    # Fault injection for the crash tests only: sleep between the insert and the acks.
-    analytics_fault_pause_after_insert_s: float = Field(default=0.0, ge=0)
 
     @field_validator("clickhouse_database")
     @classmethod

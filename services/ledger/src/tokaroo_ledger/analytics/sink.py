@@ -44,14 +44,11 @@ class AnalyticsSink:
         writer: EventWriter,
         opts: ConsumerOptions,
         tracer: Tracer | None = None,
-        *,
-        pause_after_insert_s: float = 0.0,
     ) -> None:
         self._nc = nc
         self._writer = writer
         self._opts = opts
         self._tracer = tracer
-        self._pause_after_insert_s = pause_after_insert_s  # fault injection for crash tests
         self.stats = SinkStats()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -96,6 +93,4 @@ class AnalyticsSink:
                 "write_ms": round((loop.time() - started) * 1000),
             },
         )
-        if self._pause_after_insert_s:
-            await asyncio.sleep(self._pause_after_insert_s)
         return poison
