@@ -1,5 +1,6 @@
-"""LiteLLM's proxy from its own virtual environment (bench/setup.sh installs it), one worker,
-no database, offline price map, every model name pointed at the same upstream simulator."""
+"""LiteLLM's proxy from its own virtual environment (bench/setup.sh installs it), one worker
+or several (uvicorn workers on one port), no database, offline price map, every model name
+pointed at the same upstream simulator."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ MODEL_NAMES = ("fast", "auto", "gpt-4o-mini")
 
 
 class LiteLLMProxy:
-    def __init__(self, venv: Path, workdir: Path, upstream_v1: str, port: int) -> None:
+    def __init__(
+        self, venv: Path, workdir: Path, upstream_v1: str, port: int, workers: int = 1
+    ) -> None:
         self.venv, self.workdir, self.upstream_v1, self.port = venv, workdir, upstream_v1, port
+        self.workers = workers
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / "litellm.log"
 
@@ -84,7 +88,7 @@ class LiteLLMProxy:
             "--port",
             str(self.port),
             "--num_workers",
-            "1",
+            str(self.workers),
         ]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(

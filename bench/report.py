@@ -37,20 +37,24 @@ def _cpu(d: dict, names: tuple[str, ...]) -> str:
     return f"**{total:.2f}** ({parts})"
 
 
-def latency_section(lat: str, block: dict) -> list[str]:
+def latency_section(lat: str, block: dict, lite_workers: dict[str, int]) -> list[str]:
     s = block["summary"]
     has_lite = "litellm" in s["c1"]
+    multi = "litellm_workers" in s["c1"]
+    cols: tuple[str, ...] = ("direct", "tokaroo", "litellm") + (
+        ("litellm_workers",) if multi else ()
+    )
+    multi_head = f" LiteLLM proxy, {lite_workers.get('litellm_workers')} workers |" if multi else ""
     out = [
         f"### Simulator at {lat} ms",
         "",
-        "| | simulator direct | Tokaroo | LiteLLM proxy | LiteLLM ÷ Tokaroo |",
-        "|---|---|---|---|---|",
+        f"| | simulator direct | Tokaroo | LiteLLM proxy, 1 worker |{multi_head} "
+        "LiteLLM ÷ Tokaroo |",
+        "|---|---|---|---|" + ("---|" if multi else "") + "---|",
     ]
 
     def row(label: str, key: str, ratio: str = "", fmt: Any = _pair) -> None:
-        vals = [
-            fmt(s[key].get(t)) if t in s[key] else "—" for t in ("direct", "tokaroo", "litellm")
-        ]
+        vals = [fmt(s[key].get(t)) if t in s[key] else "—" for t in cols]
         out.append(f"| {label} | {' | '.join(vals)} | {ratio} |")
 
     def rps(d: dict | None) -> str:
@@ -60,10 +64,13 @@ def latency_section(lat: str, block: dict) -> list[str]:
     r = s.get("added_c1_ms_litellm_over_tokaroo")
     row("**added latency c=1 p50 / p99 (ms)**", "added_c1_ms", f"{_f(r, 1)}× (p50)" if r else "")
     ratio = s.get("throughput_ratio_vs_litellm")
+    ratio_n = s.get("throughput_ratio_vs_litellm_workers")
+    said = [f"**{_f(ratio, 1)}×** LiteLLM (1 worker)"] if ratio else []
+    said += [f"**{_f(ratio_n, 1)}×** LiteLLM (worker per core)"] if ratio_n else []
     row(
         "**throughput c=32 (req/s)**",
         "c32",
-        f"Tokaroo = **{_f(ratio, 1)}×** LiteLLM" if ratio else "",
+        ("Tokaroo = " + ", ".join(said)) if said else "",
         fmt=rps,
     )
     row("c=32 latency p50 / p99 (ms)", "c32")
@@ -71,32 +78,32 @@ def latency_section(lat: str, block: dict) -> list[str]:
     r = s.get("ttft_overhead_ms_litellm_over_tokaroo")
     row("**TTFT overhead p50 / p99 (ms)**", "ttft_overhead_ms", f"{_f(r, 1)}× (p50)" if r else "")
     cpu = s["cpu_ms_per_request_c32"]
-    sim = [_f((cpu.get(t) or {}).get("simulator"), 2) for t in ("direct", "tokaroo", "litellm")]
+    sim = [_f((cpu.get(t) or {}).get("simulator"), 2) for t in cols]
     out.append(f"| CPU ms per request at c=32, simulator | {' | '.join(sim)} | |")
     tok = _cpu(cpu.get("tokaroo", {}), STACK)
-    lite = _cpu(cpu.get("litellm", {}), ("litellm",)) if has_lite else "—"
-    out.append(f"| CPU ms per request at c=32, gateway | — | {tok} | {lite} | |")
-    lg = [_f((cpu.get(t) or {}).get("loadgen"), 2) for t in ("direct", "tokaroo", "litellm")]
+    lites = [_cpu(cpu.get(t, {}), (t,)) for t in cols[2:]] if has_lite else ["—"]
+    out.append(f"| CPU ms per request at c=32, gateway | — | {tok} | {' | '.join(lites)} | |")
+    lg = [_f((cpu.get(t) or {}).get("loadgen"), 2) for t in cols]
     out.append(f"| CPU ms per request at c=32, wrk | {' | '.join(lg)} | |")
     hit = s.get("cache_hit_c1")
     if hit:
         out.append(
             f"| exact cache hit c=1 p50 / p99 (ms) | — | {_pair(hit)} "
             f"({'verified' if hit.get('verified') else 'NOT verified'} "
-            "`x-tokaroo-cache: hit`) | no cache configured | |"
+            "`x-tokaroo-cache: hit`) | no cache configured |" + (" |" if multi else "") + " |"
         )
     ex = block.get("extras", {})
     if "auto_c1" in ex:
         a1, a32 = ex["auto_c1"], ex["auto_c32"]
         out.append(
             f"| model=`auto` (semantic cache on): c=1 p50 / p99 (ms); c=32 req/s | — | "
-            f"{_pair(a1['latency_ms'])}; {a32['rps']} req/s | — | |"
+            f"{_pair(a1['latency_ms'])}; {a32['rps']} req/s | — |" + (" |" if multi else "") + " |"
         )
     if "c32_many_tenants" in ex:
         mt = ex["c32_many_tenants"]
         out.append(
             f"| c=32 spread over {mt['tenants']} tenants: req/s; p50 / p99 (ms) | — | "
-            f"{mt['rps']} req/s; {_pair(mt['latency_ms'])} | — | |"
+            f"{mt['rps']} req/s; {_pair(mt['latency_ms'])} | — |" + (" |" if multi else "") + " |"
         )
     busy = [r["machine_busy_pct"] for r in block["runs"]]
     out += [
@@ -126,7 +133,8 @@ def render(r: dict) -> str:
         f"{m['loadavg_at_start'][0]:.2f}, at end {m.get('loadavg_at_end', [0])[0]:.2f}. "
         "The load generator runs on the same 2 cores.",
         f"- Versions: Tokaroo {v.get('tokaroo_git')}, LiteLLM {v.get('litellm')} (one "
-        f"worker, no database), {v.get('wrk')}, uvicorn {v.get('uvicorn')}, fastapi "
+        "worker, and one per core when the machine has several; no database), "
+        f"{v.get('wrk')}, uvicorn {v.get('uvicorn')}, fastapi "
         f"{v.get('fastapi')}, grpcio {v.get('grpcio')}.",
         f"- Plan: {json.dumps(r['plan'])}; edge worker processes: {r.get('edge_workers', 1)}.",
         "",
@@ -151,9 +159,34 @@ def render(r: dict) -> str:
             f"| {_ok(b['cache_hit_p50_le_2ms'])} |",
             "",
         ]
+    t = r.get("issue_targets_at_0ms")
+    if t:
+        s0 = r["latencies"]["0"]["summary"]
+        add, tt = s0["added_c1_ms"]["tokaroo"], s0["ttft_overhead_ms"]["tokaroo"]
+        n = s0.get("throughput_ratio_vs_litellm_workers")
+        out += [
+            "## The performance issue's targets (#17, simulator at 0 ms)",
+            "",
+            "| target | measured | |",
+            "|---|---|---|",
+            f"| throughput c=32 ≥ 5× LiteLLM, 1 worker | "
+            f"{_f(s0.get('throughput_ratio_vs_litellm'), 1)}× | "
+            f"{_ok(t['throughput_ge_5x_litellm'])} |",
+            f"| throughput c=32 ≥ 3× LiteLLM, a worker per core | {_f(n, 1)}× | "
+            f"{_ok(t['throughput_ge_3x_litellm_per_core'])} |",
+            f"| added latency p50 ≤ 3 ms | {_f(add['p50'])} ms | {_ok(t['added_p50_le_3ms'])} |",
+            f"| added latency p99 ≤ 6 ms | {_f(add['p99'])} ms | {_ok(t['added_p99_le_6ms'])} |",
+            f"| TTFT overhead p50 ≤ 3 ms | {_f(tt['p50'])} ms | "
+            f"{_ok(t['ttft_overhead_p50_le_3ms'])} |",
+            f"| exact cache hit p50 ≤ 2 ms | {_f(s0.get('cache_hit_c1', {}).get('p50'))} ms "
+            f"| {_ok(t['cache_hit_p50_le_2ms'])} |",
+            f"| CPU per request, all services ≤ 2.5 ms | {_f(t['cpu_ms_per_request'])} ms | "
+            f"{_ok(t['cpu_ms_per_request_le_2_5'])} |",
+            "",
+        ]
     out += ["## Side by side", ""]
     for lat, block in r["latencies"].items():
-        out += latency_section(lat, block)
+        out += latency_section(lat, block, r.get("litellm_workers", {}))
     by_dialect = r["latencies"].get("0", {}).get("summary", {}).get("ttft_overhead_ms_by_dialect")
     if by_dialect:
         out += [

@@ -134,28 +134,32 @@ class Plan:
     model: str
 
 
+# LiteLLM at its best on the same cores: one worker, and (as `litellm_workers`) one per core.
+LITELLM_TARGETS = ("litellm", "litellm_workers")
+
+
 def targets(
-    stack: Stack, key: str, lite: LiteLLMProxy | None, model: str
+    stack: Stack, key: str, lites: dict[str, LiteLLMProxy], model: str
 ) -> dict[str, tuple[str, str, str]]:
     out = {
         "direct": (f"{stack.layout.simulator_url}/v1", SIM_KEY, DIRECT_MODEL),
         "tokaroo": (stack.base_url, key, model),
     }
-    if lite is not None:
-        out["litellm"] = (lite.base_url, MASTER_KEY, model)
+    for name, lite in lites.items():
+        out[name] = (lite.base_url, MASTER_KEY, model)
     return out
 
 
 def measure_latency(
     stack: Stack,
     key: str,
-    lite: LiteLLMProxy | None,
+    lites: dict[str, LiteLLMProxy],
     plan: Plan,
     meter: Meter,
     latency: int,
     tenant_keys: list[str] | None = None,
 ) -> dict:
-    tg = targets(stack, key, lite, plan.model)
+    tg = targets(stack, key, lites, plan.model)
     names = list(tg)
     runs: list[dict] = []
     session = uuid.uuid4().hex[:8]
@@ -335,9 +339,10 @@ def summarize(runs: list[dict], extras: dict, names: list[str]) -> dict:
             "rps": hit["rps"],
             "verified": extras["cache_hit_check"]["verified"],
         }
+    for lite in (n for n in LITELLM_TARGETS if n in names):
+        tok, lit = s["c32"]["tokaroo"]["rps"], s["c32"][lite]["rps"]
+        s[f"throughput_ratio_vs_{lite}"] = round(tok / lit, 2) if tok and lit else None
     if "litellm" in names:
-        tok, lit = s["c32"]["tokaroo"]["rps"], s["c32"]["litellm"]["rps"]
-        s["throughput_ratio_vs_litellm"] = round(tok / lit, 2) if tok and lit else None
         for what, key in (("added_c1_ms", "p50"), ("ttft_overhead_ms", "p50")):
             a, b = s[what]["tokaroo"][key], s[what]["litellm"][key]
             s[f"{what}_litellm_over_tokaroo"] = round(b / a, 1) if a and b and a > 0 else None
@@ -360,6 +365,24 @@ def budget(s0: dict) -> dict:
     ratio = s0.get("throughput_ratio_vs_litellm")
     out["throughput_ge_10x_litellm"] = None if ratio is None else ratio >= 10
     return out
+
+
+def issue_targets(s0: dict) -> dict:
+    """The performance issue's (#17) targets at 0 ms, checked against this run."""
+    add, ttft = s0["added_c1_ms"]["tokaroo"], s0["ttft_overhead_ms"]["tokaroo"]
+    one, per_core = (s0.get(f"throughput_ratio_vs_{n}") for n in LITELLM_TARGETS)
+    cpu = s0["cpu_ms_per_request_c32"].get("tokaroo", {})
+    services = [cpu[n] for n in report.STACK if cpu.get(n) is not None]
+    return {
+        "throughput_ge_5x_litellm": None if one is None else one >= 5,
+        "throughput_ge_3x_litellm_per_core": None if per_core is None else per_core >= 3,
+        "added_p50_le_3ms": _le(add["p50"], 3),
+        "added_p99_le_6ms": _le(add["p99"], 6),
+        "ttft_overhead_p50_le_3ms": _le(ttft["p50"], 3),
+        "cache_hit_p50_le_2ms": _le(s0.get("cache_hit_c1", {}).get("p50"), 2),
+        "cpu_ms_per_request": round(sum(services), 2) if services else None,
+        "cpu_ms_per_request_le_2_5": _le(round(sum(services), 2) if services else None, 2.5),
+    }
 
 
 def _le(v: float | None, limit: float) -> bool | None:
@@ -465,6 +488,8 @@ def machine() -> dict:
 
 
 def versions(lite: LiteLLMProxy | None) -> dict:
+    """Versions of what ran; `lite` is any of the LiteLLM proxies (they share one venv)."""
+
     def pkg(name: str) -> str | None:
         try:
             return md.version(name)
@@ -563,25 +588,30 @@ def main(argv: list[str]) -> int:
     home = Path(tempfile.mkdtemp(prefix="tokaroo-bench-"))
     layout = dataclasses.replace(make_layout(home), simulator_latency_ms=lats[0])
     log(f"starting the Tokaroo stack in {home} (simulator at {lats[0]} ms)")
-    lite: LiteLLMProxy | None = None
+    lites: dict[str, LiteLLMProxy] = {}
     with bench_stack(layout) as stack:
         try:
             key = stack.new_tenant_key("1000000", name="bench")
             tenant_keys = [stack.new_tenant_key("100000", name=f"bench-{i}") for i in range(16)]
             if plan.litellm:
-                log("starting LiteLLM's proxy (one worker, no database)")
-                lite = LiteLLMProxy(
-                    VENV,
-                    BENCH / ".work" / "litellm",
-                    f"{stack.layout.simulator_url}/v1",
-                    free_port(),
-                ).start()
-            result["versions"] = versions(lite)
+                cores = os.cpu_count() or 1
+                for name, workers in zip(LITELLM_TARGETS, (1, cores), strict=True):
+                    if name != "litellm" and workers == 1:
+                        continue  # one core: the one-worker proxy is already at its best
+                    log(f"starting LiteLLM's proxy ({workers} worker(s), no database)")
+                    lites[name] = LiteLLMProxy(
+                        VENV,
+                        BENCH / ".work" / name,
+                        f"{stack.layout.simulator_url}/v1",
+                        free_port(),
+                        workers=workers,
+                    ).start()
+            result["versions"] = versions(next(iter(lites.values()), None))
+            result["litellm_workers"] = {n: p.workers for n, p in lites.items()}
 
             def roots() -> dict[str, int]:
                 r = {n: p.pid for n, p in stack.procs.items() if p.pid}
-                if lite is not None:
-                    r["litellm"] = lite.pid
+                r.update({n: p.pid for n, p in lites.items()})
                 return r
 
             meter = Meter(roots)
@@ -608,18 +638,19 @@ def main(argv: list[str]) -> int:
                     log(f"restarting the simulator at {lat} ms")
                     swap_simulator(stack, lat)
                 result["latencies"][str(lat)] = measure_latency(
-                    stack, key, lite, plan, meter, lat, tenant_keys if lat == 0 else None
+                    stack, key, lites, plan, meter, lat, tenant_keys if lat == 0 else None
                 )
                 if i == 0 and not a.no_profile:
                     result["profile"] = profile(stack, key, plan, a.out)
             result["memory_peak"] = procstat.peak_memory_mb(roots())
         finally:
-            if lite is not None:
+            for lite in lites.values():
                 lite.stop()
     shutil.rmtree(home, ignore_errors=True)  # kept (logs/) only when the run failed
     first = result["latencies"].get("0")
     if first:
         result["budget_at_0ms"] = budget(first["summary"])
+        result["issue_targets_at_0ms"] = issue_targets(first["summary"])
     result["machine"]["loadavg_at_end"] = os.getloadavg()
     result["duration_s"] = round(time.monotonic() - started, 1)
     (a.out / "bench.json").write_text(json.dumps(result, indent=1) + "\n")
