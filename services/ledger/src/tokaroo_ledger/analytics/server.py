@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import grpc
@@ -13,23 +14,17 @@ SERVICE = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_nam
 
 
 def usage_message(u: Usage) -> analytics_pb2.Usage:
+    """The proto of `u`: its counters by name, then what is derived and the percentiles."""
+    counters = {f.name: getattr(u, f.name) for f in fields(u) if not f.name.endswith("_ms")}
+    (latency_p50, latency_p95, latency_p99), ttft_p50 = u.latency_ms, u.ttft_ms[0]
     return analytics_pb2.Usage(
-        requests=u.requests,
-        input_tokens=u.input_tokens,
-        output_tokens=u.output_tokens,
-        cached_tokens=u.cached_tokens,
-        charged_nano=u.charged_nano,
-        baseline_cost_nano=u.baseline_cost_nano,
+        **counters,
         savings_nano=u.savings_nano,
-        cache_exact_hits=u.cache_exact_hits,
-        cache_semantic_hits=u.cache_semantic_hits,
         cache_hit_rate=u.cache_hit_rate,
-        errors=u.errors,
-        fallbacks=u.fallbacks,
-        latency_p50_ms=u.latency_ms[0],
-        latency_p95_ms=u.latency_ms[1],
-        latency_p99_ms=u.latency_ms[2],
-        ttft_p50_ms=u.ttft_ms[0],
+        latency_p50_ms=latency_p50,
+        latency_p95_ms=latency_p95,
+        latency_p99_ms=latency_p99,
+        ttft_p50_ms=ttft_p50,
     )
 
 
