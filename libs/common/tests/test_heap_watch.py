@@ -7,7 +7,7 @@ import logging
 import tracemalloc
 
 import pytest
-from tokaroo_cache.heap_watch import growth_lines, watch_heap
+from tokaroo_common.heap_watch import growth_lines, start_heap_watch, watch_heap
 
 
 def _grow(kept: list[bytes]) -> None:
@@ -28,7 +28,7 @@ def test_growth_lines_put_the_growing_call_site_first() -> None:
 
 
 async def test_watch_heap_logs_until_cancelled(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, "tokaroo_cache.heap_watch")
+    caplog.set_level(logging.WARNING, "tokaroo_common.heap_watch")
     task = asyncio.create_task(watch_heap(0.05, top=2))
     await asyncio.sleep(0.3)
     task.cancel()
@@ -37,3 +37,12 @@ async def test_watch_heap_logs_until_cancelled(caplog: pytest.LogCaptureFixture)
     assert not tracemalloc.is_tracing()
     records = [r for r in caplog.records if r.message == "heap growth since start"]
     assert records and len(records[0].top) <= 2  # type: ignore[attr-defined]
+
+
+async def test_start_heap_watch_is_off_at_zero() -> None:
+    assert start_heap_watch(0) is None
+    task = start_heap_watch(60)
+    assert task is not None and not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
