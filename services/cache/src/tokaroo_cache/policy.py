@@ -1,7 +1,8 @@
-"""Cache policy: exact first (Redis), then semantic (pgvector + guards) for policy `full`.
-A store writes both (semantic only for `full`, for conversations ending in the user's words
-and complete text answers; see `semantic_eligible` and `semantic_answer`). A failing store
-or embedder gives a miss or a skipped store, never an error."""
+"""Cache policy: exact first (Valkey, tokaroo_common.exact_cache), then semantic (pgvector +
+guards) for policy `full`. A store writes both (semantic only for `full`, for conversations
+ending in the user's words and complete text answers; see tokaroo_common.policy). A caller that
+read or wrote the exact layer itself (the edge) asks for the semantic part only. A failing
+store or embedder gives a miss or a skipped store, never an error."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from tokaroo_common.turns import has_media
+from tokaroo_common.exact_cache import ExactCache
+from tokaroo_common.policy import semantic_answer, semantic_request
 from tokaroo_proto.cache.v1 import cache_pb2 as cpb_cache
 from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 
 from tokaroo_cache.decide import DEFAULT_THRESHOLDS, Request, Thresholds, judge
 from tokaroo_cache.embed import Embedder, Vectors
-from tokaroo_cache.exact import ExactCache
 from tokaroo_cache.semantic import DB_ERRORS, NewEntry, SemanticStore
 
 log = logging.getLogger(__name__)
@@ -32,23 +33,6 @@ class Outcome:
 
 
 MISS = Outcome(False, "miss")
-
-
-def semantic_eligible(conv: cpb.Conversation) -> bool:
-    """Conversations the semantic cache may compare: ending in the user's own words, with
-    no image, audio or file anywhere (their identity is all the cache has of them: only the
-    exact cache can match them). A conversation ending in a tool result is exact-only: a
-    tool's output is data (ids, numbers, records) that similar text does not make equal."""
-    if not conv.turns or conv.turns[-1].role != cpb.ROLE_USER:
-        return False
-    return not any(has_media(t) for t in conv.turns)
-
-
-def semantic_answer(answer: cpb_cache.Answer) -> bool:
-    """Answers the semantic cache keeps: complete text answers. A tool call is bound to the
-    conversation it was made in (its id, its arguments): it is cached for that exact
-    conversation only. A cut-off answer (`length`) fits only the same limit: exact only."""
-    return answer.finish_reason == "stop" and not answer.tool_calls
 
 
 def key_vector(last: Vectors, context: Vectors | None) -> Vectors:
@@ -77,8 +61,8 @@ class CachePolicy:
         self._max_bytes = max_entry_bytes
         self._thresholds = thresholds
 
-    def _semantic_on(self, policy: str, conv: cpb.Conversation) -> bool:
-        return policy == "full" and self._semantic is not None and semantic_eligible(conv)
+    def _semantic_on(self, policy: str, conv: cpb.Conversation, shape: cpb.AnswerShape) -> bool:
+        return self._semantic is not None and semantic_request(policy, conv, shape)
 
     async def _vectors(self, req: Request) -> tuple[Vectors, Vectors | None] | None:
         assert self._embedder is not None
@@ -98,14 +82,16 @@ class CachePolicy:
         model: str,
         conv: cpb.Conversation,
         shape: cpb.AnswerShape,
+        *,
+        semantic_only: bool = False,
     ) -> Outcome:
         if policy not in ("full", "exact") or not tenant_id:
             return MISS
-        if exact_key:
+        if exact_key and not semantic_only:
             body = await self._exact.get(tenant_id, exact_key)
             if body is not None:
                 return Outcome(True, "exact", body, 1.0)
-        if not self._semantic_on(policy, conv) or not shape.digest:
+        if not self._semantic_on(policy, conv, shape):
             return MISS
         return await self._semantic_lookup(tenant_id, model, conv, shape)
 
@@ -146,14 +132,16 @@ class CachePolicy:
         shape: cpb.AnswerShape,
         answer: cpb_cache.Answer,
         ttl_s: int = 0,
+        *,
+        semantic_only: bool = False,
     ) -> bool:
         if policy not in ("full", "exact") or not tenant_id or not exact_key or not body:
             return False
         if len(body) > self._max_bytes:
             return False
         ttl = ttl_s if ttl_s > 0 else self._ttl
-        stored = await self._exact.put(tenant_id, exact_key, body, ttl)
-        if not self._semantic_on(policy, conv) or not shape.digest or not semantic_answer(answer):
+        stored = False if semantic_only else await self._exact.put(tenant_id, exact_key, body, ttl)
+        if not self._semantic_on(policy, conv, shape) or not semantic_answer(answer):
             return stored
         assert self._semantic is not None
         req = Request.from_conversation(conv)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
+from tokaroo_common.valkey import VALKEY_ERRORS
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
 
-from tokaroo_cache.exact import REDIS_ERRORS
 from tokaroo_cache.policy import CachePolicy
 from tokaroo_cache.semantic import DB_ERRORS
 
@@ -26,6 +26,7 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
             request.model,
             request.conversation,
             request.shape,
+            semantic_only=request.semantic_only,
         )
         return cache_pb2.LookupResponse(
             hit=out.hit, outcome=out.outcome, response_json=out.body, similarity=out.similarity
@@ -44,6 +45,7 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
             request.shape,
             request.answer,
             request.ttl_seconds,
+            semantic_only=request.semantic_only,
         )
         return cache_pb2.StoreResponse(stored=stored)
 
@@ -56,7 +58,7 @@ class CacheServicer(cache_pb2_grpc.CacheServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "tenant_id is required")
         try:
             deleted = await self._core.invalidate(request.tenant_id, request.older_than_unix_ms)
-        except (*REDIS_ERRORS, *DB_ERRORS) as exc:
+        except (*VALKEY_ERRORS, *DB_ERRORS) as exc:
             await context.abort(
                 grpc.StatusCode.UNAVAILABLE, f"cache store unavailable: {type(exc).__name__}"
             )

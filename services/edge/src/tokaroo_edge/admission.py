@@ -14,6 +14,7 @@ from tokaroo_common.turns import tool_call_ids
 from tokaroo_proto.cache.v1 import cache_pb2
 from tokaroo_proto.router.v1 import router_pb2
 
+from tokaroo_edge.answer_cache import MISS, AnswerCache
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.chat_request import ChatRequest, parse_chat
 from tokaroo_edge.holds import Holds
@@ -28,7 +29,6 @@ from tokaroo_edge.tokens import Encoder
 DEFAULT_HOLD_OUTPUT_TOKENS = 4096
 RPC_TIMEOUT_S = 5.0
 OVERLOAD_FRACTION = 0.9
-MISS = cache_pb2.LookupResponse(hit=False, outcome="miss")
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,7 @@ async def admit(
     holds: Holds,
     hold_ttl_ms: int,
     limiter: Limiter | None,
+    answers: AnswerCache,
     cache_timeout_s: float = 0.15,
     session_hint: str = "",
 ) -> Admission:
@@ -123,7 +124,7 @@ async def admit(
         decision = await route
         lookup = MISS
     else:
-        lookup_call = _lookup(clients, principal.tenant_id, chat, policy, cache_timeout_s)
+        lookup_call = answers.lookup(principal.tenant_id, chat, policy, cache_timeout_s)
         decision, lookup = await asyncio.gather(route, lookup_call)
         hit_body = cached_answer(chat, lookup)
         if hit_body is None:
@@ -159,27 +160,6 @@ def estimate_hold(
         default=0,
     )
     return price(mode=mode, upstream_cost=upstream, baseline_cost=baseline, cache_outcome="miss")
-
-
-async def _lookup(
-    clients: InternalClients, tenant_id: str, chat: ChatRequest, policy: str, timeout_s: float
-) -> cache_pb2.LookupResponse:
-    """A cache that is down is a miss, never an error."""
-    try:
-        response: cache_pb2.LookupResponse = await clients.cache.Lookup(
-            cache_pb2.LookupRequest(
-                tenant_id=tenant_id,
-                exact_key=chat.exact_key,
-                policy=policy,
-                model=chat.body.model,
-                conversation=chat.conversation,
-                shape=chat.shape,
-            ),
-            timeout=timeout_s,
-        )
-    except Exception:  # noqa: BLE001 - any cache failure degrades to a miss
-        return MISS
-    return response
 
 
 def cached_answer(chat: ChatRequest, lookup: cache_pb2.LookupResponse) -> Json | None:

@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from starlette.requests import Request
 from starlette.responses import Response
+from tokaroo_common.exact_cache import ExactCache
 from tokaroo_common.jetstream import connect
 from tokaroo_common.metrics import (
     HttpMetrics,
@@ -28,6 +29,7 @@ from tokaroo_common.telemetry import grpc_client_interceptors, instrument_fastap
 from tokaroo_common.valkey import valkey_client
 
 from tokaroo_edge import errors
+from tokaroo_edge.answer_cache import AnswerCache
 from tokaroo_edge.auth import Authenticator
 from tokaroo_edge.authguard import AuthFailureGuard, SharedFailureCount
 from tokaroo_edge.completion import Completer
@@ -95,12 +97,21 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         )
         outbox.start()
         providers = build_providers(settings, tracer_provider)
+        redis = valkey_client(settings.redis_url, timeout_s=0.5) if settings.redis_url else None
+        exact = (
+            ExactCache(
+                redis,
+                max_entry_bytes=settings.cache_max_entry_bytes,
+                max_entries_per_tenant=settings.cache_max_entries_per_tenant,
+            )
+            if redis is not None
+            else None
+        )
         completer = Completer(
-            clients=clients,
             providers=providers,
             encoder=load_encoder(),
             first_token_timeout_s=settings.first_token_timeout_s,
-            cache_ttl_s=settings.cache_ttl_seconds,
+            answers=AnswerCache(clients.cache, exact, settings.cache_ttl_seconds),
         )
         breakers = BreakerCollector(completer.breakers)
         registry.register(breakers)
@@ -118,7 +129,6 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
                 clients, providers, completer.encoder, backlog=outbox, breakers=completer.breakers
             ),
         )
-        redis = valkey_client(settings.redis_url, timeout_s=0.5) if settings.redis_url else None
         state.limiter = RateLimiter(redis) if redis is not None else None
         if redis is not None:
             state.holds = Holds(ReservationBook(redis), clients.ledger)

@@ -1,5 +1,6 @@
 """The `Completer` answers an admitted chat completion: a cache hit, or attempts across
-candidates with fallback before the first token, pricing, and the cache store. The request's
+candidates with fallback before the first token, pricing, and the cache store (in the
+background, through `answer_cache`). The request's
 record emits the event: the completer fills in its draft and says when the outcome is final."""
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from tokaroo_proto.cache.v1 import cache_pb2
 from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_edge.admission import Admission
+from tokaroo_edge.answer_cache import AnswerCache
 from tokaroo_edge.attempts import attempt, first_chunk
 from tokaroo_edge.breaker import Breakers
 from tokaroo_edge.charges import Bill, bill
 from tokaroo_edge.events import EventDraft
-from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.providers.base import (
     ChatProvider,
     Json,
@@ -46,11 +46,10 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Completer:
-    clients: InternalClients
     providers: Mapping[str, ChatProvider]
     encoder: Encoder
     first_token_timeout_s: float
-    cache_ttl_s: int
+    answers: AnswerCache
     breakers: Breakers = field(default_factory=Breakers)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -64,28 +63,7 @@ class Completer:
         if adm.policy == "none":
             return
         body = orjson.dumps(completion)
-        self._spawn(self._store_call(draft.tenant_id, adm, body, completion, draft.model_requested))
-
-    async def _store_call(
-        self, tenant_id: str, adm: Admission, body: bytes, answer: Json, model: str
-    ) -> None:
-        try:
-            await self.clients.cache.Store(
-                cache_pb2.StoreRequest(
-                    tenant_id=tenant_id,
-                    exact_key=adm.chat.exact_key,
-                    policy=adm.policy,
-                    model=model,
-                    response_json=body,
-                    ttl_seconds=self.cache_ttl_s,
-                    conversation=adm.chat.conversation,
-                    shape=adm.chat.shape,
-                    answer=answer_facts(answer),
-                ),
-                timeout=2,
-            )
-        except Exception as exc:  # noqa: BLE001 - a failed store only costs a future miss
-            log.warning("cache store failed", extra={"error": type(exc).__name__})
+        self._spawn(self.answers.store(draft.tenant_id, adm.chat, adm.policy, body, completion))
 
     def _finish(
         self,
@@ -269,17 +247,6 @@ async def _next(it: AsyncIterator[Json]) -> Json | None:
         return await anext(it)
     except StopAsyncIteration:
         return None
-
-
-def answer_facts(completion: Json) -> cache_pb2.Answer:
-    """What the cache needs to know of an answer it stores, typed. Pure."""
-    choice = (completion.get("choices") or [{}])[0]
-    usage = read_usage(completion.get("usage"))
-    return cache_pb2.Answer(
-        completion_tokens=usage[1] if usage else 0,
-        finish_reason=str(choice.get("finish_reason") or ""),
-        tool_calls=bool((choice.get("message") or {}).get("tool_calls")),
-    )
 
 
 def _completion_text(body: Json) -> str:

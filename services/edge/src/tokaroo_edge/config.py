@@ -26,7 +26,10 @@ class EdgeSettings(BaseServiceSettings, ProviderSettings):
     ledger_addr: str = local_addr(LEDGER_GRPC_PORT)
     auth_cache_ttl_s: float = 1.0
     auth_failures_per_minute: int = 30  # per client address, then 429
-    redis_url: str | None = None  # per-key rate limits; unset = no per-key limits
+    # Valkey: per-key rate limits, balance holds and the exact cache (read and written by the
+    # edge itself). Unset: no per-key limits, holds at the ledger, the cache service asked
+    # for both cache layers.
+    redis_url: str | None = None
     max_body_bytes: int = 8 * 1024 * 1024
     connect_timeout_s: float = 2.0
     first_token_timeout_s: float = 60.0
@@ -34,6 +37,10 @@ class EdgeSettings(BaseServiceSettings, ProviderSettings):
     # How long a stored answer stays in the exact/semantic cache (the cache service's own
     # default for entries stored without a TTL has the same name).
     cache_ttl_seconds: int = 24 * 3600
+    # The exact cache's bounds: a larger answer is not stored; past this many entries a
+    # tenant's oldest are evicted (the cache service's settings of the same names).
+    cache_max_entry_bytes: int = 1_000_000
+    cache_max_entries_per_tenant: int = 100_000
     # A cache answer later than this is a miss: the upstream call is not held up waiting.
     cache_lookup_timeout_s: float = 0.15
     outbox_capacity: int = 100_000

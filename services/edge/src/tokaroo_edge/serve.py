@@ -99,6 +99,7 @@ async def serve_chat(
                 holds=state.holds,
                 hold_ttl_ms=state.hold_ttl_ms,
                 limiter=state.limiter,
+                answers=state.completer.answers,
                 cache_timeout_s=state.settings.cache_lookup_timeout_s,
                 session_hint=session_hint(request.headers, req),
             )

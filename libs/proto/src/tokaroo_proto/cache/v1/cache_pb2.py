@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from tokaroo_proto.conversation.v1 import conversation_pb2 as tokaroo_dot_conversation_dot_v1_dot_conversation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctokaroo/cache/v1/cache.proto\x12\x10tokaroo.cache.v1\x1a*tokaroo/conversation/v1/conversation.proto\"\xcc\x01\n\rLookupRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\texact_key\x18\x02 \x01(\t\x12\x0e\n\x06policy\x18\x03 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\x12;\n\x0c\x63onversation\x18\x06 \x01(\x0b\x32%.tokaroo.conversation.v1.Conversation\x12\x33\n\x05shape\x18\x07 \x01(\x0b\x32$.tokaroo.conversation.v1.AnswerShapeJ\x04\x08\x04\x10\x05\"Y\n\x0eLookupResponse\x12\x0b\n\x03hit\x18\x01 \x01(\x08\x12\x0f\n\x07outcome\x18\x02 \x01(\t\x12\x15\n\rresponse_json\x18\x03 \x01(\x0c\x12\x12\n\nsimilarity\x18\x04 \x01(\x01\"\xa1\x02\n\x0cStoreRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\texact_key\x18\x02 \x01(\t\x12\x0e\n\x06policy\x18\x03 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\x12\x15\n\rresponse_json\x18\x06 \x01(\x0c\x12\x13\n\x0bttl_seconds\x18\x07 \x01(\x03\x12;\n\x0c\x63onversation\x18\x08 \x01(\x0b\x32%.tokaroo.conversation.v1.Conversation\x12\x33\n\x05shape\x18\t \x01(\x0b\x32$.tokaroo.conversation.v1.AnswerShape\x12(\n\x06\x61nswer\x18\n \x01(\x0b\x32\x18.tokaroo.cache.v1.AnswerJ\x04\x08\x04\x10\x05\"N\n\x06\x41nswer\x12\x19\n\x11\x63ompletion_tokens\x18\x01 \x01(\x03\x12\x15\n\rfinish_reason\x18\x02 \x01(\t\x12\x12\n\ntool_calls\x18\x03 \x01(\x08\"\x1f\n\rStoreResponse\x12\x0e\n\x06stored\x18\x01 \x01(\x08\"H\n\x17InvalidateTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x1a\n\x12older_than_unix_ms\x18\x02 \x01(\x03\"+\n\x18InvalidateTenantResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x03\x32\x90\x02\n\x0c\x43\x61\x63heService\x12K\n\x06Lookup\x12\x1f.tokaroo.cache.v1.LookupRequest\x1a .tokaroo.cache.v1.LookupResponse\x12H\n\x05Store\x12\x1e.tokaroo.cache.v1.StoreRequest\x1a\x1f.tokaroo.cache.v1.StoreResponse\x12i\n\x10InvalidateTenant\x12).tokaroo.cache.v1.InvalidateTenantRequest\x1a*.tokaroo.cache.v1.InvalidateTenantResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctokaroo/cache/v1/cache.proto\x12\x10tokaroo.cache.v1\x1a*tokaroo/conversation/v1/conversation.proto\"\xe3\x01\n\rLookupRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\texact_key\x18\x02 \x01(\t\x12\x0e\n\x06policy\x18\x03 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\x12;\n\x0c\x63onversation\x18\x06 \x01(\x0b\x32%.tokaroo.conversation.v1.Conversation\x12\x33\n\x05shape\x18\x07 \x01(\x0b\x32$.tokaroo.conversation.v1.AnswerShape\x12\x15\n\rsemantic_only\x18\x08 \x01(\x08J\x04\x08\x04\x10\x05\"Y\n\x0eLookupResponse\x12\x0b\n\x03hit\x18\x01 \x01(\x08\x12\x0f\n\x07outcome\x18\x02 \x01(\t\x12\x15\n\rresponse_json\x18\x03 \x01(\x0c\x12\x12\n\nsimilarity\x18\x04 \x01(\x01\"\xb8\x02\n\x0cStoreRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\texact_key\x18\x02 \x01(\t\x12\x0e\n\x06policy\x18\x03 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\x12\x15\n\rresponse_json\x18\x06 \x01(\x0c\x12\x13\n\x0bttl_seconds\x18\x07 \x01(\x03\x12;\n\x0c\x63onversation\x18\x08 \x01(\x0b\x32%.tokaroo.conversation.v1.Conversation\x12\x33\n\x05shape\x18\t \x01(\x0b\x32$.tokaroo.conversation.v1.AnswerShape\x12(\n\x06\x61nswer\x18\n \x01(\x0b\x32\x18.tokaroo.cache.v1.Answer\x12\x15\n\rsemantic_only\x18\x0b \x01(\x08J\x04\x08\x04\x10\x05\"N\n\x06\x41nswer\x12\x19\n\x11\x63ompletion_tokens\x18\x01 \x01(\x03\x12\x15\n\rfinish_reason\x18\x02 \x01(\t\x12\x12\n\ntool_calls\x18\x03 \x01(\x08\"\x1f\n\rStoreResponse\x12\x0e\n\x06stored\x18\x01 \x01(\x08\"H\n\x17InvalidateTenantRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x1a\n\x12older_than_unix_ms\x18\x02 \x01(\x03\"+\n\x18InvalidateTenantResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x03\x32\x90\x02\n\x0c\x43\x61\x63heService\x12K\n\x06Lookup\x12\x1f.tokaroo.cache.v1.LookupRequest\x1a .tokaroo.cache.v1.LookupResponse\x12H\n\x05Store\x12\x1e.tokaroo.cache.v1.StoreRequest\x1a\x1f.tokaroo.cache.v1.StoreResponse\x12i\n\x10InvalidateTenant\x12).tokaroo.cache.v1.InvalidateTenantRequest\x1a*.tokaroo.cache.v1.InvalidateTenantResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,19 +33,19 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tokaroo.cache.v1.cache_pb2'
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_LOOKUPREQUEST']._serialized_start=95
-  _globals['_LOOKUPREQUEST']._serialized_end=299
-  _globals['_LOOKUPRESPONSE']._serialized_start=301
-  _globals['_LOOKUPRESPONSE']._serialized_end=390
-  _globals['_STOREREQUEST']._serialized_start=393
-  _globals['_STOREREQUEST']._serialized_end=682
-  _globals['_ANSWER']._serialized_start=684
-  _globals['_ANSWER']._serialized_end=762
-  _globals['_STORERESPONSE']._serialized_start=764
-  _globals['_STORERESPONSE']._serialized_end=795
-  _globals['_INVALIDATETENANTREQUEST']._serialized_start=797
-  _globals['_INVALIDATETENANTREQUEST']._serialized_end=869
-  _globals['_INVALIDATETENANTRESPONSE']._serialized_start=871
-  _globals['_INVALIDATETENANTRESPONSE']._serialized_end=914
-  _globals['_CACHESERVICE']._serialized_start=917
-  _globals['_CACHESERVICE']._serialized_end=1189
+  _globals['_LOOKUPREQUEST']._serialized_end=322
+  _globals['_LOOKUPRESPONSE']._serialized_start=324
+  _globals['_LOOKUPRESPONSE']._serialized_end=413
+  _globals['_STOREREQUEST']._serialized_start=416
+  _globals['_STOREREQUEST']._serialized_end=728
+  _globals['_ANSWER']._serialized_start=730
+  _globals['_ANSWER']._serialized_end=808
+  _globals['_STORERESPONSE']._serialized_start=810
+  _globals['_STORERESPONSE']._serialized_end=841
+  _globals['_INVALIDATETENANTREQUEST']._serialized_start=843
+  _globals['_INVALIDATETENANTREQUEST']._serialized_end=915
+  _globals['_INVALIDATETENANTRESPONSE']._serialized_start=917
+  _globals['_INVALIDATETENANTRESPONSE']._serialized_end=960
+  _globals['_CACHESERVICE']._serialized_start=963
+  _globals['_CACHESERVICE']._serialized_end=1235
 # @@protoc_insertion_point(module_scope)

@@ -7,20 +7,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class LookupRequest(_message.Message):
-    __slots__ = ("tenant_id", "exact_key", "policy", "model", "conversation", "shape")
+    __slots__ = ("tenant_id", "exact_key", "policy", "model", "conversation", "shape", "semantic_only")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     EXACT_KEY_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     CONVERSATION_FIELD_NUMBER: _ClassVar[int]
     SHAPE_FIELD_NUMBER: _ClassVar[int]
+    SEMANTIC_ONLY_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     exact_key: str
     policy: str
     model: str
     conversation: _conversation_pb2.Conversation
     shape: _conversation_pb2.AnswerShape
-    def __init__(self, tenant_id: _Optional[str] = ..., exact_key: _Optional[str] = ..., policy: _Optional[str] = ..., model: _Optional[str] = ..., conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ..., shape: _Optional[_Union[_conversation_pb2.AnswerShape, _Mapping]] = ...) -> None: ...
+    semantic_only: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., exact_key: _Optional[str] = ..., policy: _Optional[str] = ..., model: _Optional[str] = ..., conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ..., shape: _Optional[_Union[_conversation_pb2.AnswerShape, _Mapping]] = ..., semantic_only: _Optional[bool] = ...) -> None: ...
 
 class LookupResponse(_message.Message):
     __slots__ = ("hit", "outcome", "response_json", "similarity")
@@ -35,7 +37,7 @@ class LookupResponse(_message.Message):
     def __init__(self, hit: _Optional[bool] = ..., outcome: _Optional[str] = ..., response_json: _Optional[bytes] = ..., similarity: _Optional[float] = ...) -> None: ...
 
 class StoreRequest(_message.Message):
-    __slots__ = ("tenant_id", "exact_key", "policy", "model", "response_json", "ttl_seconds", "conversation", "shape", "answer")
+    __slots__ = ("tenant_id", "exact_key", "policy", "model", "response_json", "ttl_seconds", "conversation", "shape", "answer", "semantic_only")
     TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     EXACT_KEY_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +47,7 @@ class StoreRequest(_message.Message):
     CONVERSATION_FIELD_NUMBER: _ClassVar[int]
     SHAPE_FIELD_NUMBER: _ClassVar[int]
     ANSWER_FIELD_NUMBER: _ClassVar[int]
+    SEMANTIC_ONLY_FIELD_NUMBER: _ClassVar[int]
     tenant_id: str
     exact_key: str
     policy: str
@@ -54,7 +57,8 @@ class StoreRequest(_message.Message):
     conversation: _conversation_pb2.Conversation
     shape: _conversation_pb2.AnswerShape
     answer: Answer
-    def __init__(self, tenant_id: _Optional[str] = ..., exact_key: _Optional[str] = ..., policy: _Optional[str] = ..., model: _Optional[str] = ..., response_json: _Optional[bytes] = ..., ttl_seconds: _Optional[int] = ..., conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ..., shape: _Optional[_Union[_conversation_pb2.AnswerShape, _Mapping]] = ..., answer: _Optional[_Union[Answer, _Mapping]] = ...) -> None: ...
+    semantic_only: bool
+    def __init__(self, tenant_id: _Optional[str] = ..., exact_key: _Optional[str] = ..., policy: _Optional[str] = ..., model: _Optional[str] = ..., response_json: _Optional[bytes] = ..., ttl_seconds: _Optional[int] = ..., conversation: _Optional[_Union[_conversation_pb2.Conversation, _Mapping]] = ..., shape: _Optional[_Union[_conversation_pb2.AnswerShape, _Mapping]] = ..., answer: _Optional[_Union[Answer, _Mapping]] = ..., semantic_only: _Optional[bool] = ...) -> None: ...
 
 class Answer(_message.Message):
     __slots__ = ("completion_tokens", "finish_reason", "tool_calls")

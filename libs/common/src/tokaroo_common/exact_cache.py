@@ -1,6 +1,8 @@
-"""Exact cache on Redis. Any Redis failure degrades to a miss (or a skipped store), never an
-error for the caller. Each tenant has a sorted-set index (request key -> created ms) used to
-evict the oldest entries past `max_entries` and to invalidate by age."""
+"""The exact cache on Valkey: a tenant's stored answer by request key, read and written by the
+edge and invalidated by the cache service, both through this one class and `cache_keys`. Any
+Valkey failure degrades to a miss (or a skipped store), never an error for the caller. Each
+tenant has a sorted-set index (request key -> created ms) used to evict the oldest entries
+past `max_entries_per_tenant` and to invalidate by age."""
 
 from __future__ import annotations
 
@@ -9,12 +11,20 @@ import time
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from tokaroo_cache.key_layout import exact_key, index_key, tenant_pattern
+from tokaroo_common.cache_keys import exact_key, index_key, tenant_pattern
+from tokaroo_common.valkey import VALKEY_ERRORS
 
 log = logging.getLogger(__name__)
-REDIS_ERRORS = (RedisError, OSError, TimeoutError)
+
+# One command per store: the entry with its TTL, its place in the tenant's index, and the
+# index's size (the tenant's entries past its bound are evicted after, rarely). KEYS: entry,
+# index. ARGV: body, ttl s, created ms, request key.
+_PUT = """
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return redis.call('ZCARD', KEYS[2])
+"""
 
 
 def _text(value: object) -> str:
@@ -28,11 +38,12 @@ class ExactCache:
         self._redis = redis
         self._max = max_entry_bytes
         self._max_entries = max_entries_per_tenant
+        self._put = redis.register_script(_PUT)
 
     async def get(self, tenant_id: str, request_key: str) -> bytes | None:
         try:
             value = await self._redis.get(exact_key(tenant_id, request_key))
-        except REDIS_ERRORS as exc:
+        except VALKEY_ERRORS as exc:
             log.warning(
                 "exact cache lookup failed; treating as miss",
                 extra={"error": repr(exc), "tenant_id": tenant_id},
@@ -41,19 +52,18 @@ class ExactCache:
         return value if isinstance(value, bytes) or value is None else str(value).encode()
 
     async def put(self, tenant_id: str, request_key: str, body: bytes, ttl_s: int) -> bool:
+        """Store `body` for `ttl_s` seconds; an entry over the size bound is not stored, and
+        the tenant's oldest entries past its bound are evicted."""
         if len(body) > self._max or ttl_s <= 0:
             return False
-        now_ms = int(time.time() * 1000)
-        index = index_key(tenant_id)
+        keys = [exact_key(tenant_id, request_key), index_key(tenant_id)]
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.set(exact_key(tenant_id, request_key), body, ex=ttl_s)
-                pipe.zadd(index, {request_key: now_ms})
-                pipe.zcard(index)
-                *_, count = await pipe.execute()
+            count = await self._put(
+                keys=keys, args=[body, ttl_s, int(time.time() * 1000), request_key]
+            )
             if int(count) > self._max_entries:
                 await self._evict(tenant_id, int(count) - self._max_entries)
-        except REDIS_ERRORS as exc:
+        except VALKEY_ERRORS as exc:
             log.warning(
                 "exact cache store failed", extra={"error": repr(exc), "tenant_id": tenant_id}
             )
@@ -66,7 +76,8 @@ class ExactCache:
             await self._redis.delete(*(exact_key(tenant_id, _text(p[0])) for p in oldest))
 
     async def invalidate_tenant(self, tenant_id: str, older_than_ms: int = 0) -> int:
-        """Delete the tenant's entries, or only those created before `older_than_ms`."""
+        """Delete the tenant's entries, or only those created before `older_than_ms`.
+        Raises VALKEY_ERRORS: an invalidation that did not happen must say so."""
         if older_than_ms > 0:
             index = index_key(tenant_id)
             members = await self._redis.zrangebyscore(index, "-inf", f"({older_than_ms}")

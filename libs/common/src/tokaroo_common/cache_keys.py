@@ -1,16 +1,18 @@
-"""Redis key layout of the exact cache. Every key starts with the tenant (in a hash tag, so a
-tenant's keys share one cluster slot), so no lookup can reach another tenant's entries, and a
-tenant's entries can be found and deleted together."""
+"""Valkey key layout of the exact cache, the one definition the edge (which reads and writes
+entries) and the cache service (which also invalidates them) share. Every key starts with the
+tenant (in a hash tag, so a tenant's keys share one cluster slot), so no lookup can reach
+another tenant's entries, and a tenant's entries can be found and deleted together. Pure."""
 
 from __future__ import annotations
 
 PREFIX = "tokaroo:cache:v1"
+_RESERVED = frozenset("{}*?[]\\")  # hash tag and SCAN pattern characters
 
 
 def _tenant(tenant_id: str) -> str:
     if not tenant_id:
         raise ValueError("tenant_id is required")
-    if any(c in tenant_id for c in "{}*?[]\\"):
+    if not _RESERVED.isdisjoint(tenant_id):
         raise ValueError("tenant_id has characters reserved by the key layout")
     return f"{PREFIX}:{{{tenant_id}}}"
 

@@ -1,0 +1,68 @@
+"""The exact cache the edge reads and writes in Valkey itself, end to end: a `fast` repeat is a
+hit, `x-tokaroo-cache-control: no-cache` neither reads nor writes it, another tenant never sees
+it, and the cache service's InvalidateTenant clears what the edge wrote."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import grpc
+import httpx
+from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
+
+from tests.harness import Stack
+
+
+def ask(stack: Stack, key: str, text: str, **headers: str) -> httpx.Response:
+    resp = httpx.post(
+        f"{stack.base_url}/chat/completions",
+        headers={"Authorization": f"Bearer {key}", **headers},
+        json={"model": "fast", "messages": [{"role": "user", "content": text}]},
+        timeout=30,
+    )
+    assert resp.status_code == 200, resp.text
+    return resp
+
+
+def wait_hit(stack: Stack, key: str, text: str, timeout: float = 10.0) -> httpx.Response:
+    """The store happens in the background, after the answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        resp = ask(stack, key, text)
+        if resp.headers["x-tokaroo-cache"] == "hit" or time.monotonic() > deadline:
+            return resp
+        time.sleep(0.1)
+
+
+async def invalidate(stack: Stack, tenant_id: str) -> int:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.layout.cache_port}") as ch:
+        out = await cache_pb2_grpc.CacheServiceStub(ch).InvalidateTenant(
+            cache_pb2.InvalidateTenantRequest(tenant_id=tenant_id), timeout=5
+        )
+    return int(out.deleted)
+
+
+def test_fast_hits_per_tenant_and_invalidation_clears_them(stack: Stack) -> None:
+    key, other = stack.new_tenant_key("5"), stack.new_tenant_key("5")
+    text = f"Exact cache check {uuid.uuid4().hex}: what is the capital of Chile?"
+    first = ask(stack, key, text)
+    assert first.headers["x-tokaroo-cache"] == "miss"
+    hit = wait_hit(stack, key, text)
+    assert hit.headers["x-tokaroo-cache"] == "hit"
+    assert hit.json()["choices"] == first.json()["choices"]
+    assert ask(stack, other, text).headers["x-tokaroo-cache"] == "miss"  # another tenant
+    no_cache = {"x-tokaroo-cache-control": "no-cache"}
+    assert ask(stack, key, text, **no_cache).headers["x-tokaroo-cache"] == "miss"
+    assert asyncio.run(invalidate(stack, stack.tenant_id(key))) >= 1
+    assert ask(stack, key, text).headers["x-tokaroo-cache"] == "miss"
+
+
+def test_no_cache_requests_are_not_stored(stack: Stack) -> None:
+    key = stack.new_tenant_key("5")
+    text = f"Never stored {uuid.uuid4().hex}"
+    no_cache = {"x-tokaroo-cache-control": "no-cache"}
+    assert ask(stack, key, text, **no_cache).headers["x-tokaroo-cache"] == "miss"
+    time.sleep(0.5)
+    assert ask(stack, key, text).headers["x-tokaroo-cache"] == "miss"
