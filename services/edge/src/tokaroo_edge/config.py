@@ -49,6 +49,10 @@ class EdgeSettings(BaseServiceSettings, ProviderSettings):
     # Kubernetes an emptyDir volume keeps them across container restarts of the pod.
     outbox_journal_dir: Path | None = None
     shutdown_grace_s: float = 20.0
+    # Seconds an idle client connection is kept open. Longer than the clients' own pools keep
+    # one (httpx and the OpenAI SDKs 5 s, Node 4 s) and than a load balancer's idle timeout
+    # (60 s is common), so the edge never closes a connection a client is about to reuse.
+    http_keep_alive_s: int = Field(default=75, ge=1)
     # Edge worker processes serving the one port (0 = one per core this process may run on;
     # 1 = the edge runs in this process, no parent). Each worker keeps its own outbox journal
     # and spill file (worker 0 the configured ones, worker i a `worker-<i>` sibling).

@@ -105,6 +105,7 @@ def serve(settings: EdgeSettings, sock: socket.socket | None = None) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+        timeout_keep_alive=settings.http_keep_alive_s,
     )
     try:
         if sock is None:
