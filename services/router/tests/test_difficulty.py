@@ -42,3 +42,32 @@ def test_features_come_from_the_typed_conversation() -> None:
     model = load_model()
     assert explain(model, f).score > explain(model, plain).score
     assert explain(model, f).conversation_prior == prior_logit(f)
+
+
+def test_a_follow_up_that_names_no_task_takes_the_earlier_requests_category() -> None:
+    model = load_model()
+    first = "Write a Python function that returns the n-th Fibonacci number in O(log n)."
+    conv = cpb.Conversation(
+        turns=[
+            turn(cpb.ROLE_USER, first),
+            turn(cpb.ROLE_ASSISTANT, "def fib(n): ..."),
+            turn(cpb.ROLE_USER, "Now make it work for negative n as well."),
+        ]
+    )
+    f = request_features(router_pb2.RouteRequest(model="auto", conversation=conv))
+    assert f.text == "Now make it work for negative n as well." and f.earlier == first
+    assert explain(model, f).categories[0] == "code"
+    alone = request_features(
+        router_pb2.RouteRequest(
+            model="auto",
+            conversation=cpb.Conversation(turns=[turn(cpb.ROLE_USER, f.text)]),
+        )
+    )
+    assert alone.earlier == "" and explain(model, alone).categories == ()
+    assert explain(model, f).score > explain(model, alone).score
+    # a follow-up with a kind of its own keeps it
+    other = cpb.Conversation(
+        turns=[turn(cpb.ROLE_USER, first), turn(cpb.ROLE_USER, "Write a haiku about it.")]
+    )
+    g = request_features(router_pb2.RouteRequest(model="auto", conversation=other))
+    assert explain(model, g).categories[0] == "writing"

@@ -14,7 +14,7 @@ def test_features_fold_numbers_and_add_bigrams() -> None:
 def test_shipped_artifact_loads_and_scores() -> None:
     """Its speed is measured by bench/router_latency.py, not here."""
     model = load_model()
-    assert model.version == "difficulty-v4" and model.meta["trained_on"]["rows"]["mmlu"] > 0
+    assert model.version == "difficulty-v5" and model.meta["trained_on"]["rows"]["mmlu"] > 0
     assert model.category_gain["math"] > model.category_gain["writing"] > 0
     assert 0 < model.instant_below < model.complex_from < 1
     text = "Explain the trade-offs of B-trees versus LSM trees for write-heavy workloads. " * 20

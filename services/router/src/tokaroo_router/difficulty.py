@@ -8,8 +8,8 @@ percentile (`difficulty_model.DifficultyModel.percentile`):
   little on open-ended requests
   (`difficulty_model.DifficultyModel.explain_text`);
 - the category prior (code, math, reasoning, extraction, STEM gain most from a strong model;
-  writing, role-play, humanities least), seeded from Arena's per-category ratings and not
-  learned from the routing data (`categories`);
+  writing, role-play, humanities least), from Arena's per-category ratings and MT-Bench's
+  per-category scores, not learned from the routing data (`categories.category_gain`);
 - conversation priors the single-turn routing data cannot teach: tools offered, tool results
   in the conversation (an agent loop), images, many turns, a large system prompt, very long
   inputs. They only ever push a request up, never down.
@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tokaroo_common.turns import has_media, last_user_text, turn_text
+from tokaroo_common.turns import has_media, turn_text
 from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 from tokaroo_proto.router.v1 import router_pb2
 
@@ -50,6 +50,7 @@ class Features:
     vision: bool
     tool_results: int = 0
     system_chars: int = 0
+    earlier: str = ""  # the user's previous request, for a follow-up that names no task
 
 
 @dataclass(frozen=True)
@@ -72,26 +73,31 @@ def conversation_features(
     conv: cpb.Conversation, input_tokens: int, tools: bool, vision: bool
 ) -> Features:
     """The text is the user's latest request in their own words, as the model was trained on
-    (single prompts, not a role-annotated transcript); the conversation's structure (user
-    turns, tool results, system prompt size, images) enters through the priors."""
+    (single prompts, not a role-annotated transcript), with the request before it for the
+    categories of a follow-up that names none; the conversation's structure (user turns, tool
+    results, system prompt size, images) enters through the priors."""
     users = tool_results = system_chars = 0
     media = False
+    previous: cpb.Turn | None = None  # the user turn before the latest one
+    latest: cpb.Turn | None = None
     for t in conv.turns:
         if t.role == cpb.ROLE_USER:
             users += 1
+            previous, latest = latest, t
         elif t.role == cpb.ROLE_TOOL:
             tool_results += 1
         elif t.role in (cpb.ROLE_SYSTEM, cpb.ROLE_DEVELOPER):
             system_chars += len(turn_text(t))
         media = media or has_media(t)
     return Features(
-        last_user_text(conv),
+        turn_text(latest) if latest is not None else "",
         input_tokens,
         users,
         tools,
         vision or media,
         tool_results,
         system_chars,
+        turn_text(previous) if previous is not None else "",
     )
 
 
@@ -120,13 +126,13 @@ def prior_logit(f: Features) -> float:
 
 
 def explain(model: DifficultyModel, f: Features) -> Explanation:
-    learned, cat_prior, cats = model.explain_text(f.text)
+    learned, cat_prior, cats = model.explain_text(f.text, f.earlier)
     conv = prior_logit(f)
     return Explanation(learned, cat_prior, cats, conv, model.percentile(learned + cat_prior + conv))
 
 
 def logit(model: DifficultyModel, f: Features) -> float:
-    return model.logit_text(f.text) + prior_logit(f)
+    return model.logit_text(f.text, f.earlier) + prior_logit(f)
 
 
 def score(model: DifficultyModel, f: Features) -> float:

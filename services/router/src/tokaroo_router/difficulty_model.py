@@ -1,5 +1,5 @@
 """The trained difficulty model: a sparse logistic regression over `features.extract`, plus a
-category prior that is not learned from the routing data (`categories`: seeded from Arena).
+category prior that is not learned from the routing data (`categories`: Arena and MT-Bench).
 
 The artifact is one small JSON file, versioned in its name and content, read once at startup:
 {"version", "target", "weights": {feature: weight}, "exam_weights": {feature: weight},
@@ -35,7 +35,7 @@ from tokaroo_router.categories import (
 )
 from tokaroo_router.features import clip, extract_tokens, tokens
 
-ARTIFACT = "difficulty-v4.json"
+ARTIFACT = "difficulty-v5.json"
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,11 @@ class DifficultyModel:
                 n += 1
         return self.embedding_weight * total / n if n else 0.0
 
-    def explain_text(self, text: str) -> tuple[float, float, tuple[str, ...]]:
+    def explain_text(self, text: str, earlier: str = "") -> tuple[float, float, tuple[str, ...]]:
         """(learned logit, prior for open-ended requests (category + structure), categories).
+
+        `earlier` is the user's previous request in the conversation: a follow-up that names
+        no kind of task ("Now do it for n = 5", "Make it shorter") takes its categories.
 
         On the training data's kinds of text (exam questions, math word problems) the learned
         part is the model's logit plus `length_weight` * ln(characters): on held-out folds,
@@ -85,7 +88,7 @@ class DifficultyModel:
         requests the model's n-grams count `OPEN_LEARNED_WEIGHT` only, and the part is centred
         on the training median (`OPEN_REFERENCE_CHARS`), so the priors decide the tier."""
         low = clip(text).lower()
-        cats = categories(low)
+        cats = categories(low) or (categories(clip(earlier).lower()) if earlier else ())
         exam = is_exam(low)
         w = self.exam_weights if exam and self.exam_weights else self.weights
         toks = tokens(low)
@@ -115,8 +118,8 @@ class DifficultyModel:
         k = self.knots
         return k[len(k) // 2] if k else 0.0
 
-    def logit_text(self, text: str) -> float:
-        learned, cat_prior, _ = self.explain_text(text)
+    def logit_text(self, text: str, earlier: str = "") -> float:
+        learned, cat_prior, _ = self.explain_text(text, earlier)
         return learned + cat_prior
 
     def percentile(self, logit: float) -> float:
