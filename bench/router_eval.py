@@ -13,6 +13,10 @@ Runs `python -m tokaroo_router.evaluate`:
   training, scored by the shipped artifact, each file on its own; `heldout_chat_all`: the
   files read as one set. `chat-categories.jsonl` was held out only for difficulty-v4 (its
   figure is in results/router-eval-chat-categories-v4.json); v5 was designed looking at it.
+- `heldout_judged`, `random_judged`, `length_judged` (with `--judged DIR`): a judged chat set
+  in any layout the evaluator reads, e.g. MT-Bench's (question.jsonl and single-answer
+  judgments), scored by the shipped artifact and the two reference routers. `--judged-weak` /
+  `--judged-strong` name its judged pair (default RouteLLM's Mixtral-8x7B / gpt-4-1106-preview).
 - `random_*`, `length_*`: the reference routers (random: APGR 0.5; prompt length, no training).
 - `seen_in_training_dev`: the shipped artifact on the data it was trained on. In-sample: it says
   nothing about generalisation and is recorded only so that nobody quotes it by mistake.
@@ -27,6 +31,7 @@ import tempfile
 from pathlib import Path
 
 from tokaroo_router import evaluate
+from tokaroo_router.mt_bench import ROUTELLM_STRONG, ROUTELLM_WEAK
 
 
 def merged(chat: Path, into: Path) -> Path:
@@ -40,9 +45,21 @@ def merged(chat: Path, into: Path) -> Path:
     return into
 
 
-def runs(dev: Path, chat: Path, merged_chat: Path, vectors: Path | None) -> dict[str, list[str]]:
+def runs(
+    dev: Path, chat: Path, merged_chat: Path, vectors: Path | None, judged: Path | None = None
+) -> dict[str, list[str]]:
     cache = ["--word-vectors", str(vectors)] if vectors else []
+    extra = (
+        {
+            "heldout_judged": ["--data", str(judged)],
+            "random_judged": ["--data", str(judged), "--router", "random"],
+            "length_judged": ["--data", str(judged), "--router", "length"],
+        }
+        if judged
+        else {}
+    )
     return {
+        **extra,
         "heldout_dev": ["--data", str(dev), "--holdout", *cache],
         "heldout_chat": ["--data", str(chat)],
         "heldout_chat_all": ["--data", str(merged_chat)],
@@ -61,14 +78,25 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--chat", type=Path, default=Path("bench/data/router-chat"))
     ap.add_argument("--out", type=Path, default=Path("bench/results/router-eval.json"))
     ap.add_argument("--word-vectors", type=Path, default=None, help="static word-vector cache")
+    ap.add_argument("--judged", type=Path, default=None, help="a judged chat set (MT-Bench layout)")
+    ap.add_argument("--judged-weak", default=ROUTELLM_WEAK, help="its weak model")
+    ap.add_argument("--judged-strong", default=ROUTELLM_STRONG, help="its strong model")
     args = ap.parse_args(argv)
+    named = (args.judged_weak, args.judged_strong) != (ROUTELLM_WEAK, ROUTELLM_STRONG)
+    pair = ["--judged-weak", args.judged_weak, "--judged-strong", args.judged_strong]
+    judged_pair = pair if named else []
     out: dict[str, object] = {
         "command": f"uv run python bench/router_eval.py --data {args.data} --chat {args.chat} "
         f"--out {args.out}"
+        + (f" --judged {args.judged}" if args.judged else "")
+        + "".join(f" {a}" for a in judged_pair)
     }
     with tempfile.TemporaryDirectory() as tmp:
         all_chat = merged(args.chat, Path(tmp))
-        for name, cli in runs(args.data, args.chat, all_chat, args.word_vectors).items():
+        for name, run in runs(
+            args.data, args.chat, all_chat, args.word_vectors, args.judged
+        ).items():
+            cli = [*run, *judged_pair]
             result = evaluate.run(evaluate.parser().parse_args(cli))
             shown = " ".join(cli).replace(str(all_chat), f"<{args.chat}/*.jsonl as one set>")
             out[name] = {"command": "uv run python -m tokaroo_router.evaluate " + shown, **result}

@@ -142,3 +142,16 @@ def test_a_folder_with_no_known_file_says_why(
     assert evaluate.main(["--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "data.jsonl" in err and '"prompt"' in err and "KeyError" not in err
+
+
+def test_whole_conversation_is_scored_as_the_service_scores_it() -> None:
+    model = load_model(None)
+    one = "Write a haiku about autumn leaves."
+    assert evaluate.served_conversation_logit(model, [one]) == evaluate.served_logit(model, one)
+    code = "Implement a thread-safe LRU cache in Rust with O(1) get and put."
+    follow_up = "Now make it generic over the key type."
+    # the follow-up names no task: it takes the earlier turn's category (code), and a second
+    # user turn adds the turns prior
+    assert evaluate.served_conversation_logit(model, [code, follow_up]) > evaluate.served_logit(
+        model, follow_up
+    )

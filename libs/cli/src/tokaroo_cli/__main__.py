@@ -7,7 +7,8 @@ tokaroo migrate                  create the local database and apply its migrati
 tokaroo admin ...                tenants and credits, for self-hosters (see --help)
 tokaroo settings-doc [--check]   write (or check) docs/settings.md from the settings classes
 tokaroo research run|rollback    the market-research job (model pool snapshots)
-tokaroo eval router --data DIR   routing quality (APGR, CPT) on RouteLLM-format data
+tokaroo eval router --data DIR   routing quality (APGR, CPT) on RouteLLM-format data (CSV,
+                                 JSONL rows, MT-Bench questions + judgments; see --help)
 tokaroo eval cache --pairs FILE  cache hit/false-hit rates on fow-cache pairs
 """
 

@@ -9,6 +9,20 @@ The output says which files were read (`files_read`) and which were skipped and 
 benchmark down by category (chat) or subject (MMLU) in `by_group`, and by the category the
 router itself detects (`by_router_category`: the `reason` label of its decision metric).
 
+Accepted layouts (`tokaroo_router.dataset`, any depth): RouteLLM's CSVs (a `prompt` column,
+then the weak and the strong model's correctness); JSONL rows {"prompt", "weak", "strong"}
+with an optional "category"; and judged chat sets in the MT-Bench layout of FastChat and
+RouteLLM: `question.jsonl` ({"question_id", "turns", "category"}) with the single-answer
+judgments ({"question_id", "model", "score", "turn"}: `model_judgment/gpt-4_single.jsonl` or
+`judgements.jsonl`) in its folder or below. There a row is a question, its quality per model
+the mean judged score over its turns (a score of -1 ignored), its group the category. The
+judged pair is `--judged-weak` / `--judged-strong` (RouteLLM's Mixtral-8x7B-Instruct-v0.1 and
+gpt-4-1106-preview; case and an "org/" prefix do not matter); when those are not both judged
+and exactly two models are, the higher mean is the strong one, and `judged` says so, with the
+questions dropped for lacking a score of either model. MT-Bench is routed on the first turn,
+as RouteLLM does; `whole_conversation` adds the figure when every user turn is scored as the
+service scores the conversation at its last turn (shipped artifact and length router only).
+
 `--router model` (the default) scores every prompt with the trained artifact, which is the right
 test on data it never saw; when the folder's files are the ones it was trained on, the output
 says so (`seen_in_training`) because those figures are then in-sample. `--holdout` is the honest
@@ -28,16 +42,19 @@ import math
 import random
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tokaroo_proto.conversation.v1 import conversation_pb2 as cpb
 
 from tokaroo_router.categories import categories, is_exam
 from tokaroo_router.dataset import Dataset, Row, bucket, load
-from tokaroo_router.difficulty import Features, logit
+from tokaroo_router.difficulty import Features, conversation_features, logit
 from tokaroo_router.difficulty_model import DifficultyModel, load_model
 from tokaroo_router.features import clip
+from tokaroo_router.mt_bench import ROUTELLM_STRONG, ROUTELLM_WEAK, Judged
 from tokaroo_router.pool import ModelEntry, default_pool_path, load_pool
 from tokaroo_router.quality_curve import Vector, apgr, cpt, curve, routed_cost, share_for_quality
 from tokaroo_router.selection import DEFAULT_OUTPUT_ESTIMATE
@@ -64,6 +81,16 @@ def folds_of(rows: Sequence[Row], k: int) -> list[int]:
 def served_logit(model: DifficultyModel, prompt: str) -> float:
     """Scored exactly as the service scores a one-turn request without tools or images."""
     return logit(model, Features(prompt, math.ceil(len(prompt) / 4), 1, False, False))
+
+
+def served_conversation_logit(model: DifficultyModel, turns: Sequence[str]) -> float:
+    """Scored as the service scores a conversation of these user turns at the last one (the
+    assistants' answers are not in the data; they would only add input tokens)."""
+    conv = cpb.Conversation(
+        turns=[cpb.Turn(role=cpb.ROLE_USER, parts=[cpb.ContentPart(text=t)]) for t in turns]
+    )
+    tokens = math.ceil(sum(len(t) for t in turns) / 4)
+    return logit(model, conversation_features(conv, tokens, False, False))
 
 
 def holdout_scores(
@@ -156,13 +183,36 @@ def by_router_category(
     min_rows: int = 10,
 ) -> dict[str, Any]:
     """`by_group`, grouped by the category the router detects instead of the data's label."""
-    relabelled = [
-        Row(r.benchmark, router_category(r.prompt), r.prompt, r.weak, r.strong) for r in rows
-    ]
+    relabelled = [replace(r, group=router_category(r.prompt)) for r in rows]
     out = by_group(relabelled, scores, weak_m, strong_m, min_rows)
     for entry in out.values():
         entry["share"] = round(entry["rows"] / len(rows), 4)
     return out
+
+
+def conversation_scores(
+    rows: Sequence[Row], router: str, model: DifficultyModel | None
+) -> Vector | None:
+    """Scores of the rows' whole conversations (every user turn), when some row has more than
+    one turn and the router can score one: the shipped artifact, or length (of all turns)."""
+    if not any(r.later_turns for r in rows):
+        return None
+    if router == "length":
+        return np.array([float(sum(len(t) for t in r.turns)) for r in rows])
+    if model is None:
+        return None
+    return np.array([served_conversation_logit(model, r.turns) for r in rows])
+
+
+def judged_entry(j: Judged) -> dict[str, Any]:
+    return {
+        "weak": j.weak,
+        "strong": j.strong,
+        "chosen": j.chosen,
+        "questions": j.questions,
+        "dropped_without_both_scores": j.unscored,
+        "ignored_scores": j.ignored_scores,
+    }
 
 
 def rnd(x: float | None) -> float | None:
@@ -179,7 +229,7 @@ def seen_files(data: Dataset, model: DifficultyModel, bench: str) -> int:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    data = load(args.data)
+    data = load(args.data, args.judged_weak, args.judged_strong)
     if not any(data.rows.values()):
         why = "; ".join(f"{p}: {r}" for p, r in sorted(data.skipped.items())) or "no files"
         raise ValueError(f"no routing data in {args.data} ({why})")
@@ -205,6 +255,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         assert model is not None
         all_scores = np.array([served_logit(model, r.prompt) for r in all_rows])
         split = f"shipped artifact {model.version}, no retraining"
+    conv_scores = conversation_scores(all_rows, args.router, model)
     out: dict[str, Any] = {
         "router": args.router
         if args.router in ("random", "length")
@@ -225,12 +276,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     start = 0
     for bench in sorted(data.rows):
         rows = data.rows[bench]
-        scores = all_scores[start : start + len(rows)]
+        span = slice(start, start + len(rows))
+        scores = all_scores[span]
         start += len(rows)
         if not rows:
             continue
         entry = report(rows, scores, weak_m, strong_m)
         entry["contaminated_dropped"] = data.dropped.get(bench, 0)
+        if bench in data.judged:
+            entry["judged"] = judged_entry(data.judged[bench])
+        if conv_scores is not None and any(r.later_turns for r in rows):
+            whole = report(rows, conv_scores[span], weak_m, strong_m)
+            entry["whole_conversation"] = {
+                "routed_on": "every user turn, scored as the service scores the conversation "
+                "at its last turn",
+                **{k: whole[k] for k in ("apgr", "cpt_50", "cpt_80")},
+            }
         groups = by_group(rows, scores, weak_m, strong_m, args.min_group_rows)
         if groups:
             entry["by_group"] = groups
@@ -267,6 +328,16 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--pool", type=Path, default=None)
     ap.add_argument("--weak-model", default=WEAK_MODEL)
     ap.add_argument("--strong-model", default=STRONG_MODEL)
+    ap.add_argument(
+        "--judged-weak",
+        default=ROUTELLM_WEAK,
+        help="MT-Bench judgments: the weak model's name (case and an org/ prefix ignored)",
+    )
+    ap.add_argument(
+        "--judged-strong",
+        default=ROUTELLM_STRONG,
+        help="MT-Bench judgments: the strong model's name",
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
         "--min-group-rows",
