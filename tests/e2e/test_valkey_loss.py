@@ -67,20 +67,20 @@ def _ask(client: openai.OpenAI) -> tuple[int, str]:
 
 
 async def _ledger(stack: Stack, tenant_id: str) -> tuple[int, int, int]:
+    """Balance, the sum of entries and the charged requests, from one snapshot: read apart, a
+    settlement committing between two reads would look like balance != entries."""
     conn = await asyncpg.connect(stack.layout.postgres_dsn)
     try:
-        balance = await conn.fetchval(
-            "SELECT balance_nano FROM tenants WHERE id = $1::uuid", tenant_id
-        )
-        entries = await conn.fetchval(
-            "SELECT coalesce(sum(amount_nano), 0)::bigint FROM "
-            "ledger_entries WHERE tenant_id = $1::uuid",
+        row = await conn.fetchrow(
+            "SELECT (SELECT balance_nano FROM tenants WHERE id = $1::uuid) AS balance, "
+            "(SELECT coalesce(sum(amount_nano), 0)::bigint FROM ledger_entries "
+            "WHERE tenant_id = $1::uuid) AS entries, "
+            "(SELECT count(*) FROM usage WHERE tenant_id = $1::uuid AND charged_nano > 0) "
+            "AS charged",
             tenant_id,
         )
-        charged = await conn.fetchval(
-            "SELECT count(*) FROM usage WHERE tenant_id = $1::uuid AND charged_nano > 0", tenant_id
-        )
-        return int(balance), int(entries), int(charged)
+        assert row is not None
+        return int(row["balance"]), int(row["entries"]), int(row["charged"])
     finally:
         await conn.close()
 
