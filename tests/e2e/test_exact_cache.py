@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from decimal import Decimal
 
 import grpc
 import httpx
@@ -66,3 +67,57 @@ def test_no_cache_requests_are_not_stored(stack: Stack) -> None:
     assert ask(stack, key, text, **no_cache).headers["x-tokaroo-cache"] == "miss"
     time.sleep(0.5)
     assert ask(stack, key, text).headers["x-tokaroo-cache"] == "miss"
+
+
+def fast_decisions(stack: Stack) -> float:
+    """How many `fast` requests the router has decided (its decisions counter)."""
+    port = stack.layout.metrics_ports["router"]
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    return sum(
+        float(line.rpartition(" ")[2])
+        for line in text.splitlines()
+        if line.startswith('tokaroo_router_decisions_total{mode="fast"')
+    )
+
+
+def usage_rows(
+    stack: Stack, key: str, count: int, timeout: float = 15.0
+) -> list[dict[str, object]]:
+    """The tenant's usage rows, once `count` of them are settled (newest first)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = httpx.get(
+            f"{stack.base_url}/usage", headers={"Authorization": f"Bearer {key}"}, timeout=10
+        ).json()["data"]
+        if len(rows) >= count or time.monotonic() > deadline:
+            return list(rows)
+        time.sleep(0.2)
+
+
+def test_an_exact_hit_asks_no_router_and_is_billed_as_before(stack: Stack) -> None:
+    key = stack.new_tenant_key("5")
+    before = stack.balance(key)
+    text = f"No router for a hit {uuid.uuid4().hex}: name three rivers."
+    first = ask(stack, key, text)
+    answers = [first]
+    while (resp := ask(stack, key, text)).headers["x-tokaroo-cache"] != "hit":
+        answers.append(resp)  # the store happens in the background, after the answer
+        assert len(answers) < 50
+        time.sleep(0.1)
+    answers.append(resp)
+    decided = fast_decisions(stack)
+    assert decided >= 1  # the miss was routed
+    hits = [ask(stack, key, text) for _ in range(3)]
+    assert fast_decisions(stack) == decided  # no hit asked the router
+    assert all(h.headers["x-tokaroo-cache"] == "hit" for h in hits)
+    costs = [Decimal(r.headers["x-tokaroo-cost"]) for r in [*answers, *hits]]
+    assert len(set(costs[-4:])) == 1 and 0 < costs[-1] < costs[0]
+    rows = usage_rows(stack, key, len(costs))
+    assert len(rows) == len(costs)
+    miss_row, hit_rows = rows[-1], rows[:4]
+    assert all(r["cache"] == "exact" and r["tier"] == miss_row["tier"] for r in hit_rows)
+    assert all(Decimal(str(r["charged_usd"])) == costs[-1] for r in hit_rows)
+    deadline = time.monotonic() + 15
+    while stack.balance(key) != before - sum(costs) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert stack.balance(key) == before - sum(costs)

@@ -119,6 +119,27 @@ class FakeLimiter:
             raise RateLimited("Rate limit reached.", retry_after=7)
 
 
+class FakeExact:
+    """The exact layer (tokaroo_common.exact_cache.ExactCache) as a dict."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], bytes] = {}
+
+    async def get(self, tenant_id: str, request_key: str) -> bytes | None:
+        return self.entries.get((tenant_id, request_key))
+
+    async def put(self, tenant_id: str, request_key: str, body: bytes, ttl_s: int) -> bool:
+        self.entries[(tenant_id, request_key)] = body
+        return True
+
+
+def with_exact(edge: Edge) -> FakeExact:
+    """Give the edge an exact layer of its own, as one with Valkey has."""
+    exact = FakeExact()
+    edge.state.completer.answers = AnswerCache(edge.cache, exact, ttl_s=60)  # type: ignore[arg-type]
+    return exact
+
+
 def _fail_for(model: str) -> UpstreamFailure | None:
     if model.startswith("flaky"):
         return UpstreamFailure("http", status=503, retryable=True)
@@ -232,6 +253,7 @@ def decision(*models: str) -> router_pb2.RouteDecision:
         baseline_input_nano_per_token=BASE_IN_NANO,
         baseline_output_nano_per_token=BASE_OUT_NANO,
         cache_policy="exact",
+        pool_version="pool-1",
     )
 
 

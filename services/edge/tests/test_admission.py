@@ -14,12 +14,15 @@ from tokaroo_edge.admission import (
     check_rate,
     estimate_hold,
 )
-from tokaroo_edge.answer_cache import MISS
+from tokaroo_edge.answer_cache import MISS, ROUTE_FIELD, with_route
 from tokaroo_edge.chat_request import parse_chat
 from tokaroo_edge.ratelimit import Limits
 from tokaroo_edge.schemas import ChatCompletionRequest
 from tokaroo_edge.tokens import load_encoder
 from tokaroo_proto.cache.v1 import cache_pb2
+from tokaroo_proto.router.v1 import router_pb2
+
+from .conftest import with_exact
 
 
 def chat(**extra: Any) -> ChatCompletionRequest:
@@ -163,3 +166,75 @@ def test_a_cached_answer_is_served_only_when_it_fits() -> None:
     assert cached_answer(after_tool, _hit(_answer(None, 5, ("call_10",)))) is not None
     broken = cache_pb2.LookupResponse(hit=True, outcome="exact", response_json=b"not json")
     assert cached_answer(plain, broken) is None
+
+
+async def admit_cached(edge: Any, req: ChatCompletionRequest, record: Any) -> Any:
+    return await admit(
+        edge.state.clients,
+        edge.state.completer.encoder,
+        edge.outbox,
+        req,
+        edge.principal,
+        record,
+        no_cache=False,
+        holds=edge.state.holds,
+        hold_ttl_ms=60_000,
+        limiter=edge.limiter,
+        answers=edge.state.completer.answers,
+    )
+
+
+async def test_an_exact_hit_with_its_route_facts_asks_no_router(edge: Any) -> None:
+    exact = with_exact(edge)
+    req = chat(model="fast", max_tokens=50)
+    key = parse_chat(req, edge.state.completer.encoder).exact_key
+    routed = edge.decision("ok")
+    stored = with_route(_answer("hi", 30), routed)
+    exact.entries[(edge.principal.tenant_id, key)] = orjson.dumps(stored)
+    edge.state.completer.answers.pool.version = "pool-1"  # as an earlier decision said
+    record = edge.record()
+    adm = await admit_cached(edge, req, record)
+    assert edge.router.requests == [] and edge.cache.lookups == []
+    assert adm.lookup.hit and adm.lookup.outcome == "exact"
+    assert ROUTE_FIELD not in (adm.hit_body or {}) and adm.hit_body["choices"]
+    assert adm.decision.tier == routed.tier and not adm.decision.candidates
+    # the hold is the one the router's decision gave
+    assert record.hold_nano == estimate_hold("fast", routed, adm.prompt_tokens, 50, True)
+
+
+async def test_an_exact_entry_without_current_route_facts_is_routed(edge: Any) -> None:
+    exact = with_exact(edge)
+    req = chat(model="fast")
+    key = parse_chat(req, edge.state.completer.encoder).exact_key
+    entry = (edge.principal.tenant_id, key)
+    exact.entries[entry] = orjson.dumps(_answer("hi", 3))  # stored before facts were kept
+    adm = await admit_cached(edge, req, edge.record())
+    assert adm.lookup.hit and len(edge.router.requests) == 1
+    assert adm.decision.candidates  # the router's
+    old = edge.decision("ok")
+    old.pool_version = "pool-0"  # facts from before a pool update
+    exact.entries[entry] = orjson.dumps(with_route(_answer("hi", 3), old))
+    adm = await admit_cached(edge, req, edge.record("req-2"))
+    assert adm.lookup.hit and len(edge.router.requests) == 2
+    # before any decision this process knows no pool: routed too
+    edge.state.completer.answers.pool.version = ""
+    exact.entries[entry] = orjson.dumps(with_route(_answer("hi", 3), edge.decision("ok")))
+    adm = await admit_cached(edge, req, edge.record("req-3"))
+    assert adm.lookup.hit and len(edge.router.requests) == 3
+    assert edge.state.completer.answers.pool.version == "pool-1"  # learnt from that decision
+
+
+async def test_an_exact_miss_routes_and_only_auto_asks_the_service(edge: Any) -> None:
+    with_exact(edge)
+    fast = await admit_cached(edge, chat(model="fast"), edge.record())
+    assert not fast.lookup.hit and len(edge.router.requests) == 1 and edge.cache.lookups == []
+    auto = await admit_cached(edge, chat(), edge.record("req-2"))
+    assert not auto.lookup.hit and len(edge.router.requests) == 2
+    ((sent,),) = (edge.cache.lookups,)
+    assert sent.semantic_only
+
+
+def test_a_semantic_hit_never_stands_for_the_route() -> None:
+    body = with_route(_answer("hi", 3), router_pb2.RouteDecision(tier="frontier"))
+    found = cached_answer(parse_chat(chat(), load_encoder()), _hit(body))
+    assert found is not None and found.decision is None and ROUTE_FIELD not in found.body

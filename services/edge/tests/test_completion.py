@@ -3,11 +3,14 @@ the client gets, and the one event each request ends with, however it ends."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
 import pytest
 from tokaroo_edge.charges import bill
+
+from .conftest import with_exact
 
 NO_CACHE = {"x-tokaroo-cache-control": "no-cache"}
 PATH = "/v1/chat/completions"
@@ -213,3 +216,35 @@ async def test_a_stream_failing_before_the_first_token_is_an_error_response(edge
     event = edge.only_event()
     assert (event.status, event.error_code, event.attempts) == ("error", "upstream_error", 2)
     assert sorted(edge.provider.streams_closed) == ["empty", "flaky"]
+
+
+async def test_an_exact_hit_is_served_and_billed_without_the_router(edge: Any) -> None:
+    with_exact(edge)
+    fast = body(model="fast")
+    async with edge.client() as client:
+        first = await client.post(PATH, json=fast)
+        await asyncio.gather(*edge.state.completer._background)  # the store, after the answer
+        hit = await client.post(PATH, json=fast)
+        replay = await client.post(PATH, json={**fast, "stream": True})
+    assert first.headers["x-tokaroo-cache"] == "miss"
+    assert hit.headers["x-tokaroo-cache"] == replay.headers["x-tokaroo-cache"] == "hit"
+    assert len(edge.router.requests) == 1  # the miss only
+    assert hit.json()["choices"] == first.json()["choices"]
+    assert "tokaroo_route" not in hit.text and "tokaroo_route" not in replay.text
+    miss_event, hit_event, replay_event = edge.events
+    usage = hit.json()["usage"]
+    expected = bill(
+        mode="fast",
+        decision=edge.router.decision,
+        candidate=None,
+        prompt=usage["prompt_tokens"],
+        completion=usage["completion_tokens"],
+        cached=0,
+        cache_outcome="exact",
+    )
+    for event in (hit_event, replay_event):
+        assert (event.cache_outcome, event.tier) == ("exact", miss_event.tier)
+        assert event.charged_nano == expected.charged_nano > 0
+        assert event.baseline_cost_nano == expected.baseline_nano
+        assert event.upstream_cost_nano == 0 and not event.provider
+    assert hit.headers["x-tokaroo-cost"] == usage["cost_usd"]

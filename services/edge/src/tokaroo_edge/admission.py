@@ -1,4 +1,5 @@
-"""Before the upstream call: route, cache lookup and balance check, all at once."""
+"""Before the upstream call: the exact cache, then route and the semantic lookup at once,
+then the balance hold. An exact hit that keeps its route facts makes no router call."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tokaroo_common.turns import tool_call_ids
 from tokaroo_proto.cache.v1 import cache_pb2
 from tokaroo_proto.router.v1 import router_pb2
 
-from tokaroo_edge.answer_cache import MISS, AnswerCache
+from tokaroo_edge.answer_cache import MISS, AnswerCache, take_route
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.chat_request import ChatRequest, parse_chat
 from tokaroo_edge.holds import Holds
@@ -100,38 +101,53 @@ async def admit(
     prompt_tokens = chat.prompt_tokens
     await check_rate(limiter, principal, prompt_tokens + (req.output_limit or 0))
     policy = "none" if no_cache else cache_policy(req.model)
-    route = call(
-        clients.router.Route(
-            router_pb2.RouteRequest(
-                request_id=request_id,
-                tenant_id=principal.tenant_id,
-                model=req.model,
-                input_tokens=prompt_tokens,
-                max_output_tokens=req.output_limit or 0,
-                needs_tools=bool(req.tools),
-                needs_vision=chat.needs_vision,
-                needs_json_schema=chat.needs_json_schema,
-                conversation=chat.conversation,
-                endpoint="chat.completions",
-                session_hint=chat.session_hint,
-                tools_digest=chat.tools_digest,
-            ),
-            timeout=RPC_TIMEOUT_S,
+
+    async def route() -> router_pb2.RouteDecision:
+        decision: router_pb2.RouteDecision = await call(
+            clients.router.Route(
+                router_pb2.RouteRequest(
+                    request_id=request_id,
+                    tenant_id=principal.tenant_id,
+                    model=req.model,
+                    input_tokens=prompt_tokens,
+                    max_output_tokens=req.output_limit or 0,
+                    needs_tools=bool(req.tools),
+                    needs_vision=chat.needs_vision,
+                    needs_json_schema=chat.needs_json_schema,
+                    conversation=chat.conversation,
+                    endpoint="chat.completions",
+                    session_hint=chat.session_hint,
+                    tools_digest=chat.tools_digest,
+                ),
+                timeout=RPC_TIMEOUT_S,
+            )
         )
-    )
-    hit_body: Json | None = None
-    if policy == "none":
-        decision = await route
-        lookup = MISS
-    else:
-        lookup_call = answers.lookup(principal.tenant_id, chat, policy, cache_timeout_s)
-        decision, lookup = await asyncio.gather(route, lookup_call)
-        hit_body = cached_answer(chat, lookup)
-        if hit_body is None:
-            lookup = MISS
+        answers.pool.version = decision.pool_version
+        return decision
+
+    decision: router_pb2.RouteDecision | None = None
+    lookup, found = MISS, None
+    if policy != "none":
+        # The exact layer first (one Valkey GET): a hit whose entry keeps its route facts,
+        # made on the router's current pool, is answered without the router. Past it, Route
+        # and the service's lookup together.
+        exact = await answers.exact_lookup(principal.tenant_id, chat)
+        found = cached_answer(chat, exact) if exact is not None else None
+        if found is not None and exact is not None:
+            lookup = exact
+            if found.decision is not None and answers.pool.current(found.decision):
+                decision = found.decision
+        elif (exact is None or not exact.hit) and answers.asks_service(policy, chat):
+            service = answers.service_lookup(principal.tenant_id, chat, policy, cache_timeout_s)
+            decision, lookup = await asyncio.gather(route(), service)
+            found = cached_answer(chat, lookup)
+            if found is None:
+                lookup = MISS
+    if decision is None:
+        decision = await route()
     amount = estimate_hold(req.model, decision, prompt_tokens, req.output_limit, lookup.hit)
     await holds.hold(principal, record, amount, hold_ttl_ms)
-    return Admission(decision, lookup, policy, chat, hit_body)
+    return Admission(decision, lookup, policy, chat, found.body if found else None)
 
 
 def estimate_hold(
@@ -162,10 +178,17 @@ def estimate_hold(
     return price(mode=mode, upstream_cost=upstream, baseline_cost=baseline, cache_outcome="miss")
 
 
-def cached_answer(chat: ChatRequest, lookup: cache_pb2.LookupResponse) -> Json | None:
+@dataclass(frozen=True)
+class CachedAnswer:
+    body: Json  # the answer as served (the stored route facts removed)
+    decision: router_pb2.RouteDecision | None  # those facts; None: an entry without them
+
+
+def cached_answer(chat: ChatRequest, lookup: cache_pb2.LookupResponse) -> CachedAnswer | None:
     """The hit's answer, parsed, when it fits the request; None for a miss or an answer that
     does not fit (unreadable, longer than the output limit, or repeating a tool call the
-    conversation already holds: that would send an agent round its loop again). Pure."""
+    conversation already holds: that would send an agent round its loop again). Only an
+    exact hit's stored route facts stand for this request's decision. Pure."""
     if not lookup.hit:
         return None
     try:
@@ -174,6 +197,7 @@ def cached_answer(chat: ChatRequest, lookup: cache_pb2.LookupResponse) -> Json |
         return None
     if not isinstance(body, dict) or not body.get("choices"):
         return None
+    decision = take_route(body)
     limit = chat.body.output_limit
     usage = read_usage(body.get("usage"))
     if limit and (usage is None or usage[1] > limit):
@@ -183,4 +207,4 @@ def cached_answer(chat: ChatRequest, lookup: cache_pb2.LookupResponse) -> Json |
         calls = (choice.get("message") or {}).get("tool_calls") or []
         if any(isinstance(c, dict) and c.get("id") in seen for c in calls):
             return None
-    return body
+    return CachedAnswer(body, decision if lookup.outcome == "exact" else None)

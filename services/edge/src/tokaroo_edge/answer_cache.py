@@ -3,16 +3,19 @@ Valkey (tokaroo_common.exact_cache: the same keys the cache service invalidates)
 service is asked only for what it alone does, the semantic layer (policy `full` and a
 conversation it may compare: tokaroo_common.policy.semantic_request). An exact-only request
 (`fast`, a pinned model) makes no cache call at all. An edge without Valkey asks the cache
-service for both layers. A cache that fails or is late is a miss, never an error."""
+service for both layers. A cache that fails or is late is a miss, never an error. A stored
+answer carries what a hit needs of its route decision (`with_route`), so an exact hit is
+served without the router."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tokaroo_common.exact_cache import ExactCache
 from tokaroo_common.policy import semantic_answer, semantic_request
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
+from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_edge.chat_request import ChatRequest
 from tokaroo_edge.shaping import Json, read_usage
@@ -20,6 +23,19 @@ from tokaroo_edge.shaping import Json, read_usage
 log = logging.getLogger(__name__)
 MISS = cache_pb2.LookupResponse(hit=False, outcome="miss")
 STORE_TIMEOUT_S = 2.0
+ROUTE_FIELD = "tokaroo_route"  # in a stored answer: see with_route
+
+
+@dataclass
+class PoolSeen:
+    """The router pool's version in the latest route decision this process received. Stored
+    route facts stand for a decision only when made on that pool (its prices, its tiers):
+    after a pool update, or before any decision, a hit is routed as before."""
+
+    version: str = ""
+
+    def current(self, facts: router_pb2.RouteDecision) -> bool:
+        return bool(self.version) and facts.pool_version == self.version
 
 
 @dataclass(frozen=True)
@@ -27,22 +43,33 @@ class AnswerCache:
     service: cache_pb2_grpc.CacheServiceStub
     exact: ExactCache | None  # None: this edge has no Valkey; the service keeps both layers
     ttl_s: int
+    pool: PoolSeen = field(default_factory=PoolSeen)
 
-    async def lookup(
+    async def exact_lookup(
+        self, tenant_id: str, chat: ChatRequest
+    ) -> cache_pb2.LookupResponse | None:
+        """The exact layer kept here: a hit or MISS; None when this edge has no exact layer
+        (the service keeps both). Bounded by the Valkey client's own timeout (the Valkey
+        that also keeps the balance holds: a slow one slows every request anyway)."""
+        if self.exact is None:
+            return None
+        body = await self.exact.get(tenant_id, chat.exact_key)
+        if body is None:
+            return MISS
+        return cache_pb2.LookupResponse(
+            hit=True, outcome="exact", response_json=body, similarity=1.0
+        )
+
+    def asks_service(self, policy: str, chat: ChatRequest) -> bool:
+        """Whether a lookup past the exact layer here asks the cache service: for both
+        layers without Valkey, else only when the semantic layer may answer."""
+        return self.exact is None or semantic_request(policy, chat.conversation, chat.shape)
+
+    async def service_lookup(
         self, tenant_id: str, chat: ChatRequest, policy: str, timeout_s: float
     ) -> cache_pb2.LookupResponse:
-        """Exact first, then (when the request may use it) semantic. The service's answer
-        counts only within `timeout_s`; the exact read is bounded by the Valkey client's own
-        timeout (the Valkey that also keeps the balance holds: a slow one slows every
-        request anyway), so a lookup takes no timer of its own."""
-        if self.exact is not None:
-            body = await self.exact.get(tenant_id, chat.exact_key)
-            if body is not None:
-                return cache_pb2.LookupResponse(
-                    hit=True, outcome="exact", response_json=body, similarity=1.0
-                )
-            if not semantic_request(policy, chat.conversation, chat.shape):
-                return MISS
+        """The cache service's part (semantic only when the exact layer is kept here); its
+        answer counts only within `timeout_s`."""
         try:
             response: cache_pb2.LookupResponse = await self.service.Lookup(
                 cache_pb2.LookupRequest(
@@ -89,6 +116,42 @@ class AnswerCache:
             )
         except Exception as exc:  # noqa: BLE001 - a failed store only costs a future miss
             log.warning("cache store failed", extra={"error": type(exc).__name__})
+
+
+def with_route(completion: Json, decision: router_pb2.RouteDecision) -> Json:
+    """The answer to store, with what a hit on it needs of its route decision (tier and
+    baseline prices: the event's tier, the hit's hold and price; the pool they came from),
+    so that an exact hit asks no router. Internal: `take_route` removes it before anything
+    is served. Pure."""
+    return {
+        **completion,
+        ROUTE_FIELD: {
+            "tier": decision.tier,
+            "baseline_in": decision.baseline_input_nano_per_token,
+            "baseline_out": decision.baseline_output_nano_per_token,
+            "pool": decision.pool_version,
+        },
+    }
+
+
+def take_route(body: Json) -> router_pb2.RouteDecision | None:
+    """Remove the stored route facts from a cached answer and return them as a decision
+    without candidates; None when the entry has none (or unreadable ones). Mutates `body`."""
+    facts = body.pop(ROUTE_FIELD, None)
+    if not isinstance(facts, dict):
+        return None
+    tier, pool = facts.get("tier"), facts.get("pool")
+    base_in, base_out = facts.get("baseline_in"), facts.get("baseline_out")
+    if not all(isinstance(v, str) for v in (tier, pool)) or not all(
+        isinstance(v, int) for v in (base_in, base_out)
+    ):
+        return None
+    return router_pb2.RouteDecision(
+        tier=tier,
+        baseline_input_nano_per_token=base_in,
+        baseline_output_nano_per_token=base_out,
+        pool_version=pool,
+    )
 
 
 def answer_facts(completion: Json) -> cache_pb2.Answer:

@@ -16,7 +16,7 @@ import orjson
 from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_edge.admission import Admission
-from tokaroo_edge.answer_cache import AnswerCache
+from tokaroo_edge.answer_cache import AnswerCache, with_route
 from tokaroo_edge.attempts import attempt, first_chunk
 from tokaroo_edge.breaker import Breakers
 from tokaroo_edge.charges import Bill, bill
@@ -62,7 +62,7 @@ class Completer:
     def _store(self, draft: EventDraft, adm: Admission, completion: Json) -> None:
         if adm.policy == "none":
             return
-        body = orjson.dumps(completion)
+        body = orjson.dumps(with_route(completion, adm.decision))
         self._spawn(self.answers.store(draft.tenant_id, adm.chat, adm.policy, body, completion))
 
     def _finish(
