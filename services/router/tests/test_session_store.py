@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from tokaroo_cli.infra import running_servers
 from tokaroo_router.session_store import (
     FallbackSessionStore,
     MemorySessionStore,
@@ -118,16 +111,6 @@ async def test_book_never_fails_and_starts_new_sessions() -> None:
     assert (await book.routed(s, "m", 3000)).warm[0].model_id == "m"
     assert await SessionBook(MemorySessionStore(), enabled=False).find("k") is None
     assert await book.find(None) is None
-
-
-@pytest.fixture(scope="module")
-def valkey_url() -> Iterator[str]:
-    base = Path(tempfile.mkdtemp(prefix="tks-"))
-    try:
-        with running_servers(base, nats=False, valkey=True, postgres=False) as servers:
-            yield servers.redis_url
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 async def test_replicas_share_sessions_through_valkey(valkey_url: str) -> None:
