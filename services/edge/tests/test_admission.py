@@ -31,7 +31,9 @@ def chat(**extra: Any) -> ChatCompletionRequest:
     )
 
 
-async def admit_one(edge: Any, req: ChatCompletionRequest, record: Any) -> Any:
+async def admit_one(
+    edge: Any, req: ChatCompletionRequest, record: Any, *, no_cache: bool = True
+) -> Any:
     return await admit(
         edge.state.clients,
         edge.state.completer.encoder,
@@ -39,7 +41,7 @@ async def admit_one(edge: Any, req: ChatCompletionRequest, record: Any) -> Any:
         req,
         edge.principal,
         record,
-        no_cache=True,
+        no_cache=no_cache,
         holds=edge.state.holds,
         hold_ttl_ms=60_000,
         limiter=edge.limiter,
@@ -168,22 +170,6 @@ def test_a_cached_answer_is_served_only_when_it_fits() -> None:
     assert cached_answer(plain, broken) is None
 
 
-async def admit_cached(edge: Any, req: ChatCompletionRequest, record: Any) -> Any:
-    return await admit(
-        edge.state.clients,
-        edge.state.completer.encoder,
-        edge.outbox,
-        req,
-        edge.principal,
-        record,
-        no_cache=False,
-        holds=edge.state.holds,
-        hold_ttl_ms=60_000,
-        limiter=edge.limiter,
-        answers=edge.state.completer.answers,
-    )
-
-
 async def test_an_exact_hit_with_its_route_facts_asks_no_router(edge: Any) -> None:
     exact = with_exact(edge)
     req = chat(model="fast", max_tokens=50)
@@ -193,7 +179,7 @@ async def test_an_exact_hit_with_its_route_facts_asks_no_router(edge: Any) -> No
     exact.entries[(edge.principal.tenant_id, key)] = orjson.dumps(stored)
     edge.state.completer.answers.pool.version = "pool-1"  # as an earlier decision said
     record = edge.record()
-    adm = await admit_cached(edge, req, record)
+    adm = await admit_one(edge, req, record, no_cache=False)
     assert edge.router.requests == [] and edge.cache.lookups == []
     assert adm.lookup.hit and adm.lookup.outcome == "exact"
     assert ROUTE_FIELD not in (adm.hit_body or {}) and adm.hit_body["choices"]
@@ -208,27 +194,27 @@ async def test_an_exact_entry_without_current_route_facts_is_routed(edge: Any) -
     key = parse_chat(req, edge.state.completer.encoder).exact_key
     entry = (edge.principal.tenant_id, key)
     exact.entries[entry] = orjson.dumps(_answer("hi", 3))  # stored before facts were kept
-    adm = await admit_cached(edge, req, edge.record())
+    adm = await admit_one(edge, req, edge.record(), no_cache=False)
     assert adm.lookup.hit and len(edge.router.requests) == 1
     assert adm.decision.candidates  # the router's
     old = edge.decision("ok")
     old.pool_version = "pool-0"  # facts from before a pool update
     exact.entries[entry] = orjson.dumps(with_route(_answer("hi", 3), old))
-    adm = await admit_cached(edge, req, edge.record("req-2"))
+    adm = await admit_one(edge, req, edge.record("req-2"), no_cache=False)
     assert adm.lookup.hit and len(edge.router.requests) == 2
     # before any decision this process knows no pool: routed too
     edge.state.completer.answers.pool.version = ""
     exact.entries[entry] = orjson.dumps(with_route(_answer("hi", 3), edge.decision("ok")))
-    adm = await admit_cached(edge, req, edge.record("req-3"))
+    adm = await admit_one(edge, req, edge.record("req-3"), no_cache=False)
     assert adm.lookup.hit and len(edge.router.requests) == 3
     assert edge.state.completer.answers.pool.version == "pool-1"  # learnt from that decision
 
 
 async def test_an_exact_miss_routes_and_only_auto_asks_the_service(edge: Any) -> None:
     with_exact(edge)
-    fast = await admit_cached(edge, chat(model="fast"), edge.record())
+    fast = await admit_one(edge, chat(model="fast"), edge.record(), no_cache=False)
     assert not fast.lookup.hit and len(edge.router.requests) == 1 and edge.cache.lookups == []
-    auto = await admit_cached(edge, chat(), edge.record("req-2"))
+    auto = await admit_one(edge, chat(), edge.record("req-2"), no_cache=False)
     assert not auto.lookup.hit and len(edge.router.requests) == 2
     ((sent,),) = (edge.cache.lookups,)
     assert sent.semantic_only

@@ -8,11 +8,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-import pytest
 from redis.asyncio import Redis
 from tokaroo_common.cache_keys import exact_key
 from tokaroo_common.exact_cache import ExactCache
@@ -24,15 +22,6 @@ from tokaroo_proto.cache.v1 import cache_pb2
 from tokaroo_proto.router.v1 import router_pb2
 
 from .conftest import WordEncoder
-
-
-@pytest.fixture
-async def redis(valkey_url: str) -> AsyncIterator[Redis]:
-    client = valkey_client(valkey_url, timeout_s=5)
-    try:
-        yield client
-    finally:
-        await client.aclose()
 
 
 class FakeCacheService:
