@@ -28,7 +28,6 @@ from tokaroo_edge.answer_cache import AnswerCache
 from tokaroo_edge.auth import Authenticator, Principal
 from tokaroo_edge.completion import Completer
 from tokaroo_edge.config import EdgeSettings
-from tokaroo_edge.deps import get_principal
 from tokaroo_edge.embeddings import EmbeddingPipeline
 from tokaroo_edge.holds import Holds
 from tokaroo_edge.internal import InternalClients
@@ -47,6 +46,7 @@ from tokaroo_proto.router.v1 import router_pb2
 
 TENANT = "0190f1e2-0000-7000-8000-000000000001"
 KEY_ID = "0190f1e2-0000-7000-8000-0000000000a1"
+API_KEY = "tok_test"  # the fake ledger authenticates any key as the tenant's KEY_ID
 PROVIDER = "fake"
 IN_NANO, OUT_NANO = 100, 300
 BASE_IN_NANO, BASE_OUT_NANO = 400, 1200
@@ -106,6 +106,18 @@ class FakeLedger:
         if ok:
             self.holds.append(request)
         return ledger_pb2.HoldResponse(ok=ok, available_nano=self.available_nano)
+
+    async def Authenticate(
+        self, request: ledger_pb2.AuthenticateRequest, **_: Any
+    ) -> ledger_pb2.AuthenticateResponse:
+        """Every key is the test key (see `API_KEY`)."""
+        return ledger_pb2.AuthenticateResponse(
+            ok=True,
+            tenant_id=TENANT,
+            key_id=KEY_ID,
+            requests_per_minute=60,
+            tokens_per_minute=10_000,
+        )
 
 
 class FakeLimiter:
@@ -304,6 +316,7 @@ async def drive(
         "headers": [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
+            (b"authorization", f"Bearer {API_KEY}".encode()),
         ],
     }
     await app(scope, receive, send)
@@ -346,7 +359,9 @@ class Edge:
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://edge"
+            transport=httpx.ASGITransport(app=self.app),
+            base_url="http://edge",
+            headers={"authorization": f"Bearer {API_KEY}"},
         )
 
     async def drive(
@@ -403,7 +418,6 @@ def edge() -> Edge:
     app.include_router(chat.router)
     app.include_router(embeddings.router)
     app.add_middleware(RequestIdMiddleware)
-    app.dependency_overrides[get_principal] = lambda: principal
     app.state.edge = state
     edge = Edge(outbox, router, cache, ledger, provider, limiter, state, app, principal)
     edge.route("ok")

@@ -1,4 +1,10 @@
-"""FastAPI dependencies as Annotated aliases."""
+"""FastAPI dependencies as Annotated aliases, and `authenticated` for the request-path routes.
+
+The routes a completion takes (chat completions, messages, responses, embeddings) call
+`authenticated` themselves instead of declaring `State` and `Auth`: FastAPI's dependency
+resolution costs about 12 us per dependency per request (about a tenth of the edge's own
+CPU for a chat request). It does the same thing in the same order (the key is checked
+before the body is read), and raises the same errors."""
 
 from __future__ import annotations
 
@@ -33,6 +39,11 @@ async def get_principal(request: Request) -> Principal:
         raise
     request.state.tenant_id = principal.tenant_id
     return principal
+
+
+async def authenticated(request: Request) -> tuple[EdgeState, Principal]:
+    """The edge's state and the request's principal, as `State` and `Auth` give them."""
+    return await get_state(request), await get_principal(request)
 
 
 State = Annotated[EdgeState, Depends(get_state)]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from tokaroo_edge.admission import Admission
 from tokaroo_edge.body import read_model
-from tokaroo_edge.deps import Auth, State
+from tokaroo_edge.deps import authenticated
 from tokaroo_edge.record import RecordedStream
 from tokaroo_edge.responses import JsonResponse
 from tokaroo_edge.schemas import ChatCompletionRequest
@@ -49,9 +49,9 @@ class ChatCompletions:
 
 
 @router.post("/v1/chat/completions", openapi_extra=_BODY_SCHEMA, response_model=None)
-async def chat_completions(
-    request: Request, state: State, principal: Auth
-) -> JsonResponse | RecordedStream:
+async def chat_completions(request: Request) -> JsonResponse | RecordedStream:
+    state, principal = await authenticated(request)
+
     async def read() -> ChatCompletionRequest:
         return await read_model(request, ChatCompletionRequest, state.settings.max_body_bytes)
 

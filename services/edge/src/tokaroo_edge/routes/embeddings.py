@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from tokaroo_common.money import format_usd
 
 from tokaroo_edge.body import read_model
-from tokaroo_edge.deps import Auth, State
+from tokaroo_edge.deps import authenticated
 from tokaroo_edge.responses import JsonResponse
 from tokaroo_edge.schemas import EmbeddingRequest
 
@@ -27,7 +27,8 @@ _BODY_SCHEMA = {
 
 
 @router.post("/v1/embeddings", openapi_extra=_BODY_SCHEMA)
-async def embeddings(request: Request, state: State, principal: Auth) -> JsonResponse:
+async def embeddings(request: Request) -> JsonResponse:
+    state, principal = await authenticated(request)
     record = state.open_record(request.state.request_id, principal, "embeddings")
     async with record.guard():
         req = await read_model(request, EmbeddingRequest, state.settings.max_body_bytes)

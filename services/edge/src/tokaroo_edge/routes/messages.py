@@ -15,7 +15,7 @@ from starlette.responses import Response
 from tokaroo_edge.admission import Admission
 from tokaroo_edge.body import read_model
 from tokaroo_edge.conversation import to_conversation
-from tokaroo_edge.deps import Auth, State
+from tokaroo_edge.deps import Auth, State, authenticated
 from tokaroo_edge.dialects import anthropic
 from tokaroo_edge.dialects.anthropic_answer import MessageStream, message_id, messages_sse
 from tokaroo_edge.dialects.anthropic_answer import to_message as render_message
@@ -78,9 +78,9 @@ class Messages:
 @router.post(
     "/v1/messages", openapi_extra=_body_schema(anthropic.MessagesRequest), response_model=None
 )
-async def messages(
-    request: Request, state: State, principal: Auth
-) -> JsonResponse | RecordedStream:
+async def messages(request: Request) -> JsonResponse | RecordedStream:
+    state, principal = await authenticated(request)
+
     async def read() -> ChatCompletionRequest:
         body = await read_model(request, anthropic.MessagesRequest, state.settings.max_body_bytes)
         return anthropic.to_chat_request(body)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from tokaroo_edge import stored_responses
 from tokaroo_edge.admission import Admission
 from tokaroo_edge.body import read_model
-from tokaroo_edge.deps import Auth, State
+from tokaroo_edge.deps import Auth, State, authenticated
 from tokaroo_edge.dialects.responses import (
     ResponsesRequest,
     base_response,
@@ -93,9 +93,8 @@ class Responses:
 
 
 @router.post("/v1/responses", openapi_extra=_BODY_SCHEMA, response_model=None)
-async def create_response(
-    request: Request, state: State, principal: Auth
-) -> JsonResponse | RecordedStream:
+async def create_response(request: Request) -> JsonResponse | RecordedStream:
+    state, principal = await authenticated(request)
     render = Responses(state.clients, principal.tenant_id)
 
     async def read() -> ChatCompletionRequest:
