@@ -94,9 +94,7 @@ class AnswerCache:
         answer = answer_facts(completion)
         if self.exact is not None:
             await self.exact.put(tenant_id, chat.exact_key, body, self.ttl_s)
-            if not (
-                semantic_request(policy, chat.conversation, chat.shape) and semantic_answer(answer)
-            ):
+            if not (self.asks_service(policy, chat) and semantic_answer(answer)):
                 return
         try:
             await self.service.Store(
