@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 
@@ -26,3 +27,12 @@ def test_shutdown_event_is_set_by_sigterm() -> None:
         return stop.is_set()
 
     assert lifecycle.run(main())
+
+
+def test_the_startup_heap_is_hidden_from_the_collector_while_serving() -> None:
+    startup = [[i] for i in range(3)]  # containers: tracked by the cyclic collector
+    with lifecycle.frozen_startup_heap():
+        assert gc.get_freeze_count() >= len(startup)
+        assert all(o is not startup for o in gc.get_objects())  # a full collection skips it
+    assert gc.get_freeze_count() == 0
+    assert any(o is startup for o in gc.get_objects())

@@ -10,7 +10,7 @@ from tokaroo_common import lifecycle
 from tokaroo_common.exact_cache import ExactCache
 from tokaroo_common.grpc_server import serving
 from tokaroo_common.heap_watch import start_heap_watch
-from tokaroo_common.lifecycle import shutdown_event
+from tokaroo_common.lifecycle import frozen_startup_heap, shutdown_event
 from tokaroo_common.logs import setup_logging
 from tokaroo_common.observability import Observability
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
@@ -96,7 +96,8 @@ async def serve(settings: CacheSettings) -> None:
             extra={"port": settings.cache_grpc_port, "semantic": semantic is not None},
         )
         heap = start_heap_watch(settings.cache_tracemalloc_every_s)
-        await shutdown_event().wait()
+        with frozen_startup_heap():  # startup is done
+            await shutdown_event().wait()
         if heap is not None:
             heap.cancel()
     await pool.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from tokaroo_common.exact_cache import ExactCache
 from tokaroo_common.jetstream import connect
+from tokaroo_common.lifecycle import frozen_startup_heap
 from tokaroo_common.metrics import (
     HttpMetrics,
     HttpMetricsMiddleware,
@@ -66,15 +66,6 @@ def load_anyio_backend() -> None:
     that on the first upstream call; now the first streamed answer after a start would, so the
     lifespan pays it before the edge is ready instead. Needs the running event loop."""
     anyio.get_cancelled_exc_class()
-
-
-def freeze_startup_heap() -> None:
-    """Collect what startup left behind, then hide every object alive now from the cyclic
-    garbage collector: settings, clients, the token encoder, pydantic and protobuf schemas
-    (about 115k objects) live as long as the process, and every full collection walked them
-    all, about a tenth of the edge's CPU per chat request. `gc.unfreeze` at shutdown."""
-    gc.collect()
-    gc.freeze()
 
 
 _UNTRACED: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
@@ -146,11 +137,10 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         if redis is not None:
             state.auth_failures_shared = SharedFailureCount(redis)
         app.state.edge = state
-        freeze_startup_heap()
         try:
-            yield
+            with frozen_startup_heap():
+                yield
         finally:
-            gc.unfreeze()
             state.draining = True
             await outbox.close(timeout_s=settings.shutdown_grace_s)
             await asyncio.gather(*(p.aclose() for p in providers.values()))

@@ -24,7 +24,7 @@ from tokaroo_common.jetstream import (
     connect,
     run_pull_consumer,
 )
-from tokaroo_common.lifecycle import shutdown_event
+from tokaroo_common.lifecycle import frozen_startup_heap, shutdown_event
 from tokaroo_common.logs import setup_logging
 from tokaroo_common.metrics import ConsumedEvents, ConsumerLag
 from tokaroo_common.observability import Observability
@@ -53,6 +53,7 @@ def consumer_options(settings: LedgerSettings) -> ConsumerOptions:
         durable=DURABLE,
         subject=COMPLETION_SUBJECT,
         batch=settings.ledger_batch_size,
+        batch_wait_s=settings.ledger_batch_wait_s,
         ack_wait_s=settings.ledger_ack_wait_s,
         max_deliver=-1,
     )
@@ -114,7 +115,8 @@ async def serve(settings: LedgerSettings) -> None:
                     lag = asyncio.create_task(
                         ConsumerLag(obs.registry, DURABLE).poll(nc.jetstream(), stop)
                     )
-            await stop.wait()
+            with frozen_startup_heap():  # startup is done
+                await stop.wait()
             log.info("ledger stopping")
         if consumer is not None:
             await consumer  # returns once the batch in hand is settled and acked
