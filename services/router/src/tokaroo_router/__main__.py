@@ -10,14 +10,14 @@ from redis.asyncio import Redis
 from tokaroo_common import lifecycle
 from tokaroo_common.grpc_server import serving
 from tokaroo_common.heap_watch import start_heap_watch
-from tokaroo_common.lifecycle import shutdown_event
+from tokaroo_common.lifecycle import frozen_startup_heap, shutdown_event
 from tokaroo_common.logs import setup_logging
 from tokaroo_common.observability import Observability
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
 from tokaroo_router.config import RouterSettings
 from tokaroo_router.difficulty_model import load_model
-from tokaroo_router.event_feed import feed_health
+from tokaroo_router.event_feed import health_handler, router_feed
 from tokaroo_router.pool import (
     Pool,
     default_pool_path,
@@ -28,7 +28,7 @@ from tokaroo_router.pool import (
 from tokaroo_router.pool_watch import PoolWatcher, start_pool_watch
 from tokaroo_router.provider_health import Health, HealthConfig
 from tokaroo_router.server import PoolHolder, RouterServicer
-from tokaroo_router.session_feed import feed_sessions
+from tokaroo_router.session_feed import session_handler
 from tokaroo_router.session_store import (
     FallbackSessionStore,
     MemorySessionStore,
@@ -73,16 +73,20 @@ async def serve(settings: RouterSettings) -> None:
     )
     router_pb2_grpc.add_RouterServiceServicer_to_server(servicer, server)
     feed = asyncio.create_task(
-        feed_health(
+        router_feed(
             settings.nats_url,
-            lambda: holder.current,
-            lambda o: servicer.observe(o.provider, o.upstream_model, ok=o.ok, slowness=o.slowness),
+            [
+                health_handler(
+                    lambda: holder.current,
+                    lambda o: servicer.observe(
+                        o.provider, o.upstream_model, ok=o.ok, slowness=o.slowness
+                    ),
+                ),
+                session_handler(servicer.sessions),
+            ],
             stop,
         ),
-        name="health-feed",
-    )
-    session_feed = asyncio.create_task(
-        feed_sessions(settings.nats_url, servicer.sessions, stop), name="session-feed"
+        name="event-feed",
     )
     async with serving(
         server, [SERVICE], f"{settings.bind_host}:{settings.router_grpc_port}", grace_s=5
@@ -92,7 +96,8 @@ async def serve(settings: RouterSettings) -> None:
             extra={"port": settings.router_grpc_port, "pool_version": pool.version},
         )
         heap = start_heap_watch(settings.router_tracemalloc_every_s)
-        await stop.wait()
+        with frozen_startup_heap():  # startup is done
+            await stop.wait()
         if heap is not None:
             heap.cancel()
     watch.cancel()
@@ -102,11 +107,8 @@ async def serve(settings: RouterSettings) -> None:
     if valkey is not None:
         await valkey.aclose()
     feed.cancel()  # it may still be waiting for NATS: never hold the shutdown for it
-    session_feed.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await feed
-    with contextlib.suppress(asyncio.CancelledError):
-        await session_feed
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from tokaroo_common.jetstream import follow_completions
@@ -62,12 +62,30 @@ def slowness(event: events_pb2.CompletionEvent, m: ModelEntry) -> float | None:
 Observer = Callable[[Observation], None]
 
 
-async def feed_health(
-    nats_url: str, pool: Callable[[], Pool], observe: Observer, stop: asyncio.Event
-) -> None:
+def health_handler(
+    pool: Callable[[], Pool], observe: Observer
+) -> Callable[[events_pb2.CompletionEvent], Awaitable[None]]:
+    """The completion-event handler that feeds provider health (see `router_feed`)."""
+
     async def on_event(event: events_pb2.CompletionEvent) -> None:
         obs = observation(event, pool())
         if obs is not None:
             observe(obs)
 
-    await follow_completions(nats_url, "tokaroo-router-health", on_event, stop, "health")
+    return on_event
+
+
+async def router_feed(
+    nats_url: str,
+    handlers: Sequence[Callable[[events_pb2.CompletionEvent], Awaitable[None]]],
+    stop: asyncio.Event,
+) -> None:
+    """One follower of the completion events for everything the router learns from them
+    (provider health, sessions): each event is delivered and decoded once, then handed to
+    every handler in turn."""
+
+    async def on_event(event: events_pb2.CompletionEvent) -> None:
+        for handle in handlers:
+            await handle(event)
+
+    await follow_completions(nats_url, "tokaroo-router", on_event, stop, "router")

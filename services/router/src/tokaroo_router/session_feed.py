@@ -7,10 +7,9 @@ remembers request ids briefly); the update goes to the shared store."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
-from tokaroo_common.jetstream import follow_completions
 from tokaroo_proto.events.v1 import events_pb2
 
 from tokaroo_router.session_store import SessionBook
@@ -27,8 +26,10 @@ async def on_event(book: SessionBook, event: events_pb2.CompletionEvent) -> None
         book.forget(event.request_id)
 
 
-async def feed_sessions(nats_url: str, book: SessionBook, stop: asyncio.Event) -> None:
+def session_handler(book: SessionBook) -> Callable[[events_pb2.CompletionEvent], Awaitable[None]]:
+    """The completion-event handler that corrects sessions (see `event_feed.router_feed`)."""
+
     async def handle(event: events_pb2.CompletionEvent) -> None:
         await on_event(book, event)
 
-    await follow_completions(nats_url, "tokaroo-router-sessions", handle, stop, "sessions")
+    return handle
