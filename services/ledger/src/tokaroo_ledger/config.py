@@ -16,6 +16,10 @@ class LedgerSettings(BaseServiceSettings):
     ledger_pool_min: int = Field(default=2, ge=1)
     ledger_pool_max: int = Field(default=10, ge=1)
     ledger_batch_size: int = Field(default=256, ge=1, le=10_000)
+    # After a settlement batch's first event, keep pulling this long to fill it: under load
+    # one transaction (and one Valkey apply per tenant) settles many requests. Holds stay live
+    # until their request is settled, so a longer wait never lets a tenant overspend.
+    ledger_batch_wait_s: float = Field(default=0.02, ge=0, le=1.0)
     ledger_ack_wait_s: float = Field(default=30.0, gt=0)
     ledger_shutdown_grace_s: float = Field(default=10.0, ge=0)
     ledger_db_connect_timeout_s: float = Field(default=60.0, gt=0)
