@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-STACK = ("edge", "router", "cache", "ledger", "nats", "valkey", "postgres")
+# Every process the stack runs for a request, including the analytics sink that consumes its
+# event (off the request path, but its CPU is spent per request all the same).
+STACK = ("edge", "router", "cache", "ledger", "analytics", "nats", "valkey", "postgres")
 
 
 def _f(v: Any, nd: int = 2) -> str:
