@@ -97,6 +97,9 @@ class Meter:
             resource.getrusage(resource.RUSAGE_SELF),
         )
         res = fn()
+        busy_until = time.monotonic()
+        settle(roots)  # the work a run left queued (settlement, analytics) is its CPU too
+        res["settle_s"] = round(time.monotonic() - busy_until, 2)
         c1, (b1, t1) = procstat.cpu_seconds(roots), procstat.system_ticks()
         ch1, me1 = (
             resource.getrusage(resource.RUSAGE_CHILDREN),
@@ -111,6 +114,24 @@ class Meter:
         res["machine_busy_pct"] = round(100 * (b1 - b0) / max(1, t1 - t0), 1)
         res["loadavg_1m"] = os.getloadavg()[0]
         return res
+
+
+def settle(
+    roots: dict[str, int], *, window_s: float = 0.25, idle_share: float = 0.05, cap_s: float = 10.0
+) -> None:
+    """Wait until every measured process is idle (together under `idle_share` of one core
+    over a `window_s` window), at most `cap_s`: the events a run published are settled and
+    written to analytics by then, so that CPU counts for the run that caused it, and the next
+    run does not share the machine with this one's backlog."""
+    end = time.monotonic() + cap_s
+    before = procstat.cpu_seconds(roots)
+    while time.monotonic() < end:
+        time.sleep(window_s)
+        now = procstat.cpu_seconds(roots)
+        spent = sum(now[k] - before.get(k, now[k]) for k in now)
+        before = now
+        if spent < idle_share * window_s:
+            return
 
 
 def median(values: list[float]) -> float | None:
