@@ -8,7 +8,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -91,6 +91,49 @@ def holds(repo: LedgerRepository, book: ReservationBook) -> HoldService:
 
 
 Settle = Callable[[Sequence[UsageEvent]], Awaitable[None]]
+
+
+UsageEventFactory = Callable[..., UsageEvent]
+
+
+def make_usage_event(
+    tenant: uuid.UUID,
+    request_id: str,
+    charged: int,
+    *,
+    key: uuid.UUID | None = None,
+    created_at: datetime | None = None,
+) -> UsageEvent:
+    """A settled `auto` chat completion charging `charged` nano-USD (baseline twice that)."""
+    return UsageEvent(
+        request_id=request_id,
+        tenant_id=tenant,
+        key_id=key,
+        endpoint="chat.completions",
+        tier="instant",
+        model_requested="auto",
+        resolved_model="m",
+        provider="p",
+        streamed=False,
+        input_tokens=1,
+        output_tokens=1,
+        cached_tokens=0,
+        upstream_cost_nano=1,
+        baseline_cost_nano=2 * charged,
+        charged_nano=charged,
+        cache_outcome="miss",
+        latency_ms=1,
+        ttft_ms=0,
+        status="ok",
+        error_code="",
+        attempts=1,
+        created_at=created_at or datetime.now(UTC),
+    )
+
+
+@pytest.fixture
+def usage_event() -> UsageEventFactory:
+    return make_usage_event
 
 
 @pytest.fixture

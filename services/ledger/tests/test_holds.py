@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from tokaroo_common.errors import ServiceUnavailable
@@ -19,7 +19,8 @@ from tokaroo_ledger.key_secrets import generate_secret
 from tokaroo_ledger.models import UsageEvent
 from tokaroo_ledger.repository import LedgerRepository
 
-Settle = Callable[[Sequence[UsageEvent]], Awaitable[None]]  # the conftest fixture
+Settle = Callable[[Sequence[UsageEvent]], Awaitable[None]]  # the conftest fixtures
+UsageEventFactory = Callable[..., UsageEvent]
 
 
 async def _tenant(repo: LedgerRepository, credit: int) -> uuid.UUID:
@@ -27,33 +28,6 @@ async def _tenant(repo: LedgerRepository, credit: int) -> uuid.UUID:
         f"t-{uuid.uuid4()}", credit, "k", generate_secret(), pinned=False
     )
     return tenant.id
-
-
-def _event(tenant: uuid.UUID, request_id: str, charged: int) -> UsageEvent:
-    return UsageEvent(
-        request_id=request_id,
-        tenant_id=tenant,
-        key_id=None,
-        endpoint="chat.completions",
-        tier="instant",
-        model_requested="auto",
-        resolved_model="m",
-        provider="p",
-        streamed=False,
-        input_tokens=1,
-        output_tokens=1,
-        cached_tokens=0,
-        upstream_cost_nano=1,
-        baseline_cost_nano=2 * charged,
-        charged_nano=charged,
-        cache_outcome="miss",
-        latency_ms=1,
-        ttft_ms=0,
-        status="ok",
-        error_code="",
-        attempts=1,
-        created_at=datetime.now(UTC),
-    )
 
 
 async def test_200_concurrent_holds_never_exceed_balance(
@@ -87,16 +61,16 @@ async def test_expired_holds_stop_counting(repo: LedgerRepository, holds: HoldSe
 
 
 async def test_settlement_releases_the_hold_and_mirrors_the_charge(
-    repo: LedgerRepository, holds: HoldService, settle: Settle
+    repo: LedgerRepository, holds: HoldService, settle: Settle, usage_event: UsageEventFactory
 ) -> None:
     tenant = await _tenant(repo, 100)
     assert (await holds.hold(tenant, "req-1", 100, 60_000)).ok  # type: ignore[union-attr]
     blocked = await holds.hold(tenant, "req-2", 10, 60_000)
     assert blocked is not None and not blocked.ok
-    await settle([_event(tenant, "req-1", 20)])
+    await settle([usage_event(tenant, "req-1", 20)])
     after = await holds.hold(tenant, "req-2", 10, 60_000)
     assert after is not None and after.ok and after.available_nano == 80
-    await settle([_event(tenant, "req-1", 20)])  # a redelivery changes nothing
+    await settle([usage_event(tenant, "req-1", 20)])  # a redelivery changes nothing
     again = await holds.hold(tenant, "req-3", 71, 60_000)
     assert again is not None and again.reason == "balance" and again.available_nano == 70
 

@@ -21,7 +21,8 @@ from tokaroo_ledger.repository import LedgerRepository
 from tokaroo_proto.ledger.v1 import ledger_pb2 as pb
 from tokaroo_proto.ledger.v1.ledger_pb2_grpc import LedgerServiceStub
 
-Settle = Callable[[Sequence[UsageEvent]], Awaitable[None]]  # the conftest fixture
+Settle = Callable[[Sequence[UsageEvent]], Awaitable[None]]  # the conftest fixtures
+UsageEventFactory = Callable[..., UsageEvent]
 
 
 async def _tenant(repo: LedgerRepository, credit: int = 10**12) -> uuid.UUID:
@@ -29,39 +30,6 @@ async def _tenant(repo: LedgerRepository, credit: int = 10**12) -> uuid.UUID:
         f"t-{uuid.uuid4()}", credit, "k", generate_secret(), pinned=False
     )
     return tenant.id
-
-
-def _event(
-    tenant: uuid.UUID,
-    key: uuid.UUID,
-    request_id: str,
-    charged: int,
-    created_at: datetime | None = None,
-) -> UsageEvent:
-    return UsageEvent(
-        request_id=request_id,
-        tenant_id=tenant,
-        key_id=key,
-        endpoint="chat.completions",
-        tier="instant",
-        model_requested="auto",
-        resolved_model="m",
-        provider="p",
-        streamed=False,
-        input_tokens=1,
-        output_tokens=1,
-        cached_tokens=0,
-        upstream_cost_nano=1,
-        baseline_cost_nano=charged * 2,
-        charged_nano=charged,
-        cache_outcome="miss",
-        latency_ms=1,
-        ttft_ms=0,
-        status="ok",
-        error_code="",
-        attempts=1,
-        created_at=created_at or datetime.now(UTC),
-    )
 
 
 async def test_200_concurrent_holds_never_pass_the_key_budget(
@@ -87,7 +55,7 @@ async def test_200_concurrent_holds_never_pass_the_key_budget(
 
 
 async def test_settled_spend_counts_once_per_request_and_period(
-    repo: LedgerRepository, holds: HoldService, settle: Settle
+    repo: LedgerRepository, holds: HoldService, settle: Settle, usage_event: UsageEventFactory
 ) -> None:
     store = KeyStore(repo.pool)
     tenant = await _tenant(repo)
@@ -95,7 +63,7 @@ async def test_settled_spend_counts_once_per_request_and_period(
         tenant, "capped", KeyControls(budget_nano=100, budget_period="day")
     )
     assert (await holds.hold(tenant, "a", 60, 60_000, key.id)).ok  # type: ignore[union-attr]
-    event = _event(tenant, key.id, "a", 60)
+    event = usage_event(tenant, "a", 60, key=key.id)
     await settle([event])
     await settle([event])  # a redelivery settles nothing
     listed = {k.id: k for k in await store.list_keys(tenant)}
@@ -104,7 +72,13 @@ async def test_settled_spend_counts_once_per_request_and_period(
     assert refused is not None and not refused.ok and refused.key_spent_nano == 60
     assert (await holds.hold(tenant, "c", 40, 60_000, key.id)).ok  # type: ignore[union-attr]
     # Yesterday's spend does not count against a daily budget, but does against a total one.
-    await settle([_event(tenant, key.id, "old", 1_000, datetime.now(UTC) - timedelta(days=2))])
+    await settle(
+        [
+            usage_event(
+                tenant, "old", 1_000, key=key.id, created_at=datetime.now(UTC) - timedelta(days=2)
+            )
+        ]
+    )
     assert (await holds.hold(tenant, "d", 0, 60_000, key.id)).ok  # type: ignore[union-attr]
     await store.update_key(tenant, key.id, None, replace(key.controls, budget_period="total"))
     total = await holds.hold(tenant, "e", 0, 60_000, key.id)
@@ -168,7 +142,7 @@ async def test_key_rpcs_are_tenant_scoped(stub: LedgerServiceStub) -> None:
 
 
 async def test_usage_filters_and_summary(
-    repo: LedgerRepository, stub: LedgerServiceStub, settle: Settle
+    repo: LedgerRepository, stub: LedgerServiceStub, settle: Settle, usage_event: UsageEventFactory
 ) -> None:
     store = KeyStore(repo.pool)
     tenant = await _tenant(repo)
@@ -176,9 +150,11 @@ async def test_usage_filters_and_summary(
     k2, _ = await store.create_key(tenant, "two")
     await settle(
         [
-            _event(tenant, k1.id, "u1", 10),
-            _event(tenant, k2.id, "u2", 20),
-            replace(_event(tenant, k2.id, "u3", 0), cache_outcome="exact", tier="standard"),
+            usage_event(tenant, "u1", 10, key=k1.id),
+            usage_event(tenant, "u2", 20, key=k2.id),
+            replace(
+                usage_event(tenant, "u3", 0, key=k2.id), cache_outcome="exact", tier="standard"
+            ),
         ]
     )
     by_key = await stub.ListUsage(pb.ListUsageRequest(tenant_id=str(tenant), key_id=str(k2.id)))
