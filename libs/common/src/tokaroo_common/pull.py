@@ -7,6 +7,13 @@ subscription callback collects them, and the caller awaits once per request: the
 when `min_count` messages (default `batch`) are in hand, the server says there are no more
 (404/408), or the timeout passes. Messages that arrive late for an earlier request simply join
 the next batch. Used by `jetstream.run_pull_consumer`.
+
+One pull request is open at a time: a new one is sent only when the last one has ended (all
+its messages came, the server ended it, or it expired). A request asked for up to `batch`
+messages stays on the server until then even after `min_count` were taken; sending one per
+call piled them up to the consumer's `max_waiting`, each costing the server and the consumer
+work for every message, and then each new one was refused at once (409), so an idle consumer
+spun.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 
 _END = {"404", "408", "409"}
+_END_GRACE_S = 0.5  # how long after a request expires its end status may still come
 
 
 class ConsumerGoneError(RuntimeError):
@@ -36,6 +44,8 @@ class BatchPuller:
         self._want = 0
         self._done = asyncio.Event()
         self._gone = ""
+        self._owed = 0  # messages the open pull request may still deliver (0: none open)
+        self._open_until = 0.0  # loop time when the open request expires
 
     async def start(self) -> None:
         self._sub = await self._nc.subscribe(
@@ -51,7 +61,8 @@ class BatchPuller:
         status = JetStreamContext.is_status_msg(msg)
         if status is None:
             self._buffer.append(msg)
-            if len(self._buffer) >= self._want:
+            self._owed = max(self._owed - 1, 0)
+            if len(self._buffer) >= self._want or self._owed == 0:
                 self._done.set()
         elif status == "100":  # idle heartbeat / flow control
             return
@@ -59,7 +70,11 @@ class BatchPuller:
             description = (msg.headers or {}).get("Description", "")
             if status == "409" and "Deleted" in description:
                 self._gone = description
+            self._owed = 0  # the request ended (a late end of an older one only ends ours early)
             self._done.set()
+
+    def _request_open(self, now: float) -> bool:
+        return self._owed > 0 and now < self._open_until
 
     async def pull(self, batch: int, timeout: float, *, min_count: int | None = None) -> list[Msg]:
         """Up to `batch` messages, as soon as `min_count` (default: `batch`) are in hand; an
@@ -67,14 +82,28 @@ class BatchPuller:
         if self._gone:
             raise ConsumerGoneError(self._gone)
         want = min(min_count or batch, batch)
-        if len(self._buffer) < want:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self._buffer) < want and not self._gone:
+            now = loop.time()
+            left = deadline - now
+            if left <= 0:
+                break
             self._want = want
             self._done.clear()
-            request = {"batch": batch - len(self._buffer), "expires": int(max(timeout, 0.05) * 1e9)}
-            await self._nc.publish(self._api, json.dumps(request).encode(), reply=self._inbox)
+            if not self._request_open(now):
+                expires = max(left, 0.05)
+                self._owed = batch - len(self._buffer)
+                self._open_until = now + expires
+                request = {"batch": self._owed, "expires": int(expires * 1e9)}
+                await self._nc.publish(self._api, json.dumps(request).encode(), reply=self._inbox)
+            # Wake when enough came, the request ended, or the caller's time is up; past the
+            # request's expiry, allow the server a moment to say it ended.
+            wake = min(deadline, self._open_until + _END_GRACE_S)
             try:
-                await asyncio.wait_for(self._done.wait(), timeout=timeout + 0.5)
+                await asyncio.wait_for(self._done.wait(), timeout=max(wake - loop.time(), 0.0))
             except TimeoutError:
-                pass
+                if loop.time() >= self._open_until:
+                    self._owed = 0
         out, self._buffer = self._buffer[:batch], self._buffer[batch:]
         return out
