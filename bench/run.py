@@ -153,6 +153,11 @@ class Plan:
     profile_s: int
     litellm: bool
     model: str
+    # The upstream formats Tokaroo's router may use (TOKAROO_ROUTER_PROVIDERS); "openai": the
+    # same simulator endpoint LiteLLM and the direct baseline call, so all three do the same
+    # upstream work. "all": every format the simulator speaks (its Anthropic stream sends
+    # three events before the first text, so its own time to first token is longer).
+    providers: str = "openai"
 
 
 # LiteLLM at its best on the same cores: one worker, and (as `litellm_workers`) one per core.
@@ -567,6 +572,11 @@ def main(argv: list[str]) -> int:
         default="fast",
         help="Tokaroo model value for the main runs (fast: exact cache only)",
     )
+    ap.add_argument(
+        "--providers",
+        default="openai",
+        help="upstream formats Tokaroo may route to: openai (as LiteLLM and direct) or all",
+    )
     ap.add_argument("--quick", action="store_true", help="short runs, to check the tooling")
     ap.add_argument("--out", type=Path, default=BENCH / "results")
     a = ap.parse_args(argv)
@@ -583,6 +593,7 @@ def main(argv: list[str]) -> int:
         a.profile_seconds,
         not a.no_litellm,
         a.model,
+        a.providers,
     )
     if a.quick:
         plan = dataclasses.replace(
@@ -608,6 +619,8 @@ def main(argv: list[str]) -> int:
     }
     home = Path(tempfile.mkdtemp(prefix="tokaroo-bench-"))
     layout = dataclasses.replace(make_layout(home), simulator_latency_ms=lats[0])
+    if plan.providers != "all":
+        layout = layout.with_env(TOKAROO_ROUTER_PROVIDERS=plan.providers)
     log(f"starting the Tokaroo stack in {home} (simulator at {lats[0]} ms)")
     lites: dict[str, LiteLLMProxy] = {}
     with bench_stack(layout) as stack:
