@@ -70,12 +70,14 @@ def test_no_cache_requests_are_not_stored(stack: Stack) -> None:
 
 
 def fast_decisions(stack: Stack) -> float:
-    """How many `fast` requests the router has decided (its decisions counter)."""
-    port = stack.layout.metrics_ports["router"]
-    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    """How many `fast` requests were routed (the decisions counter of the router and of the
+    edge, which decides `fast` in process)."""
+    router = f"http://127.0.0.1:{stack.layout.metrics_ports['router']}/metrics"
+    edge = f"http://127.0.0.1:{stack.layout.edge_port}/metrics"
     return sum(
         float(line.rpartition(" ")[2])
-        for line in text.splitlines()
+        for url in (router, edge)
+        for line in httpx.get(url, timeout=10).text.splitlines()
         if line.startswith('tokaroo_router_decisions_total{mode="fast"')
     )
 

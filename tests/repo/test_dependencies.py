@@ -5,8 +5,9 @@
   The CLI finds the services' migrations and subcommands through entry points
   (`tokaroo.migrations`, `tokaroo.commands`), never by importing them.
 - The lowest library (tokaroo_common) and the generated stubs never import the CLI.
-- The research job uses only the router's public surface (`tokaroo_router`, its __init__:
-  the pool-snapshot contract), never its internals (`tokaroo_router.<module>`).
+- The research job and the edge use only the router's public surface (`tokaroo_router`, its
+  __init__: the pool-snapshot contract and the in-process decision), never its internals
+  (`tokaroo_router.<module>`).
 """
 
 from __future__ import annotations
@@ -87,8 +88,9 @@ def test_library_projects_depend_on_no_service(lib: str) -> None:
     assert deps & {f"tokaroo-{name}" for name in SERVICES} == set()
 
 
-def test_research_uses_only_the_routers_public_surface() -> None:
-    src = ROOT / "services" / "research" / "src"
+@pytest.mark.parametrize("service", ["research", "edge"])
+def test_other_services_use_only_the_routers_public_surface(service: str) -> None:
+    src = ROOT / "services" / service / "src"
     internal = [
         f"{path.relative_to(ROOT)}:{line} imports {module}"
         for path in sorted(src.rglob("*.py"))

@@ -37,6 +37,7 @@ from tokaroo_edge.record import RequestRecord
 from tokaroo_edge.request_id import RequestIdMiddleware
 from tokaroo_edge.responses import JsonResponse
 from tokaroo_edge.routes import chat, embeddings
+from tokaroo_edge.routing import RemoteRouting
 from tokaroo_edge.schemas import ChatCompletionRequest, EmbeddingRequest
 from tokaroo_edge.state import EdgeState
 from tokaroo_proto.cache.v1 import cache_pb2
@@ -391,6 +392,7 @@ def edge() -> Edge:
     outbox, router, cache, ledger = FakeOutbox(), FakeRouter(), FakeCache(), FakeLedger()
     provider, limiter = FakeProvider(), FakeLimiter()
     clients = InternalClients(router, cache, ledger, ())
+    routing = RemoteRouting(router)
     encoder = WordEncoder()
     completer = Completer(
         providers={PROVIDER: provider},
@@ -406,8 +408,9 @@ def edge() -> Edge:
         outbox=outbox,
         limiter=limiter,
         holds=Holds(None, ledger),
+        routing=routing,
         embeddings=EmbeddingPipeline(
-            clients, {PROVIDER: provider}, encoder, backlog=outbox, breakers=completer.breakers
+            routing, {PROVIDER: provider}, encoder, backlog=outbox, breakers=completer.breakers
         ),
     )
     principal = Principal(

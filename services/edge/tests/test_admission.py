@@ -35,7 +35,7 @@ async def admit_one(
     edge: Any, req: ChatCompletionRequest, record: Any, *, no_cache: bool = True
 ) -> Any:
     return await admit(
-        edge.state.clients,
+        edge.state.routing,
         edge.state.completer.encoder,
         edge.outbox,
         req,

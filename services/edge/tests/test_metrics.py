@@ -22,6 +22,10 @@ def draft(**kw: object) -> EventDraft:
     return d
 
 
+def observe(metrics: CompletionMetrics, d: EventDraft) -> None:
+    metrics.observe(d, d.to_proto())
+
+
 def test_overhead_is_time_to_answer_minus_upstream_time() -> None:
     assert draft().overhead_s is None  # never answered: nothing to observe
     assert draft(answered_at=100.5, upstream_s=0.497).overhead_s is not None
@@ -32,9 +36,9 @@ def test_overhead_is_time_to_answer_minus_upstream_time() -> None:
 def test_overhead_histogram_by_endpoint_and_cache() -> None:
     registry = new_registry()
     metrics = CompletionMetrics(registry)
-    metrics.observe(draft(answered_at=100.5, upstream_s=0.4985))
-    metrics.observe(draft(answered_at=100.002, cache_outcome="exact"))
-    metrics.observe(draft(status="error", error_code="insufficient_balance"))
+    observe(metrics, draft(answered_at=100.5, upstream_s=0.4985))
+    observe(metrics, draft(answered_at=100.002, cache_outcome="exact"))
+    observe(metrics, draft(status="error", error_code="insufficient_balance"))
     count = registry.get_sample_value
     assert (
         count(

@@ -18,6 +18,7 @@ from tokaroo_research.cli import execute, parser
 from tokaroo_research.config import ResearchSettings
 from tokaroo_research.job import RunOptions, run
 from tokaroo_research.publish import encode
+from tokaroo_router.decide import Decider, PoolHolder
 from tokaroo_router.difficulty_model import load_model
 from tokaroo_router.pool import Pool, default_pool_path, load_pool, with_local_model
 from tokaroo_router.pool_watch import (
@@ -27,7 +28,7 @@ from tokaroo_router.pool_watch import (
     PoolWatcher,
     start_pool_watch,
 )
-from tokaroo_router.server import PoolHolder, RouterServicer
+from tokaroo_router.server import RouterServicer
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
 
@@ -93,7 +94,7 @@ async def test_pool_updates_while_requests_are_in_flight_lose_none(nats_url: str
     packaged = load_pool(default_pool_path()).version
     async with Watching(nats_url) as w:
         assert w.holder.current.version == packaged  # empty bucket: the packaged pool
-        servicer = RouterServicer(w.holder, load_model())
+        servicer = RouterServicer(Decider(w.holder, load_model()))
         done = asyncio.Event()
         results: list[str] = []
         failures: list[BaseException] = []

@@ -1,8 +1,9 @@
 from tokaroo_common.turns import user_says
 from tokaroo_proto.router.v1 import router_pb2
+from tokaroo_router.decide import Decider, PoolHolder
 from tokaroo_router.difficulty_model import load_model
 from tokaroo_router.pool import default_pool_path, load_pool
-from tokaroo_router.server import PoolHolder, RouterServicer
+from tokaroo_router.server import RouterServicer
 
 
 class Clock:
@@ -15,7 +16,9 @@ class Clock:
 
 async def test_route_uses_model_and_health() -> None:
     clock = Clock()
-    servicer = RouterServicer(PoolHolder(load_pool(default_pool_path())), load_model(), clock=clock)
+    servicer = RouterServicer(
+        Decider(PoolHolder(load_pool(default_pool_path())), load_model(), clock=clock)
+    )
     req = router_pb2.RouteRequest(
         model="auto", input_tokens=20, conversation=user_says("hello"), endpoint="chat.completions"
     )
@@ -39,7 +42,7 @@ async def test_decisions_are_counted_with_tier_and_reason_not_text() -> None:
 
     registry = CollectorRegistry()
     servicer = RouterServicer(
-        PoolHolder(load_pool(default_pool_path())), load_model(), registry=registry
+        Decider(PoolHolder(load_pool(default_pool_path())), load_model(), registry=registry)
     )
     secret = "Implement a lock-free ring buffer in Rust and prove it is race free"
     req = router_pb2.RouteRequest(

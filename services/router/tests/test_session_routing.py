@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from tokaroo_common.turns import user_says
 from tokaroo_proto.router.v1 import router_pb2
+from tokaroo_router.decide import Decider, PoolHolder
 from tokaroo_router.difficulty_model import load_model
 from tokaroo_router.pool import default_pool_path, load_pool
 from tokaroo_router.provider_health import Health
 from tokaroo_router.selection import Need, select, session_cost
-from tokaroo_router.server import PoolHolder, RouterServicer
+from tokaroo_router.server import RouterServicer
 from tokaroo_router.session_store import MemorySessionStore, SessionBook
 
 POOL = load_pool(default_pool_path())
@@ -61,10 +62,12 @@ def test_a_failing_warm_model_moves_the_session() -> None:
 
 def servicer() -> RouterServicer:
     return RouterServicer(
-        PoolHolder(POOL),
-        load_model(),
-        clock=lambda: 0.0,
-        sessions=SessionBook(MemorySessionStore(), wall_clock=lambda: 100.0),
+        Decider(
+            PoolHolder(POOL),
+            load_model(),
+            clock=lambda: 0.0,
+            sessions=SessionBook(MemorySessionStore(), wall_clock=lambda: 100.0),
+        )
     )
 
 

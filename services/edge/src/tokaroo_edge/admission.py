@@ -19,16 +19,15 @@ from tokaroo_edge.answer_cache import MISS, AnswerCache, take_route
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.chat_request import ChatRequest, parse_chat
 from tokaroo_edge.holds import Holds
-from tokaroo_edge.internal import InternalClients, call
 from tokaroo_edge.key_limits import check_model
 from tokaroo_edge.ratelimit import Limits
 from tokaroo_edge.record import RequestRecord
+from tokaroo_edge.routing import Routing
 from tokaroo_edge.schemas import ChatCompletionRequest
 from tokaroo_edge.shaping import Json, read_usage
 from tokaroo_edge.tokens import Encoder
 
 DEFAULT_HOLD_OUTPUT_TOKENS = 4096
-RPC_TIMEOUT_S = 5.0
 OVERLOAD_FRACTION = 0.9
 
 
@@ -79,7 +78,7 @@ async def check_rate(limiter: Limiter | None, principal: Principal, tokens: int)
 
 
 async def admit(
-    clients: InternalClients,
+    routing: Routing,
     enc: Encoder,
     backlog: Backlog,
     req: ChatCompletionRequest,
@@ -103,23 +102,20 @@ async def admit(
     policy = "none" if no_cache else cache_policy(req.model)
 
     async def route() -> router_pb2.RouteDecision:
-        decision: router_pb2.RouteDecision = await call(
-            clients.router.Route(
-                router_pb2.RouteRequest(
-                    request_id=request_id,
-                    tenant_id=principal.tenant_id,
-                    model=req.model,
-                    input_tokens=prompt_tokens,
-                    max_output_tokens=req.output_limit or 0,
-                    needs_tools=bool(req.tools),
-                    needs_vision=chat.needs_vision,
-                    needs_json_schema=chat.needs_json_schema,
-                    conversation=chat.conversation,
-                    endpoint="chat.completions",
-                    session_hint=chat.session_hint,
-                    tools_digest=chat.tools_digest,
-                ),
-                timeout=RPC_TIMEOUT_S,
+        decision = await routing.route(
+            router_pb2.RouteRequest(
+                request_id=request_id,
+                tenant_id=principal.tenant_id,
+                model=req.model,
+                input_tokens=prompt_tokens,
+                max_output_tokens=req.output_limit or 0,
+                needs_tools=bool(req.tools),
+                needs_vision=chat.needs_vision,
+                needs_json_schema=chat.needs_json_schema,
+                conversation=chat.conversation,
+                endpoint="chat.completions",
+                session_hint=chat.session_hint,
+                tools_digest=chat.tools_digest,
             )
         )
         answers.pool.version = decision.pool_version

@@ -28,6 +28,7 @@ from tokaroo_common.outbox import Outbox
 from tokaroo_common.reservations import ReservationBook
 from tokaroo_common.telemetry import grpc_client_interceptors, instrument_fastapi
 from tokaroo_common.valkey import valkey_client
+from tokaroo_router import start_decider
 
 from tokaroo_edge import errors
 from tokaroo_edge.answer_cache import AnswerCache
@@ -36,6 +37,7 @@ from tokaroo_edge.authguard import AuthFailureGuard, SharedFailureCount
 from tokaroo_edge.completion import Completer
 from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
+from tokaroo_edge.events import EventObserver, Observers
 from tokaroo_edge.holds import Holds
 from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.metrics import BreakerCollector, CompletionMetrics, OutboxCollector
@@ -54,6 +56,7 @@ from tokaroo_edge.routes import (
     models,
     responses,
 )
+from tokaroo_edge.routing import LocalRouting, RemoteRouting, Routing
 from tokaroo_edge.state import EdgeState
 from tokaroo_edge.tokens import load_encoder
 
@@ -114,6 +117,24 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
             first_token_timeout_s=settings.first_token_timeout_s,
             answers=AnswerCache(clients.cache, exact, settings.cache_ttl_seconds),
         )
+        stop_routing = asyncio.Event()
+        routing: Routing = RemoteRouting(clients.router)
+        observer: EventObserver = completion_metrics
+        pool_watch: asyncio.Task[None] | None = None
+        if settings.edge_local_routing:
+            live = await start_decider(
+                settings,
+                local_live=bool(settings.local_ai_base_url),
+                nats_url=settings.nats_url,
+                stop=stop_routing,
+                registry=values,
+            )
+            local = LocalRouting(live.decider, routing)
+            routing, observer, pool_watch = (
+                local,
+                Observers((completion_metrics, local)),
+                live.watch,
+            )
         breakers = BreakerCollector(completer.breakers)
         registry.register(breakers)
         queued = OutboxCollector(outbox)
@@ -124,10 +145,11 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
             auth=Authenticator(clients.ledger, settings.auth_cache_ttl_s),
             completer=completer,
             outbox=outbox,
-            metrics=completion_metrics,
+            metrics=observer,
             holds=Holds(None, clients.ledger),
+            routing=routing,
             embeddings=EmbeddingPipeline(
-                clients, providers, completer.encoder, backlog=outbox, breakers=completer.breakers
+                routing, providers, completer.encoder, backlog=outbox, breakers=completer.breakers
             ),
         )
         state.limiter = RateLimiter(redis) if redis is not None else None
@@ -142,6 +164,9 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
                 yield
         finally:
             state.draining = True
+            stop_routing.set()
+            if pool_watch is not None:
+                pool_watch.cancel()
             await outbox.close(timeout_s=settings.shutdown_grace_s)
             await asyncio.gather(*(p.aclose() for p in providers.values()))
             try:

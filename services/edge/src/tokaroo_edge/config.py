@@ -14,17 +14,24 @@ from tokaroo_common.settings import (
     ProviderSettings,
     local_addr,
 )
+from tokaroo_router import RoutingSettings
 
 
-class EdgeSettings(BaseServiceSettings, ProviderSettings):
+class EdgeSettings(BaseServiceSettings, ProviderSettings, RoutingSettings):
     """The upstream providers' variables (keys, base URLs, LOCAL_AI_*) come from
-    `ProviderSettings`: one adapter is built per live provider."""
+    `ProviderSettings`: one adapter is built per live provider. The routing variables
+    (`RoutingSettings`, the router's own) shape the pool of the in-process routing."""
 
     port: int = EDGE_PORT
     router_addr: str = local_addr(ROUTER_GRPC_PORT)
     cache_addr: str = local_addr(CACHE_GRPC_PORT)
     ledger_addr: str = local_addr(LEDGER_GRPC_PORT)
     auth_cache_ttl_s: float = 1.0
+    # Decide the route in this process for every request that needs no agent session
+    # (`fast`, `max`, a pinned model, embeddings), with the router's own decision code and
+    # pool; `auto` chat still asks the router (it keeps the sessions). Off: every request
+    # asks the router.
+    edge_local_routing: bool = True
     auth_failures_per_minute: int = 30  # per client address, then 429
     # Valkey: per-key rate limits, balance holds and the exact cache (read and written by the
     # edge itself). Unset: no per-key limits, holds at the ledger, the cache service asked

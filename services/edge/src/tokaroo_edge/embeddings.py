@@ -15,7 +15,6 @@ from tokaroo_common.pricing import price
 from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_edge.admission import (
-    RPC_TIMEOUT_S,
     Backlog,
     Limiter,
     check_capacity,
@@ -26,10 +25,10 @@ from tokaroo_edge.auth import Principal
 from tokaroo_edge.breaker import Breakers
 from tokaroo_edge.charges import Bill, bill
 from tokaroo_edge.holds import Holds
-from tokaroo_edge.internal import InternalClients, call
 from tokaroo_edge.key_limits import check_model
 from tokaroo_edge.providers.base import ChatProvider, Target
 from tokaroo_edge.record import RequestRecord
+from tokaroo_edge.routing import Routing
 from tokaroo_edge.schemas import EmbeddingRequest
 from tokaroo_edge.tokens import Encoder
 
@@ -65,7 +64,7 @@ def estimate_embedding_hold(mode: str, decision: router_pb2.RouteDecision, token
 
 @dataclass
 class EmbeddingPipeline:
-    clients: InternalClients
+    routing: Routing
     providers: Mapping[str, ChatProvider]
     encoder: Encoder
     backlog: Backlog
@@ -93,16 +92,13 @@ class EmbeddingPipeline:
         check_model(principal, req.model or "auto")
         await check_rate(limiter, principal, tokens)
         mode = req.model or "auto"
-        decision = await call(
-            self.clients.router.Route(
-                router_pb2.RouteRequest(
-                    request_id=draft.request_id,
-                    tenant_id=principal.tenant_id,
-                    model=mode,
-                    input_tokens=max(counts),
-                    endpoint="embeddings",
-                ),
-                timeout=RPC_TIMEOUT_S,
+        decision = await self.routing.route(
+            router_pb2.RouteRequest(
+                request_id=draft.request_id,
+                tenant_id=principal.tenant_id,
+                model=mode,
+                input_tokens=max(counts),
+                endpoint="embeddings",
             )
         )
         await holds.hold(

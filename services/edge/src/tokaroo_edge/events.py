@@ -82,7 +82,20 @@ class EventDraft:
 
 
 class EventObserver(Protocol):
-    def observe(self, draft: EventDraft) -> None: ...
+    """Sees every event as it is emitted: its draft (internal timing) and the event."""
+
+    def observe(self, draft: EventDraft, event: events_pb2.CompletionEvent) -> None: ...
+
+
+@dataclass(frozen=True)
+class Observers:
+    """Several observers as one (e.g. the metrics and the in-process routing's health)."""
+
+    each: tuple[EventObserver, ...]
+
+    def observe(self, draft: EventDraft, event: events_pb2.CompletionEvent) -> None:
+        for observer in self.each:
+            observer.observe(draft, event)
 
 
 class EventSink(Protocol):
@@ -94,9 +107,10 @@ class EventSink(Protocol):
 def emit(outbox: EventSink, draft: EventDraft, observer: EventObserver | None = None) -> None:
     """Queue the event, with the current trace context in its headers (so its consumers join
     the request's trace), and count it in the metrics."""
-    data = draft.to_proto().SerializeToString()
+    event = draft.to_proto()
+    data = event.SerializeToString()
     if observer is not None:
-        observer.observe(draft)
+        observer.observe(draft, event)
     try:
         outbox.put(OutboxItem(COMPLETION_SUBJECT, data, draft.request_id, trace_headers()))
     except OutboxFull:

@@ -11,6 +11,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from tokaroo_common.metrics import SERVICE_TIME_BUCKETS
 from tokaroo_common.outbox import Outbox
+from tokaroo_proto.events.v1 import events_pb2
 
 from tokaroo_edge.breaker import Breakers
 from tokaroo_edge.events import EventDraft
@@ -53,7 +54,7 @@ class CompletionMetrics:
             registry=registry,
         )
 
-    def observe(self, draft: EventDraft) -> None:
+    def observe(self, draft: EventDraft, event: events_pb2.CompletionEvent) -> None:
         self._tokens_in.inc(draft.input_tokens)
         self._tokens_out.inc(draft.output_tokens)
         if draft.charged_nano:

@@ -89,7 +89,7 @@ async def serve_chat(
         no_cache = "no-cache" in request.headers.get("x-tokaroo-cache-control", "").lower()
         async with cancelled_if_client_leaves(request):
             adm = await admit(
-                state.clients,
+                state.routing,
                 state.completer.encoder,
                 state.outbox,
                 req,

@@ -17,6 +17,7 @@ from tokaroo_edge.holds import Holds
 from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.ratelimit import RateLimiter
 from tokaroo_edge.record import RequestRecord
+from tokaroo_edge.routing import Routing
 
 
 @dataclass
@@ -28,6 +29,7 @@ class EdgeState:
     embeddings: EmbeddingPipeline
     outbox: Outbox
     holds: Holds
+    routing: Routing
     limiter: RateLimiter | None = None
     metrics: EventObserver | None = None
     auth_guard: AuthFailureGuard = field(default_factory=AuthFailureGuard)

@@ -1,9 +1,17 @@
-"""The router's public surface for other services: the model-pool snapshot contract (its
-format, its validation, and where snapshots are published). The market-research job builds
-and publishes snapshots with these; everything else in the package is the router's own.
+"""The router's public surface for other services:
+- the model-pool snapshot contract (its format, its validation, and where snapshots are
+  published): the market-research job builds and publishes snapshots with these;
+- the routing decision, for a process that decides in process (the edge, for every request
+  that needs no agent session): a live decider, the settings it reads, which requests need
+  the router's sessions, and what a completion event says about a provider's health.
+Everything else in the package is the router's own.
 
 A repository test (tests/repo/test_dependencies.py) keeps other services to this surface."""
 
+from tokaroo_router.config import RoutingSettings
+from tokaroo_router.decide import Decider, uses_session
+from tokaroo_router.event_feed import Observation, observation
+from tokaroo_router.live import LiveDecider, start_decider
 from tokaroo_router.pool import TIERS, ModelEntry, Pool, default_pool_path, parse_pool
 from tokaroo_router.pool_validate import validate
 from tokaroo_router.pool_watch import CURRENT_KEY, POOL_SUBJECT, pool_bucket
@@ -12,10 +20,17 @@ __all__ = [
     "CURRENT_KEY",
     "POOL_SUBJECT",
     "TIERS",
+    "Decider",
+    "LiveDecider",
     "ModelEntry",
+    "Observation",
     "Pool",
+    "RoutingSettings",
     "default_pool_path",
+    "observation",
     "parse_pool",
     "pool_bucket",
+    "start_decider",
+    "uses_session",
     "validate",
 ]

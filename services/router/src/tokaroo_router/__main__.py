@@ -16,18 +16,9 @@ from tokaroo_common.observability import Observability
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
 
 from tokaroo_router.config import RouterSettings
-from tokaroo_router.difficulty_model import load_model
 from tokaroo_router.event_feed import health_handler, router_feed
-from tokaroo_router.pool import (
-    Pool,
-    default_pool_path,
-    load_pool,
-    only_providers,
-    with_local_model,
-)
-from tokaroo_router.pool_watch import PoolWatcher, start_pool_watch
-from tokaroo_router.provider_health import Health, HealthConfig
-from tokaroo_router.server import PoolHolder, RouterServicer
+from tokaroo_router.live import start_decider
+from tokaroo_router.server import RouterServicer
 from tokaroo_router.session_feed import session_handler
 from tokaroo_router.session_store import (
     FallbackSessionStore,
@@ -42,18 +33,7 @@ log = logging.getLogger("tokaroo_router")
 
 
 async def serve(settings: RouterSettings) -> None:
-    base = load_pool(settings.pool_file or default_pool_path())
-
-    def local(p: Pool) -> Pool:
-        p = only_providers(p, settings.router_providers)
-        return (
-            with_local_model(p, settings.local_default_model) if settings.local_ai_base_url else p
-        )
-
-    holder = PoolHolder(local(base))
     stop = shutdown_event()
-    watch = await start_pool_watch(PoolWatcher(holder, base, local), settings.nats_url, stop)
-    pool = holder.current
     obs = Observability.start("router", settings)
     server = obs.grpc_server()
     store: SessionStore = MemorySessionStore()
@@ -64,25 +44,29 @@ async def serve(settings: RouterSettings) -> None:
     )
     if valkey is not None:
         store = FallbackSessionStore(ValkeySessionStore(valkey), MemorySessionStore())
-    servicer = RouterServicer(
-        holder,
-        load_model(),
-        Health(HealthConfig(half_life_s=settings.router_latency_half_life_s)),
+    sessions = SessionBook(store, enabled=settings.prompt_caching)
+    live = await start_decider(
+        settings,
+        local_live=bool(settings.local_ai_base_url),
+        nats_url=settings.nats_url,
+        stop=stop,
         registry=obs.registry,
-        sessions=SessionBook(store, enabled=settings.prompt_caching),
+        sessions=sessions,
     )
-    router_pb2_grpc.add_RouterServiceServicer_to_server(servicer, server)
+    decider, watch = live.decider, live.watch
+    pool = decider.pools.current
+    router_pb2_grpc.add_RouterServiceServicer_to_server(RouterServicer(decider), server)
     feed = asyncio.create_task(
         router_feed(
             settings.nats_url,
             [
                 health_handler(
-                    lambda: holder.current,
-                    lambda o: servicer.observe(
+                    lambda: decider.pools.current,
+                    lambda o: decider.observe(
                         o.provider, o.upstream_model, ok=o.ok, slowness=o.slowness
                     ),
                 ),
-                session_handler(servicer.sessions),
+                session_handler(sessions),
             ],
             stop,
         ),
