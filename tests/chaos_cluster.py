@@ -12,9 +12,11 @@ directly. Afterwards:
 - `availability`: the share of every other request that succeeded (target >= 0.99);
 - `lost_events`: successful completions with no usage row; `double_charges`: completions
   charged more than once or more than the client was shown;
-- each tenant's balance equals the sum of its ledger entries; ClickHouse's totals (summed
-  over both sinks, one embedded store each) equal the ledger's; `analytics_cross_store_duplicates`
-  counts events a redelivery put in both local stores (one ClickHouse server dedupes them).
+- each tenant's balance equals the sum of its ledger entries; what one shared ClickHouse
+  would hold equals the ledger's total: once the load has settled the analytics sinks are
+  stopped and their embedded stores united, one row per request_id (tests/analytics_stores.py
+  says why); `analytics_cross_store_duplicates` counts the events a redelivery put in both
+  local stores, which one ClickHouse server would fold (information, not a failure).
 
 Usage: python -m tests.chaos_cluster [--seconds-per-fault N] [--out FILE]
 """
@@ -36,8 +38,11 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
+from tokaroo_cli.stack import replica_names
 from tokaroo_common.money import usd_to_nano
+from tokaroo_ledger.analytics.config import AnalyticsSettings
 
+from tests.analytics_stores import StoreUnion, read_stores, unite
 from tests.chaos import Load, Outcome, _ledger_check, analytics_totals
 from tests.harness import Stack, running_cluster
 
@@ -227,18 +232,7 @@ def run_cluster_chaos(
     # restart); the share without their windows is what the replicas alone achieve.
     replicated = [o for o in others if fault_window(kills, o.started) not in SINGLE_INSTANCE]
     successes = [o for o in outcomes if o.kind == "ok"]
-    deadline = time.monotonic() + settle_timeout_s
-    while True:
-        ledger = asyncio.run(_ledger_check(stack, tenant, successes))
-        analytics = asyncio.run(analytics_totals(stack, tenant))
-        settled = (
-            ledger["successes_not_charged_exactly_count"] == 0
-            and analytics is not None
-            and analytics[0] == ledger["charged_total_nano"]
-        )
-        if settled or time.monotonic() > deadline:
-            break
-        time.sleep(1)
+    ledger, analytics = settle(stack, tenant, successes, settle_timeout_s)
     usage_ids = _usage_ids(stack, tenant)
     lost = sum(1 for o in successes if o.request_id not in usage_ids)
     by_fault: dict[str, Counter[str]] = {}
@@ -266,16 +260,13 @@ def run_cluster_chaos(
         ],
         "ledger": ledger,
         "balance_equals_entries": ledger["balance_equals_entries"],
-        "analytics_charged_nano": analytics[0] if analytics else None,
-        "analytics_requests": analytics[1] if analytics else None,
-        # Each local sink owns its own embedded ClickHouse: an event redelivered to the other
-        # sink (its ack lost with a NATS node) is stored in both, and only a shared ClickHouse
-        # (ReplacingMergeTree on request_id, read with FINAL) folds the two into one.
-        "analytics_cross_store_duplicates": (analytics[1] - ledger["usage_rows"])
-        if analytics
-        else None,
-        "analytics_equals_ledger": analytics is not None
-        and analytics[0] == ledger["charged_total_nano"],
+        # The union of the sinks' stores, one row per request_id: what one ClickHouse holds.
+        "analytics_charged_nano": analytics.charged_nano,
+        "analytics_requests": analytics.requests,
+        "analytics_store_rows": analytics.store_rows,
+        # Events a redelivery (an ack lost with a NATS node) put in both local stores.
+        "analytics_cross_store_duplicates": analytics.cross_store_duplicates,
+        "analytics_equals_ledger": analytics.charged_nano == ledger["charged_total_nano"],
         "client_visible_cost_nano": sum(o.cost_nano or 0 for o in successes),
         "balance_drop_nano": usd_to_nano("100") - ledger["balance_nano"],
         "topology": {
@@ -284,6 +275,46 @@ def run_cluster_chaos(
             "load_balancer": "haproxy",
         },
     }
+
+
+def analytics_union(stack: Stack, tenant: str) -> StoreUnion:
+    """Stop the analytics sinks (SIGTERM) and unite their stores' rows of the tenant; the
+    sinks stay stopped."""
+    names = replica_names(stack.layout, "analytics")
+    default_database = AnalyticsSettings.model_fields["clickhouse_database"].default
+    envs = [stack.procs[n].spec.env for n in names]
+    databases = {e.get("TOKAROO_CLICKHOUSE_DATABASE", default_database) for e in envs}
+    assert len(databases) == 1, f"the sinks write different databases: {databases}"
+    for name in names:
+        stack.procs[name].stop()
+    dsns = [e["TOKAROO_CLICKHOUSE_DSN"] for e in envs]
+    return unite(read_stores(dsns, databases.pop(), tenant))
+
+
+def settle(
+    stack: Stack, tenant: str, successes: list[Outcome], timeout_s: float
+) -> tuple[dict[str, Any], StoreUnion]:
+    """Wait until every success is charged and the analytics stores' union holds the
+    ledger's total (or the time is up); the ledger check and that union.
+
+    The union needs the sinks stopped, so it is read only once the sinks' own totals reach
+    the ledger's: each store dedupes itself, so their sum is at least the union, and below
+    the ledger's total the union cannot match yet. When it still falls short (an event not
+    yet stored), the sinks are started again and the wait goes on."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        ledger = asyncio.run(_ledger_check(stack, tenant, successes))
+        totals = asyncio.run(analytics_totals(stack, tenant))
+        charged = ledger["charged_total_nano"]
+        ledger_settled = ledger["successes_not_charged_exactly_count"] == 0
+        late = time.monotonic() > deadline
+        if late or (ledger_settled and totals is not None and totals[0] >= charged):
+            union = analytics_union(stack, tenant)
+            if late or (ledger_settled and union.charged_nano == charged):
+                return ledger, union
+            for name in replica_names(stack.layout, "analytics"):
+                stack.procs[name].start()
+        time.sleep(1)
 
 
 def _usage_ids(stack: Stack, tenant: str) -> set[str]:
