@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,8 @@ async def test_outdated_parts_are_removed_serially(warehouse: Warehouse) -> None
     assert {"completion_events", "usage_hourly", "provider_hourly"} <= set(ddl)
     for name in ("completion_events", "usage_hourly", "provider_hourly"):
         assert "concurrent_part_removal_threshold = 1000000000" in ddl[name], name
+        # migration 0005: the in-memory deduplication log stays small (issue #20's soak)
+        assert re.search(r"non_replicated_deduplication_window = 1000\b", ddl[name]), name
 
 
 async def test_raw_table_design(warehouse: Warehouse) -> None:
