@@ -2,8 +2,9 @@
 runs in `make test`).
 
 Each fault in turn, while a load generator keeps sending chat completions (plain and
-streamed): kill -9 and restart a service or a server, or make the providers slow, failing or
-flapping. Afterwards the invariants are checked:
+streamed; `auto`, routed by the router, and `fast`, routed in the edge's process): kill -9 and
+restart a service or a server, or make the providers slow, failing or flapping. Afterwards
+the invariants are checked:
 - every request succeeded or got a clean OpenAI-shaped error (a dropped connection is only
   accepted while the edge itself is down);
 - every successful completion is charged exactly once, at the cost the client was shown;
@@ -73,7 +74,8 @@ class Load:
         started = time.monotonic()
         stream = i % 3 == 0
         body = {
-            "model": "auto",
+            # Both routing paths: `auto` asks the router, `fast` is routed in the edge.
+            "model": "fast" if i % 2 else "auto",
             "max_tokens": 48,
             "stream": stream,
             "messages": [{"role": "user", "content": f"chaos request {i}"}],
