@@ -71,6 +71,7 @@ def load_anyio_backend() -> None:
     anyio.get_cancelled_exc_class()
 
 
+HOLD_BACKOFF_CAP_S = 0.4  # see EdgeSettings.hold_valkey_retries
 _UNTRACED: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
@@ -153,8 +154,18 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
             ),
         )
         state.limiter = RateLimiter(redis) if redis is not None else None
-        if redis is not None:
-            state.holds = Holds(ReservationBook(redis), clients.ledger)
+        holds_redis = (
+            valkey_client(
+                settings.redis_url,
+                timeout_s=0.5,
+                retries=settings.hold_valkey_retries,
+                backoff_cap_s=HOLD_BACKOFF_CAP_S,
+            )
+            if settings.redis_url
+            else None
+        )
+        if holds_redis is not None:
+            state.holds = Holds(ReservationBook(holds_redis), clients.ledger)
         state.auth_guard = AuthFailureGuard(limit=settings.auth_failures_per_minute)
         if redis is not None:
             state.auth_failures_shared = SharedFailureCount(redis)
@@ -176,6 +187,8 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
             await clients.close()
             if redis is not None:
                 await redis.aclose()
+            if holds_redis is not None:
+                await holds_redis.aclose()
             registry.unregister(breakers)
             registry.unregister(queued)
 

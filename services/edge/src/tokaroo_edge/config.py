@@ -37,6 +37,11 @@ class EdgeSettings(BaseServiceSettings, ProviderSettings, RoutingSettings):
     # edge itself). Unset: no per-key limits, holds at the ledger, the cache service asked
     # for both cache layers.
     redis_url: str | None = None
+    # A balance hold fails closed (503) when Valkey cannot answer. Before it does, a broken
+    # connection is retried this many times, backing off up to 0.4 s between tries (about
+    # 2 s in all), so a Valkey restart or failover of a second or so costs latency, not
+    # refusals. Other Valkey calls (rate limit, exact cache) degrade instead and retry once.
+    hold_valkey_retries: int = Field(default=6, ge=1)
     max_body_bytes: int = 8 * 1024 * 1024
     connect_timeout_s: float = 2.0
     first_token_timeout_s: float = 60.0
