@@ -28,7 +28,7 @@ from tokaroo_common.outbox import Outbox
 from tokaroo_common.reservations import ReservationBook
 from tokaroo_common.telemetry import grpc_client_interceptors, instrument_fastapi
 from tokaroo_common.valkey import valkey_client
-from tokaroo_router import start_decider
+from tokaroo_router import LiveDecider, start_decider
 
 from tokaroo_edge import errors
 from tokaroo_edge.answer_cache import AnswerCache
@@ -121,7 +121,7 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         stop_routing = asyncio.Event()
         routing: Routing = RemoteRouting(clients.router)
         observer: EventObserver = completion_metrics
-        pool_watch: asyncio.Task[None] | None = None
+        live: LiveDecider | None = None
         if settings.edge_local_routing:
             live = await start_decider(
                 settings,
@@ -131,11 +131,7 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
                 registry=values,
             )
             local = LocalRouting(live.decider, routing)
-            routing, observer, pool_watch = (
-                local,
-                Observers((completion_metrics, local)),
-                live.watch,
-            )
+            routing, observer = local, Observers((completion_metrics, local))
         breakers = BreakerCollector(completer.breakers)
         registry.register(breakers)
         queued = OutboxCollector(outbox)
@@ -176,8 +172,8 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         finally:
             state.draining = True
             stop_routing.set()
-            if pool_watch is not None:
-                pool_watch.cancel()
+            if live is not None:
+                await live.close()
             await outbox.close(timeout_s=settings.shutdown_grace_s)
             await asyncio.gather(*(p.aclose() for p in providers.values()))
             try:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from tokaroo_proto.events.v1 import events_pb2
 from tokaroo_proto.router.v1 import router_pb2, router_pb2_grpc
-from tokaroo_router import Decider, observation, uses_session
+from tokaroo_router import Decider, uses_session
 
 from tokaroo_edge.events import EventDraft
 from tokaroo_edge.internal import call
@@ -57,8 +57,4 @@ class LocalRouting:
         return self.decider.decide_now(request)
 
     def observe(self, draft: EventDraft, event: events_pb2.CompletionEvent) -> None:
-        seen = observation(event, self.decider.pools.current)
-        if seen is not None:
-            self.decider.observe(
-                seen.provider, seen.upstream_model, ok=seen.ok, slowness=seen.slowness
-            )
+        self.decider.learn(event)

@@ -3,14 +3,13 @@
   published): the market-research job builds and publishes snapshots with these;
 - the routing decision, for a process that decides in process (the edge, for every request
   that needs no agent session): a live decider, the settings it reads, which requests need
-  the router's sessions, and what a completion event says about a provider's health.
+  the router's sessions (a decider learns provider health from completion events itself).
 Everything else in the package is the router's own.
 
 A repository test (tests/repo/test_dependencies.py) keeps other services to this surface."""
 
 from tokaroo_router.config import RoutingSettings
 from tokaroo_router.decide import Decider, uses_session
-from tokaroo_router.event_feed import Observation, observation
 from tokaroo_router.live import LiveDecider, start_decider
 from tokaroo_router.pool import TIERS, ModelEntry, Pool, default_pool_path, parse_pool
 from tokaroo_router.pool_validate import validate
@@ -23,11 +22,9 @@ __all__ = [
     "Decider",
     "LiveDecider",
     "ModelEntry",
-    "Observation",
     "Pool",
     "RoutingSettings",
     "default_pool_path",
-    "observation",
     "parse_pool",
     "pool_bucket",
     "start_decider",

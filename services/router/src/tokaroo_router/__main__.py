@@ -53,19 +53,14 @@ async def serve(settings: RouterSettings) -> None:
         registry=obs.registry,
         sessions=sessions,
     )
-    decider, watch = live.decider, live.watch
+    decider = live.decider
     pool = decider.pools.current
     router_pb2_grpc.add_RouterServiceServicer_to_server(RouterServicer(decider), server)
     feed = asyncio.create_task(
         router_feed(
             settings.nats_url,
             [
-                health_handler(
-                    lambda: decider.pools.current,
-                    lambda o: decider.observe(
-                        o.provider, o.upstream_model, ok=o.ok, slowness=o.slowness
-                    ),
-                ),
+                health_handler(decider.learn),
                 session_handler(sessions),
             ],
             stop,
@@ -84,9 +79,7 @@ async def serve(settings: RouterSettings) -> None:
             await stop.wait()
         if heap is not None:
             heap.cancel()
-    watch.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await watch
+    await live.close()
     obs.close()
     if valkey is not None:
         await valkey.aclose()

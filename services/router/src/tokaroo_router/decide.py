@@ -21,10 +21,12 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter
 from tokaroo_common.pricing import cache_prices
+from tokaroo_proto.events.v1 import events_pb2
 from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_router.difficulty import explain, request_features, tier_of
 from tokaroo_router.difficulty_model import DifficultyModel
+from tokaroo_router.event_feed import observation
 from tokaroo_router.pool import Pool
 from tokaroo_router.provider_health import Health
 from tokaroo_router.selection import Decision, Need, select
@@ -79,6 +81,13 @@ class Decider:
     ) -> None:
         """One completion's outcome for a (provider, upstream model) deployment."""
         self.health.observe(provider, model, ok=ok, now=self._clock(), slowness=slowness)
+
+    def learn(self, event: events_pb2.CompletionEvent) -> None:
+        """What a completion event says about its deployment's health (nothing for a cache
+        hit or a request that reached no provider)."""
+        seen = observation(event, self.pools.current)
+        if seen is not None:
+            self.observe(seen.provider, seen.upstream_model, ok=seen.ok, slowness=seen.slowness)
 
     async def decide(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision:
         """The decision, session-aware for `auto` chat when this decider keeps sessions."""

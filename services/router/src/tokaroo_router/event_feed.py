@@ -59,18 +59,14 @@ def slowness(event: events_pb2.CompletionEvent, m: ModelEntry) -> float | None:
     return event.latency_ms / max(expected, 1.0)
 
 
-Observer = Callable[[Observation], None]
-
-
 def health_handler(
-    pool: Callable[[], Pool], observe: Observer
+    learn: Callable[[events_pb2.CompletionEvent], None],
 ) -> Callable[[events_pb2.CompletionEvent], Awaitable[None]]:
-    """The completion-event handler that feeds provider health (see `router_feed`)."""
+    """The completion-event handler that feeds provider health (`Decider.learn`; see
+    `router_feed`)."""
 
     async def on_event(event: events_pb2.CompletionEvent) -> None:
-        obs = observation(event, pool())
-        if obs is not None:
-            observe(obs)
+        learn(event)
 
     return on_event
 

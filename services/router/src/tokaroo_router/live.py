@@ -5,6 +5,7 @@ health. The router process and the edge's in-process routing start theirs the sa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,7 +34,13 @@ def deployment_pool(settings: RoutingSettings, *, local_live: bool) -> Callable[
 @dataclass
 class LiveDecider:
     decider: Decider
-    watch: asyncio.Task[None]  # the pool watch; cancel it at shutdown
+    watch: asyncio.Task[None]  # the pool watch
+
+    async def close(self) -> None:
+        """Stop watching the pool (at shutdown)."""
+        self.watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.watch
 
 
 async def start_decider(
