@@ -63,6 +63,34 @@ async def test_a_hold_is_idempotent_on_its_request_id(book: ReservationBook) -> 
     assert other.status == "balance" and other.available_nano == 40
 
 
+async def test_a_hold_and_a_read_share_one_round_trip(book: ReservationBook) -> None:
+    tenant = await _loaded(book, 100)
+    redis = book._redis
+    await redis.set("tk:test:entry", b"stored answer")
+    result, value = await book.hold_and_get(
+        tenant, "r1", 60, now_ms=NOW, ttl_ms=60_000, key=KeyBudget("k"), get="tk:test:entry"
+    )
+    assert result.ok and value == b"stored answer"
+    refused, absent = await book.hold_and_get(
+        tenant, "r2", 60, now_ms=NOW, ttl_ms=60_000, get="tk:test:absent"
+    )
+    assert (refused.status, refused.available_nano, absent) == ("balance", 40, None)
+    cold, _ = await book.hold_and_get(str(uuid.uuid4()), "r", 1, now_ms=NOW, ttl_ms=1, get="x")
+    assert cold.status == "cold"
+
+
+async def test_a_hold_and_read_loads_a_script_valkey_lost(book: ReservationBook) -> None:
+    tenant = await _loaded(book, 100)
+    await book._redis.script_flush()  # as after a Valkey restart
+    await book._redis.set("tk:test:entry2", b"v")
+    result, value = await book.hold_and_get(
+        tenant, "r1", 60, now_ms=NOW, ttl_ms=60_000, get="tk:test:entry2"
+    )
+    assert result.ok and value == b"v"
+    again, _ = await book.hold_and_get(tenant, "r2", 60, now_ms=NOW, ttl_ms=60_000, get="x")
+    assert again.status == "balance"  # the first hold counts: it ran once, not twice
+
+
 async def test_a_zero_hold_is_placed_and_released(book: ReservationBook) -> None:
     tenant = await _loaded(book, 100)
     assert (await book.hold(tenant, "probe", 0, now_ms=NOW, ttl_ms=1_000, key=KeyBudget("k"))).ok

@@ -6,7 +6,9 @@ from typing import Any
 
 import orjson
 import pytest
+from tokaroo_common.cache_keys import exact_key
 from tokaroo_common.errors import InsufficientBalance, RateLimited, ServiceUnavailable
+from tokaroo_common.reservations import HoldOutcome
 from tokaroo_edge.admission import (
     admit,
     cached_answer,
@@ -16,7 +18,9 @@ from tokaroo_edge.admission import (
 )
 from tokaroo_edge.answer_cache import MISS, ROUTE_FIELD, with_route
 from tokaroo_edge.chat_request import parse_chat
+from tokaroo_edge.holds import Holds
 from tokaroo_edge.ratelimit import Limits
+from tokaroo_edge.routing import RemoteRouting
 from tokaroo_edge.schemas import ChatCompletionRequest
 from tokaroo_edge.tokens import load_encoder
 from tokaroo_proto.cache.v1 import cache_pb2
@@ -224,3 +228,145 @@ def test_a_semantic_hit_never_stands_for_the_route() -> None:
     body = with_route(_answer("hi", 3), router_pb2.RouteDecision(tier="frontier"))
     found = cached_answer(parse_chat(chat(), load_encoder()), _hit(body))
     assert found is not None and found.decision is None and ROUTE_FIELD not in found.body
+
+
+# ---- the exact read and the hold in one Valkey round trip --------------------------------
+
+
+class FakeBook:
+    """The reservation book (tokaroo_common.reservations.ReservationBook) as a dict: a hold
+    placed again on a request id replaces the first; `rounds` counts Valkey round trips."""
+
+    def __init__(self, balance: int) -> None:
+        self.balance = balance
+        self.holds: dict[str, int] = {}
+        self.values: dict[str, bytes] = {}
+        self.rounds: list[str] = []
+
+    def _hold(self, request_id: str, amount: int) -> HoldOutcome:
+        self.holds.pop(request_id, None)
+        available = self.balance - sum(self.holds.values())
+        if available < amount:
+            return HoldOutcome("balance", available)
+        self.holds[request_id] = amount
+        return HoldOutcome("ok", available)
+
+    async def hold(self, tenant_id: str, request_id: str, amount: int, **_: Any) -> HoldOutcome:
+        self.rounds.append("hold")
+        return self._hold(request_id, amount)
+
+    async def hold_and_get(
+        self, tenant_id: str, request_id: str, amount: int, *, get: str, **_: Any
+    ) -> tuple[HoldOutcome, bytes | None]:
+        self.rounds.append("hold+get")
+        return self._hold(request_id, amount), self.values.get(get)
+
+
+class RoutedHere:
+    """Routing that decides here (LocalRouting's part of the protocol) over the fake router."""
+
+    def __init__(self, edge: Any) -> None:
+        self._remote = RemoteRouting(edge.router)
+        self.last: router_pb2.RouteDecision | None = None
+
+    async def route(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision:
+        self.last = await self._remote.route(request)
+        return self.last
+
+    def recent(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision | None:
+        return self.last
+
+
+async def admit_here(
+    edge: Any, routing: RoutedHere, book: FakeBook, text: str, request_id: str
+) -> tuple[Any, Any]:
+    record = edge.record(request_id)
+    req = chat(model="fast", max_tokens=50, messages=[{"role": "user", "content": text}])
+    adm = await admit(
+        routing,
+        edge.state.completer.encoder,
+        edge.outbox,
+        req,
+        edge.principal,
+        record,
+        no_cache=False,
+        holds=Holds(book, edge.ledger),  # type: ignore[arg-type]
+        hold_ttl_ms=60_000,
+        limiter=None,
+        answers=edge.state.completer.answers,
+    )
+    return adm, record
+
+
+async def test_after_a_first_decision_the_exact_read_rides_with_the_hold(edge: Any) -> None:
+    with_exact(edge)
+    edge.route("a")
+    routing, book = RoutedHere(edge), FakeBook(10**12)
+    first, _ = await admit_here(edge, routing, book, "one", "r1")
+    assert book.rounds == ["hold"]  # nothing decided yet: GET, route, hold
+    adm, record = await admit_here(edge, routing, book, "two", "r2")
+    assert book.rounds == ["hold", "hold+get"] and not adm.lookup.hit
+    own = estimate_hold("fast", adm.decision, adm.prompt_tokens, 50, False)
+    assert record.hold_nano == book.holds["r2"] >= own
+    assert len(edge.router.requests) == 2 and edge.ledger.holds == []
+
+
+async def test_an_exact_hit_read_with_the_hold_is_not_routed(edge: Any) -> None:
+    answers = with_exact(edge).entries
+    edge.route("a")
+    routing, book = RoutedHere(edge), FakeBook(10**12)
+    await admit_here(edge, routing, book, "warm-up", "r1")
+    decided = len(edge.router.requests)
+    text = "cached question"
+    req = chat(model="fast", max_tokens=50, messages=[{"role": "user", "content": text}])
+    key = parse_chat(req, load_encoder(), "").exact_key
+    body = orjson.dumps(with_route(_answer("stored", 3), edge.decision("a")))
+    answers[(edge.principal.tenant_id, key)] = body  # (the fake exact layer's own read)
+    book.values[exact_key(edge.principal.tenant_id, key)] = body
+    edge.state.completer.answers.pool.version = "pool-1"
+    adm, record = await admit_here(edge, routing, book, text, "r2")
+    assert adm.lookup.hit and adm.hit_body is not None
+    assert book.rounds == ["hold", "hold+get"] and len(edge.router.requests) == decided
+    assert record.hold_nano >= estimate_hold("fast", adm.decision, adm.prompt_tokens, 50, True)
+
+
+async def test_a_hold_refused_at_the_ceiling_is_placed_at_the_requests_own(edge: Any) -> None:
+    with_exact(edge)
+    edge.route("a")
+    routing = RoutedHere(edge)
+    await admit_here(edge, routing, FakeBook(10**12), "warm-up", "r1")
+    probe = estimate_hold("fast", edge.decision("a"), 2, 50, False)
+    book = FakeBook(probe * 3 // 2)  # enough for this request, not for the ceiling
+    dear = edge.decision("a")
+    dear.candidates[0].output_nano_per_token *= 10
+    routing.last = dear  # the latest decision was for dearer candidates
+    adm, record = await admit_here(edge, routing, book, "hi", "r2")
+    own = estimate_hold("fast", adm.decision, adm.prompt_tokens, 50, False)
+    assert book.rounds == ["hold+get", "hold"] and book.holds == {"r2": own}
+    assert record.hold_nano == own
+
+
+async def test_a_request_dearer_than_the_latest_decision_is_held_again(edge: Any) -> None:
+    with_exact(edge)
+    edge.route("a")
+    routing, book = RoutedHere(edge), FakeBook(10**12)
+    await admit_here(edge, routing, book, "warm-up", "r1")
+    cheap = edge.decision("a")
+    cheap.candidates[0].input_nano_per_token = cheap.candidates[0].output_nano_per_token = 0
+    cheap.baseline_input_nano_per_token = cheap.baseline_output_nano_per_token = 0
+    routing.last = cheap
+    adm, record = await admit_here(edge, routing, book, "a dearer one", "r2")
+    own = estimate_hold("fast", adm.decision, adm.prompt_tokens, 50, False)
+    assert book.rounds[-2:] == ["hold+get", "hold"] and book.holds["r2"] == own > 0
+    assert record.hold_nano == own
+
+
+async def test_a_hold_refused_for_the_balance_is_still_a_402(edge: Any) -> None:
+    with_exact(edge)
+    edge.route("a")
+    routing = RoutedHere(edge)
+    await admit_here(edge, routing, FakeBook(10**12), "warm-up", "r1")
+    book = FakeBook(1)
+    with pytest.raises(InsufficientBalance):
+        await admit_here(edge, routing, book, "no money", "r2")
+    assert book.holds == {}

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from tokaroo_common.errors import ServiceUnavailable
 
@@ -236,6 +237,14 @@ def spend_key(tenant_id: str, key_id: str) -> str:
     return f"{_tag(tenant_id)}:k:{key_id}"
 
 
+def hold_keys(tenant_id: str, key: KeyBudget | None) -> list[str]:
+    """KEYS of the hold script: the tenant's, then the key's spend (the acct again for none).
+    Pure."""
+    keys = tenant_keys(tenant_id)
+    keys.append(spend_key(tenant_id, key.key_id) if key is not None else keys[0])
+    return keys
+
+
 def hold_args(
     request_id: str, amount: int, now_ms: int, ttl_ms: int, key: KeyBudget | None
 ) -> list[Any]:
@@ -299,10 +308,39 @@ class ReservationBook:
         ttl_ms: int,
         key: KeyBudget | None = None,
     ) -> HoldOutcome:
-        keys = tenant_keys(tenant_id)
-        keys.append(spend_key(tenant_id, key.key_id) if key is not None else keys[0])
+        keys = hold_keys(tenant_id, key)
         reply = await self._hold(keys=keys, args=hold_args(request_id, amount, now_ms, ttl_ms, key))
         return outcome(reply)
+
+    async def hold_and_get(
+        self,
+        tenant_id: str,
+        request_id: str,
+        amount: int,
+        *,
+        now_ms: int,
+        ttl_ms: int,
+        key: KeyBudget | None = None,
+        get: str,
+    ) -> tuple[HoldOutcome, bytes | None]:
+        """`hold`, and a GET of the key `get` in the same round trip (the request path reads
+        its exact-cache entry beside its hold). The script runs by its SHA: a pipeline's own
+        script check would cost a round trip more. If Valkey lost the script (a restart), the
+        hold runs again alone, which loads it."""
+        keys = hold_keys(tenant_id, key)
+        args = hold_args(request_id, amount, now_ms, ttl_ms, key)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.evalsha(self._hold.sha, len(keys), *keys, *args)
+            pipe.get(get)
+            reply, value = await pipe.execute(raise_on_error=False)
+        if isinstance(value, Exception):
+            raise value
+        read = value if value is None or isinstance(value, bytes) else str(value).encode()
+        if isinstance(reply, NoScriptError):
+            reply = await self._hold(keys=keys, args=args)
+        elif isinstance(reply, Exception):
+            raise reply
+        return outcome(reply), read
 
     async def apply(self, batch: Sequence[Settled]) -> None:
         """Mirror each tenant's committed batch and release its settled holds."""

@@ -15,7 +15,7 @@ from tokaroo_common.turns import tool_call_ids
 from tokaroo_proto.cache.v1 import cache_pb2
 from tokaroo_proto.router.v1 import router_pb2
 
-from tokaroo_edge.answer_cache import MISS, AnswerCache, take_route
+from tokaroo_edge.answer_cache import MISS, AnswerCache, exact_answer, take_route
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.chat_request import ChatRequest, parse_chat
 from tokaroo_edge.holds import Holds
@@ -100,34 +100,35 @@ async def admit(
     prompt_tokens = chat.prompt_tokens
     await check_rate(limiter, principal, prompt_tokens + (req.output_limit or 0))
     policy = "none" if no_cache else cache_policy(req.model)
+    request = route_request(req, chat, principal, request_id)
 
     async def route() -> router_pb2.RouteDecision:
-        decision = await routing.route(
-            router_pb2.RouteRequest(
-                request_id=request_id,
-                tenant_id=principal.tenant_id,
-                model=req.model,
-                input_tokens=prompt_tokens,
-                max_output_tokens=req.output_limit or 0,
-                needs_tools=bool(req.tools),
-                needs_vision=chat.needs_vision,
-                needs_json_schema=chat.needs_json_schema,
-                conversation=chat.conversation,
-                endpoint="chat.completions",
-                session_hint=chat.session_hint,
-                tools_digest=chat.tools_digest,
-            )
-        )
+        decision = await routing.route(request)
         answers.pool.version = decision.pool_version
         return decision
 
     decision: router_pb2.RouteDecision | None = None
     lookup, found = MISS, None
+    held = 0
     if policy != "none":
-        # The exact layer first (one Valkey GET): a hit whose entry keeps its route facts,
-        # made on the router's current pool, is answered without the router. Past it, Route
-        # and the service's lookup together.
-        exact = await answers.exact_lookup(principal.tenant_id, chat)
+        # The exact layer first: a hit whose entry keeps its route facts, made on the current
+        # pool, is answered without routing. For a kind of request this process routes
+        # itself, the exact read and the hold go to Valkey in one round trip, the hold sized
+        # on its latest such decision (enough for a hit or a miss; placed again below if this
+        # request's own estimate is larger). Past a miss, Route and the service's lookup
+        # together.
+        entry = answers.exact_entry(principal.tenant_id, chat)
+        recent = routing.recent(request) if entry is not None and holds.in_valkey else None
+        if recent is not None and entry is not None:
+            ceiling = max(
+                estimate_hold(req.model, recent, prompt_tokens, req.output_limit, hit)
+                for hit in (False, True)
+            )
+            placed, body = await holds.hold_reading(principal, record, ceiling, hold_ttl_ms, entry)
+            held = ceiling if placed else 0
+            exact: cache_pb2.LookupResponse | None = exact_answer(body)
+        else:
+            exact = await answers.exact_lookup(principal.tenant_id, chat)
         found = cached_answer(chat, exact) if exact is not None else None
         if found is not None and exact is not None:
             lookup = exact
@@ -142,8 +143,29 @@ async def admit(
     if decision is None:
         decision = await route()
     amount = estimate_hold(req.model, decision, prompt_tokens, req.output_limit, lookup.hit)
-    await holds.hold(principal, record, amount, hold_ttl_ms)
+    if amount > held:  # a hold placed again replaces the first
+        await holds.hold(principal, record, amount, hold_ttl_ms)
     return Admission(decision, lookup, policy, chat, found.body if found else None)
+
+
+def route_request(
+    req: ChatCompletionRequest, chat: ChatRequest, principal: Principal, request_id: str
+) -> router_pb2.RouteRequest:
+    """What the router is asked for a chat request. Pure."""
+    return router_pb2.RouteRequest(
+        request_id=request_id,
+        tenant_id=principal.tenant_id,
+        model=req.model,
+        input_tokens=chat.prompt_tokens,
+        max_output_tokens=req.output_limit or 0,
+        needs_tools=bool(req.tools),
+        needs_vision=chat.needs_vision,
+        needs_json_schema=chat.needs_json_schema,
+        conversation=chat.conversation,
+        endpoint="chat.completions",
+        session_hint=chat.session_hint,
+        tools_digest=chat.tools_digest,
+    )
 
 
 def estimate_hold(

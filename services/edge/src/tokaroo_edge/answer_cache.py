@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from tokaroo_common.cache_keys import exact_key
 from tokaroo_common.exact_cache import ExactCache
 from tokaroo_common.policy import semantic_answer, semantic_request
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
@@ -24,6 +25,13 @@ log = logging.getLogger(__name__)
 MISS = cache_pb2.LookupResponse(hit=False, outcome="miss")
 STORE_TIMEOUT_S = 2.0
 ROUTE_FIELD = "tokaroo_route"  # in a stored answer: see with_route
+
+
+def exact_answer(body: bytes | None) -> cache_pb2.LookupResponse:
+    """An exact entry's value (None: absent) as a lookup's answer. Pure."""
+    if body is None:
+        return MISS
+    return cache_pb2.LookupResponse(hit=True, outcome="exact", response_json=body, similarity=1.0)
 
 
 @dataclass
@@ -53,12 +61,12 @@ class AnswerCache:
         that also keeps the balance holds: a slow one slows every request anyway)."""
         if self.exact is None:
             return None
-        body = await self.exact.get(tenant_id, chat.exact_key)
-        if body is None:
-            return MISS
-        return cache_pb2.LookupResponse(
-            hit=True, outcome="exact", response_json=body, similarity=1.0
-        )
+        return exact_answer(await self.exact.get(tenant_id, chat.exact_key))
+
+    def exact_entry(self, tenant_id: str, chat: ChatRequest) -> str | None:
+        """The Valkey key of the request's exact entry, for a caller that reads it in a
+        round trip of its own (the hold's); None without an exact layer here."""
+        return None if self.exact is None else exact_key(tenant_id, chat.exact_key)
 
     def asks_service(self, policy: str, chat: ChatRequest) -> bool:
         """Whether a lookup past the exact layer here asks the cache service: for both

@@ -50,12 +50,52 @@ def refusal(outcome: HoldOutcome, key: KeyBudget, now: datetime) -> ledger_pb2.H
     return resp
 
 
+def unavailable(exc: BaseException) -> ServiceUnavailable:
+    """The 503 of a hold Valkey could not place (logged here: the cause stays internal)."""
+    log.warning("reservation book unavailable", extra={"error": repr(exc)})
+    return ServiceUnavailable(
+        "Tokaroo cannot check balances right now. Please retry.", retry_after=1
+    )
+
+
 class Holds:
     def __init__(
         self, book: ReservationBook | None, ledger: ledger_pb2_grpc.LedgerServiceStub
     ) -> None:
         self._book = book
         self._ledger = ledger
+
+    @property
+    def in_valkey(self) -> bool:
+        """Whether holds are placed in Valkey (else every hold goes through the ledger)."""
+        return self._book is not None
+
+    async def hold_reading(
+        self, principal: Principal, record: RequestRecord, amount: int, ttl_ms: int, read: str
+    ) -> tuple[bool, bytes | None]:
+        """Try to reserve `amount` and read the Valkey key `read`, in one round trip: (held,
+        the value read). Not held (a refusal, a cold mirror, a fence), the caller holds
+        again through `hold`, which words each refusal and takes a cold mirror to the
+        ledger. 503 while Valkey is unreachable, as `hold`."""
+        draft = record.draft
+        if self._book is None:
+            raise RuntimeError("hold_reading needs the reservation book (in_valkey)")
+        now = datetime.now(UTC)
+        try:
+            result, value = await self._book.hold_and_get(
+                draft.tenant_id,
+                draft.request_id,
+                amount,
+                now_ms=int(time.time() * 1000),
+                ttl_ms=ttl_ms,
+                key=key_budget(principal, now),
+                get=read,
+            )
+        except (RedisError, OSError) as exc:
+            raise unavailable(exc) from exc
+        if result.ok:
+            record.held(amount)
+        return result.ok, value
 
     async def hold(
         self, principal: Principal, record: RequestRecord, amount: int, ttl_ms: int
@@ -78,10 +118,7 @@ class Holds:
                     key=key,
                 )
             except (RedisError, OSError) as exc:
-                log.warning("reservation book unavailable", extra={"error": repr(exc)})
-                raise ServiceUnavailable(
-                    "Tokaroo cannot check balances right now. Please retry.", retry_after=1
-                ) from exc
+                raise unavailable(exc) from exc
             if outcome.ok:
                 record.held(amount)
                 return

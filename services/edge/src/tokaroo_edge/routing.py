@@ -26,6 +26,12 @@ RPC_TIMEOUT_S = 5.0
 class Routing(Protocol):
     async def route(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision: ...
 
+    def recent(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision | None:
+        """This process's latest decision for requests of the same kind (endpoint and model
+        value), made here: what a hold can be sized on before this request's own decision
+        is made. None when there is none yet, or only the router decides such requests."""
+        ...
+
 
 class RemoteRouting:
     """Every decision from the router service."""
@@ -42,6 +48,9 @@ class RemoteRouting:
         )
         return decision
 
+    def recent(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision | None:
+        return None
+
 
 class LocalRouting:
     """Decisions without a session in this process, the others from `remote`. Also an
@@ -50,11 +59,20 @@ class LocalRouting:
     def __init__(self, decider: Decider, remote: Routing) -> None:
         self.decider = decider
         self._remote = remote
+        self._recent: dict[tuple[str, str], router_pb2.RouteDecision] = {}
 
     async def route(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision:
         if uses_session(request):
             return await self._remote.route(request)
-        return self.decider.decide_now(request)
+        decision = self.decider.decide_now(request)
+        # Keyed by model values the pool served (an unknown model raised above): bounded.
+        self._recent[(request.endpoint, request.model)] = decision
+        return decision
+
+    def recent(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision | None:
+        if uses_session(request):
+            return None
+        return self._recent.get((request.endpoint, request.model))
 
     def observe(self, draft: EventDraft, event: events_pb2.CompletionEvent) -> None:
         self.decider.learn(event)
