@@ -30,7 +30,16 @@ def main(facts: Path) -> None:
     with bench_stack(layout) as stack:
         key = stack.new_tenant_key("1000000", name="bench-ab")
         pids = {name: p.pid for name, p in stack.procs.items() if p.pid}
-        facts.write_text(json.dumps({"url": stack.base_url, "key": key, "pids": pids}))
+        facts.write_text(
+            json.dumps(
+                {
+                    "url": stack.base_url,
+                    "key": key,
+                    "simulator": stack.layout.simulator_url,
+                    "pids": pids,
+                }
+            )
+        )
         while True:
             time.sleep(1)
 
