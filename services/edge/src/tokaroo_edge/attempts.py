@@ -90,9 +90,10 @@ async def attempt(
 async def first_chunk(upstream: AsyncIterator[C], timeout_s: float) -> tuple[AsyncIterator[C], C]:
     """Await a stream's first chunk within `timeout_s`. On any failure (cancellation
     included) the stream is closed; no first chunk in time, or none at all, is a retryable
-    failure."""
+    failure. (A timeout scope, not `wait_for`: no task of its own per first chunk.)"""
     try:
-        first = await asyncio.wait_for(anext(upstream), timeout_s)
+        async with asyncio.timeout(timeout_s):
+            first = await anext(upstream)
     except BaseException as exc:
         await close_quietly(upstream)
         if isinstance(exc, TimeoutError):
