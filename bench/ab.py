@@ -2,8 +2,8 @@
 out in a git worktree under bench/.work/, with its own environment) and this tree. Both stacks
 are up at once; each round measures both, in an order that alternates, so that machine noise
 falls on both sides alike. Per round and side: `fast` at c=1 (wrk, distinct bodies: misses
-that go upstream), exact-cache hits at c=1, and (`--cpu`) edge and total CPU ms per request at
-c=16. Compare the sides by their per-round pairs and medians, not with another run.
+that go upstream), exact-cache hits at c=1, streams' time to first token (sequential), and
+(`--cpu`) edge and total CPU ms per request at c=16. Compare the sides by their per-round pairs and medians, not with another run.
 
     uv run --frozen python -m bench.ab --base 1095fb6 --name hold-read --rounds 8
 
@@ -76,6 +76,8 @@ def measure(
         url, key, "fast", connections=1, seconds=seconds, nonce=side["hit_tag"], mode="fixed"
     )
     out["hit_p50_ms"] = hit["latency_ms"]["p50"]
+    streams = loadgen.streams(url, key, "fast", seconds=seconds, nonce=f"{tag}-stream")
+    out["ttft_p50_ms"] = streams["ttft_ms"]["p50"]
     if cpu:
         roots = dict(side["pids"])
         before = procstat.cpu_seconds(roots)
