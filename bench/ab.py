@@ -3,7 +3,8 @@ out in a git worktree under bench/.work/, with its own environment) and this tre
 are up at once; each round measures both, in an order that alternates, so that machine noise
 falls on both sides alike. Per round and side: `fast` at c=1 (wrk, distinct bodies: misses
 that go upstream), exact-cache hits at c=1, streams' time to first token (sequential), and
-(`--cpu`) edge and total CPU ms per request at c=16. Compare the sides by their per-round pairs and medians, not with another run.
+(`--cpu`) edge and total CPU ms per request at c=16. Compare the sides by their per-round
+pairs and medians, not with another run.
 
     uv run --frozen python -m bench.ab --base 1095fb6 --name hold-read --rounds 8
 
