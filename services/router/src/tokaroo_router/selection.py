@@ -23,7 +23,7 @@ expected cost of losing the cache is exactly the difference.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tokaroo_common.errors import InvalidRequest, ModelNotFound
 from tokaroo_common.policy import cache_policy
@@ -119,12 +119,22 @@ def expected_latency_ms(
 
 @dataclass(frozen=True)
 class _Ctx:
+    """One selection's view of health: each deployment's state and latency are looked up
+    once per selection (sorting asks for them many times), at the same `now`."""
+
     need: Need
     health: Health | None
     now: float
+    _up: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False)
+    _latency: dict[tuple[str, str, str], float] = field(default_factory=dict, compare=False)
 
     def up(self, d: Deployment) -> bool:
-        return self.health is None or self.health.available(d.provider, d.upstream_model, self.now)
+        key = (d.provider, d.upstream_model)
+        known = self._up.get(key)
+        if known is None:
+            known = self.health is None or self.health.available(*key, self.now)
+            self._up[key] = known
+        return known
 
     def deployments(self, m: ModelEntry) -> list[Deployment]:
         """Healthy deployments first; for `fast`, fastest first."""
@@ -134,7 +144,12 @@ class _Ctx:
         return ds
 
     def latency(self, m: ModelEntry, d: Deployment) -> float:
-        return expected_latency_ms(m, self.need, self.health, d, self.now)
+        key = (m.id, d.provider, d.upstream_model)
+        known = self._latency.get(key)
+        if known is None:
+            known = expected_latency_ms(m, self.need, self.health, d, self.now)
+            self._latency[key] = known
+        return known
 
     def best_latency(self, m: ModelEntry) -> float:
         live = [d for d in m.providers if self.up(d)] or list(m.providers)
@@ -155,8 +170,13 @@ def _expand(models: list[ModelEntry], ctx: _Ctx) -> list[Choice]:
         if c.provider not in seen:
             out.append(c)
             seen.add(c.provider)
-    out += [c for c in every[1:] if c not in out]
+    placed = {_key(c) for c in out}  # (a model's id names it in the pool)
+    out += [c for c in every[1:] if _key(c) not in placed]
     return out[:MAX_CANDIDATES]
+
+
+def _key(c: Choice) -> tuple[str, str, str]:
+    return (c.model.id, c.provider, c.upstream_model)
 
 
 def select(
