@@ -9,8 +9,11 @@ import time
 import uuid
 from decimal import Decimal
 
+import anthropic
 import grpc
 import httpx
+import openai
+import pytest
 from tokaroo_proto.cache.v1 import cache_pb2, cache_pb2_grpc
 
 from tests.harness import Stack
@@ -123,3 +126,37 @@ def test_an_exact_hit_asks_no_router_and_is_billed_as_before(stack: Stack) -> No
     while stack.balance(key) != before - sum(costs) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert stack.balance(key) == before - sum(costs)
+
+
+def test_refusals_on_the_one_round_trip_path_keep_their_dialect(stack: Stack) -> None:
+    """Once an edge process has routed `fast`, a `fast` request's exact read and hold go to
+    Valkey together; a tenant who cannot pay is still refused in its caller's dialect,
+    through the official SDKs, and a tenant who can still pays exactly what it was shown."""
+    rich = stack.new_tenant_key("5")
+    for i in range(6):  # every edge worker routes `fast` at least once (likely: connections
+        ask(stack, rich, f"warm {i} {uuid.uuid4().hex}")  # are spread over them)
+    broke = stack.new_tenant_key("0.000001", name="broke")
+    openai_client = openai.OpenAI(api_key=broke, base_url=stack.base_url, max_retries=0)
+    anthropic_client = anthropic.Anthropic(
+        api_key=broke, base_url=stack.base_url.removesuffix("/v1"), max_retries=0
+    )
+    for _ in range(3):
+        with pytest.raises(openai.APIStatusError) as refused:
+            openai_client.chat.completions.create(
+                model="fast", max_tokens=200, messages=[{"role": "user", "content": "hi"}]
+            )
+        assert refused.value.status_code == 402
+        assert refused.value.body["code"] == "insufficient_balance"  # type: ignore[index]
+        with pytest.raises(anthropic.APIStatusError) as billed:
+            anthropic_client.messages.create(
+                model="fast", max_tokens=200, messages=[{"role": "user", "content": "hi"}]
+            )
+        assert billed.value.status_code == 402
+        assert billed.value.body["error"]["type"] == "billing_error"  # type: ignore[index]
+    before = stack.balance(rich)
+    costs = [Decimal(ask(stack, rich, f"paid {uuid.uuid4().hex}").headers["x-tokaroo-cost"])]
+    costs += [Decimal(ask(stack, rich, f"paid {uuid.uuid4().hex}").headers["x-tokaroo-cost"])]
+    deadline = time.monotonic() + 15
+    while stack.balance(rich) != before - sum(costs) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert stack.balance(rich) == before - sum(costs)
