@@ -1,8 +1,9 @@
 """Per-key rate limits (requests and tokens per minute), atomic in Redis so they hold across
 every edge replica. A sliding approximation over two fixed one-minute windows, in one Lua
 script: the previous window's count weighted by how much of it still overlaps, plus the
-current one. If Redis is unreachable the limiter fails open (the balance hold still bounds
-spend) and logs it."""
+current one; both of a key's limits are checked and counted together, in one round trip,
+and nothing is counted unless both allow the request. If Redis is unreachable the limiter
+fails open (the balance hold still bounds spend) and logs it."""
 
 from __future__ import annotations
 
@@ -19,19 +20,31 @@ log = logging.getLogger(__name__)
 
 WINDOW_S = 60
 
-# KEYS[1] current window, KEYS[2] previous window; ARGV: cost, limit, weight_prev, ttl
+# Both of a key's limits in one script (one round trip), atomically: nothing is counted unless
+# every limit allows the request. KEYS: requests' current and previous window, then tokens'.
+# ARGV: weight of the previous window, ttl, then per limit its cost and its limit (0: none).
+# Returns 0 when allowed, else the 1-based number of the first limit that refused.
 _SCRIPT = """
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-local prev = tonumber(redis.call('GET', KEYS[2]) or '0')
-local cost = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local used = cur + prev * tonumber(ARGV[3])
-if used + cost > limit then
-  return 0
+local weight = tonumber(ARGV[1])
+local costs, limits, curs = {}, {}, {}
+for i = 1, 2 do
+  local cost, limit = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+  if limit > 0 then
+    local cur = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
+    local prev = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+    if cur + prev * weight + cost > limit then
+      return i
+    end
+  end
+  costs[i], limits[i] = cost, limit
 end
-redis.call('INCRBY', KEYS[1], cost)
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
-return 1
+for i = 1, 2 do
+  if limits[i] > 0 then
+    redis.call('INCRBY', KEYS[2 * i - 1], costs[i])
+    redis.call('EXPIRE', KEYS[2 * i - 1], tonumber(ARGV[2]))
+  end
+end
+return 0
 """
 
 
@@ -54,29 +67,32 @@ class RateLimiter:
         self._redis = redis
         self._script = redis.register_script(_SCRIPT)
 
-    async def _take(self, kind: str, key_id: str, cost: int, limit: int) -> bool:
-        cur, prev, weight = window_keys(kind, key_id, time.time())
+    async def _refused_by(self, key_id: str, limits: Limits, tokens: int) -> int:
+        """0 when both limits allow the request (and it is counted against both), else which
+        limit refused it: 1 requests, 2 tokens."""
+        now = time.time()
+        req_cur, req_prev, weight = window_keys("req", key_id, now)
+        tok_cur, tok_prev, _ = window_keys("tok", key_id, now)
+        args: list[str | int] = [f"{weight:.6f}", WINDOW_S * 2, 1, limits.requests_per_minute]
+        args += [max(tokens, 1), limits.tokens_per_minute]
         try:
-            allowed = await self._script(
-                keys=[cur, prev], args=[cost, limit, f"{weight:.6f}", WINDOW_S * 2]
-            )
+            refused = await self._script(keys=[req_cur, req_prev, tok_cur, tok_prev], args=args)
         except (RedisError, OSError) as exc:
             log.warning("rate limiter unavailable; allowing", extra={"error": repr(exc)})
-            return True
-        return bool(allowed)
+            return 0
+        return int(refused)
 
     async def check(self, key_id: str, limits: Limits, tokens: int) -> None:
-        if limits.requests_per_minute and not await self._take(
-            "req", key_id, 1, limits.requests_per_minute
-        ):
+        if not (limits.requests_per_minute or limits.tokens_per_minute):
+            return
+        refused = await self._refused_by(key_id, limits, tokens)
+        if refused == 1:
             raise RateLimited(
                 f"Rate limit reached: {limits.requests_per_minute} requests per "
                 "minute for this API key.",
                 retry_after=_retry_after(),
             )
-        if limits.tokens_per_minute and not await self._take(
-            "tok", key_id, max(tokens, 1), limits.tokens_per_minute
-        ):
+        if refused == 2:
             raise RateLimited(
                 f"Rate limit reached: {limits.tokens_per_minute} tokens per "
                 "minute for this API key.",
