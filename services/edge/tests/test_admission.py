@@ -273,7 +273,7 @@ class RoutedHere:
         self.last = await self._remote.route(request)
         return self.last
 
-    def recent(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision | None:
+    def recent(self, endpoint: str, model: str) -> router_pb2.RouteDecision | None:
         return self.last
 
 

@@ -92,12 +92,12 @@ async def test_a_cache_hit_or_a_rejection_teaches_nothing() -> None:
 
 async def test_the_latest_decision_here_is_kept_per_kind_of_request() -> None:
     routing, _ = local()
-    assert routing.recent(request("fast")) is None  # nothing decided yet
+    assert routing.recent("chat.completions", "fast") is None  # nothing decided yet
     fast = await routing.route(request("fast"))
     embedding = await routing.route(request("auto", "embeddings"))
     await routing.route(request("auto"))  # decided by the router: kept by nobody here
-    assert routing.recent(request("fast")) == fast
-    assert routing.recent(request("auto", "embeddings")) == embedding
-    assert routing.recent(request("max")) is None
-    assert routing.recent(request("auto")) is None
-    assert RemoteRouting(FakeRouter()).recent(request("fast")) is None  # type: ignore[arg-type]
+    assert routing.recent("chat.completions", "fast") == fast
+    assert routing.recent("embeddings", "auto") == embedding
+    assert routing.recent("chat.completions", "max") is None
+    assert routing.recent("chat.completions", "auto") is None
+    assert RemoteRouting(FakeRouter()).recent("chat.completions", "fast") is None  # type: ignore[arg-type]

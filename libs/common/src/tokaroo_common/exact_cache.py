@@ -13,7 +13,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from tokaroo_common.cache_keys import exact_key, index_key, tenant_pattern
-from tokaroo_common.valkey import VALKEY_ERRORS
+from tokaroo_common.valkey import VALKEY_ERRORS, as_bytes
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class ExactCache:
                 extra={"error": repr(exc), "tenant_id": tenant_id},
             )
             return None
-        return value if isinstance(value, bytes) or value is None else str(value).encode()
+        return as_bytes(value)
 
     async def put(self, tenant_id: str, request_key: str, body: bytes, ttl_s: int) -> bool:
         """Store `body` for `ttl_s` seconds; an entry over the size bound is not stored, and

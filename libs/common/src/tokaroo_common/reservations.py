@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
 from tokaroo_common.errors import ServiceUnavailable
+from tokaroo_common.valkey import as_bytes
 
 EPOCH_KEY = "tk:res:epoch"
 _SWEEP = 200  # expired holds dropped per call, at most
@@ -335,12 +336,11 @@ class ReservationBook:
             reply, value = await pipe.execute(raise_on_error=False)
         if isinstance(value, Exception):
             raise value
-        read = value if value is None or isinstance(value, bytes) else str(value).encode()
         if isinstance(reply, NoScriptError):
             reply = await self._hold(keys=keys, args=args)
         elif isinstance(reply, Exception):
             raise reply
-        return outcome(reply), read
+        return outcome(reply), as_bytes(value)
 
     async def apply(self, batch: Sequence[Settled]) -> None:
         """Mirror each tenant's committed batch and release its settled holds."""

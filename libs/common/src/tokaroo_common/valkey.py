@@ -20,6 +20,11 @@ from redis.exceptions import RedisError
 VALKEY_ERRORS = (RedisError, OSError, TimeoutError)
 
 
+def as_bytes(value: object) -> bytes | None:
+    """A GET's reply as bytes (None: absent), whatever the client decoded. Pure."""
+    return value if value is None or isinstance(value, bytes) else str(value).encode()
+
+
 def valkey_client(
     url: str,
     *,

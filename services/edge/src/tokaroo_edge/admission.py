@@ -28,6 +28,7 @@ from tokaroo_edge.shaping import Json, read_usage
 from tokaroo_edge.tokens import Encoder
 
 DEFAULT_HOLD_OUTPUT_TOKENS = 4096
+ENDPOINT = "chat.completions"  # the router's name for what admit admits
 OVERLOAD_FRACTION = 0.9
 
 
@@ -100,10 +101,9 @@ async def admit(
     prompt_tokens = chat.prompt_tokens
     await check_rate(limiter, principal, prompt_tokens + (req.output_limit or 0))
     policy = "none" if no_cache else cache_policy(req.model)
-    request = route_request(req, chat, principal, request_id)
 
     async def route() -> router_pb2.RouteDecision:
-        decision = await routing.route(request)
+        decision = await routing.route(route_request(req, chat, principal, request_id))
         answers.pool.version = decision.pool_version
         return decision
 
@@ -118,7 +118,7 @@ async def admit(
         # request's own estimate is larger). Past a miss, Route and the service's lookup
         # together.
         entry = answers.exact_entry(principal.tenant_id, chat)
-        recent = routing.recent(request) if entry is not None and holds.in_valkey else None
+        recent = routing.recent(ENDPOINT, req.model) if entry and holds.in_valkey else None
         if recent is not None and entry is not None:
             ceiling = max(
                 estimate_hold(req.model, recent, prompt_tokens, req.output_limit, hit)
@@ -162,7 +162,7 @@ def route_request(
         needs_vision=chat.needs_vision,
         needs_json_schema=chat.needs_json_schema,
         conversation=chat.conversation,
-        endpoint="chat.completions",
+        endpoint=ENDPOINT,
         session_hint=chat.session_hint,
         tools_digest=chat.tools_digest,
     )

@@ -71,6 +71,7 @@ def load_anyio_backend() -> None:
     anyio.get_cancelled_exc_class()
 
 
+VALKEY_TIMEOUT_S = 0.5  # each Valkey call (a slow Valkey slows every request anyway)
 HOLD_BACKOFF_CAP_S = 0.4  # see EdgeSettings.hold_valkey_retries
 _UNTRACED: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
@@ -102,7 +103,11 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         )
         outbox.start()
         providers = build_providers(settings, tracer_provider)
-        redis = valkey_client(settings.redis_url, timeout_s=0.5) if settings.redis_url else None
+        redis = (
+            valkey_client(settings.redis_url, timeout_s=VALKEY_TIMEOUT_S)
+            if settings.redis_url
+            else None
+        )
         exact = (
             ExactCache(
                 redis,
@@ -153,7 +158,7 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         holds_redis = (
             valkey_client(
                 settings.redis_url,
-                timeout_s=0.5,
+                timeout_s=VALKEY_TIMEOUT_S,
                 retries=settings.hold_valkey_retries,
                 backoff_cap_s=HOLD_BACKOFF_CAP_S,
             )

@@ -26,7 +26,7 @@ WINDOW_S = 60
 # Returns 0 when allowed, else the 1-based number of the first limit that refused.
 _SCRIPT = """
 local weight = tonumber(ARGV[1])
-local costs, limits, curs = {}, {}, {}
+local costs, limits = {}, {}
 for i = 1, 2 do
   local cost, limit = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
   if limit > 0 then

@@ -26,10 +26,10 @@ RPC_TIMEOUT_S = 5.0
 class Routing(Protocol):
     async def route(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision: ...
 
-    def recent(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision | None:
-        """This process's latest decision for requests of the same kind (endpoint and model
-        value), made here: what a hold can be sized on before this request's own decision
-        is made. None when there is none yet, or only the router decides such requests."""
+    def recent(self, endpoint: str, model: str) -> router_pb2.RouteDecision | None:
+        """This process's latest decision for requests of a kind (endpoint and model value),
+        made here: what a hold can be sized on before a request's own decision is made. None
+        when there is none yet, or only the router decides such requests."""
         ...
 
 
@@ -48,7 +48,7 @@ class RemoteRouting:
         )
         return decision
 
-    def recent(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision | None:
+    def recent(self, endpoint: str, model: str) -> router_pb2.RouteDecision | None:
         return None
 
 
@@ -69,10 +69,8 @@ class LocalRouting:
         self._recent[(request.endpoint, request.model)] = decision
         return decision
 
-    def recent(self, request: router_pb2.RouteRequest) -> router_pb2.RouteDecision | None:
-        if uses_session(request):
-            return None
-        return self._recent.get((request.endpoint, request.model))
+    def recent(self, endpoint: str, model: str) -> router_pb2.RouteDecision | None:
+        return self._recent.get((endpoint, model))  # (the router's decisions are not kept)
 
     def observe(self, draft: EventDraft, event: events_pb2.CompletionEvent) -> None:
         self.decider.learn(event)
