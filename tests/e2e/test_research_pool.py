@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
 import httpx
 from tokaroo_cli.stack import research_spec
 
 from tests.harness import Stack
+
+
+def listed_models(stack: Stack, headers: dict[str, str]) -> list[dict[str, object]]:
+    """GET /v1/models, a 503 retried as a client is told to (the model list comes from the
+    router, which a loaded CI machine can keep past the call's timeout right after a swap)."""
+    for attempt in range(4):
+        resp = httpx.get(f"{stack.base_url}/models", headers=headers, timeout=30)
+        if resp.status_code != 503 or attempt == 3:
+            break
+        time.sleep(float(resp.headers.get("retry-after", "1")))
+    assert resp.status_code == 200, resp.text
+    return list(resp.json()["data"])
 
 
 def test_research_run_publishes_and_router_keeps_serving(stack: Stack) -> None:
@@ -23,7 +36,7 @@ def test_research_run_publishes_and_router_keeps_serving(stack: Stack) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     headers = {"Authorization": f"Bearer {stack.api_key}"}
-    models = httpx.get(f"{stack.base_url}/models", headers=headers).json()["data"]
+    models = listed_models(stack, headers)
     prices = {m["id"]: m.get("pricing") for m in models}
     for seed in ("gpt-4o", "gpt-4.1", "claude-sonnet-4-6", "gemini-2.5-flash"):
         assert seed in prices
