@@ -45,6 +45,7 @@ from tokaroo_common.logs import setup_logging
 from tokaroo_common.telemetry import setup_tracing, shutdown_tracing
 
 from tokaroo_edge.config import EdgeSettings
+from tokaroo_edge.corked import CorkedHttpToolsProtocol
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def serve(settings: EdgeSettings, sock: socket.socket | None = None) -> None:
         host=settings.bind_host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        http=CorkedHttpToolsProtocol,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
