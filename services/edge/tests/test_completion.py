@@ -4,6 +4,7 @@ the client gets, and the one event each request ends with, however it ends."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import orjson
@@ -194,6 +195,21 @@ async def test_a_client_disconnect_mid_stream_bills_the_delivered_tokens(edge: A
     assert event.charged_nano == charge(edge, "hang", prompt_tokens(edge), 2)
     assert edge.provider.streams_closed == ["hang"]
     assert edge.ledger.holds[0].request_id == event.request_id
+
+
+async def test_a_client_gone_before_its_first_token_is_not_an_error(
+    edge: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Leaving while the edge waits on the upstream is everyday traffic: the record notes
+    it, the log says so at info level, and nothing is logged as an error with a traceback."""
+    edge.route("slow")
+    with caplog.at_level(logging.INFO):
+        sent = await edge.drive(PATH, body(stream=True), disconnect_after=0)
+    assert sent == []
+    event = edge.only_event()
+    assert (event.status, event.error_code) == ("error", "client_closed")
+    assert "client closed the request" in caplog.messages
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_a_stream_cancelled_before_its_generator_started(edge: Any) -> None:

@@ -15,11 +15,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 from tokaroo_common.errors import InternalError, InvalidRequest, NotFound, TokarooError
 
 from tokaroo_edge.responses import JsonResponse
 
 log = logging.getLogger(__name__)
+
+CLIENT_CLOSED = 499  # nginx's status for a request whose client closed the connection
 
 
 class ErrorShape(Protocol):
@@ -91,6 +95,17 @@ def install(app: FastAPI) -> None:
                 405,
             )
         return error_response(InvalidRequest(str(exc.detail)), shape, exc.status_code)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The client left before its answer (its record noted `client_closed`): an everyday
+        # event, not an error with a traceback. Nobody reads this response (the server drops
+        # it); 499, "client closed request", is what the request metrics count.
+        log.info(
+            "client closed the request",
+            extra={"request_id": getattr(request.state, "request_id", "")},
+        )
+        return Response(status_code=CLIENT_CLOSED)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
