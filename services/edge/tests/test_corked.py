@@ -1,5 +1,5 @@
-"""The corked transport: one write per loop turn, nothing lost or reordered; and uvicorn
-serving through it (a whole answer, a stream, keep-alive, a 400 from the parser)."""
+"""The corked transport: a response head leaves with its body, nothing is lost or reordered;
+and uvicorn on uvloop, as the edge runs, serving through it (a whole answer, a stream, keep-alive, a 400 from the parser)."""
 
 from __future__ import annotations
 
@@ -44,33 +44,47 @@ class Recording(asyncio.Transport):
         return 0
 
 
-async def test_writes_of_one_turn_leave_in_one_call() -> None:
+HEAD = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n"
+
+
+async def test_a_head_leaves_with_its_body_in_one_call() -> None:
     inner = Recording()
     corked = CorkedTransport(inner, asyncio.get_running_loop())
-    corked.write(b"HTTP/1.1 200 OK\r\n\r\n")
-    corked.write(b"")
-    corked.writelines([b"{", b"}"])
+    corked.write(HEAD)
     assert inner.calls == []
-    assert corked.get_write_buffer_size() == 21
-    await asyncio.sleep(0)
-    assert inner.calls == [[b"HTTP/1.1 200 OK\r\n\r\n", b"{", b"}"]]
-    corked.write(b"next")
-    await asyncio.sleep(0)
-    assert inner.calls[-1] == [b"next"]
+    assert corked.get_write_buffer_size() == len(HEAD)
+    corked.write(b"")
+    corked.write(b"{}")
+    assert inner.calls == [[HEAD, b"{}"]]
+    corked.write(b"more")  # nothing held: straight through, no waiting for the turn's end
+    assert inner.calls[-1] == [b"more"]
+    corked.write(HEAD)
+    corked.writelines([b"{", b"", b"}"])
+    assert inner.calls[-1] == [HEAD, b"{", b"}"]
+    await asyncio.sleep(0)  # the flushes scheduled for the heads find nothing held
+    assert len(inner.calls) == 3
 
 
-async def test_close_flushes_first_and_abort_drops() -> None:
+async def test_a_head_alone_leaves_at_the_end_of_its_turn() -> None:
     inner = Recording()
     corked = CorkedTransport(inner, asyncio.get_running_loop())
-    corked.write(b"last words")
+    corked.write(HEAD)  # a stream whose first chunk is not there yet
+    await asyncio.sleep(0)
+    assert inner.calls == [[HEAD]]
+
+
+async def test_close_sends_the_held_head_first_and_abort_drops_it() -> None:
+    inner = Recording()
+    corked = CorkedTransport(inner, asyncio.get_running_loop())
+    corked.write(HEAD)
     corked.close()
-    assert inner.calls == [[b"last words"]] and inner.closed
-    await asyncio.sleep(0)  # the scheduled flush finds nothing left
+    assert inner.calls == [[HEAD]] and inner.closed
+    await asyncio.sleep(0)
     assert len(inner.calls) == 1
 
     inner2 = Recording()
     corked2 = CorkedTransport(inner2, asyncio.get_running_loop())
-    corked2.write(b"never sent")
+    corked2.write(HEAD)
     corked2.abort()
     await asyncio.sleep(0)
     assert inner2.calls == [] and inner2.aborted
@@ -79,9 +93,10 @@ async def test_close_flushes_first_and_abort_drops() -> None:
 async def test_nothing_is_written_to_a_closing_transport() -> None:
     inner = Recording()
     corked = CorkedTransport(inner, asyncio.get_running_loop())
-    corked.write(b"too late")
+    corked.write(HEAD)
     inner.closed = True
     await asyncio.sleep(0)
+    corked.write(b"too late")
     assert inner.calls == []
 
 

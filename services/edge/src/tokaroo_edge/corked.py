@@ -1,12 +1,15 @@
-"""One write per turn of the event loop on each client connection.
+"""A response's head leaves with the first bytes of its body.
 
 uvicorn writes a response's status line and headers, then its body, as two `transport.write`
 calls: two system calls, and two wake-ups of the client, which reads the headers alone first.
 ASGI gives an app no way to hand both over at once. `CorkedHttpToolsProtocol` gives uvicorn's
-own protocol a transport that keeps what is written during one turn of the event loop and
-hands it to the socket in one `writelines` at the end of that turn (a `call_soon`): a whole
-non-streamed answer leaves in one system call, and a stream's chunks as they come, a turn
-later at most. Closing flushes first, so nothing written is lost or reordered."""
+own protocol a transport that holds a response head (a write starting with the status line)
+and sends it in one `writelines` with the next write: a whole non-streamed answer leaves in
+one system call, and a stream's head with its first chunk. A head with no write after it in
+the same turn of the event loop (a stream whose first chunk is not there yet) is sent at the
+end of that turn (a `call_soon`). Every other write goes straight through, so nothing waits
+behind work queued on the loop. Closing sends what is held first: nothing is lost or
+reordered."""
 
 from __future__ import annotations
 
@@ -19,40 +22,52 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 Buffer = bytes | bytearray | memoryview
 
 
+HEAD = b"HTTP/1."  # how every status line uvicorn writes begins
+
+
 class CorkedTransport(asyncio.Transport):
-    """A transport whose writes leave together at the end of the loop turn they were made in."""
+    """A transport that holds a response head until the next write, or the end of the turn."""
 
     def __init__(self, inner: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
         self._inner = inner
         self._loop = loop
-        self._pending: list[Buffer] = []
+        self._held: Buffer | None = None
 
     def write(self, data: Buffer) -> None:
         if not data:
             return
-        if not self._pending:
+        held, self._held = self._held, None
+        if held is not None:
+            self._send([held, data])
+        elif bytes(data[: len(HEAD)]) == HEAD:
+            self._held = data
             self._loop.call_soon(self.flush)
-        self._pending.append(data)
+        else:
+            self._send([data])
 
     def writelines(self, list_of_data: Iterable[Buffer]) -> None:
-        for data in list_of_data:
-            self.write(data)
+        parts = [d for d in list_of_data if d]
+        if parts:
+            held, self._held = self._held, None
+            self._send([held, *parts] if held is not None else parts)
 
     def flush(self) -> None:
-        """Hand what is pending to the socket now (a no-op when nothing is)."""
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, []
+        """Send a held head now (a no-op when none is)."""
+        held, self._held = self._held, None
+        if held is not None:
+            self._send([held])
+
+    def _send(self, parts: list[Buffer]) -> None:
         if not self._inner.is_closing():
-            self._inner.writelines(pending)
+            self._inner.writelines(parts)
 
     def close(self) -> None:
         self.flush()
         self._inner.close()
 
     def abort(self) -> None:
-        self._pending.clear()
+        self._held = None
         self._inner.abort()
 
     def write_eof(self) -> None:
@@ -81,7 +96,7 @@ class CorkedTransport(asyncio.Transport):
         self._inner.set_write_buffer_limits(high, low)
 
     def get_write_buffer_size(self) -> int:
-        return self._inner.get_write_buffer_size() + sum(len(b) for b in self._pending)
+        return self._inner.get_write_buffer_size() + (len(self._held) if self._held else 0)
 
     def get_write_buffer_limits(self) -> tuple[int, int]:
         return self._inner.get_write_buffer_limits()
