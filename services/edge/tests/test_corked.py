@@ -1,5 +1,6 @@
 """The corked transport: a response head leaves with its body, nothing is lost or reordered;
-and uvicorn on uvloop, as the edge runs, serving through it (a whole answer, a stream, keep-alive, a 400 from the parser)."""
+and uvicorn on uvloop, as the edge runs, serving through it (a whole answer, a stream,
+keep-alive, a 400 from the parser)."""
 
 from __future__ import annotations
 
