@@ -234,10 +234,11 @@ def select(
         ordered = sorted(frontier, key=lambda m: (-m.quality.get(need.tier, 0.0), cost(m)))
     else:
         bar = pool.quality_bar.get(need.tier, 0.0)
-        good = [m for m in capable if m.quality.get(need.tier, 0.0) >= bar]
-        rest = sorted(
-            (m for m in capable if m not in good), key=lambda m: -m.quality.get(need.tier, 0.0)
-        )
+        good: list[ModelEntry] = []
+        rest: list[ModelEntry] = []
+        for m in capable:  # (a membership test compared whole entries field by field)
+            (good if m.quality.get(need.tier, 0.0) >= bar else rest).append(m)
+        rest.sort(key=lambda m: -m.quality.get(need.tier, 0.0))
         if need.mode == "fast":
             good.sort(key=lambda m: (ctx.best_latency(m), cost(m)))
         else:
