@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from tokaroo_common.cache_keys import exact_key, index_key
 from tokaroo_common.exact_cache import ExactCache
 from tokaroo_common.valkey import valkey_client
+from tokaroo_common.valkey_pipe import ValkeyPipe
 
 
 def tenant() -> str:
@@ -79,3 +80,34 @@ async def test_valkey_down_is_a_miss_and_a_skipped_store() -> None:
         assert not await cache.put(tenant(), "k", b"v", ttl_s=60)
     finally:
         await client.aclose()
+
+
+async def test_through_the_pipe_as_the_edge_reads_and_stores(valkey_url: str, redis: Redis) -> None:
+    pipe = ValkeyPipe(valkey_url, timeout_s=5)
+    cache = ExactCache(redis, max_entry_bytes=100, max_entries_per_tenant=2, pipe=pipe)
+    t = tenant()
+    try:
+        await redis.script_flush()  # as after a Valkey restart: the store loads its script
+        for i in range(3):
+            assert await cache.put(t, f"k{i}", f"v{i}".encode(), ttl_s=60)
+            time.sleep(0.002)
+        assert [await cache.get(t, f"k{i}") for i in range(3)] == [None, b"v1", b"v2"]
+        assert 0 < await redis.ttl(exact_key(t, "k2")) <= 60
+        assert await cache.get(tenant(), "k2") is None
+    finally:
+        await pipe.aclose()
+
+
+async def test_a_pipe_that_cannot_reach_valkey_is_a_miss_and_a_skipped_store(
+    redis: Redis,
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    pipe = ValkeyPipe(f"redis://127.0.0.1:{port}/0", timeout_s=0.2)
+    cache = ExactCache(redis, max_entry_bytes=100, pipe=pipe)
+    try:
+        assert await cache.get(tenant(), "k") is None
+        assert not await cache.put(tenant(), "k", b"v", ttl_s=60)
+    finally:
+        await pipe.aclose()

@@ -5,6 +5,7 @@ releases holds, expired holds stop counting, and a mirror that was lost answers 
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 from collections.abc import AsyncIterator
 
@@ -22,17 +23,22 @@ from tokaroo_common.reservations import (
     outcome,
 )
 from tokaroo_common.valkey import valkey_client
+from tokaroo_common.valkey_pipe import ValkeyPipe
 
 NOW = 1_800_000_000_000
 
 
-@pytest.fixture
-async def book(valkey_url: str) -> AsyncIterator[ReservationBook]:
+@pytest.fixture(params=["redis-py", "pipe"])
+async def book(valkey_url: str, request: pytest.FixtureRequest) -> AsyncIterator[ReservationBook]:
+    """Every test twice: holds through redis-py alone, and through the edge's pipe."""
     redis = valkey_client(valkey_url, timeout_s=5)
+    pipe = ValkeyPipe(valkey_url, timeout_s=5) if request.param == "pipe" else None
     try:
-        yield ReservationBook(redis)
+        yield ReservationBook(redis, pipe)
     finally:
         await redis.aclose()
+        if pipe is not None:
+            await pipe.aclose()
 
 
 async def _loaded(book: ReservationBook, balance: int, *keys: KeySpend, fence_ms: int = 0) -> str:
@@ -214,3 +220,25 @@ def test_script_arguments_are_plain_values() -> None:
     assert args == [3, 7, 1, 1, 2, 3, 4, 5, "r1", "r2"]
     assert outcome([b"fenced", 1500, 0, 0]) == HoldOutcome("fenced", retry_after_ms=1500)
     assert fenced_error(1500).retry_after == 2
+
+
+async def test_a_pipe_that_cannot_reach_valkey_falls_back_to_redis_py(valkey_url: str) -> None:
+    redis = valkey_client(valkey_url, timeout_s=5)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        nowhere = f"redis://127.0.0.1:{s.getsockname()[1]}/0"  # nothing listens there
+    pipe = ValkeyPipe(nowhere, timeout_s=0.5)
+    book = ReservationBook(redis, pipe)
+    try:
+        tenant = await _loaded(book, 100)
+        assert (await book.hold(tenant, "r1", 60, now_ms=NOW, ttl_ms=60_000)).ok
+        await redis.set("tk:test:fallback", b"v")
+        held, value = await book.hold_and_get(
+            tenant, "r2", 40, now_ms=NOW, ttl_ms=60_000, get="tk:test:fallback"
+        )
+        assert held.ok and value == b"v"
+        refused, _ = await book.hold_and_get(tenant, "r3", 1, now_ms=NOW, ttl_ms=60_000, get="x")
+        assert refused.status == "balance"
+    finally:
+        await redis.aclose()
+        await pipe.aclose()

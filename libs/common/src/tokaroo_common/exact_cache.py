@@ -10,10 +10,13 @@ import logging
 import time
 from typing import Any
 
+from hiredis import ReplyError
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from tokaroo_common.cache_keys import exact_key, index_key, tenant_pattern
 from tokaroo_common.valkey import VALKEY_ERRORS, as_bytes
+from tokaroo_common.valkey_pipe import Arg, ValkeyPipe
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +36,29 @@ def _text(value: object) -> str:
 
 class ExactCache:
     def __init__(
-        self, redis: Redis, *, max_entry_bytes: int, max_entries_per_tenant: int = 100_000
+        self,
+        redis: Redis,
+        *,
+        max_entry_bytes: int,
+        max_entries_per_tenant: int = 100_000,
+        pipe: ValkeyPipe | None = None,
     ) -> None:
+        """With `pipe`, the request path's read and store go on it (`valkey_pipe`)."""
         self._redis = redis
+        self._pipe = pipe
         self._max = max_entry_bytes
         self._max_entries = max_entries_per_tenant
         self._put = redis.register_script(_PUT)
 
     async def get(self, tenant_id: str, request_key: str) -> bytes | None:
+        key = exact_key(tenant_id, request_key)
         try:
-            value = await self._redis.get(exact_key(tenant_id, request_key))
+            if self._pipe is not None:
+                (value,) = await self._pipe.execute(("GET", key))
+                if isinstance(value, ReplyError):
+                    raise ResponseError(str(value))
+            else:
+                value = await self._redis.get(key)
         except VALKEY_ERRORS as exc:
             log.warning(
                 "exact cache lookup failed; treating as miss",
@@ -57,10 +73,9 @@ class ExactCache:
         if len(body) > self._max or ttl_s <= 0:
             return False
         keys = [exact_key(tenant_id, request_key), index_key(tenant_id)]
+        args: list[Arg] = [body, ttl_s, int(time.time() * 1000), request_key]
         try:
-            count = await self._put(
-                keys=keys, args=[body, ttl_s, int(time.time() * 1000), request_key]
-            )
+            count = await self._store(keys, args)
             if int(count) > self._max_entries:
                 await self._evict(tenant_id, int(count) - self._max_entries)
         except VALKEY_ERRORS as exc:
@@ -69,6 +84,17 @@ class ExactCache:
             )
             return False
         return True
+
+    async def _store(self, keys: list[str], args: list[Arg]) -> Any:
+        """The store script's reply; through redis-py when there is no pipe, or when Valkey
+        lost the script (redis-py loads it)."""
+        if self._pipe is not None:
+            (reply,) = await self._pipe.execute(("EVALSHA", self._put.sha, len(keys), *keys, *args))
+            if not isinstance(reply, ReplyError):
+                return reply
+            if not str(reply).startswith("NOSCRIPT"):
+                raise ResponseError(str(reply))
+        return await self._put(keys=keys, args=args)
 
     async def _evict(self, tenant_id: str, excess: int) -> None:
         oldest: list[Any] = list(await self._redis.zpopmin(index_key(tenant_id), excess))

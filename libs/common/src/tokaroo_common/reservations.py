@@ -22,15 +22,18 @@ compares them as doubles, exact below 2**53 nano-USD (about 9 million USD)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hiredis import ReplyError
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 from tokaroo_common.errors import ServiceUnavailable
 from tokaroo_common.valkey import as_bytes
+from tokaroo_common.valkey_pipe import Arg, ValkeyPipe
 
 EPOCH_KEY = "tk:res:epoch"
 _SWEEP = 200  # expired holds dropped per call, at most
@@ -293,8 +296,12 @@ class ReservationBook:
     """The Valkey side of balance holds (see the module docstring). Redis errors propagate:
     callers fail closed."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, pipe: ValkeyPipe | None = None) -> None:
+        """With `pipe`, a request's hold (and its read) go on it first: a connection or
+        timeout failure there falls back to `redis`, whose retries ride out a restart (a
+        hold placed again on its request id replaces the first)."""
         self._redis = redis
+        self._pipe = pipe
         self._hold = redis.register_script(_script(_HOLD))
         self._apply = redis.register_script(_script(_APPLY))
         self._load = redis.register_script(_script(_LOAD))
@@ -310,8 +317,12 @@ class ReservationBook:
         key: KeyBudget | None = None,
     ) -> HoldOutcome:
         keys = hold_keys(tenant_id, key)
-        reply = await self._hold(keys=keys, args=hold_args(request_id, amount, now_ms, ttl_ms, key))
-        return outcome(reply)
+        args = hold_args(request_id, amount, now_ms, ttl_ms, key)
+        if self._pipe is not None:
+            with contextlib.suppress(ConnectionError, TimeoutError):
+                (reply,) = await self._pipe.execute(self._evalsha(keys, args))
+                return outcome(await self._script_reply(reply, keys, args))
+        return outcome(await self._hold(keys=keys, args=args))
 
     async def hold_and_get(
         self,
@@ -330,6 +341,12 @@ class ReservationBook:
         hold runs again alone, which loads it."""
         keys = hold_keys(tenant_id, key)
         args = hold_args(request_id, amount, now_ms, ttl_ms, key)
+        if self._pipe is not None:
+            with contextlib.suppress(ConnectionError, TimeoutError):
+                reply, value = await self._pipe.execute(self._evalsha(keys, args), ("GET", get))
+                if isinstance(value, ReplyError):
+                    raise ResponseError(str(value))
+                return outcome(await self._script_reply(reply, keys, args)), value
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.evalsha(self._hold.sha, len(keys), *keys, *args)
             pipe.get(get)
@@ -341,6 +358,18 @@ class ReservationBook:
         elif isinstance(reply, Exception):
             raise reply
         return outcome(reply), as_bytes(value)
+
+    def _evalsha(self, keys: list[str], args: list[Any]) -> tuple[Arg, ...]:
+        return ("EVALSHA", self._hold.sha, len(keys), *keys, *args)
+
+    async def _script_reply(self, reply: Any, keys: list[str], args: list[Any]) -> Any:
+        """The hold script's reply from the pipe; if Valkey lost the script (a restart), the
+        hold runs again through redis-py, which loads it."""
+        if isinstance(reply, ReplyError):
+            if str(reply).startswith("NOSCRIPT"):
+                return await self._hold(keys=keys, args=args)
+            raise ResponseError(str(reply))
+        return reply
 
     async def apply(self, batch: Sequence[Settled]) -> None:
         """Mirror each tenant's committed batch and release its settled holds."""

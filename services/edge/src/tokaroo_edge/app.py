@@ -28,6 +28,7 @@ from tokaroo_common.outbox import Outbox
 from tokaroo_common.reservations import ReservationBook
 from tokaroo_common.telemetry import grpc_client_interceptors, instrument_fastapi
 from tokaroo_common.valkey import valkey_client
+from tokaroo_common.valkey_pipe import ValkeyPipe
 from tokaroo_router import LiveDecider, start_decider
 
 from tokaroo_edge import errors
@@ -108,11 +109,19 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
             if settings.redis_url
             else None
         )
+        # The request's own Valkey commands (hold and read, exact read and store) on one
+        # multiplexed connection; the rest on redis-py (tokaroo_common.valkey_pipe).
+        pipe = (
+            ValkeyPipe(settings.redis_url, timeout_s=VALKEY_TIMEOUT_S)
+            if settings.redis_url
+            else None
+        )
         exact = (
             ExactCache(
                 redis,
                 max_entry_bytes=settings.cache_max_entry_bytes,
                 max_entries_per_tenant=settings.cache_max_entries_per_tenant,
+                pipe=pipe,
             )
             if redis is not None
             else None
@@ -166,7 +175,7 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
             else None
         )
         if holds_redis is not None:
-            state.holds = Holds(ReservationBook(holds_redis), clients.ledger)
+            state.holds = Holds(ReservationBook(holds_redis, pipe), clients.ledger)
         state.auth_guard = AuthFailureGuard(limit=settings.auth_failures_per_minute)
         if redis is not None:
             state.auth_failures_shared = SharedFailureCount(redis)
@@ -190,6 +199,8 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
                 await redis.aclose()
             if holds_redis is not None:
                 await holds_redis.aclose()
+            if pipe is not None:
+                await pipe.aclose()
             registry.unregister(breakers)
             registry.unregister(queued)
 
