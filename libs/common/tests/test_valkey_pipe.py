@@ -103,6 +103,9 @@ async def test_down_then_restarted_then_stalled() -> None:
     try:
         with pytest.raises(ConnectionError):  # nothing listens yet
             await pipe.execute(("PING",))
+        nameless = ValkeyPipe("redis://valkey.invalid:6379/0", timeout_s=5)
+        with pytest.raises(ConnectionError):  # a name that does not resolve
+            await nameless.execute(("PING",))
         await asyncio.to_thread(server.start)
         assert await pipe.execute(("PING",)) == [b"PONG"]
 

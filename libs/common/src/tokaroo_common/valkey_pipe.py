@@ -167,9 +167,12 @@ class ValkeyPipe:
             if self._conn is not None and not self._conn.closed:
                 return self._conn
             loop = asyncio.get_running_loop()
-            _, opened = await loop.create_connection(
-                _Connection, self._endpoint.host, self._endpoint.port
-            )
+            try:
+                _, opened = await loop.create_connection(
+                    _Connection, self._endpoint.host, self._endpoint.port
+                )
+            except OSError as exc:  # refused, unreachable, a name that does not resolve
+                raise ConnectionError(f"cannot connect to Valkey: {exc}") from exc
             handshake = self._endpoint.handshake()
             if handshake:
                 for reply in await asyncio.gather(*opened.send(handshake)):
