@@ -10,13 +10,11 @@ import logging
 import time
 from typing import Any
 
-from hiredis import ReplyError
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
 
 from tokaroo_common.cache_keys import exact_key, index_key, tenant_pattern
 from tokaroo_common.valkey import VALKEY_ERRORS, as_bytes
-from tokaroo_common.valkey_pipe import Arg, ValkeyPipe
+from tokaroo_common.valkey_pipe import Arg, ValkeyPipe, checked, script_command, script_reply
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +52,7 @@ class ExactCache:
         key = exact_key(tenant_id, request_key)
         try:
             if self._pipe is not None:
-                (value,) = await self._pipe.execute(("GET", key))
-                if isinstance(value, ReplyError):
-                    raise ResponseError(str(value))
+                value = checked((await self._pipe.execute(("GET", key)))[0])
             else:
                 value = await self._redis.get(key)
         except VALKEY_ERRORS as exc:
@@ -86,14 +82,10 @@ class ExactCache:
         return True
 
     async def _store(self, keys: list[str], args: list[Arg]) -> Any:
-        """The store script's reply; through redis-py when there is no pipe, or when Valkey
-        lost the script (redis-py loads it)."""
+        """The store script's reply, on the pipe when there is one."""
         if self._pipe is not None:
-            (reply,) = await self._pipe.execute(("EVALSHA", self._put.sha, len(keys), *keys, *args))
-            if not isinstance(reply, ReplyError):
-                return reply
-            if not str(reply).startswith("NOSCRIPT"):
-                raise ResponseError(str(reply))
+            (reply,) = await self._pipe.execute(script_command(self._put, keys, args))
+            return await script_reply(reply, self._put, keys, args)
         return await self._put(keys=keys, args=args)
 
     async def _evict(self, tenant_id: str, excess: int) -> None:

@@ -27,13 +27,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hiredis import ReplyError
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import NoScriptError
 
 from tokaroo_common.errors import ServiceUnavailable
 from tokaroo_common.valkey import as_bytes
-from tokaroo_common.valkey_pipe import Arg, ValkeyPipe
+from tokaroo_common.valkey_pipe import ValkeyPipe, checked, script_command, script_reply
 
 EPOCH_KEY = "tk:res:epoch"
 _SWEEP = 200  # expired holds dropped per call, at most
@@ -320,8 +319,8 @@ class ReservationBook:
         args = hold_args(request_id, amount, now_ms, ttl_ms, key)
         if self._pipe is not None:
             with contextlib.suppress(ConnectionError, TimeoutError):
-                (reply,) = await self._pipe.execute(self._evalsha(keys, args))
-                return outcome(await self._script_reply(reply, keys, args))
+                (reply,) = await self._pipe.execute(script_command(self._hold, keys, args))
+                return outcome(await script_reply(reply, self._hold, keys, args))
         return outcome(await self._hold(keys=keys, args=args))
 
     async def hold_and_get(
@@ -343,10 +342,11 @@ class ReservationBook:
         args = hold_args(request_id, amount, now_ms, ttl_ms, key)
         if self._pipe is not None:
             with contextlib.suppress(ConnectionError, TimeoutError):
-                reply, value = await self._pipe.execute(self._evalsha(keys, args), ("GET", get))
-                if isinstance(value, ReplyError):
-                    raise ResponseError(str(value))
-                return outcome(await self._script_reply(reply, keys, args)), value
+                reply, value = await self._pipe.execute(
+                    script_command(self._hold, keys, args), ("GET", get)
+                )
+                held = await script_reply(reply, self._hold, keys, args)
+                return outcome(held), checked(value)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.evalsha(self._hold.sha, len(keys), *keys, *args)
             pipe.get(get)
@@ -358,18 +358,6 @@ class ReservationBook:
         elif isinstance(reply, Exception):
             raise reply
         return outcome(reply), as_bytes(value)
-
-    def _evalsha(self, keys: list[str], args: list[Any]) -> tuple[Arg, ...]:
-        return ("EVALSHA", self._hold.sha, len(keys), *keys, *args)
-
-    async def _script_reply(self, reply: Any, keys: list[str], args: list[Any]) -> Any:
-        """The hold script's reply from the pipe; if Valkey lost the script (a restart), the
-        hold runs again through redis-py, which loads it."""
-        if isinstance(reply, ReplyError):
-            if str(reply).startswith("NOSCRIPT"):
-                return await self._hold(keys=keys, args=args)
-            raise ResponseError(str(reply))
-        return reply
 
     async def apply(self, batch: Sequence[Settled]) -> None:
         """Mirror each tenant's committed batch and release its settled holds."""

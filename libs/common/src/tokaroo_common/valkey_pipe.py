@@ -25,6 +25,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import hiredis
+from redis.commands.core import AsyncScript
+from redis.exceptions import ResponseError
 
 Arg = str | bytes | int
 Command = Sequence[Arg]
@@ -41,6 +43,31 @@ def encode(commands: Sequence[Command]) -> bytes:
             out.append(data)
             out.append(b"\r\n")
     return b"".join(out)
+
+
+def checked(reply: Any) -> Any:
+    """A reply from the pipe, or ResponseError (a RedisError, as from redis-py) if it is an
+    error reply."""
+    if isinstance(reply, hiredis.ReplyError):
+        raise ResponseError(str(reply))
+    return reply
+
+
+def script_command(script: AsyncScript, keys: Sequence[str], args: Sequence[Any]) -> Command:
+    """A redis-py registered script as an EVALSHA for the pipe. Pure."""
+    return ("EVALSHA", script.sha, len(keys), *keys, *args)
+
+
+async def script_reply(
+    reply: Any, script: AsyncScript, keys: Sequence[str], args: Sequence[Any]
+) -> Any:
+    """The reply of `script_command` from the pipe. If Valkey lost the script (a restart),
+    the script runs again through redis-py, which loads it; another error reply raises
+    ResponseError (a RedisError, as from redis-py)."""
+    if isinstance(reply, hiredis.ReplyError):
+        if str(reply).startswith("NOSCRIPT"):
+            return await script(keys=list(keys), args=list(args))
+    return checked(reply)
 
 
 @dataclass(frozen=True)

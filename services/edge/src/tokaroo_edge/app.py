@@ -163,7 +163,7 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
                 routing, providers, completer.encoder, backlog=outbox, breakers=completer.breakers
             ),
         )
-        state.limiter = RateLimiter(redis) if redis is not None else None
+        state.limiter = RateLimiter(redis, pipe) if redis is not None else None
         holds_redis = (
             valkey_client(
                 settings.redis_url,

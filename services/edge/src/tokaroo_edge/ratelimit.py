@@ -7,6 +7,7 @@ fails open (the balance hold still bounds spend) and logs it."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from tokaroo_common.errors import RateLimited
+from tokaroo_common.valkey_pipe import ValkeyPipe, script_command, script_reply
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +65,11 @@ def window_keys(kind: str, key_id: str, now: float) -> tuple[str, str, float]:
 
 
 class RateLimiter:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, pipe: ValkeyPipe | None = None) -> None:
+        """With `pipe`, the check goes on the request's Valkey connection first; a failure
+        there tries redis-py once more before failing open."""
         self._redis = redis
+        self._pipe = pipe
         self._script = redis.register_script(_SCRIPT)
 
     async def _refused_by(self, key_id: str, limits: Limits, tokens: int) -> int:
@@ -75,8 +80,13 @@ class RateLimiter:
         tok_cur, tok_prev, _ = window_keys("tok", key_id, now)
         args: list[str | int] = [f"{weight:.6f}", WINDOW_S * 2, 1, limits.requests_per_minute]
         args += [max(tokens, 1), limits.tokens_per_minute]
+        keys = [req_cur, req_prev, tok_cur, tok_prev]
+        if self._pipe is not None:
+            with contextlib.suppress(ConnectionError, TimeoutError, RedisError):
+                (reply,) = await self._pipe.execute(script_command(self._script, keys, args))
+                return int(await script_reply(reply, self._script, keys, args))
         try:
-            refused = await self._script(keys=[req_cur, req_prev, tok_cur, tok_prev], args=args)
+            refused = await self._script(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             log.warning("rate limiter unavailable; allowing", extra={"error": repr(exc)})
             return 0
