@@ -34,6 +34,9 @@ def test_the_url_names_host_port_database_and_credentials() -> None:
     assert Endpoint.from_url("redis://:pw@valkey/").handshake() == [("AUTH", "pw")]
     with pytest.raises(ValueError):
         Endpoint.from_url("rediss://valkey")
+    assert Endpoint.supported("redis://valkey:6379/0")
+    assert not Endpoint.supported("rediss://valkey:6380/0")  # TLS stays on redis-py
+    assert not Endpoint.supported("unix:///run/valkey.sock")
 
 
 async def test_concurrent_callers_each_get_their_own_replies(valkey_url: str) -> None:

@@ -78,6 +78,11 @@ class Endpoint:
     username: str | None = None
     password: str | None = None
 
+    @staticmethod
+    def supported(url: str) -> bool:
+        """Plain TCP (`redis://`); TLS (`rediss://`) and unix sockets stay on redis-py. Pure."""
+        return urlsplit(url).scheme == "redis"
+
     @classmethod
     def from_url(cls, url: str) -> Endpoint:
         """`redis://[[user]:password@]host[:port][/db]`, as redis-py reads it. Pure."""

@@ -28,7 +28,7 @@ from tokaroo_common.outbox import Outbox
 from tokaroo_common.reservations import ReservationBook
 from tokaroo_common.telemetry import grpc_client_interceptors, instrument_fastapi
 from tokaroo_common.valkey import valkey_client
-from tokaroo_common.valkey_pipe import ValkeyPipe
+from tokaroo_common.valkey_pipe import Endpoint, ValkeyPipe
 from tokaroo_router import LiveDecider, start_decider
 
 from tokaroo_edge import errors
@@ -109,11 +109,12 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
             if settings.redis_url
             else None
         )
-        # The request's own Valkey commands (hold and read, exact read and store) on one
-        # multiplexed connection; the rest on redis-py (tokaroo_common.valkey_pipe).
+        # The request's own Valkey commands (hold and read, exact read and store, rate
+        # limits) on one multiplexed connection; the rest, and TLS, on redis-py
+        # (tokaroo_common.valkey_pipe).
         pipe = (
             ValkeyPipe(settings.redis_url, timeout_s=VALKEY_TIMEOUT_S)
-            if settings.redis_url
+            if settings.redis_url and Endpoint.supported(settings.redis_url)
             else None
         )
         exact = (
