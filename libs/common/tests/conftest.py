@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nothing listens on right now (for a server a test starts itself)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -29,7 +30,7 @@ def _binary() -> str:
 
 class NatsServer:
     def __init__(self, store_dir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self._argv = [
             _binary(),
             "-js",

