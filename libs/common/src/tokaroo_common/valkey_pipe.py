@@ -13,7 +13,9 @@ Failure: a call that finds Valkey down, or whose connection breaks, raises `Conn
 one that gets no reply within `timeout_s` raises `TimeoutError` and drops the connection (the
 calls waiting on it fail too). Both are in `VALKEY_ERRORS`. Nothing here retries: the callers
 fall back to their redis-py path, whose retries ride out a Valkey restart. An error reply
-(`NOSCRIPT`, a script's `error_reply`) comes back as a `hiredis.ReplyError` in the replies."""
+(`NOSCRIPT`, a script's `error_reply`) comes back as a `hiredis.ReplyError` in the replies;
+`checked` turns it into an exception (`LOADING`, a restarted Valkey still reading its data,
+into ConnectionError)."""
 
 from __future__ import annotations
 
@@ -47,8 +49,12 @@ def encode(commands: Sequence[Command]) -> bytes:
 
 def checked(reply: Any) -> Any:
     """A reply from the pipe, or ResponseError (a RedisError, as from redis-py) if it is an
-    error reply."""
+    error reply. A Valkey that has just restarted and is still loading its data answers
+    `LOADING`: that is ConnectionError, as for a Valkey that is down (redis-py's
+    BusyLoadingError is a connection error too, which its retries wait out)."""
     if isinstance(reply, hiredis.ReplyError):
+        if str(reply).startswith("LOADING"):
+            raise ConnectionError(f"Valkey is still loading its data: {reply}")
         raise ResponseError(str(reply))
     return reply
 
