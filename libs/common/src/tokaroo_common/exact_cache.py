@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 from tokaroo_common.cache_keys import exact_key, index_key, tenant_pattern
 from tokaroo_common.valkey import VALKEY_ERRORS, as_bytes
-from tokaroo_common.valkey_pipe import Arg, ValkeyPipe, checked, script_command, script_reply
+from tokaroo_common.valkey_pipe import Arg, ValkeyPipe, checked
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,7 @@ class ExactCache:
     async def _store(self, keys: list[str], args: list[Arg]) -> Any:
         """The store script's reply, on the pipe when there is one."""
         if self._pipe is not None:
-            (reply,) = await self._pipe.execute(script_command(self._put, keys, args))
-            return await script_reply(reply, self._put, keys, args)
+            return await self._pipe.run_script(self._put, keys, args)
         return await self._put(keys=keys, args=args)
 
     async def _evict(self, tenant_id: str, excess: int) -> None:

@@ -319,8 +319,7 @@ class ReservationBook:
         args = hold_args(request_id, amount, now_ms, ttl_ms, key)
         if self._pipe is not None:
             with contextlib.suppress(ConnectionError, TimeoutError):
-                (reply,) = await self._pipe.execute(script_command(self._hold, keys, args))
-                return outcome(await script_reply(reply, self._hold, keys, args))
+                return outcome(await self._pipe.run_script(self._hold, keys, args))
         return outcome(await self._hold(keys=keys, args=args))
 
     async def hold_and_get(

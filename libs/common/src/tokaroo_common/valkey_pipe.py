@@ -192,6 +192,13 @@ class ValkeyPipe:
                 conn.drop(TimeoutError("Valkey did not answer in time"))
             raise
 
+    async def run_script(
+        self, script: AsyncScript, keys: Sequence[str], args: Sequence[Any]
+    ) -> Any:
+        """A redis-py registered script, run on the pipe (see `script_reply`)."""
+        (reply,) = await self.execute(script_command(script, keys, args))
+        return await script_reply(reply, script, keys, args)
+
     async def aclose(self) -> None:
         if self._conn is not None:
             self._conn.drop(ConnectionError("the Valkey pipe was closed"))

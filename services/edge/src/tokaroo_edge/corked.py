@@ -40,7 +40,7 @@ class CorkedTransport(asyncio.Transport):
         held, self._held = self._held, None
         if held is not None:
             self._send([held, data])
-        elif bytes(data[: len(HEAD)]) == HEAD:
+        elif data[: len(HEAD)] == HEAD:
             self._held = data
             self._loop.call_soon(self.flush)
         else:

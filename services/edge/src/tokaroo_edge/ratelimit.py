@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from tokaroo_common.errors import RateLimited
-from tokaroo_common.valkey_pipe import ValkeyPipe, script_command, script_reply
+from tokaroo_common.valkey_pipe import ValkeyPipe
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,7 @@ class RateLimiter:
         keys = [req_cur, req_prev, tok_cur, tok_prev]
         if self._pipe is not None:
             with contextlib.suppress(ConnectionError, TimeoutError, RedisError):
-                (reply,) = await self._pipe.execute(script_command(self._script, keys, args))
-                return int(await script_reply(reply, self._script, keys, args))
+                return int(await self._pipe.run_script(self._script, keys, args))
         try:
             refused = await self._script(keys=keys, args=args)
         except (RedisError, OSError) as exc:
