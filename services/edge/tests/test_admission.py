@@ -97,6 +97,7 @@ async def test_admit_routes_and_holds_the_estimate(edge: Any) -> None:
     req = chat(max_tokens=50)
     adm = await admit_one(edge, req, record)
     assert adm.decision.tier == "standard" and not adm.lookup.hit
+    assert record.draft.tier == "standard"  # its event, however it ends, carries its tier
     (route,) = edge.router.requests
     assert route.request_id == "req-1" and route.max_output_tokens == 50
     expected = estimate_hold("auto", adm.decision, adm.prompt_tokens, 50, False)
@@ -107,13 +108,24 @@ async def test_admit_routes_and_holds_the_estimate(edge: Any) -> None:
 
 async def test_admit_stops_before_routing_when_overloaded_or_limited(edge: Any) -> None:
     edge.outbox.pending = 100
+    overloaded, limited = edge.record(), edge.record()
     with pytest.raises(ServiceUnavailable):
-        await admit_one(edge, chat(), edge.record())
+        await admit_one(edge, chat(), overloaded)
     edge.outbox.pending = 0
     edge.limiter.exhausted = True
     with pytest.raises(RateLimited):
-        await admit_one(edge, chat(), edge.record())
+        await admit_one(edge, chat(), limited)
     assert edge.router.requests == [] and edge.ledger.holds == []
+    # Refused before routing: no tier, so the usage a tenant reads leaves them out.
+    assert overloaded.draft.tier == limited.draft.tier == ""
+
+
+async def test_a_request_refused_for_its_balance_is_recorded_with_its_tier(edge: Any) -> None:
+    edge.ledger.available_nano = 1
+    record = edge.record()
+    with pytest.raises(InsufficientBalance):
+        await admit_one(edge, chat(), record)
+    assert record.draft.tier == "standard" and record.hold_nano == 0
 
 
 def test_estimate_hold_covers_the_dearest_candidate(edge: Any) -> None:

@@ -223,21 +223,46 @@ async def test_adjust(stub: LedgerServiceStub, repo: LedgerRepository) -> None:
     assert await repo.reconcile() == []
 
 
-def usage_event(tenant_id: str, request_id: str, charged: int, at: datetime) -> UsageEvent:
+def usage_event(
+    tenant_id: str, request_id: str, charged: int, at: datetime, *, tier: str = "instant"
+) -> UsageEvent:
     from tokaroo_proto.events.v1 import events_pb2
 
     ev = events_pb2.CompletionEvent(
         request_id=request_id,
         tenant_id=tenant_id,
         charged_nano=charged,
-        tier="instant",
+        tier=tier,
         input_tokens=3,
         output_tokens=4,
         latency_ms=9,
-        status="ok",
+        status="ok" if tier else "error",
+        error_code="" if tier else "rate_limited",
         cache_outcome="exact",
     )
     return decode(ev.SerializeToString(), at)
+
+
+async def test_usage_leaves_out_requests_refused_before_routing(
+    stub: LedgerServiceStub, repo: LedgerRepository
+) -> None:
+    """A request refused before the router chose a tier (rate limit, malformed body, no
+    capacity) is settled, but the usage a tenant reads (whose every row has a tier) and its
+    daily totals leave it out."""
+    t = await new_tenant(stub)
+    at = datetime.now(UTC) - timedelta(minutes=1)
+    await repo.settle(
+        [
+            usage_event(t.tenant_id, "req-routed", 10, at),
+            usage_event(t.tenant_id, "req-refused", 0, at + timedelta(seconds=1), tier=""),
+        ]
+    )
+    listed = (await stub.ListUsage(pb.ListUsageRequest(tenant_id=t.tenant_id))).records
+    assert [(r.id, r.tier) for r in listed] == [("req-routed", "instant")]
+    only_refused = await stub.ListUsage(pb.ListUsageRequest(tenant_id=t.tenant_id, tier=""))
+    assert [r.id for r in only_refused.records] == ["req-routed"]
+    summary = await stub.UsageSummary(pb.UsageSummaryRequest(tenant_id=t.tenant_id))
+    assert [(b.tier, b.requests) for b in summary.buckets] == [("instant", 1)]
 
 
 async def test_list_usage_pages_newest_first(

@@ -142,6 +142,7 @@ async def admit(
                 lookup = MISS
     if decision is None:
         decision = await route()
+    record.draft.tier = decision.tier  # from here on, a failure is recorded with its tier
     amount = estimate_hold(req.model, decision, prompt_tokens, req.output_limit, lookup.hit)
     if amount > held:  # a hold placed again replaces the first
         await holds.hold(principal, record, amount, hold_ttl_ms)

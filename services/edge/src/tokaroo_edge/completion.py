@@ -112,7 +112,6 @@ class Completer:
         self, req: ChatCompletionRequest, adm: Admission, record: RequestRecord
     ) -> tuple[Json, Bill]:
         draft = record.draft
-        draft.tier = adm.decision.tier
         created = int(time.time())
         if adm.lookup.hit:
             return self._serve_hit(req, adm, draft, created)
@@ -163,7 +162,6 @@ class Completer:
         From the first chunk on, the record owns the upstream stream and knows how to bill
         it if the response ends early (even before its body generator started)."""
         draft = record.draft
-        draft.tier = adm.decision.tier
         created = int(time.time())
         if adm.lookup.hit:
             return self._replay(req, adm, draft, created)

@@ -101,10 +101,10 @@ class EmbeddingPipeline:
                 endpoint="embeddings",
             )
         )
+        draft.tier = decision.tier
         await holds.hold(
             principal, record, estimate_embedding_hold(mode, decision, tokens), hold_ttl_ms
         )
-        draft.tier = decision.tier
         upstream_req = req.model_copy(update={"input": texts})
 
         async def embed(provider: ChatProvider, target: Target) -> Json:

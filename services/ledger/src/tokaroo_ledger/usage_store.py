@@ -36,9 +36,12 @@ def usage_record(row: Any) -> UsageRecord:
 
 
 def where(tenant_id: uuid.UUID, flt: UsageFilter) -> tuple[str, list[Any]]:
-    """The WHERE clause (tenant first, always) and its arguments. Pure."""
+    """The WHERE clause (tenant first, always) and its arguments. Pure. A request refused
+    before it was routed (a malformed body, a rate limit, no capacity, the router away) has
+    no tier and charged nothing: it is in the analytics' error counts, not in the usage a
+    tenant reads, whose every row has a tier."""
     args: list[Any] = [tenant_id]
-    parts = ["tenant_id = $1"]
+    parts = ["tenant_id = $1", "tier <> ''"]
 
     def add(sql: str, value: Any) -> None:
         args.append(value)
