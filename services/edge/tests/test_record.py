@@ -114,8 +114,9 @@ async def test_a_stream_left_to_the_response_is_not_closed_by_the_guard(edge: An
 
 
 async def test_stream_cancelled_before_its_body_started_still_ends_the_record(edge: Any) -> None:
-    """Starlette cancels the response while the headers are sent: the body generator never
-    runs, so only the response's `finally` can bill, emit and close the upstream."""
+    """The client leaves while the headers are sent: the response is cancelled before the
+    body generator ran, so only the response's `finally` can bill, emit and close the
+    upstream."""
     record = edge.record()
     upstream, started = Upstream(), []
     billed: list[bool] = []
@@ -209,3 +210,71 @@ async def test_the_event_goes_out_even_if_billing_the_rest_fails(edge: Any) -> N
     record.own(Upstream(), on_abandon=bad_bill)
     await record.close()
     assert len(edge.events) == 1
+
+
+async def test_a_client_that_leaves_mid_stream_ends_it_quietly(edge: Any) -> None:
+    """The upstream waits for its next chunk when the client leaves: the wait is cancelled,
+    the response returns as a finished one (nothing to raise to the server), and the record
+    bills what was delivered."""
+    record = edge.record()
+    upstream = Upstream(chunks=1, hang=True)
+    billed: list[bool] = []
+    record.own(upstream, on_abandon=lambda: billed.append(True))
+    response = RecordedStream(body_of(upstream, []), record)
+    first_sent = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await first_sent.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message.get("body"):
+            first_sent.set()
+
+    await asyncio.wait_for(response(scope(), receive, send), timeout=5)
+    assert upstream.closed and billed == [True]
+    event = edge.only_event()
+    assert (event.status, event.error_code) == ("partial", "client_closed")
+
+
+async def test_the_body_is_sent_from_the_requests_own_task(edge: Any) -> None:
+    """No task group and no second task per stream on the way to the first token."""
+    record = edge.record()
+    tasks: list[asyncio.Task[Any] | None] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        tasks.append(asyncio.current_task())
+        yield b"data: x\n\n"
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.Event().wait()
+        raise AssertionError
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    await RecordedStream(body(), record)(scope(), receive, send)
+    assert tasks == [asyncio.current_task()]
+    assert edge.only_event().status == "ok"
+
+
+async def test_a_disconnect_once_the_stream_is_sent_leaves_it_ok(edge: Any) -> None:
+    """Servers report the end of a response to `receive` as a disconnect: it must not turn a
+    stream that was sent whole into one the client left."""
+    record = edge.record()
+    upstream = Upstream(chunks=2)
+    record.own(upstream)
+    response = RecordedStream(body_of(upstream, []), record)
+    done = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            done.set()
+            await asyncio.sleep(0)  # the watcher may run before the response returns
+
+    await response(scope(), receive, send)
+    assert edge.only_event().status == "ok" and upstream.closed

@@ -7,7 +7,7 @@ never iterated. The ledger removes the hold when it settles that event, so emitt
 also what releases the hold (a hold whose RPC timed out included).
 
 Non-streaming requests end when the route's `guard()` exits. A stream ends in
-`RecordedStream.__call__`'s `finally`, which runs even when Starlette cancels the response
+`RecordedStream.__call__`'s `finally`, which runs even when the response is cancelled
 before its body generator started (a generator's own `finally` would not run then): the
 record bills what was delivered, emits, and closes the body and the upstream stream."""
 
@@ -25,6 +25,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 from tokaroo_common.errors import TokarooError
 
+from tokaroo_edge.disconnect import cancelled_if_client_leaves
 from tokaroo_edge.events import EventDraft, EventObserver, EventSink, emit
 
 log = logging.getLogger(__name__)
@@ -163,9 +164,15 @@ class RecordedStream(StreamingResponse):
         super().__init__(_watch(body, record), headers=headers, media_type=media_type)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The body goes out from the request's own task, whatever ASGI version the server
+        speaks (Starlette's own way under uvicorn is a task group and a second task per
+        stream, on the way to the first token); a client that leaves cancels it."""
         error: BaseException | None = None
         try:
-            await super().__call__(scope, receive, send)
+            async with cancelled_if_client_leaves(receive):
+                await self.stream_response(send)
+        except ClientDisconnect:
+            pass  # the client left: closing the record bills what was delivered
         except BaseException as exc:
             error = exc
             raise

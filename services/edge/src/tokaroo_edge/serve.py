@@ -5,17 +5,16 @@ Each route supplies only how its dialect reads a body and renders an answer."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from tokaroo_common.money import format_usd
 
 from tokaroo_edge.admission import Admission, admit
 from tokaroo_edge.auth import Principal
 from tokaroo_edge.chat_request import session_hint
+from tokaroo_edge.disconnect import cancelled_if_client_leaves
 from tokaroo_edge.record import RecordedStream
 from tokaroo_edge.responses import JsonResponse
 from tokaroo_edge.schemas import ChatCompletionRequest
@@ -38,42 +37,6 @@ class Rendering(Protocol):
     ) -> AsyncIterator[bytes]: ...
 
 
-@contextlib.asynccontextmanager
-async def cancelled_if_client_leaves(request: Request) -> AsyncIterator[None]:
-    """Inside, the request's task is cancelled if the client disconnects, so work nobody
-    will read (admission, an upstream call, a first token) stops; that cancellation leaves
-    as `ClientDisconnect`, which the request's record notes as `client_closed`. The body has
-    been read by then, so the next ASGI message can only be the disconnect. One watcher
-    task per request."""
-    task = asyncio.current_task()
-    assert task is not None
-    left = False
-
-    def on_disconnect(watch: asyncio.Future[None]) -> None:
-        nonlocal left
-        if not watch.cancelled() and watch.exception() is None:
-            left = True
-            task.cancel()
-
-    watch = asyncio.ensure_future(_disconnected(request))
-    watch.add_done_callback(on_disconnect)
-    try:
-        yield
-    except asyncio.CancelledError:
-        if not left:
-            raise
-        task.uncancel()
-        raise ClientDisconnect() from None
-    finally:
-        watch.remove_done_callback(on_disconnect)
-        watch.cancel()
-
-
-async def _disconnected(request: Request) -> None:
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
-
-
 async def serve_chat(
     request: Request,
     state: EdgeState,
@@ -87,7 +50,7 @@ async def serve_chat(
         req = await read()
         record.draft.model_requested, record.draft.streamed = req.model, req.stream
         no_cache = "no-cache" in request.headers.get("x-tokaroo-cache-control", "").lower()
-        async with cancelled_if_client_leaves(request):
+        async with cancelled_if_client_leaves(request.receive):
             adm = await admit(
                 state.routing,
                 state.completer.encoder,
