@@ -1,13 +1,19 @@
 """API-key authentication: hash the presented key, ask the ledger, remember briefly.
 
-The cache lives at most `ttl_s` (1 s by default), so a revoked key stops working on every
-edge replica within a second; while the ledger is unavailable, a key it accepted within the
+An answer is used for at most `ttl_s` (1 s by default) from when it was asked, so a revoked
+key stops working on every edge replica within a second. A request in the last fifth of an
+accepted answer's life asks again in the background, so a key in steady use never waits for
+the ledger; requests that find the same key's question in flight share its answer (one call
+per key, not one per request). While the ledger is unavailable, a key it accepted within the
 last five minutes keeps working (stale-if-error)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,8 +22,11 @@ from tokaroo_proto.ledger.v1 import ledger_pb2, ledger_pb2_grpc
 
 from tokaroo_edge.internal import call
 
+log = logging.getLogger(__name__)
+
 MAX_ENTRIES = 100_000
 STALE_IF_ERROR_S = 300.0
+REFRESH_AHEAD = 0.2  # of the TTL: a request this close to an answer's end refreshes it
 
 
 @dataclass(frozen=True)
@@ -76,25 +85,30 @@ def check_expiry(principal: Principal, now_s: float) -> None:
 
 
 class Authenticator:
-    def __init__(self, ledger: ledger_pb2_grpc.LedgerServiceStub, ttl_s: float) -> None:
+    def __init__(
+        self,
+        ledger: ledger_pb2_grpc.LedgerServiceStub,
+        ttl_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._ledger = ledger
         self._ttl = ttl_s
+        self._clock = clock
         self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._asking: dict[str, asyncio.Task[Principal | None]] = {}
 
     async def authenticate(self, token: str) -> Principal:
         """The principal of a presented key (see `presented_key`)."""
         digest = hash_key(token)
-        now = time.monotonic()
+        now = self._clock()
         hit = self._cache.get(digest)
         if hit is not None and hit[0] > now:
             principal = hit[1]
+            if principal is not None and hit[0] - now < self._ttl * REFRESH_AHEAD:
+                self._ask(digest)  # in the background; this answer stands until it expires
         else:
             try:
-                resp = await call(
-                    self._ledger.Authenticate(
-                        ledger_pb2.AuthenticateRequest(key_hash=digest), timeout=5
-                    )
-                )
+                principal = await asyncio.shield(self._ask(digest))
             except ServiceUnavailable:
                 # The ledger (or its database) is down: a key it vouched for within the last
                 # STALE_IF_ERROR_S keeps working (holds do not need the ledger while the
@@ -102,26 +116,50 @@ class Authenticator:
                 if hit is None or hit[1] is None or hit[0] + STALE_IF_ERROR_S < now:
                     raise
                 principal = hit[1]
-                check_expiry(principal, time.time())
-                return principal
-            principal = (
-                Principal(
-                    resp.tenant_id,
-                    resp.key_id,
-                    resp.requests_per_minute,
-                    resp.tokens_per_minute,
-                    resp.expires_at_unix_ms,
-                    tuple(resp.allowed_models),
-                    resp.budget_nano if resp.HasField("budget_nano") else None,
-                    resp.budget_period or "month",
-                )
-                if resp.ok
-                else None
-            )
-            if len(self._cache) >= MAX_ENTRIES:
-                self._cache.clear()
-            self._cache[digest] = (now + self._ttl, principal)
         if principal is None:
             raise AuthenticationFailed("Incorrect API key provided.")
         check_expiry(principal, time.time())
+        return principal
+
+    def _ask(self, digest: str) -> asyncio.Task[Principal | None]:
+        """The ledger's answer for a key hash: the question in flight, or a new one. Shared
+        by every request that waits for it, so one that leaves does not cancel it."""
+        task = self._asking.get(digest)
+        if task is None:
+            task = asyncio.create_task(self._fetch(digest))
+            self._asking[digest] = task
+            task.add_done_callback(lambda done: self._asked(digest, done))
+        return task
+
+    def _asked(self, digest: str, task: asyncio.Task[Principal | None]) -> None:
+        if self._asking.get(digest) is task:
+            del self._asking[digest]
+        exc = None if task.cancelled() else task.exception()
+        # Whoever waited got the error; a background refresh's failure only leaves the answer
+        # to expire (the next request then asks, with stale-if-error).
+        if exc is not None and not isinstance(exc, ServiceUnavailable):
+            log.warning("key lookup failed", extra={"error": repr(exc)})
+
+    async def _fetch(self, digest: str) -> Principal | None:
+        asked = self._clock()  # the answer's life counts from the question
+        resp = await call(
+            self._ledger.Authenticate(ledger_pb2.AuthenticateRequest(key_hash=digest), timeout=5)
+        )
+        principal = (
+            Principal(
+                resp.tenant_id,
+                resp.key_id,
+                resp.requests_per_minute,
+                resp.tokens_per_minute,
+                resp.expires_at_unix_ms,
+                tuple(resp.allowed_models),
+                resp.budget_nano if resp.HasField("budget_nano") else None,
+                resp.budget_period or "month",
+            )
+            if resp.ok
+            else None
+        )
+        if len(self._cache) >= MAX_ENTRIES:
+            self._cache.clear()
+        self._cache[digest] = (asked + self._ttl, principal)
         return principal
