@@ -145,9 +145,10 @@ async def test_an_answer_is_never_used_past_its_ttl_so_revocation_still_takes_a_
         await authn.authenticate("tok_good")
     # Without a request near its end, an answer expires and the next request waits for the
     # ledger's answer.
-    other = Authenticator(SlowLedger(), 1.0, clock=clock)  # type: ignore[arg-type]
+    other_ledger = SlowLedger()
+    other = Authenticator(other_ledger, 1.0, clock=clock)  # type: ignore[arg-type]
     await other.authenticate("tok_good")
-    other._ledger.revoked = True  # type: ignore[attr-defined]
+    other_ledger.revoked = True
     clock.now += 1.01
     with pytest.raises(AuthenticationFailed):
         await other.authenticate("tok_good")

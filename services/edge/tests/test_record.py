@@ -4,7 +4,7 @@ the record even when its body was never iterated."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -40,6 +40,16 @@ async def body_of(upstream: Upstream, started: list[bool]) -> AsyncIterator[byte
     started.append(True)
     async for chunk in upstream:
         yield chunk
+
+
+def leaves_when(gone: asyncio.Event) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """An ASGI `receive` whose client disconnects once `gone` is set."""
+
+    async def receive() -> dict[str, Any]:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    return receive
 
 
 def scope() -> dict[str, Any]:
@@ -223,15 +233,11 @@ async def test_a_client_that_leaves_mid_stream_ends_it_quietly(edge: Any) -> Non
     response = RecordedStream(body_of(upstream, []), record)
     first_sent = asyncio.Event()
 
-    async def receive() -> dict[str, Any]:
-        await first_sent.wait()
-        return {"type": "http.disconnect"}
-
     async def send(message: dict[str, Any]) -> None:
         if message.get("body"):
             first_sent.set()
 
-    await asyncio.wait_for(response(scope(), receive, send), timeout=5)
+    await asyncio.wait_for(response(scope(), leaves_when(first_sent), send), timeout=5)
     assert upstream.closed and billed == [True]
     event = edge.only_event()
     assert (event.status, event.error_code) == ("partial", "client_closed")
@@ -267,14 +273,10 @@ async def test_a_disconnect_once_the_stream_is_sent_leaves_it_ok(edge: Any) -> N
     response = RecordedStream(body_of(upstream, []), record)
     done = asyncio.Event()
 
-    async def receive() -> dict[str, Any]:
-        await done.wait()
-        return {"type": "http.disconnect"}
-
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.body" and not message.get("more_body"):
             done.set()
             await asyncio.sleep(0)  # the watcher may run before the response returns
 
-    await response(scope(), receive, send)
+    await response(scope(), leaves_when(done), send)
     assert edge.only_event().status == "ok" and upstream.closed
