@@ -54,6 +54,16 @@ BASE_IN_NANO, BASE_OUT_NANO = 400, 1200
 FIRST_TOKEN_TIMEOUT_S = 0.2
 
 
+class Clock:
+    """A clock a test moves by hand (`now`, seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class WordEncoder:
     def encode(self, text: str) -> list[int]:
         return list(range(len(text.split())))

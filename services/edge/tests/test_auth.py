@@ -13,6 +13,8 @@ from tokaroo_edge import auth
 from tokaroo_edge.auth import Authenticator
 from tokaroo_proto.ledger.v1 import ledger_pb2
 
+from .conftest import Clock
+
 
 class Ledger:
     def __init__(self) -> None:
@@ -66,14 +68,6 @@ async def test_stale_answers_expire(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(auth, "STALE_IF_ERROR_S", -1.0)
     with pytest.raises(ServiceUnavailable):
         await authn.authenticate("tok_good")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class SlowLedger(Ledger):

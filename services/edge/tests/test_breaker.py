@@ -1,12 +1,6 @@
 from tokaroo_edge.breaker import Breakers
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from .conftest import Clock
 
 
 def test_opens_after_threshold_and_half_opens_after_cooldown() -> None:
