@@ -189,7 +189,13 @@ def categories(low: str) -> tuple[str, ...]:
     if is_exam(low):
         return ()
     padded = f" {low} "
-    found = tuple(c for c, cues in CUES.items() if any(cue in padded for cue in cues))
+    hits: list[str] = []
+    for category, cues in CUES.items():  # plain loops: half the time of nested generators
+        for cue in cues:
+            if cue in padded:
+                hits.append(category)
+                break
+    found = tuple(hits)
     if "math" not in found and "?" in low and len(_NUMBER.findall(low)) >= 2:
         i = 1 if found[:1] == ("code",) else 0  # a question about several numbers: math
         found = (*found[:i], "math", *found[i:])
