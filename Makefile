@@ -29,7 +29,7 @@ setup:
 	bash tests/e2e/setup_haproxy.sh
 
 test: deps setup
-	$(UV) run --frozen python -m pytest -q $(PYTEST_ARGS)
+	$(UV) run --frozen python -m pytest -q --durations=25 $(PYTEST_ARGS)
 
 proto: deps
 	$(UV) run --frozen python libs/proto/generate.py
