@@ -40,6 +40,7 @@ from tokaroo_edge.config import EdgeSettings
 from tokaroo_edge.embeddings import EmbeddingPipeline
 from tokaroo_edge.events import EventObserver, Observers
 from tokaroo_edge.holds import Holds
+from tokaroo_edge.hot_routes import plain_routes, serve_first
 from tokaroo_edge.internal import InternalClients
 from tokaroo_edge.metrics import BreakerCollector, CompletionMetrics, OutboxCollector
 from tokaroo_edge.providers.registry import build_providers
@@ -218,18 +219,11 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
         telemetry=None if tracer_provider is not None else _UNTRACED,
     )
     errors.install(app)
-    for module in (
-        chat,
-        messages,
-        responses,
-        embeddings,
-        models,
-        account,
-        credits,
-        console,
-        health,
-    ):
+    modules = (chat, messages, responses, embeddings, models, account, credits, console, health)
+    for module in modules:
         app.include_router(module.router)
+    hot = (chat.chat_completions, messages.messages, responses.create_response)
+    serve_first(app, plain_routes((m.router for m in modules), (*hot, embeddings.embeddings)))
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(values))
 
