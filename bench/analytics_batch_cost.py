@@ -17,9 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -30,6 +30,8 @@ from tokaroo_ledger.analytics.migrate import migrate
 from tokaroo_ledger.analytics.warehouse import Warehouse
 from tokaroo_ledger.analytics.writer import EventWriter
 from tokaroo_proto.events.v1 import events_pb2
+
+from bench.record import write_result
 
 OUT = Path(__file__).resolve().parent / "results" / "analytics-batch-cost.json"
 
@@ -111,16 +113,8 @@ async def main() -> None:
         run = await measure(size, args.events, args.settle_s)
         print(run, flush=True)
         runs.append(run)
-    result = {
-        "command": "uv run --frozen python -m bench.analytics_batch_cost "
-        f"--sizes {' '.join(map(str, args.sizes))} --events {args.events}",
-        "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "load_average_at_start": list(os.getloadavg()),
-        "runs": runs,
-        "fit": fit(runs),
-    }
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps(result["fit"]))
+    write_result(args.out, "analytics_batch_cost", sys.argv[1:], {"runs": runs, "fit": fit(runs)})
+    print(json.dumps(fit(runs)))
 
 
 if __name__ == "__main__":

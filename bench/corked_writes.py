@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import procstat
+from bench.record import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 BODY = (
@@ -126,14 +127,12 @@ def main(argv: list[str]) -> int:
             "corked_over_httptools": round(statistics.median(b) / statistics.median(a), 3),
             "rounds_corked_lower": sum(y < x for x, y in zip(a, b, strict=True)),
         }
-    result = {
-        "command": "uv run --frozen python -m bench.corked_writes " + " ".join(argv),
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "rounds": rounds,
-        "summary": summary,
-    }
-    out = ROOT / "bench" / "results" / "corked-writes.json"
-    out.write_text(json.dumps(result, indent=1) + "\n")
+    write_result(
+        ROOT / "bench" / "results" / "corked-writes.json",
+        "corked_writes",
+        argv,
+        {"rounds": rounds, "summary": summary},
+    )
     print(json.dumps(summary, indent=1))
     return 0
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ from starlette.types import Message
 from tokaroo_edge import errors
 from tokaroo_edge.hot_routes import plain_routes, serve_first
 from tokaroo_edge.responses import JsonResponse
+
+from bench.record import write_result
 
 OUT = Path(__file__).resolve().parent / "results" / "route-dispatch.json"
 BODY = b'{"model":"fast","messages":[{"role":"user","content":"hi"}]}'
@@ -108,16 +110,12 @@ async def main() -> None:
         rounds.append(got)
     med = {k: statistics.median(r[k] for r in rounds) for k in ("fastapi", "plain")}
     result = {
-        "command": "uv run --frozen python -m bench.route_dispatch "
-        f"--rounds {args.rounds} --requests {args.requests}",
-        "recorded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "load_average_at_start": list(os.getloadavg()),
         "cpu_us_per_request": rounds,
         "median": med,
         "plain_over_fastapi": round(med["plain"] / med["fastapi"], 3),
         "rounds_plain_lower": sum(r["plain"] < r["fastapi"] for r in rounds),
     }
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    write_result(args.out, "route_dispatch", sys.argv[1:], result)
     print(json.dumps({k: result[k] for k in ("median", "plain_over_fastapi")}))
 
 

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -25,6 +26,8 @@ import uvloop
 from starlette.responses import StreamingResponse
 from tokaroo_edge.events import EventDraft
 from tokaroo_edge.record import RecordedStream, RequestRecord
+
+from bench.record import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 SCOPE = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "method": "POST"}
@@ -116,8 +119,7 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=ROOT / "bench/results/stream-response.json")
     args = p.parse_args()
     result = uvloop.run(run(args.rounds, args.streams))
-    result["command"] = "uv run --frozen python -m bench.stream_response --rounds 6"
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    write_result(args.out, "stream_response", sys.argv[1:], result)
     print(json.dumps(result["summary"], indent=1))
 
 

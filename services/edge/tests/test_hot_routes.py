@@ -62,6 +62,8 @@ def test_plain_routes_take_path_methods_and_error_shape_from_the_fastapi_routes(
     assert not any(r.include_in_schema for r in routes)
     with pytest.raises(ValueError, match="models"):
         plain_routes((anthropic_router,), (models,))
+    with pytest.raises(ValueError, match="request alone"):
+        plain_routes((openai_router,), (models,))  # takes nothing: FastAPI's to call
 
 
 @pytest.mark.parametrize("plain", [False, True])

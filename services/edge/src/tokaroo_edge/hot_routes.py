@@ -14,6 +14,7 @@ and these come first.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from fastapi import APIRouter, FastAPI
@@ -38,7 +39,8 @@ class PlainRoute(Route):
 
 def plain_routes(routers: Iterable[APIRouter], endpoints: Sequence[Endpoint]) -> list[PlainRoute]:
     """A Starlette route for each of `endpoints`, with the path and methods of its FastAPI
-    route in `routers` (an endpoint that none of them serves is an error). Pure."""
+    route in `routers`. An endpoint that none of them serves, or that takes other than the
+    request alone, is an error. Pure."""
     found: dict[Endpoint, PlainRoute] = {}
     for router in routers:
         for route in router.routes:
@@ -57,6 +59,9 @@ def plain_routes(routers: Iterable[APIRouter], endpoints: Sequence[Endpoint]) ->
     missing = [e.__name__ for e in endpoints if e not in found]
     if missing:
         raise ValueError(f"no FastAPI route serves {missing}")
+    dependent = [e.__name__ for e in endpoints if len(inspect.signature(e).parameters) != 1]
+    if dependent:  # a plain route passes the request alone: no dependencies to solve
+        raise ValueError(f"{dependent} do not take the request alone")
     return [found[e] for e in endpoints]
 
 
