@@ -1,7 +1,7 @@
 """The request path's endpoints, served by plain Starlette routes placed ahead of FastAPI's.
 
 FastAPI runs every request of an `APIRoute` through its own machinery (dependency solving,
-two exit stacks, its handler wrapper): on the bench VM about 60 µs a request more than a
+two exit stacks, its handler wrapper): on the bench VM 60-75 µs a request more than a
 Starlette `Route` running the same function (`bench/route_dispatch.py`). The endpoints here
 take only the `Request` and read and validate their bodies themselves, so nothing of that
 machinery serves them. Starlette's route runs them with the same exception handlers (its

@@ -20,7 +20,7 @@ class AnalyticsSettings(BaseServiceSettings):
     analytics_durable: str = "analytics-sink"
     analytics_batch_max: int = Field(default=5000, ge=1, le=100_000)
     # After a batch's first event, keep collecting this long. Each insert has a fixed cost
-    # (on embedded chDB about 50 ms of CPU with the rollups, against 0.06 ms per row:
+    # (on embedded chDB 50-60 ms of CPU with the rollups, against about 0.06 ms per row:
     # bench/analytics.md), so a longer wait is less CPU per request; dashboards lag by it.
     analytics_batch_max_wait_s: float = Field(default=3.0, gt=0, le=60)
     analytics_fetch_size: int = Field(default=1000, ge=1, le=10_000)
