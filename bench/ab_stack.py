@@ -16,6 +16,9 @@ from typing import NoReturn
 
 
 def _stop(*_: object) -> NoReturn:
+    # Once: a second SIGTERM (`uv run` forwards the one its process group got) would cut the
+    # stack's shutdown short and leave its servers running.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise SystemExit(0)
 
 
