@@ -222,8 +222,13 @@ def create_app(settings: EdgeSettings, tracer_provider: TracerProvider | None = 
     modules = (chat, messages, responses, embeddings, models, account, credits, console, health)
     for module in modules:
         app.include_router(module.router)
-    hot = (chat.chat_completions, messages.messages, responses.create_response)
-    serve_first(app, plain_routes((m.router for m in modules), (*hot, embeddings.embeddings)))
+    hot = (
+        chat.chat_completions,
+        messages.messages,
+        responses.create_response,
+        embeddings.embeddings,
+    )
+    serve_first(app, plain_routes((m.router for m in modules), hot))
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(values))
 
