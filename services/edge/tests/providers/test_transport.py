@@ -1,5 +1,5 @@
 """The transport's pure parts: splitting a byte stream into SSE lines wherever the network cut
-it, the timeouts and proxy it gives aiohttp, and a client made before any event loop runs."""
+it, the proxy it reads from the environment, and a client made before any event loop runs."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from tokaroo_edge.providers.base import UpstreamFailure
 from tokaroo_edge.providers.openai_compat import OpenAICompatProvider
 from tokaroo_edge.providers.transport import (
     Timeouts,
-    client_timeout,
     env_proxy,
     read_capped,
     sse_lines,
@@ -62,14 +61,6 @@ async def test_a_line_in_many_pieces_is_joined_once() -> None:
     assert await lines_of([*cut(line, 1000), b"\n"]) == [line]
 
 
-def test_timeouts() -> None:
-    timeout = client_timeout(Timeouts(connect_s=2.0, first_token_s=60.0, total_s=600.0))
-    assert timeout.total is None  # a long stream is bounded by its silences, not its length
-    assert timeout.sock_connect == 2.0
-    assert timeout.sock_read == 60.0
-    assert timeout.connect == 62.0  # connecting, or waiting for a free pooled connection
-
-
 @pytest.fixture
 def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
@@ -88,23 +79,19 @@ def test_proxy_from_the_environment(no_proxy_env: pytest.MonkeyPatch) -> None:
 
 
 def test_a_provider_is_made_outside_an_event_loop() -> None:
-    """The aiohttp session needs a running loop: it is made on first use, not at __init__."""
+    """Providers are made when the app is built, before its event loop runs."""
     provider = OpenAICompatProvider("http://127.0.0.1:9/v1", "sk", Timeouts(1.0, 1.0, 1.0))
     asyncio.run(provider.aclose())  # closing a client that never sent anything
 
 
 class _Body:
-    """The parts of an aiohttp response `read_capped` uses."""
+    """The parts of a response `read_capped` uses."""
 
     def __init__(self, chunks: list[bytes], announced: int | None) -> None:
         self.content_length = announced
         self._chunks = chunks
-        self.content = self
 
-    async def read(self) -> bytes:
-        return b"".join(self._chunks)
-
-    async def iter_any(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncIterator[bytes]:
         for chunk in self._chunks:
             yield chunk
 
