@@ -3,7 +3,8 @@
 as the edge had it before (pooled connector, no cookie jar, the same timeouts), both posting one
 chat completion to the upstream simulator (started here, 0 ms, in its own process) and parsing
 the JSON answer. Sequential calls on one keep-alive connection, blocks of each alternating
-under uvloop; per block, this process's CPU time per call and the wall time per call.
+under uvloop; per block, this process's CPU time per call and the wall time per call. The same
+for a stream (every event parsed as JSON), and its time to the first event.
 
     uv run --frozen python -m bench.upstream_client --rounds 6 --calls 2000
 
@@ -12,7 +13,6 @@ Writes bench/results/upstream-client.json."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import socket
 import statistics
@@ -27,7 +27,13 @@ from typing import Any
 import aiohttp
 import orjson
 import uvloop
-from tokaroo_edge.providers.transport import Timeouts, UpstreamClient, json_or_fail
+from tokaroo_edge.providers.transport import (
+    Timeouts,
+    UpstreamClient,
+    json_or_fail,
+    sse_events,
+    sse_lines,
+)
 
 from bench.record import write_result
 
@@ -37,6 +43,7 @@ BODY = {
     "max_tokens": 64,
     "messages": [{"role": "user", "content": "In two sentences, why do gateways cache answers?"}],
 }
+STREAM_BODY = {**BODY, "stream": True, "stream_options": {"include_usage": True}}
 TIMEOUTS = Timeouts(connect_s=5.0, first_token_s=60.0, total_s=600.0)
 
 
@@ -63,14 +70,21 @@ def _failure(body: Any, status: int) -> Exception:
     return RuntimeError(f"upstream answered {status}")
 
 
-async def _block(call: Callable[[], Awaitable[Any]], n: int) -> dict[str, float]:
+async def _block(call: Callable[[], Awaitable[float | None]], n: int) -> dict[str, float]:
+    """CPU and wall time per call; for a stream also the median time to its first event."""
+    firsts: list[float] = []
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(n):
-        await call()
-    return {
+        first = await call()
+        if first is not None:
+            firsts.append(first)
+    out = {
         "cpu_us": (time.process_time() - cpu) / n * 1e6,
         "wall_us": (time.perf_counter() - wall) / n * 1e6,
     }
+    if firsts:
+        out["first_event_us"] = statistics.median(firsts) * 1e6
+    return out
 
 
 async def measure(base: str, rounds: int, n: int) -> list[dict[str, dict[str, float]]]:
@@ -98,7 +112,46 @@ async def measure(base: str, rounds: int, n: int) -> list[dict[str, dict[str, fl
             resp.release()
         json_or_fail(resp.status, content, _failure)  # type: ignore[arg-type]
 
-    kinds = {"http1": http1, "aiohttp": via_aiohttp}
+    async def http1_stream() -> float:
+        start = time.perf_counter()
+        first = 0.0
+        resp = await ours.open_stream("/chat/completions", STREAM_BODY, _failure)  # type: ignore[arg-type]
+        try:
+            async for event in sse_events(resp):
+                first = first or time.perf_counter() - start
+                if event is None:
+                    break
+        finally:
+            resp.release()
+        return first
+
+    async def aiohttp_stream() -> float:
+        start = time.perf_counter()
+        first = 0.0
+        resp = await session.post(
+            base + "/chat/completions",
+            data=orjson.dumps(STREAM_BODY),
+            headers={"content-type": "application/json", "accept": "text/event-stream"},
+            allow_redirects=False,
+        )
+        try:
+            async for line in sse_lines(resp.content.iter_any()):
+                if not line.startswith(b"data: "):
+                    continue
+                first = first or time.perf_counter() - start
+                if line == b"data: [DONE]":
+                    break
+                orjson.loads(line[6:])
+        finally:
+            resp.release()
+        return first
+
+    kinds: dict[str, Callable[[], Awaitable[float | None]]] = {
+        "http1": http1,
+        "aiohttp": via_aiohttp,
+        "http1_stream": http1_stream,
+        "aiohttp_stream": aiohttp_stream,
+    }
     try:
         for call in kinds.values():  # warm: connections, caches
             await _block(call, 200)
@@ -126,24 +179,28 @@ def main(argv: list[str]) -> int:
         sim.terminate()
         sim.wait(10)
     summary = {}
-    for kind in ("http1", "aiohttp"):
+    for kind in rounds[0]:
         summary[kind] = {
             metric: round(statistics.median(r[kind][metric] for r in rounds), 1)
-            for metric in ("cpu_us", "wall_us")
+            for metric in rounds[0][kind]
         }
-    ratio = [r["http1"]["cpu_us"] / r["aiohttp"]["cpu_us"] for r in rounds]
-    body = {
-        "what": "one upstream call (post + JSON answer), sequential, keep-alive, simulator 0 ms",
-        "calls_per_block": args.calls,
-        "median_per_call": summary,
-        "cpu_ratio_http1_over_aiohttp": {
+    ratios = {}
+    for ours, theirs in (("http1", "aiohttp"), ("http1_stream", "aiohttp_stream")):
+        ratio = [r[ours]["cpu_us"] / r[theirs]["cpu_us"] for r in rounds]
+        ratios[f"{ours}_over_{theirs}"] = {
             "median": round(statistics.median(ratio), 3),
             "lower_in_rounds": f"{sum(x < 1 for x in ratio)} of {len(ratio)}",
-        },
+        }
+    body = {
+        "what": "one upstream call (post + JSON answer; a stream: post + every SSE event parsed),"
+        " sequential, keep-alive, simulator 0 ms; the aiohttp side as the edge used it before",
+        "calls_per_block": args.calls,
+        "median_per_call": summary,
+        "cpu_ratio": ratios,
         "rounds": rounds,
     }
     write_result(args.out, "upstream_client", argv, body)
-    print(orjson.dumps(body["median_per_call"]).decode(), body["cpu_ratio_http1_over_aiohttp"])
+    print(orjson.dumps(summary).decode(), ratios)
     return 0
 
 

@@ -237,12 +237,15 @@ class _Connection(asyncio.Protocol):
             self._waiter = None
 
     def take(self) -> bytes | None:
-        """The next piece of the body already read, if any."""
+        """What of the body was read and not taken yet, in one piece (None: nothing). One read
+        of a chunked stream often holds many chunks (an SSE event each)."""
         if not self._chunks:
             return None
-        piece = self._chunks.popleft()
-        self._buffered -= len(piece)
-        if self._paused and self._buffered <= HIGH_WATER // 2 and self.transport is not None:
+        chunks = self._chunks
+        piece = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
+        chunks.clear()
+        self._buffered = 0
+        if self._paused and self.transport is not None:
             self._paused = False
             self.transport.resume_reading()
         return piece
@@ -308,9 +311,9 @@ class Response:
         conn = self._conn
         while True:
             piece = conn.take()
-            while piece is not None:
+            if piece is not None:
                 yield piece
-                piece = conn.take()
+                continue
             if conn.complete:
                 return
             if conn.error is not None:
