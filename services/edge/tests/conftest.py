@@ -225,6 +225,10 @@ class FakeProvider:
                     }
                 ]
             }
+            if model.startswith("mute"):  # a role, then silence
+                await asyncio.Event().wait()
+            if model.startswith("drop"):  # a role, then the connection breaks
+                raise UpstreamFailure("connect", retryable=True)
             yield _chunk("Hello")
             if model.startswith("break"):
                 raise UpstreamFailure("connect", retryable=True)

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from tokaroo_common.errors import InvalidRequest, UpstreamError, UpstreamTimeout
-from tokaroo_edge.attempts import EMBEDDING_HINT, attempt, exhausted, first_chunk
+from tokaroo_edge.attempts import EMBEDDING_HINT, attempt, exhausted, opening
 from tokaroo_edge.breaker import Breakers
 from tokaroo_edge.providers.base import UpstreamFailure
+from tokaroo_edge.providers.chunks import is_preamble
 
 
 def complete(req: Any = None) -> Any:
@@ -112,56 +113,82 @@ def test_exhausted_is_pure() -> None:
     assert isinstance(exhausted(UpstreamFailure("http", status=503, retryable=True)), UpstreamError)
 
 
+HANG = object()
+ROLE = {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}
+TEXT = {"choices": [{"index": 0, "delta": {"content": "Hi"}}]}
+
+
 class Stream:
-    def __init__(self, first: Any = None, *, hang: bool = False, empty: bool = False) -> None:
+    """Yields its items in turn: a chunk, or raises an exception item, or hangs at HANG;
+    then ends."""
+
+    def __init__(self, *items: Any) -> None:
         self.closed = False
-        self._first, self._hang, self._empty = first, hang, empty
+        self._items = list(items)
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self
 
     async def __anext__(self) -> Any:
-        if self._hang:
-            await asyncio.Event().wait()
-        if self._empty:
+        if not self._items:
             raise StopAsyncIteration
-        if isinstance(self._first, BaseException):
-            raise self._first
-        return self._first
+        item = self._items.pop(0)
+        if item is HANG:
+            await asyncio.Event().wait()
+        if isinstance(item, BaseException):
+            raise item
+        return item
 
     async def aclose(self) -> None:
         self.closed = True
 
 
-async def test_first_chunk_returns_the_stream_and_its_first_chunk() -> None:
-    stream = Stream({"choices": []})
-    upstream, first = await first_chunk(stream, 1)
-    assert upstream is stream and first == {"choices": []} and not stream.closed
+async def test_the_opening_is_the_preamble_and_the_first_token() -> None:
+    stream = Stream(ROLE, ROLE, TEXT, TEXT)
+    upstream, leading = await opening(stream, 1, is_preamble)
+    assert upstream is stream and leading == [ROLE, ROLE, TEXT] and not stream.closed
+    assert [c async for c in upstream] == [TEXT]  # the rest is left to the relay
+
+
+async def test_an_opening_without_a_preamble() -> None:
+    upstream, leading = await opening(Stream({"choices": []}, TEXT), 1, is_preamble)
+    assert leading == [{"choices": []}]
+
+
+async def test_a_stream_that_ends_after_its_preamble_is_an_empty_answer() -> None:
+    stream = Stream(ROLE)
+    _, leading = await opening(stream, 1, is_preamble)
+    assert leading == [ROLE] and not stream.closed
 
 
 @pytest.mark.parametrize(
     ("stream", "kind"),
     [
-        (Stream(hang=True), "timeout"),
-        (Stream(empty=True), "protocol"),
+        (Stream(HANG), "timeout"),
+        (Stream(ROLE, HANG), "timeout"),  # a role, then silence: not committed to yet
+        (Stream(), "protocol"),
     ],
+    ids=["silent", "silent-after-the-role", "empty"],
 )
-async def test_no_first_chunk_is_retryable_and_closes_the_stream(stream: Stream, kind: str) -> None:
+async def test_no_first_token_is_retryable_and_closes_the_stream(stream: Stream, kind: str) -> None:
     with pytest.raises(UpstreamFailure) as err:
-        await first_chunk(stream, 0.05)
+        await opening(stream, 0.05, is_preamble)
     assert err.value.kind == kind and err.value.retryable and stream.closed
 
 
-async def test_an_upstream_failure_before_the_first_chunk_closes_the_stream() -> None:
-    stream = Stream(UpstreamFailure("http", status=400, retryable=False))
+@pytest.mark.parametrize("before", [[], [ROLE]], ids=["at-once", "after-the-role"])
+async def test_an_upstream_failure_before_the_first_token_closes_the_stream(
+    before: list[Any],
+) -> None:
+    stream = Stream(*before, UpstreamFailure("http", status=500, retryable=True))
     with pytest.raises(UpstreamFailure):
-        await first_chunk(stream, 1)
+        await opening(stream, 1, is_preamble)
     assert stream.closed
 
 
-async def test_cancelled_while_waiting_for_the_first_chunk_closes_the_stream() -> None:
-    stream = Stream(hang=True)
-    task = asyncio.create_task(first_chunk(stream, 10))
+async def test_cancelled_while_waiting_for_the_first_token_closes_the_stream() -> None:
+    stream = Stream(ROLE, HANG)
+    task = asyncio.create_task(opening(stream, 10, is_preamble))
     await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -171,6 +171,24 @@ async def test_a_stream_without_a_first_token_in_time_falls_back(edge: Any) -> N
     assert sorted(edge.provider.streams_closed) == ["ok", "slow"]
 
 
+@pytest.mark.parametrize("first", ["mute", "drop"])
+async def test_a_stream_that_fails_after_its_role_falls_back_invisibly(
+    edge: Any, first: str
+) -> None:
+    """A role announced is not an answer begun: silence or a break before the first token
+    leaves the stream to the next candidate, and the client sees one clean stream."""
+    edge.route(first, "ok")
+    resp = await post(edge, body(stream=True))
+    assert resp.status_code == 200
+    chunks = sse(resp.content)[:-1]
+    deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
+    assert [d.get("role") for d in deltas].count("assistant") == 1
+    assert "".join(d.get("content") or "" for d in deltas) == "Hello world"
+    event = edge.only_event()
+    assert (event.status, event.attempts, event.resolved_model) == ("ok", 2, "id-ok")
+    assert sorted(edge.provider.streams_closed) == sorted([first, "ok"])
+
+
 async def test_a_stream_broken_after_the_first_token_bills_what_was_delivered(edge: Any) -> None:
     edge.route("break")
     resp = await post(edge, body(stream=True))

@@ -2,9 +2,9 @@
 
 Candidates are tried in circuit-breaker order (open circuits last, never skipped), those whose
 provider this edge has no adapter for are skipped, and each attempt is counted on the draft.
-A retryable failure (connect error, timeout, 429, 5xx, a stream with no first chunk) counts
+A retryable failure (connect error, timeout, 429, 5xx, a stream with no first token) counts
 against the candidate's breaker and moves on to the next; any other failure is the client's
-error at once. The time spent waiting on upstreams (a stream: until its first chunk) adds
+error at once. The time spent waiting on upstreams (a stream: until its first token) adds
 up on the draft's `upstream_s`. When every candidate failed: a timeout if the last one timed
 out, else an upstream error. A success closes the candidate's breaker."""
 
@@ -87,18 +87,31 @@ async def attempt(
     raise exhausted(last)
 
 
-async def first_chunk(upstream: AsyncIterator[C], timeout_s: float) -> tuple[AsyncIterator[C], C]:
-    """Await a stream's first chunk within `timeout_s`. On any failure (cancellation
-    included) the stream is closed; no first chunk in time, or none at all, is a retryable
-    failure. (A timeout scope, not `wait_for`: no task of its own per first chunk.)"""
+async def opening(
+    upstream: AsyncIterator[C], timeout_s: float, preamble: Callable[[C], bool]
+) -> tuple[AsyncIterator[C], list[C]]:
+    """Await a stream's opening within `timeout_s`: its leading `preamble` chunks (a role
+    announced before any of the answer) and then the first chunk with some of the answer, in
+    order. Until then nothing has gone to the client, so a candidate that fails or falls
+    silent before its first token is left for the next one. A stream that ends after its
+    preamble is whole (an empty answer). On any failure (cancellation included) the stream is
+    closed; no chunk in time, or none at all, is a retryable failure. (A timeout scope, not
+    `wait_for`: no task of its own per stream.)"""
+    chunks: list[C] = []
     try:
         async with asyncio.timeout(timeout_s):
-            first = await anext(upstream)
+            while True:
+                chunk = await anext(upstream)
+                chunks.append(chunk)
+                if not preamble(chunk):
+                    break
+    except StopAsyncIteration as exc:
+        if not chunks:
+            await close_quietly(upstream)
+            raise UpstreamFailure("protocol", retryable=True) from exc
     except BaseException as exc:
         await close_quietly(upstream)
         if isinstance(exc, TimeoutError):
             raise UpstreamFailure("timeout", retryable=True) from exc
-        if isinstance(exc, StopAsyncIteration):
-            raise UpstreamFailure("protocol", retryable=True) from exc
         raise
-    return upstream, first
+    return upstream, chunks

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from tokaroo_proto.router.v1 import router_pb2
 
 from tokaroo_edge.admission import Admission
 from tokaroo_edge.answer_cache import AnswerCache, with_route
-from tokaroo_edge.attempts import attempt, first_chunk
+from tokaroo_edge.attempts import attempt, opening
 from tokaroo_edge.breaker import Breakers
 from tokaroo_edge.charges import Bill, bill
 from tokaroo_edge.events import EventDraft
@@ -28,6 +29,7 @@ from tokaroo_edge.providers.base import (
     UpstreamFailure,
     cache_write_tokens,
 )
+from tokaroo_edge.providers.chunks import is_preamble
 from tokaroo_edge.record import RequestRecord
 from tokaroo_edge.schemas import ChatCompletionRequest
 from tokaroo_edge.shaping import (
@@ -154,28 +156,32 @@ class Completer:
     async def open_stream(
         self, req: ChatCompletionRequest, adm: Admission, record: RequestRecord
     ) -> AsyncIterator[Json]:
-        """Find a candidate that produces a first chunk (fallback happens here, invisibly);
+        """Find a candidate that produces a first token (fallback happens here, invisibly:
+        a role announced before it does not commit to the candidate);
         then return the stream of shaped chunks, in the chat-completions chunk shape: the
         answer's chunks, then always one final chunk without choices that carries the usage
         (with its cost), or an `{"error": ...}` chunk if the upstream broke mid-way. Each
         dialect encodes these for the wire. Errors before the first token raise normally.
-        From the first chunk on, the record owns the upstream stream and knows how to bill
+        From the first token on, the record owns the upstream stream and knows how to bill
         it if the response ends early (even before its body generator started)."""
         draft = record.draft
         created = int(time.time())
         if adm.lookup.hit:
             return self._replay(req, adm, draft, created)
 
-        async def call(provider: ChatProvider, target: Target) -> tuple[AsyncIterator[Json], Json]:
-            return await first_chunk(provider.stream(req, target), self.first_token_timeout_s)
+        async def call(
+            provider: ChatProvider, target: Target
+        ) -> tuple[AsyncIterator[Json], list[Json]]:
+            stream = provider.stream(req, target)
+            return await opening(stream, self.first_token_timeout_s, is_preamble)
 
         answer = await attempt(adm.decision.candidates, self.providers, self.breakers, draft, call)
-        (upstream, first), cand = answer.value, answer.candidate
+        (upstream, leading), cand = answer.value, answer.candidate
         draft.answered()
         draft.ttft_ms = int((draft.answered_at - draft.started) * 1000)
         agg = StreamAggregate()
         record.own(upstream, on_abandon=lambda: self._bill_delivered(draft, adm, cand, agg))
-        return self._relay(req, adm, record, cand, upstream, first, agg, created)
+        return self._relay(req, adm, record, cand, upstream, leading, agg, created)
 
     async def _relay(
         self,
@@ -184,21 +190,24 @@ class Completer:
         record: RequestRecord,
         cand: router_pb2.Candidate,
         upstream: AsyncIterator[Json],
-        first: Json,
+        leading: list[Json],
         agg: StreamAggregate,
         created: int,
     ) -> AsyncIterator[Json]:
-        """The chunks. It settles and emits the record when the stream finishes or breaks
-        upstream; a client that leaves mid-way is billed by the record (prompt + delivered)."""
+        """The chunks: the stream's opening (`leading`, sent in one write with the response's
+        head), then the rest as it comes. It settles and emits the record when the stream
+        finishes or breaks upstream; a client that leaves mid-way is billed by the record
+        (prompt + delivered)."""
         draft = record.draft
         rid, model = draft.request_id, req.model
+        opened = deque(leading)  # never empty
         try:
-            chunk: Json | None = first
+            chunk: Json | None = opened.popleft()
             while chunk is not None:
                 agg.add(chunk)
                 if chunk.get("choices"):
                     yield shape_chunk(chunk, request_id=rid, model=model, created=created)
-                chunk = await _next(upstream)
+                chunk = opened.popleft() if opened else await _next(upstream)
         except UpstreamFailure as failure:
             draft.status, draft.error_code = "partial", "stream_interrupted"
             log.warning(

@@ -39,7 +39,7 @@ class EventDraft:
     error_code: str = ""
     attempts: int = 0
     # Internal timing (not in the event): seconds spent waiting on upstreams before the
-    # answer (a stream: until its first chunk), and when the answer (or a stream's first
+    # answer (a stream: until its first token), and when the answer (or a stream's first
     # byte) was ready; the difference from `started` is what the gateway added.
     upstream_s: float = 0.0
     answered_at: float = 0.0

@@ -9,6 +9,23 @@ from typing import Any
 Json = dict[str, Any]
 
 
+def is_preamble(chunk: Json) -> bool:
+    """A chunk that opens a stream without any of its answer: choices whose deltas hold a role
+    and nothing else but empty values, with no finish reason and no usage (OpenAI's first
+    chunk, `{"role": "assistant", "content": ""}`). Anything else (text, a tool call, a
+    refusal, a finish, usage, a chunk without choices) is part of the answer."""
+    choices = chunk.get("choices")
+    if not choices or chunk.get("usage"):
+        return False
+    for choice in choices:
+        if not isinstance(choice, dict) or choice.get("finish_reason"):
+            return False
+        delta = choice.get("delta") or {}
+        if any(value not in (None, "", [], {}) for key, value in delta.items() if key != "role"):
+            return False
+    return True
+
+
 class ChunkEmitter:
     """Holds the stream's id, creation time and model (set by the translator as the upstream
     reveals them) and whether the role chunk was sent."""
