@@ -91,23 +91,29 @@ def echo_forever(
     return respond
 
 
-def pool_for(
-    port: int,
+def pool_to(
+    origin: Origin,
     *,
-    scheme: str = "http",
     read_timeout_s: float = 5.0,
     max_connections: int = 8,
     keepalive_s: float = 5.0,
     **kw: object,
 ) -> Pool:
     return Pool(
-        Origin(scheme, "127.0.0.1" if scheme == "http" else "localhost", port),
+        origin,
         connect_timeout_s=5.0,
         read_timeout_s=read_timeout_s,
         max_connections=max_connections,
         keepalive_s=keepalive_s,
         **kw,  # type: ignore[arg-type]
     )
+
+
+def pool_for(port: int, *, scheme: str = "http", **kw: object) -> Pool:
+    """A pool for a server of this test on 127.0.0.1 (by the name `localhost` over TLS, the
+    name its certificate holds)."""
+    host = "127.0.0.1" if scheme == "http" else "localhost"
+    return pool_to(Origin(scheme, host, port), **kw)
 
 
 async def post(pool: Pool, body: bytes = b"{}", path: str = "/v1/x") -> tuple[int, bytes]:
@@ -418,12 +424,8 @@ async def test_https_refuses_an_untrusted_certificate(ca: trustme.CA) -> None:
 async def test_http_through_a_proxy() -> None:
     """A plain-HTTP origin through a proxy: the absolute form, with the proxy's credentials."""
     async with serving(echo_forever()) as proxy:
-        pool = Pool(
+        pool = pool_to(
             Origin("http", "api.example", 80),
-            connect_timeout_s=5.0,
-            read_timeout_s=5.0,
-            max_connections=4,
-            keepalive_s=5.0,
             proxy=proxy_of(f"http://me:pw@127.0.0.1:{proxy.port}"),
         )
         assert await post(pool, b"hi", path="/v1/chat") == (200, b"hi")
@@ -456,12 +458,9 @@ async def test_https_through_a_connect_tunnel(ca: trustme.CA) -> None:
         serving(echo_forever(), ssl_context=server_tls) as origin,
         serving(tunnel) as proxy,
     ):
-        pool = Pool(
-            Origin("https", "localhost", origin.port),
-            connect_timeout_s=5.0,
-            read_timeout_s=5.0,
-            max_connections=4,
-            keepalive_s=5.0,
+        pool = pool_for(
+            origin.port,
+            scheme="https",
             proxy=proxy_of(f"http://127.0.0.1:{proxy.port}"),
             ssl_context=client_tls,
         )
@@ -478,13 +477,8 @@ async def test_a_proxy_that_refuses_the_tunnel() -> None:
         await writer.drain()
 
     async with serving(refuse) as proxy:
-        pool = Pool(
-            Origin("https", "localhost", 443),
-            connect_timeout_s=5.0,
-            read_timeout_s=5.0,
-            max_connections=4,
-            keepalive_s=5.0,
-            proxy=proxy_of(f"http://127.0.0.1:{proxy.port}"),
+        pool = pool_to(
+            Origin("https", "localhost", 443), proxy=proxy_of(f"http://127.0.0.1:{proxy.port}")
         )
         with pytest.raises(HttpError, match="refused the tunnel"):
             await post(pool)
