@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,9 @@ from typing import Any
 import aiohttp
 import orjson
 import uvloop
+from tokaroo_cli.infra.ports import free_port
+from tokaroo_cli.infra.specs import ServerSpec
+from tokaroo_cli.infra.supervise import ManagedProcess
 from tokaroo_edge.providers.transport import (
     Timeouts,
     UpstreamClient,
@@ -47,23 +48,21 @@ STREAM_BODY = {**BODY, "stream": True, "stream_options": {"include_usage": True}
 TIMEOUTS = Timeouts(connect_s=5.0, first_token_s=60.0, total_s=600.0)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start_simulator(port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "TOKAROO_SIM_PORT": str(port), "TOKAROO_SIM_PROVIDERS": "openai"}
-    proc = subprocess.Popen([sys.executable, "-m", "tokaroo_simulator"], env=env)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("the simulator did not start")
+def simulator(home: Path) -> tuple[ManagedProcess, str]:
+    """The upstream simulator, OpenAI format only, on a free port (not started), and its
+    OpenAI base URL."""
+    port = free_port()
+    spec = ServerSpec(
+        "simulator",
+        [sys.executable, "-m", "tokaroo_simulator", "--port", str(port)],
+        {"TOKAROO_SIM_PROVIDERS": "openai"},
+        None,
+    )
+    url = f"http://127.0.0.1:{port}"
+    process = ManagedProcess(
+        spec, home, ready=lambda p: p.wait_ready_http(url + "/healthz"), base_env=dict(os.environ)
+    )
+    return process, url + "/v1"
 
 
 def _failure(body: Any, status: int) -> Exception:
@@ -171,13 +170,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--calls", type=int, default=2000)
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results/upstream-client.json")
     args = ap.parse_args(argv)
-    port = _free_port()
-    sim = _start_simulator(port)
-    try:
-        rounds = uvloop.run(measure(f"http://127.0.0.1:{port}/v1", args.rounds, args.calls))
-    finally:
-        sim.terminate()
-        sim.wait(10)
+    with tempfile.TemporaryDirectory(prefix="tokaroo-upstream-client-") as home:
+        process, base = simulator(Path(home))
+        with process:
+            rounds = uvloop.run(measure(base, args.rounds, args.calls))
     summary = {}
     for kind in rounds[0]:
         summary[kind] = {

@@ -194,10 +194,10 @@ class Completer:
         agg: StreamAggregate,
         created: int,
     ) -> AsyncIterator[Json]:
-        """The chunks: the stream's opening (`leading`, sent in one write with the response's
-        head), then the rest as it comes. It settles and emits the record when the stream
-        finishes or breaks upstream; a client that leaves mid-way is billed by the record
-        (prompt + delivered)."""
+        """The chunks: the stream's opening (`leading`, already in hand, so it follows the
+        response's head with no wait on the upstream), then the rest as it comes. It settles
+        and emits the record when the stream finishes or breaks upstream; a client that leaves
+        mid-way is billed by the record (prompt + delivered)."""
         draft = record.draft
         rid, model = draft.request_id, req.model
         opened = deque(leading)  # never empty

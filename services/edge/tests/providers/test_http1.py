@@ -18,6 +18,7 @@ from tokaroo_edge.providers.http1 import (
     HttpError,
     Origin,
     Pool,
+    Response,
     header_block,
     origin_of,
     proxy_of,
@@ -116,10 +117,14 @@ def pool_for(port: int, *, scheme: str = "http", **kw: object) -> Pool:
     return pool_to(Origin(scheme, host, port), **kw)
 
 
+async def body_of(resp: Response) -> bytes:
+    return b"".join([piece async for piece in resp.chunks()])
+
+
 async def post(pool: Pool, body: bytes = b"{}", path: str = "/v1/x") -> tuple[int, bytes]:
     resp = await pool.request("POST", path, header_block({"authorization": KEY}), body)
     try:
-        return resp.status, await resp.read()
+        return resp.status, await body_of(resp)
     finally:
         resp.release()
 
@@ -262,7 +267,7 @@ async def test_silence_between_reads_times_out() -> None:
         pool = pool_for(server.port, read_timeout_s=0.2)
         resp = await pool.request("POST", "/", b"", b"")
         with pytest.raises(TimeoutError):
-            await resp.read()
+            await body_of(resp)
         resp.release()
         await pool.aclose()
 

@@ -290,7 +290,7 @@ def _expire(waiter: asyncio.Future[None], timeout_s: float) -> None:
 
 
 class Response:
-    """An answer whose headers arrived. Its body is read with `read` or `chunks`; `release`
+    """An answer whose headers arrived. Its body is read with `chunks`; `release`
     gives the connection back to the pool (a whole answer) or closes it (a partial one)."""
 
     def __init__(self, conn: _Connection, pool: Pool) -> None:
@@ -319,9 +319,6 @@ class Response:
             if conn.error is not None:
                 raise conn.error
             await conn.wait(self._pool.read_timeout_s)
-
-    async def read(self) -> bytes:
-        return b"".join([piece async for piece in self.chunks()])
 
     def release(self) -> None:
         if not self._released:

@@ -191,7 +191,8 @@ def _too_large() -> UpstreamFailure:
 
 async def read_capped(resp: Response, limit: int = MAX_ANSWER_BYTES) -> bytes:
     """The whole body, refused past `limit` bytes (announced or read)."""
-    if resp.content_length is not None and resp.content_length > limit:
+    announced = resp.content_length
+    if announced is not None and announced > limit:
         raise _too_large()
     chunks: list[bytes] = []
     size = 0
